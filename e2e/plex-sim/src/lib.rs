@@ -1,0 +1,1 @@
+//! Plex simulator (being built).
