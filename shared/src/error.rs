@@ -38,7 +38,10 @@ mod tests {
             error: ErrorBody {
                 code: "validation_failed".into(),
                 message: "Some fields are invalid.".into(),
-                fields: Some(BTreeMap::from([("port".into(), "must be 1024–65535".into())])),
+                fields: Some(BTreeMap::from([(
+                    "port".into(),
+                    "must be 1024–65535".into(),
+                )])),
                 request_id: None,
             },
         };

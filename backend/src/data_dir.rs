@@ -1,0 +1,78 @@
+//! The data directory: database, key files, certificates and logs live here. It holds secrets
+//! (the Plex token's key, the JWT key), so it is created readable by its owner only.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+/// Creates `dir` (and parents) with mode 0700 when missing. An existing directory is kept as it
+/// is, but a warning is logged when other users can read it.
+pub fn ensure(dir: &Path) -> io::Result<()> {
+    if !dir.exists() {
+        create_private(dir)?;
+        tracing::info!(path = %dir.display(), "created data directory");
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists and is not a directory", dir.display()),
+        ));
+    }
+    warn_if_shared(dir);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+#[cfg(unix)]
+fn warn_if_shared(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = fs::metadata(dir)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            path = %dir.display(),
+            mode = format!("{:o}", meta.permissions().mode() & 0o777),
+            "the data directory is accessible to other users; `chmod 700` it"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_dir: &Path) {}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn creates_missing_directory_owner_only() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("a/b/data");
+        ensure(&dir).expect("created");
+        let mode = fs::metadata(&dir).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn refuses_a_file_in_the_way() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = tmp.path().join("data");
+        fs::write(&file, b"x").expect("write");
+        assert!(ensure(&file).is_err());
+    }
+}

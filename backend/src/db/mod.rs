@@ -1,0 +1,153 @@
+//! SQLite through diesel: the connection pool, per-connection pragmas, embedded migrations and the
+//! one helper that runs blocking queries off the async executor. Queries live in one file per
+//! table under this module, never in handlers.
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The migrations of `migrations/`, compiled into the binary and run at every start.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// How long a writer waits for SQLite's lock before giving up (another writer, a backup, …).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// Why a database operation failed, split by what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had, or SQLite is locked/read-only: retry later (HTTP 503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A query failed for another reason (a bug or a constraint): HTTP 500 unless mapped.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Sets the pragmas every connection needs. WAL lets readers run beside the one writer;
+/// `busy_timeout` makes writers wait instead of failing at once; foreign keys are off by default
+/// in SQLite.
+#[derive(Debug, Clone, Copy)]
+struct Pragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {};
+             PRAGMA foreign_keys = ON;
+             PRAGMA synchronous = NORMAL;",
+            BUSY_TIMEOUT.as_millis()
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Opens (creating if needed) the database at `path`, switches it to WAL and runs pending
+/// migrations.
+pub fn connect(path: &Path) -> anyhow::Result<DbPool> {
+    let url = path
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("database path {} is not UTF-8", path.display()))?;
+    let pool = Pool::builder()
+        .max_size(8)
+        .connection_timeout(BUSY_TIMEOUT)
+        .connection_customizer(Box::new(Pragmas))
+        .build(ConnectionManager::<SqliteConnection>::new(url))?;
+    let mut conn = pool.get()?;
+    // journal_mode is a property of the file, so once is enough.
+    conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("running database migrations failed: {e}"))?;
+    for migration in applied {
+        tracing::info!(%migration, "applied database migration");
+    }
+    Ok(pool)
+}
+
+/// Runs blocking diesel work on the blocking thread pool, carrying the current tracing span.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, diesel::result::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let mut conn = pool
+            .get()
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        work(&mut conn).map_err(classify)
+    })
+    .await
+    .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+}
+
+/// SQLite reports a locked, busy or read-only file as a generic error; those are outages, not bugs.
+fn classify(err: diesel::result::Error) -> DbError {
+    use diesel::result::Error;
+    if let Error::DatabaseError(_, info) = &err {
+        let msg = info.message().to_ascii_lowercase();
+        if msg.contains("locked")
+            || msg.contains("busy")
+            || msg.contains("readonly")
+            || msg.contains("read-only")
+            || msg.contains("disk")
+        {
+            return DbError::Unavailable(info.message().to_owned());
+        }
+    }
+    DbError::Query(err)
+}
+
+/// `SELECT 1`: whether the database answers at all.
+pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
+    run(pool, |conn| conn.batch_execute("SELECT 1")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(QueryableByName)]
+    struct Pragma {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+    #[derive(QueryableByName)]
+    struct Flag {
+        #[diesel(sql_type = BigInt)]
+        foreign_keys: i64,
+    }
+
+    #[tokio::test]
+    async fn connect_enables_wal_foreign_keys_and_migrates() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let pool = connect(&tmp.path().join("t.db")).expect("connects");
+        let (mode, fk, tables) = run(&pool, |conn| {
+            let mode = diesel::sql_query("PRAGMA journal_mode").get_result::<Pragma>(conn)?;
+            let fk = diesel::sql_query("PRAGMA foreign_keys").get_result::<Flag>(conn)?;
+            let tables = schema::settings::table.count().get_result::<i64>(conn)?;
+            Ok((mode.journal_mode, fk.foreign_keys, tables))
+        })
+        .await
+        .expect("queries run");
+        assert_eq!(mode, "wal");
+        assert_eq!(fk, 1);
+        assert_eq!(tables, 0, "the settings table exists and is empty");
+        // A second start finds nothing to migrate and keeps working.
+        drop(pool);
+        connect(&tmp.path().join("t.db")).expect("reopens");
+    }
+}

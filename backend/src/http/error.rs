@@ -1,0 +1,162 @@
+//! The API's one error type and its mapping to HTTP: every failure of a handler or an extractor
+//! becomes `{"error":{"code","message","fields"?,"request_id"?}}` with a fitting status. Messages
+//! are safe to show; internal details go to the log only, tagged with the request id.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use plexward_shared::{ErrorBody, ErrorResponse};
+
+use crate::db::DbError;
+use crate::http::request_id;
+
+/// An error answered to an API client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be understood (malformed JSON, bad query string, …).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// Well-formed but invalid input: per-field reasons.
+    #[error("some fields are invalid")]
+    Validation(BTreeMap<String, String>),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request body is too large (limit {limit} bytes)")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A dependency (the database) is down; the client may retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure. Logged in full; the client sees a generic message.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } => code,
+            Self::Validation(_) => "validation_failed",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            Self::Validation(_) => "Some fields are invalid.".into(),
+            Self::NotFound => "No such resource.".into(),
+            Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
+            Self::Unavailable(_) => {
+                "The service is temporarily unavailable; try again shortly.".into()
+            }
+            Self::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Unavailable(reason) => Self::Unavailable(reason),
+            DbError::Query(e) => Self::Internal(e.into()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let request_id = request_id::current();
+        match self {
+            Self::Internal(e) => tracing::error!(request_id, error = ?e, "internal error"),
+            Self::Unavailable(reason) => tracing::warn!(request_id, reason, "service unavailable"),
+            _ => {}
+        }
+        let body = ErrorResponse {
+            error: ErrorBody {
+                code: self.code().into(),
+                message: self.public_message(),
+                fields: match self {
+                    Self::Validation(fields) => Some(fields.clone()),
+                    _ => None,
+                },
+                request_id,
+            },
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        response.json(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(err: ApiError) -> (StatusCode, serde_json::Value) {
+        let response = err.error_response();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body()).await.expect("body");
+        (status, serde_json::from_slice(&bytes).expect("json"))
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_hide_their_cause() {
+        let (status, body) = body_of(ApiError::Internal(anyhow::anyhow!(
+            "secret path /etc/shadow"
+        )))
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"]["code"], "internal_error");
+        assert!(!body.to_string().contains("shadow"));
+    }
+
+    #[actix_web::test]
+    async fn validation_errors_carry_fields() {
+        let fields = BTreeMap::from([("port".to_owned(), "too small".to_owned())]);
+        let (status, body) = body_of(ApiError::Validation(fields)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["error"]["fields"]["port"], "too small");
+    }
+
+    #[actix_web::test]
+    async fn database_outage_is_503_with_retry_after() {
+        let err: ApiError = DbError::Unavailable("database is locked".into()).into();
+        let response = err.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+    }
+}

@@ -1,0 +1,125 @@
+//! Limits and error answers for actix's body, JSON, query and path extractors, so malformed input
+//! gets the API's JSON envelope (400/413/415) instead of actix's plain-text errors.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::web;
+
+use crate::http::error::ApiError;
+
+/// Largest JSON body the API accepts. Every request DTO is small; certificates (multipart) have
+/// their own limit.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge { limit: JSON_LIMIT }
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("Send the body as application/json.".into())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::bad_request("invalid_body", format!("The JSON body does not fit: {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request("malformed_json", format!("The body is not valid JSON: {e}"))
+        }
+        other => ApiError::bad_request("invalid_body", format!("The body cannot be read: {other}")),
+    }
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let message = match &err {
+            QueryPayloadError::Deserialize(e) => format!("Invalid query string: {e}"),
+            other => format!("Invalid query string: {other}"),
+        };
+        ApiError::bad_request("invalid_query", message).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        let message = match &err {
+            PathError::Deserialize(e) => format!("Invalid path parameter: {e}"),
+            other => format!("Invalid path parameter: {other}"),
+        };
+        ApiError::bad_request("invalid_path", message).into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::StatusCode;
+    use actix_web::{App, HttpResponse, test};
+
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[expect(dead_code, reason = "only deserialised")]
+        name: String,
+    }
+
+    async fn probe(_body: web::Json<Probe>) -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+
+    async fn post(body: &'static [u8], content_type: &str) -> (StatusCode, serde_json::Value) {
+        let app = test::init_service(
+            App::new()
+                .app_data(json_config())
+                .route("/probe", web::post().to(probe)),
+        )
+        .await;
+        let req = test::TestRequest::post()
+            .uri("/probe")
+            .insert_header(("content-type", content_type))
+            .set_payload(body)
+            .to_request();
+        let res = test::call_service(&app, req).await;
+        let status = res.status();
+        let bytes = test::read_body(res).await;
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, json)
+    }
+
+    #[actix_web::test]
+    async fn malformed_json_is_a_json_400() {
+        let (status, body) = post(b"{\"name\": ", "application/json").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "malformed_json");
+    }
+
+    #[actix_web::test]
+    async fn wrong_shape_is_a_json_400() {
+        let (status, body) = post(b"{\"name\": 5}", "application/json").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_body");
+    }
+
+    #[actix_web::test]
+    async fn wrong_content_type_is_a_json_415() {
+        let (status, body) = post(b"name=x", "application/x-www-form-urlencoded").await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(body["error"]["code"], "unsupported_media_type");
+    }
+
+    #[actix_web::test]
+    async fn oversized_body_is_a_json_413() {
+        static BIG: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+            let mut v = b"{\"name\":\"".to_vec();
+            v.extend(std::iter::repeat_n(b'a', JSON_LIMIT + 1));
+            v.extend(b"\"}");
+            v
+        });
+        let (status, body) = post(BIG.as_slice(), "application/json").await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(body["error"]["code"], "payload_too_large");
+    }
+}

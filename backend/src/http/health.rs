@@ -1,0 +1,36 @@
+//! `GET /api/v1/health`: public liveness and readiness in one answer. 200 when the database
+//! answers, 503 (`degraded`) when it does not; used by Docker's health check and monitoring.
+
+use actix_web::{HttpResponse, get, web};
+use plexward_shared::{HealthResponse, HealthStatus};
+
+use crate::state::AppState;
+
+/// Service health.
+#[utoipa::path(
+    tag = "system",
+    responses(
+        (status = 200, description = "Plexward and its database work", body = HealthResponse),
+        (status = 503, description = "The database does not answer", body = HealthResponse),
+    ),
+)]
+#[get("/health")]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let database = match crate::db::ping(&state.db).await {
+        Ok(()) => HealthStatus::Ok,
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database does not answer");
+            HealthStatus::Degraded
+        }
+    };
+    let body = HealthResponse {
+        status: database,
+        version: crate::VERSION.to_owned(),
+        database,
+        uptime_seconds: state.started.elapsed().as_secs(),
+    };
+    match database {
+        HealthStatus::Ok => HttpResponse::Ok().json(body),
+        HealthStatus::Degraded => HttpResponse::ServiceUnavailable().json(body),
+    }
+}

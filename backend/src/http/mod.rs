@@ -1,0 +1,42 @@
+//! HTTP: routes grouped per resource under `/api/v1`, the SPA for everything else, and the
+//! middleware every response passes through.
+
+pub mod error;
+pub mod extractors;
+pub mod health;
+pub mod openapi;
+pub mod request_id;
+pub mod security_headers;
+pub mod spa;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt as _;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::http::error::ApiError;
+
+/// Every `/api/v1` endpoint. Mounted through utoipa-actix-web, so each lands in the OpenAPI
+/// document; add new resources here, one module each.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(health::health).service(openapi::document);
+}
+
+/// The OpenAPI document of everything [`api_v1`] mounts.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
+        .split_for_parts();
+    api
+}
+
+/// Default service: unknown `/api` paths get the JSON 404; everything else is the SPA.
+pub async fn fallback(req: HttpRequest, spa: web::Data<spa::Spa>) -> HttpResponse {
+    let path = req.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return actix_web::ResponseError::error_response(&ApiError::NotFound);
+    }
+    spa::serve(req, spa).await
+}

@@ -1,0 +1,53 @@
+//! The OpenAPI 3.1 document (`/api/v1/openapi.json`) and Swagger UI (`/api/docs/`). Paths are
+//! collected from the handlers' `#[utoipa::path]` attributes as they are mounted (utoipa-actix-web),
+//! so an endpoint cannot exist without being documented.
+
+use actix_web::{HttpResponse, get, web};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Plexward API",
+        description = "Schedules which Plex libraries each friend may use, and when. \
+            Errors are always `{\"error\":{\"code\",\"message\",\"fields\"?}}`; \
+            times are RFC 3339 UTC; lists are `{\"items\":[…],\"total\":N}`.",
+        license(name = "MIT"),
+    ),
+    components(schemas(plexward_shared::ErrorResponse, plexward_shared::ErrorBody)),
+    tags((name = "system", description = "Health, documentation and operations")),
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
+
+/// The document, serialised once at startup.
+#[derive(Debug, Clone)]
+pub struct Document(pub web::Bytes);
+
+/// This API's OpenAPI document.
+#[utoipa::path(
+    tag = "system",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")),
+)]
+#[get("/openapi.json")]
+pub async fn document(doc: web::Data<Document>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
+}
+
+/// `/api/docs` → `/api/docs/` (Swagger UI's relative links need the slash).
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+        .finish()
+}
+
+/// Swagger UI reading the document above.
+pub fn swagger_ui() -> utoipa_swagger_ui::SwaggerUi {
+    utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+        .config(utoipa_swagger_ui::Config::new([DOCUMENT_PATH]))
+}

@@ -1,0 +1,97 @@
+//! `Application::build` turns a [`Config`] into a bound, ready-to-run server. Tests call it with
+//! port 0 and a temporary data directory, exactly as `main` does with the real configuration.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use utoipa_actix_web::AppExt;
+
+use crate::config::Config;
+use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
+use crate::state::AppState;
+use crate::{data_dir, db};
+
+/// A bound server, not yet running.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Prepares the data directory and database, binds the listener and builds the server.
+    pub fn build(config: &Config) -> anyhow::Result<Self> {
+        data_dir::ensure(&config.data_dir)
+            .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
+        let pool = db::connect(&config.database_path()).with_context(|| {
+            format!("cannot open database {}", config.database_path().display())
+        })?;
+        let state = web::Data::new(AppState {
+            db: pool,
+            started: Instant::now(),
+        });
+        let spa = web::Data::new(Spa::load(&config.web_dir));
+        let document = web::Data::new(openapi::Document(
+            serde_json::to_vec(&http::openapi_document())?.into(),
+        ));
+
+        let listener = TcpListener::bind((config.bind, config.port))
+            .with_context(|| format!("cannot listen on {}:{}", config.bind, config.port))?;
+        let address = listener.local_addr()?;
+
+        let server = HttpServer::new(move || {
+            let (app, _api) = App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(spa.clone())
+                .app_data(document.clone())
+                .app_data(extractors::json_config())
+                .app_data(extractors::query_config())
+                .app_data(extractors::path_config())
+                .service(utoipa_actix_web::scope("/api/v1").configure(http::api_v1))
+                .split_for_parts();
+            app.route("/api/docs", web::get().to(openapi::docs_redirect))
+                .service(openapi::swagger_ui())
+                .default_service(web::to(http::fallback))
+                .wrap(Compress::default())
+                .wrap(from_fn(security_headers::middleware))
+                .wrap(from_fn(request_id::middleware))
+        })
+        .listen(listener)?
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(30))
+        .run();
+
+        Ok(Self { address, server })
+    }
+
+    /// The address actually bound (the port is the real one when 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// A handle to stop the server gracefully from elsewhere (tests, restart).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
