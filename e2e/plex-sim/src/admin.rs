@@ -1,0 +1,246 @@
+//! The admin/test API under `/__sim/` (served on both listeners; never logged).
+//!
+//! | Method | Path | Body / effect |
+//! |---|---|---|
+//! | GET | `/__sim/health` | `{"pms": url, "plextv": url}` |
+//! | GET | `/__sim/state` | the whole state (a superset of the seed format) |
+//! | GET | `/__sim/requests[?host=pms\|plextv]` | request log, tokens redacted |
+//! | DELETE | `/__sim/requests` | clear the log |
+//! | POST | `/__sim/reset` | back to the seed; clears log, faults, rate limit, latency |
+//! | POST | `/__sim/fault` | a [`FaultSpec`] or a list of them |
+//! | GET/DELETE | `/__sim/faults` | list / clear pending faults |
+//! | POST | `/__sim/ratelimit` | a [`RateLimit`] (token bucket); DELETE turns it off |
+//! | POST | `/__sim/latency` | `{"ms": N}` added to every request |
+//! | POST | `/__sim/accept/{shareId}` | mark an invite accepted |
+//! | POST | `/__sim/tokens/{revoke\|deauthorize\|restore}` | `{"token": "…"}` |
+//! | POST | `/__sim/libraries` | `{"title", "type", "onPlextv": bool}` → the new library |
+//! | DELETE | `/__sim/libraries/{key}` | remove a library (drift) |
+//! | POST | `/__sim/libraries/{key}/publish` | make it visible on plex.tv |
+//! | GET/POST | `/__sim/config` | [`Behaviour`] switches |
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::engine::{FaultSpec, Host, RateLimit, Sim, accept};
+use crate::model::Behaviour;
+use crate::resp;
+
+fn ok(v: &Value) -> HttpResponse {
+    resp::json(StatusCode::OK, v)
+}
+
+fn err(status: StatusCode, message: &str) -> HttpResponse {
+    resp::json(status, &json!({"error": message}))
+}
+
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the ready HTTP response, built once per request"
+)]
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
+    serde_json::from_slice(body)
+        .map_err(|e| err(StatusCode::BAD_REQUEST, &format!("invalid body: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    Many(Vec<FaultSpec>),
+    One(Box<FaultSpec>),
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct LatencyBody {
+    ms: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewLibrary {
+    title: String,
+    #[serde(rename = "type", default = "movie")]
+    kind: String,
+    #[serde(default = "yes", alias = "on_plextv")]
+    on_plextv: bool,
+}
+
+fn movie() -> String {
+    "movie".to_owned()
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub fn handle(sim: &Sim, req: &HttpRequest, path: &str, body: &[u8]) -> HttpResponse {
+    match admin(sim, req, path, body) {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the ready HTTP response, built once per request"
+)]
+fn admin(
+    sim: &Sim,
+    req: &HttpRequest,
+    path: &str,
+    body: &[u8],
+) -> Result<HttpResponse, HttpResponse> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).skip(1).collect();
+    let m = req.method();
+    let url = |a: Option<std::net::SocketAddr>| a.map(|a| format!("http://{a}"));
+    Ok(match (m, segs.as_slice()) {
+        (&Method::GET, ["health"] | []) => {
+            ok(&json!({"pms": url(sim.pms_addr()), "plextv": url(sim.plextv_addr())}))
+        }
+        (&Method::GET, ["state"]) => ok(&sim.with_state(|s| json!(s))),
+        (&Method::GET, ["requests"]) => {
+            let host: Option<Host> = req
+                .query_string()
+                .split('&')
+                .find_map(|p| p.strip_prefix("host="))
+                .and_then(|h| serde_json::from_value(json!(h)).ok());
+            let list: Vec<_> = sim
+                .requests()
+                .into_iter()
+                .filter(|r| host.is_none_or(|h| h == r.host))
+                .collect();
+            ok(&json!(list))
+        }
+        (&Method::DELETE, ["requests"]) => {
+            sim.clear_requests();
+            ok(&json!({"cleared": true}))
+        }
+        (&Method::POST, ["reset"]) => {
+            sim.reset();
+            ok(&json!({"reset": true}))
+        }
+        (&Method::POST, ["fault" | "faults"]) => {
+            let faults = match parse::<OneOrMany>(body)? {
+                OneOrMany::Many(v) => v,
+                OneOrMany::One(f) => vec![*f],
+            };
+            for f in &faults {
+                if let Some(st) = f.status
+                    && StatusCode::from_u16(st)
+                        .ok()
+                        .and_then(|c| c.canonical_reason())
+                        .is_none()
+                {
+                    return Err(err(
+                        StatusCode::BAD_REQUEST,
+                        &format!("status {st} is not a standard HTTP status"),
+                    ));
+                }
+            }
+            let n = faults.len();
+            for f in faults {
+                sim.add_fault(f);
+            }
+            ok(&json!({"added": n}))
+        }
+        (&Method::GET, ["faults"]) => ok(&json!(sim.faults())),
+        (&Method::DELETE, ["fault" | "faults"]) => {
+            sim.clear_faults();
+            ok(&json!({"cleared": true}))
+        }
+        (&Method::POST, ["ratelimit"]) => {
+            let limit: RateLimit = parse(body)?;
+            sim.set_rate_limit(Some(limit));
+            ok(&json!(sim.rate_limit()))
+        }
+        (&Method::DELETE, ["ratelimit"]) => {
+            sim.set_rate_limit(None);
+            ok(&json!({"cleared": true}))
+        }
+        (&Method::GET, ["ratelimit"]) => ok(&json!(sim.rate_limit())),
+        (&Method::POST, ["latency"]) => {
+            let l: LatencyBody = parse(body)?;
+            sim.set_latency(std::time::Duration::from_millis(l.ms));
+            ok(&json!({"ms": l.ms}))
+        }
+        (&Method::POST, ["accept", id]) => {
+            let id: u64 = id
+                .parse()
+                .map_err(|_| err(StatusCode::BAD_REQUEST, "share id must be an integer"))?;
+            if sim.with_state(|s| accept(s, id)) {
+                ok(&json!({"accepted": id}))
+            } else {
+                err(StatusCode::NOT_FOUND, "no such share")
+            }
+        }
+        (&Method::POST, ["tokens", action]) => {
+            let t: TokenBody = parse(body)?;
+            match *action {
+                "revoke" => sim.with_state(|s| {
+                    s.valid_tokens.remove(&t.token);
+                }),
+                "deauthorize" => sim.with_state(|s| {
+                    s.valid_tokens.remove(&t.token);
+                    s.deauthorized_tokens.insert(t.token.clone());
+                }),
+                "restore" => sim.with_state(|s| {
+                    s.deauthorized_tokens.remove(&t.token);
+                    s.valid_tokens.insert(t.token.clone());
+                }),
+                _ => return Err(err(StatusCode::NOT_FOUND, "unknown token action")),
+            }
+            ok(&json!({"ok": true}))
+        }
+        (&Method::POST, ["libraries"]) => {
+            let l: NewLibrary = parse(body)?;
+            if !matches!(l.kind.as_str(), "movie" | "show" | "artist" | "photo") {
+                return Err(err(
+                    StatusCode::BAD_REQUEST,
+                    "type must be movie, show, artist or photo",
+                ));
+            }
+            let lib = sim.with_state(|s| s.add_library(&l.title, &l.kind, l.on_plextv));
+            resp::json(StatusCode::CREATED, &json!(lib))
+        }
+        (&Method::DELETE, ["libraries", key]) => {
+            let key: u64 = key
+                .parse()
+                .map_err(|_| err(StatusCode::BAD_REQUEST, "key must be an integer"))?;
+            if sim.with_state(|s| s.remove_library(key)) {
+                ok(&json!({"removed": key}))
+            } else {
+                err(StatusCode::NOT_FOUND, "no such library")
+            }
+        }
+        (&Method::POST, ["libraries", key, "publish"]) => {
+            let key: u64 = key
+                .parse()
+                .map_err(|_| err(StatusCode::BAD_REQUEST, "key must be an integer"))?;
+            let found = sim.with_state(|s| {
+                s.libraries
+                    .iter_mut()
+                    .find(|l| l.key == key)
+                    .map(|l| l.on_plextv = true)
+                    .is_some()
+            });
+            if found {
+                ok(&json!({"published": key}))
+            } else {
+                err(StatusCode::NOT_FOUND, "no such library")
+            }
+        }
+        (&Method::GET, ["config"]) => ok(&sim.with_state(|s| json!(s.behaviour))),
+        (&Method::POST, ["config"]) => {
+            let b: Behaviour = parse(body)?;
+            sim.with_state(|s| s.behaviour = b.clone());
+            ok(&json!(b))
+        }
+        _ => err(StatusCode::NOT_FOUND, "unknown admin route"),
+    })
+}
