@@ -13,8 +13,8 @@
 //! | POST | `/__sim/latency` | `{"ms": N}` added to every request |
 //! | POST | `/__sim/accept/{shareId}` | mark an invite accepted |
 //! | POST | `/__sim/tokens/{revoke\|deauthorize\|restore}` | `{"token": "…"}` |
-//! | POST | `/__sim/libraries` | `{"title", "type", "onPlextv": bool}` → the new library |
-//! | DELETE | `/__sim/libraries/{key}` | remove a library (drift) |
+//! | POST | `/__sim/libraries` | `{"title", "type", "onPlextv": bool, "plextvDelayMs": N}` → the new library |
+//! | DELETE | `/__sim/libraries/{key}[?plextv_delay_ms=N]` | remove a library (drift) |
 //! | POST | `/__sim/libraries/{key}/publish` | make it visible on plex.tv |
 //! | GET/POST | `/__sim/config` | [`Behaviour`] switches |
 
@@ -70,6 +70,9 @@ struct NewLibrary {
     kind: String,
     #[serde(default = "yes", alias = "on_plextv")]
     on_plextv: bool,
+    /// plex.tv lists it only after this many milliseconds.
+    #[serde(default, alias = "plextv_delay_ms")]
+    plextv_delay_ms: Option<u64>,
 }
 
 fn movie() -> String {
@@ -103,7 +106,10 @@ fn admin(
         (&Method::GET, ["health"] | []) => {
             ok(&json!({"pms": url(sim.pms_addr()), "plextv": url(sim.plextv_addr())}))
         }
-        (&Method::GET, ["state"]) => ok(&sim.with_state(|s| json!(s))),
+        (&Method::GET, ["state"]) => ok(&sim.with_state(|s| {
+            s.tick();
+            json!(s)
+        })),
         (&Method::GET, ["requests"]) => {
             let host: Option<Host> = req
                 .query_string()
@@ -205,14 +211,24 @@ fn admin(
                     "type must be movie, show, artist or photo",
                 ));
             }
-            let lib = sim.with_state(|s| s.add_library(&l.title, &l.kind, l.on_plextv));
+            let delay = l.plextv_delay_ms.map(std::time::Duration::from_millis);
+            let lib = sim.with_state(|s| s.add_library(&l.title, &l.kind, l.on_plextv, delay));
             resp::json(StatusCode::CREATED, &json!(lib))
         }
         (&Method::DELETE, ["libraries", key]) => {
             let key: u64 = key
                 .parse()
                 .map_err(|_| err(StatusCode::BAD_REQUEST, "key must be an integer"))?;
-            if sim.with_state(|s| s.remove_library(key)) {
+            let delay = req
+                .query_string()
+                .split('&')
+                .find_map(|p| p.strip_prefix("plextv_delay_ms="))
+                .and_then(|v| v.parse::<u64>().ok());
+            let removed = sim.with_state(|s| match delay {
+                Some(ms) => s.remove_library_later(key, std::time::Duration::from_millis(ms)),
+                None => s.remove_library(key),
+            });
+            if removed {
                 ok(&json!({"removed": key}))
             } else {
                 err(StatusCode::NOT_FOUND, "no such library")
@@ -226,7 +242,10 @@ fn admin(
                 s.libraries
                     .iter_mut()
                     .find(|l| l.key == key)
-                    .map(|l| l.on_plextv = true)
+                    .map(|l| {
+                        l.on_plextv = true;
+                        l.plextv_sync_at_ms = None;
+                    })
                     .is_some()
             });
             if found {

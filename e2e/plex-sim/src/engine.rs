@@ -460,10 +460,9 @@ pub async fn entry(
         at_ms,
     };
 
-    let fault = sim.take_fault(host, &method, &path);
-    let delay = sim.latency() + Duration::from_millis(fault.as_ref().map_or(0, |f| f.delay_ms));
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+    let latency = sim.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
 
     if let Err(retry_after) = sim.rate_limited(host) {
@@ -472,6 +471,11 @@ pub async fn entry(
         entry.injected = true;
         sim.log(entry);
         return r;
+    }
+
+    let fault = sim.take_fault(host, &method, &path);
+    if let Some(ms) = fault.as_ref().map(|f| f.delay_ms).filter(|ms| *ms > 0) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
     }
 
     if let Some(f) = fault.as_ref().filter(|f| f.status.is_some() && !f.perform) {

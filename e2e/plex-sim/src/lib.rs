@@ -249,7 +249,16 @@ impl SimHandle {
     /// until [`SimHandle::publish_library`].
     pub fn add_library(&self, title: &str, kind: &str, on_plextv: bool) -> Library {
         self.sim
-            .with_state(|s| s.add_library(title, kind, on_plextv))
+            .with_state(|s| s.add_library(title, kind, on_plextv, None))
+    }
+    /// Adds a library to the PMS that plex.tv lists only after `delay`.
+    pub fn add_library_delayed(&self, title: &str, kind: &str, delay: Duration) -> Library {
+        self.sim
+            .with_state(|s| s.add_library(title, kind, false, Some(delay)))
+    }
+    /// Deletes a library on the PMS now; plex.tv forgets it only after `delay`.
+    pub fn remove_library_delayed(&self, key: u64, delay: Duration) -> bool {
+        self.sim.with_state(|s| s.remove_library_later(key, delay))
     }
     /// Makes a library visible on plex.tv.
     pub fn publish_library(&self, key: u64) -> bool {
@@ -257,7 +266,10 @@ impl SimHandle {
             s.libraries
                 .iter_mut()
                 .find(|l| l.key == key)
-                .map(|l| l.on_plextv = true)
+                .map(|l| {
+                    l.on_plextv = true;
+                    l.plextv_sync_at_ms = None;
+                })
                 .is_some()
         })
     }

@@ -98,6 +98,12 @@ pub struct Library {
     /// Whether plex.tv knows the library yet (drift simulation).
     #[serde(default = "yes")]
     pub on_plextv: bool,
+    /// Whether the PMS still has it (`false` = deleted on the PMS, plex.tv not caught up yet).
+    #[serde(default = "yes")]
+    pub on_pms: bool,
+    /// Scheduled plex.tv catch-up: at this epoch-ms time `on_plextv` becomes `on_pms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plextv_sync_at_ms: Option<i64>,
 }
 
 /// A plex.tv account other than the owner (friend, managed user, invitee placeholder).
@@ -240,6 +246,8 @@ fn lib(key: u64, plex_id: u64, title: &str, kind: &str) -> Library {
         created_at: 0,
         updated_at: 0,
         on_plextv: true,
+        on_pms: true,
+        plextv_sync_at_ms: None,
     }
 }
 
@@ -597,6 +605,29 @@ impl State {
         self.libraries.iter().filter(|l| l.on_plextv)
     }
 
+    /// Libraries the PMS has.
+    pub fn pms_libraries(&self) -> impl Iterator<Item = &Library> {
+        self.libraries.iter().filter(|l| l.on_pms)
+    }
+
+    /// Applies scheduled plex.tv catch-ups that are due (called before every request).
+    pub fn tick(&mut self) {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let mut gone = Vec::new();
+        for l in &mut self.libraries {
+            if l.plextv_sync_at_ms.is_some_and(|t| now_ms >= t) {
+                l.plextv_sync_at_ms = None;
+                l.on_plextv = l.on_pms;
+                if !l.on_pms {
+                    gone.push(l.key);
+                }
+            }
+        }
+        for key in gone {
+            self.remove_library(key);
+        }
+    }
+
     pub fn account(&self, id: u64) -> Option<&Account> {
         self.accounts.iter().find(|a| a.id == id)
     }
@@ -620,12 +651,20 @@ impl State {
         }
     }
 
-    /// Adds a library (drift); returns a copy of it.
-    pub fn add_library(&mut self, title: &str, kind: &str, on_plextv: bool) -> Library {
+    /// Adds a library (drift); returns a copy of it. With `plextv_delay`, plex.tv lists it only
+    /// after that delay; with `on_plextv = false` and no delay, only once published.
+    pub fn add_library(
+        &mut self,
+        title: &str,
+        kind: &str,
+        on_plextv: bool,
+        plextv_delay: Option<std::time::Duration>,
+    ) -> Library {
         let mut l = lib(self.next_library_key, self.next_plex_id, title, kind);
         self.next_library_key += 1;
         self.next_plex_id += 10_007;
-        l.on_plextv = on_plextv;
+        l.on_plextv = on_plextv && plextv_delay.is_none();
+        l.plextv_sync_at_ms = plextv_delay.map(due_at);
         let now = now();
         l.created_at = now;
         l.updated_at = now;
@@ -634,7 +673,20 @@ impl State {
         l
     }
 
-    /// Removes a library by PMS key, also from every share. Returns whether it existed.
+    /// Deletes a library on the PMS; plex.tv forgets it only after `plextv_delay`.
+    pub fn remove_library_later(&mut self, key: u64, plextv_delay: std::time::Duration) -> bool {
+        match self.libraries.iter_mut().find(|l| l.key == key) {
+            Some(l) => {
+                l.on_pms = false;
+                l.plextv_sync_at_ms = Some(due_at(plextv_delay));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes a library by PMS key everywhere at once, also from every share. Returns whether
+    /// it existed.
     pub fn remove_library(&mut self, key: u64) -> bool {
         let Some(pos) = self.libraries.iter().position(|l| l.key == key) else {
             return false;
@@ -645,6 +697,10 @@ impl State {
         }
         true
     }
+}
+
+fn due_at(delay: std::time::Duration) -> i64 {
+    chrono::Utc::now().timestamp_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 /// Current Unix time in seconds.

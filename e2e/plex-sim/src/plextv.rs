@@ -15,7 +15,10 @@ use crate::xml::El;
 
 pub fn handle(sim: &Sim, r: &Req<'_>) -> HttpResponse {
     let pms = sim.pms_addr();
-    sim.with_state(|s| route(s, r, pms))
+    sim.with_state(|s| {
+        s.tick();
+        route(s, r, pms)
+    })
 }
 
 fn route(s: &mut State, r: &Req<'_>, pms: Option<std::net::SocketAddr>) -> HttpResponse {

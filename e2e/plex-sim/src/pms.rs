@@ -10,7 +10,10 @@ use crate::resp;
 use crate::xml::El;
 
 pub fn handle(sim: &Sim, r: &Req<'_>) -> HttpResponse {
-    sim.with_state(|s| route(s, r))
+    sim.with_state(|s| {
+        s.tick();
+        route(s, r)
+    })
 }
 
 fn route(s: &State, r: &Req<'_>) -> HttpResponse {
@@ -31,7 +34,7 @@ fn route(s: &State, r: &Req<'_>) -> HttpResponse {
         ["library", "sections", key] => match key
             .parse::<u64>()
             .ok()
-            .and_then(|k| s.libraries.iter().find(|l| l.key == k))
+            .and_then(|k| s.pms_libraries().find(|l| l.key == k))
         {
             Some(l) => section(l, r.json),
             None => resp::html_status(StatusCode::NOT_FOUND),
@@ -181,8 +184,7 @@ fn thumb_base(kind: &str) -> &'static str {
 fn sections(s: &State, json_body: bool) -> HttpResponse {
     if json_body {
         let dirs: Vec<Value> = s
-            .libraries
-            .iter()
+            .pms_libraries()
             .map(|l| {
                 let t = thumb_base(&l.kind);
                 json!({
@@ -205,7 +207,8 @@ fn sections(s: &State, json_body: bool) -> HttpResponse {
                 "title1": "Plex Library", "Directory": dirs}}),
         );
     }
-    let dirs = s.libraries.iter().map(|l| {
+    let count = s.pms_libraries().count();
+    let dirs = s.pms_libraries().map(|l| {
         let t = thumb_base(&l.kind);
         El::new("Directory")
             .b("allowSync", true)
@@ -240,7 +243,7 @@ fn sections(s: &State, json_body: bool) -> HttpResponse {
     resp::xml(
         StatusCode::OK,
         &El::new("MediaContainer")
-            .a("size", s.libraries.len())
+            .a("size", count)
             .b("allowSync", false)
             .a("title1", "Plex Library")
             .children(dirs),

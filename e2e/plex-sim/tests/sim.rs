@@ -735,6 +735,45 @@ async fn admin_api_over_http() {
     // Keys are never reused.
     assert_eq!(t.sim.add_library("Again", "movie", true).key, 7);
 
+    // Delayed drift: plex.tv catches up only after the delay (poll with a deadline).
+    let r = post(
+        "/libraries",
+        json!({"title": "Late", "type": "movie", "plextvDelayMs": 200}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (_, map) = t.get(&t.tv(&format!("/api/servers/{MID}"))).await;
+    assert!(!map.contains("Late"));
+    let r = t
+        .http
+        .delete(admin("/libraries/1?plextv_delay_ms=200"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, pms) = t.get(&t.pms("/library/sections")).await;
+    assert!(!pms.contains(r#"title="Movies""#));
+    let (_, map) = t.get(&t.tv(&format!("/api/servers/{MID}"))).await;
+    assert!(map.contains(r#"title="Movies""#));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, map) = t.get(&t.tv(&format!("/api/servers/{MID}"))).await;
+        if map.contains("Late") && !map.contains(r#"title="Movies""#) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "plex.tv never caught up: {map}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Movies is gone from alice's share too.
+    assert!(
+        !t.sim
+            .state()
+            .share(41_000_001)
+            .expect("alice")
+            .section_ids
+            .contains(&ids::MOVIES)
+    );
+
     // request log (admin calls excluded), then reset.
     let log: Value = t
         .http
