@@ -1,0 +1,102 @@
+// Browser-test harness: starts the real `plexward` binary serving the real built SPA on a free
+// loopback port with a throw-away data directory, and Debian's Chromium through playwright-core.
+// Every test gets a fresh server, so tests never depend on each other.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+const BIN = process.env.PLEXWARD_BIN ?? join(ROOT, 'target', 'debug', 'plexward');
+const WEB_DIR = process.env.PLEXWARD_WEB_DIR ?? join(ROOT, 'dist');
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const START_DEADLINE_MS = 30_000;
+
+/** Starts Plexward; resolves to { url, stop, logs } once it listens. */
+export async function startPlexward(extraEnv = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'plexward-e2e-'));
+  const child = spawn(BIN, ['serve'], {
+    env: {
+      ...process.env,
+      PLEXWARD_BIND: '127.0.0.1',
+      PLEXWARD_PORT: '0',
+      PLEXWARD_DATA_DIR: join(dataDir, 'data'),
+      PLEXWARD_WEB_DIR: WEB_DIR,
+      PLEXWARD_LOG: 'info',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs = [];
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`plexward did not start within ${START_DEADLINE_MS} ms:\n${logs.join('')}`)),
+      START_DEADLINE_MS,
+    );
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      logs.push(text);
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(logs.join(''));
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk) => logs.push(chunk.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`plexward exited with ${code} before listening:\n${logs.join('')}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url, stop, logs };
+}
+
+/** Launches headless Chromium with a page that records console errors and CSP violations. */
+export async function openBrowser() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  // Injected through the DevTools protocol, so the page's CSP does not block it.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  return { browser, page, problems };
+}
+
+/** Saves a screenshot under e2e/artifacts/ (kept for people to look at). */
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
