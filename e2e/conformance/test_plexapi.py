@@ -259,3 +259,19 @@ def test_only_loopback_was_contacted(sim, plex, account):
     account.users()
     for r in sim.requests():
         assert r["headers"]["host"].startswith("127.0.0.1:")
+
+
+def test_lost_response_still_creates_share(sim, plex, account):
+    import requests
+
+    sim.admin(
+        "POST",
+        "/fault",
+        json={"method": "POST", "path": "/api/servers/*/shared_servers", "drop_connection": True},
+    )
+    with pytest.raises(requests.exceptions.ConnectionError):
+        account.inviteFriend("lost@example.com", plex, sections=["Default"])
+    # The invite was created although the client never saw the answer.
+    assert account.user("lost@example.com").servers[0].pending is True
+    with pytest.raises(BadRequest, match="already sharing"):
+        account.inviteFriend("lost@example.com", plex, sections=["Default"])

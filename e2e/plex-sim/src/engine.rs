@@ -48,6 +48,19 @@ pub struct LoggedRequest {
     pub at_ms: i64,
 }
 
+impl LoggedRequest {
+    /// The body parsed as JSON (`None` when empty or not JSON).
+    pub fn json_body(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    /// Whether this is `method` (case-insensitive) on a path matching `path_glob` (`*` = one
+    /// segment, `**` = anything, trailing `/` ignored).
+    pub fn is(&self, method: &str, path_glob: &str) -> bool {
+        self.method.eq_ignore_ascii_case(method) && glob(norm(path_glob), norm(&self.path))
+    }
+}
+
 /// A fault for the next matching requests (`POST /__sim/fault`).
 ///
 /// * `status` set, `perform` false: answer `status`/`body` **without** doing anything.

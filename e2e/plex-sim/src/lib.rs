@@ -155,8 +155,8 @@ fn serve(
     Ok((server.run(), bound))
 }
 
-/// A running simulator. Dropping it without [`SimHandle::stop`] leaves the listeners running
-/// until the runtime ends.
+/// A running simulator. [`SimHandle::stop`] stops it and waits; dropping the handle asks the
+/// listeners to stop without waiting.
 #[derive(Debug)]
 pub struct SimHandle {
     sim: Arc<Sim>,
@@ -285,12 +285,21 @@ impl SimHandle {
         self.sim.reset();
     }
     /// Stops both listeners and waits for them.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         for h in &self.handles {
             h.stop(true).await;
         }
-        for t in self.tasks {
+        for t in std::mem::take(&mut self.tasks) {
             let _ = t.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    /// Asks both listeners to stop (without waiting), so a forgotten handle frees its threads.
+    fn drop(&mut self) {
+        for h in &self.handles {
+            drop(h.stop(false));
         }
     }
 }

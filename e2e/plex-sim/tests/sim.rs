@@ -576,6 +576,9 @@ async fn drop_connection_after_performing() {
     assert!(t.sim.state().share_of_user(2_100_007).is_some());
     let last = t.sim.requests().pop().expect("logged");
     assert!(last.dropped && last.status == 201);
+    assert!(last.is("post", "/api/servers/*/shared_servers"));
+    let sent = last.json_body().expect("json body");
+    assert_eq!(sent["shared_server"]["invited_id"], json!(2_100_007));
     // A retry now gets "already sharing".
     let (st, _) = t
         .call(
@@ -801,7 +804,7 @@ async fn admin_api_over_http() {
     t.sim.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generated_friends_seed() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let sim = PlexSim::start(SimConfig {
