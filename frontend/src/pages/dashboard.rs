@@ -57,8 +57,12 @@ fn StatusPill(status: HealthStatus) -> impl IntoView {
 
 /// `93784` → `1 d 2 h 3 m 4 s`: days and hours always shown once reached.
 fn format_duration(total: u64) -> String {
-    let (days, hours, minutes, seconds) =
-        (total / 86_400, total / 3_600 % 24, total / 60 % 60, total % 60);
+    let (days, hours, minutes, seconds) = (
+        total / 86_400,
+        total / 3_600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
     match (days, hours, minutes) {
         (0, 0, 0) => format!("{seconds} s"),
         (0, 0, _) => format!("{minutes} m {seconds} s"),
@@ -76,6 +80,9 @@ mod tests {
         assert_eq!(format_duration(5), "5 s");
         assert_eq!(format_duration(65), "1 m 5 s");
         assert_eq!(format_duration(3 * 3600 + 5), "3 h 00 m 05 s");
-        assert_eq!(format_duration(86_400 + 2 * 3600 + 3 * 60 + 4), "1 d 2 h 03 m 04 s");
+        assert_eq!(
+            format_duration(86_400 + 2 * 3600 + 3 * 60 + 4),
+            "1 d 2 h 03 m 04 s"
+        );
     }
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs everything Plexward needs to build (and, with --test, to test), pinned, idempotently.
+# Fast when already done: every step first checks whether its exact version is present.
+#
+#   bash scripts/setup.sh          # build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
+#   bash scripts/setup.sh --test   # plus Chromium, the Python venv for the conformance suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+WITH_TEST=0
+[[ "${1:-}" == "--test" ]] && WITH_TEST=1
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; elif have sudo; then sudo "$@"; else
+  echo "need root for: $*" >&2; return 1; fi; }
+
+# --- Rust toolchain (pinned in rust-toolchain.toml) and the WASM target --------------------------
+TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup toolchain list | grep -q "^${TOOLCHAIN}"; then
+  step "installing Rust ${TOOLCHAIN}"
+  rustup toolchain install "${TOOLCHAIN}" --profile minimal -c rustfmt -c clippy
+fi
+if ! rustup target list --installed --toolchain "${TOOLCHAIN}" | grep -q wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add --toolchain "${TOOLCHAIN}" wasm32-unknown-unknown
+fi
+
+# --- trunk and wasm-bindgen-cli (the latter must equal wasm-bindgen in Cargo.lock) ---------------
+if [[ "$(trunk --version 2>/dev/null)" != "trunk ${TRUNK_VERSION}" ]]; then
+  step "installing trunk ${TRUNK_VERSION} (a few minutes, once)"
+  cargo install trunk --version "${TRUNK_VERSION}" --locked
+fi
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen ${WASM_BINDGEN_VERSION}" ]]; then
+  step "installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (a few minutes, once)"
+  # Not --locked: its lockfile wants a webpki-roots release the registry lacks.
+  cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}"
+fi
+if ! grep -q "wasm_bindgen = \"${WASM_BINDGEN_VERSION}\"" Trunk.toml; then
+  echo "Trunk.toml [tools] wasm_bindgen must be ${WASM_BINDGEN_VERSION} (Cargo.lock)" >&2
+  exit 1
+fi
+
+# --- Node tools: wasm-opt (binaryen 132; Debian's 108 breaks the module) and playwright-core -----
+if [[ ! -x node_modules/.bin/wasm-opt || package-lock.json -nt node_modules/.installed ]]; then
+  step "installing Node tools (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules/.installed
+fi
+
+step "fetching crates"
+cargo fetch --locked >/dev/null
+
+if [[ $WITH_TEST -eq 1 ]]; then
+  # --- Chromium for the browser tests (Debian's; test tools must not download browsers) --------
+  if ! have chromium; then
+    step "installing Debian's chromium"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  # --- Python venv for the python-plexapi conformance suite -------------------------------------
+  REQ=e2e/conformance/requirements.txt
+  if [[ -f $REQ ]]; then
+    if [[ ! -x .venv/bin/python ]]; then
+      step "creating the Python venv"
+      python3 -m venv .venv
+    fi
+    if [[ $REQ -nt .venv/.installed || ! -f .venv/.installed ]]; then
+      step "installing Python test packages"
+      .venv/bin/pip install --quiet --disable-pip-version-check -r "$REQ"
+      touch .venv/.installed
+    fi
+  fi
+fi
+step "set-up complete"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: formatting, lints, unit + API tests, the python-plexapi conformance
+# suite against the Plex simulator, and the browser tests in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+started=$SECONDS
+
+bash scripts/setup.sh --test
+TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (host crates, then the SPA for wasm32)"
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked -p plexward-web --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and API tests"
+cargo test --locked
+
+step "building the SPA and the binaries the end-to-end suites start"
+bash scripts/build-web.sh
+cargo build --locked -p plexward --bins
+
+if [[ -d e2e/conformance ]]; then
+  step "python-plexapi conformance against the simulator"
+  cargo build --locked -p plex-sim --bins
+  PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" .venv/bin/python -m pytest -q e2e/conformance
+fi
+
+step "browser tests (headless Chromium)"
+PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEXWARD_WEB_DIR="$PWD/dist" \
+  node --test --test-concurrency=1 e2e/browser/*.test.mjs
+
+step "all tests passed in $((SECONDS - started)) s"
