@@ -7,6 +7,7 @@ pub mod data_dir;
 pub mod db;
 pub mod healthcheck;
 pub mod http;
+pub mod plex;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

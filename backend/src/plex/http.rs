@@ -1,0 +1,261 @@
+//! One HTTP exchange with Plex: headers, the plex.tv concurrency gate, timeouts, and mapping of
+//! statuses to [`PlexError`]. No retries here (see `retry.rs`).
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+use super::config::PlexClientConfig;
+use super::error::{PlexError, PlexHost, excerpt};
+
+const X_PLEX_TOKEN: HeaderName = HeaderName::from_static("x-plex-token");
+
+/// A status and body received from Plex (2xx only; everything else became an error).
+#[derive(Debug)]
+pub(crate) struct Received {
+    pub status: StatusCode,
+    pub body: String,
+}
+
+/// What to send.
+#[derive(Debug)]
+pub(crate) struct Outgoing<'a> {
+    pub host: PlexHost,
+    pub method: Method,
+    /// Path (and query, never a token) below the host's base URL, starting with `/`.
+    pub path: &'a str,
+    /// JSON body for POST/PUT.
+    pub json: Option<&'a serde_json::Value>,
+    /// Ask for JSON (`Accept: application/json`); XML otherwise (spec §1).
+    pub want_json: bool,
+}
+
+/// The shared HTTP machinery of a [`PlexClient`](super::PlexClient).
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    pms_url: String,
+    plextv_url: String,
+    token: SecretString,
+    /// At most `plextv_concurrency` requests in flight to plex.tv.
+    plextv_gate: Semaphore,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("pms_url", &self.pms_url)
+            .field("plextv_url", &self.plextv_url)
+            .field("token", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+fn base_url(raw: &str, what: &str) -> Result<String, PlexError> {
+    let url = reqwest::Url::parse(raw)
+        .map_err(|e| PlexError::Config(format!("{what} URL {raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+        return Err(PlexError::Config(format!(
+            "{what} URL {raw:?} must be http(s) without a query"
+        )));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+fn header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue), PlexError> {
+    let v = HeaderValue::from_str(value)
+        .map_err(|_| PlexError::Config(format!("{name} {value:?} is not a valid header value")))?;
+    Ok((HeaderName::from_static(name), v))
+}
+
+impl Transport {
+    pub fn new(config: &PlexClientConfig) -> Result<Self, PlexError> {
+        crate::install_crypto_provider();
+        if config.token.expose_secret().is_empty() {
+            return Err(PlexError::Config("the Plex token is empty".to_owned()));
+        }
+        // Validates the token as a header value up front, so sending cannot fail on it later.
+        HeaderValue::from_str(config.token.expose_secret())
+            .map_err(|_| PlexError::Config("the Plex token has invalid characters".to_owned()))?;
+        let headers: HeaderMap = [
+            header("x-plex-client-identifier", &config.client_identifier)?,
+            header("x-plex-product", &config.product)?,
+            header("x-plex-version", &config.version)?,
+            header("x-plex-device-name", &config.product)?,
+            header("x-plex-platform", std::env::consts::OS)?,
+        ]
+        .into_iter()
+        .collect();
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            // A redirect could carry the token header to another host; Plex never needs one.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| PlexError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            pms_url: base_url(&config.pms_url, "PMS")?,
+            plextv_url: base_url(&config.plextv_url, "plex.tv")?,
+            token: config.token.clone(),
+            plextv_gate: Semaphore::new(config.plextv_concurrency.max(1)),
+        })
+    }
+
+    /// Sends one request and returns its 2xx response, or the matching [`PlexError`].
+    pub async fn send(&self, out: Outgoing<'_>) -> Result<Received, PlexError> {
+        let host = out.host;
+        let base = match host {
+            PlexHost::Pms => &self.pms_url,
+            PlexHost::Plextv => &self.plextv_url,
+        };
+        let url = format!("{base}{}", out.path);
+        let mut token = HeaderValue::from_str(self.token.expose_secret())
+            .map_err(|_| PlexError::Config("the Plex token has invalid characters".to_owned()))?;
+        // Sensitive: reqwest and `http` print it as "Sensitive" in any Debug output.
+        token.set_sensitive(true);
+        let mut req = self
+            .http
+            .request(out.method.clone(), &url)
+            .header(X_PLEX_TOKEN, token);
+        if out.want_json {
+            req = req.header(ACCEPT, "application/json");
+        }
+        if let Some(body) = out.json {
+            req = req.json(body);
+        }
+        let _permit = match host {
+            PlexHost::Plextv => Some(
+                self.plextv_gate
+                    .acquire()
+                    .await
+                    .map_err(|_| PlexError::Config("plex.tv gate closed".to_owned()))?,
+            ),
+            PlexHost::Pms => None,
+        };
+        tracing::debug!(%host, method = %out.method, path = out.path, "Plex request");
+        let resp = req.send().await.map_err(|e| transport_error(host, &e))?;
+        let status = resp.status();
+        let retry_after = parse_retry_after(resp.headers());
+        let body = resp.text().await.map_err(|e| transport_error(host, &e))?;
+        if status.is_success() {
+            Ok(Received { status, body })
+        } else {
+            Err(status_error(
+                host,
+                status,
+                retry_after,
+                &body,
+                self.token.expose_secret(),
+            ))
+        }
+    }
+
+    /// Scrubs a body for an error message.
+    pub fn excerpt(&self, body: &str) -> String {
+        excerpt(body, self.token.expose_secret())
+    }
+}
+
+fn transport_error(host: PlexHost, e: &reqwest::Error) -> PlexError {
+    if e.is_timeout() {
+        return PlexError::Timeout { host };
+    }
+    // The chain names the cause ("connection closed before message completed" …). URLs in it
+    // never contain the token: it travels only in a header.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    PlexError::Transport { host, message }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by Plex and is ignored).
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Maps a non-2xx status to its error (spec §5).
+fn status_error(
+    host: PlexHost,
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &str,
+    token: &str,
+) -> PlexError {
+    let lower = body.to_ascii_lowercase();
+    match status.as_u16() {
+        401 => PlexError::Unauthorized { host },
+        422 if lower.contains("invalid token") => PlexError::InvalidToken,
+        404 => PlexError::NotFound { host },
+        400 if lower.contains("already sharing") => PlexError::AlreadyShared {
+            message: excerpt(body, token),
+        },
+        429 => PlexError::RateLimited { host, retry_after },
+        s @ 500..=599 => PlexError::Server { host, status: s },
+        s @ 400..=499 => PlexError::Rejected {
+            host,
+            status: s,
+            excerpt: excerpt(body, token),
+        },
+        s => PlexError::Unexpected {
+            host,
+            status: s,
+            excerpt: excerpt(body, token),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_their_errors() {
+        let e = |s: u16, body: &str| {
+            status_error(
+                PlexHost::Plextv,
+                StatusCode::from_u16(s).expect("valid status"),
+                None,
+                body,
+                "tok",
+            )
+        };
+        assert!(matches!(e(401, ""), PlexError::Unauthorized { .. }));
+        assert!(matches!(
+            e(422, "<errors> <error>Invalid token</error> </errors>"),
+            PlexError::InvalidToken
+        ));
+        assert!(matches!(e(404, ""), PlexError::NotFound { .. }));
+        assert!(matches!(
+            e(
+                400,
+                r#"<Response code="400" status="You're already sharing this server with x."/>"#
+            ),
+            PlexError::AlreadyShared { .. }
+        ));
+        assert!(matches!(
+            e(400, "bad ids"),
+            PlexError::Rejected { status: 400, .. }
+        ));
+        assert!(matches!(e(429, ""), PlexError::RateLimited { .. }));
+        assert!(matches!(e(503, ""), PlexError::Server { status: 503, .. }));
+        assert!(matches!(
+            e(302, ""),
+            PlexError::Unexpected { status: 302, .. }
+        ));
+    }
+}

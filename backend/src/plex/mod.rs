@@ -1,0 +1,30 @@
+//! Plexward's Plex client: the PMS and plex.tv calls that library sharing needs.
+//!
+//! The wire protocol is `shared/plex-api.md` (the project's reference docs); the client uses
+//! the legacy v1 plex.tv endpoints (§2.4) that python-plexapi uses, so the simulator
+//! (`e2e/plex-sim`) proves both.
+//!
+//! Safety rules built in here, because getting them wrong costs users access or privacy:
+//! - the token travels only in the `X-Plex-Token` header, never in a URL, log or error;
+//! - library sets sent to plex.tv are [`NonEmptySet`]s: an empty list means "ALL libraries";
+//! - creates are never retried blindly (a lost response must not make a second invite);
+//! - one plex.tv request at a time by default, and [`PlexClient::snapshot`] lists all friends
+//!   with their shares in three plex.tv calls, however many friends there are.
+
+mod client;
+mod config;
+mod error;
+mod http;
+mod json;
+mod models;
+mod retry;
+mod xml;
+
+pub use client::PlexClient;
+pub use config::{DEFAULT_PLEXTV_URL, PlexClientConfig, RetryPolicy};
+pub use error::{PlexError, PlexHost};
+pub use models::{
+    Account, EmptySet, Friend, FriendAccess, FriendServer, FriendsSnapshot, Identity, Invitee,
+    Library, LibraryKind, MachineId, NonEmptySet, PlexSection, PlexSectionId, PmsKey, SectionMap,
+    ServerInfo, Share, ShareId, ShareSection, UserId,
+};
