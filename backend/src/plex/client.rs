@@ -11,7 +11,7 @@ use super::error::{PlexError, PlexHost};
 use super::http::{Outgoing, Transport};
 use super::models::{
     Account, Friend, FriendsSnapshot, Identity, Invitee, Library, MachineId, NonEmptySet,
-    PlexSectionId, SectionMap, ServerInfo, Share, ShareId, UserId,
+    PlexSectionId, PmsKey, SectionMap, ServerInfo, Share, ShareId, UserId,
 };
 use super::{json, retry, xml};
 
@@ -99,6 +99,24 @@ impl PlexClient {
             sections: self.section_map(mid).await?,
             shares: self.shares(mid).await?,
         })
+    }
+
+    /// Converts PMS keys to plex.tv ids with `map`; when a key is missing (a library added on
+    /// the PMS that plex.tv has not caught up with), `map` is fetched again once (spec §3).
+    /// Still missing after that: [`PlexError::LibraryNotOnPlextv`].
+    pub async fn resolve_sections(
+        &self,
+        mid: &MachineId,
+        map: &mut SectionMap,
+        keys: &NonEmptySet<PmsKey>,
+    ) -> Result<NonEmptySet<PlexSectionId>, PlexError> {
+        match map.to_plex_ids(keys) {
+            Err(PlexError::LibraryNotOnPlextv(_)) => {
+                *map = self.section_map(mid).await?;
+                map.to_plex_ids(keys)
+            }
+            other => other,
+        }
     }
 
     /// plex.tv `POST /api/servers/{mid}/shared_servers`: shares `sections` (plex.tv ids, never

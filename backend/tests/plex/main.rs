@@ -2,6 +2,7 @@
 
 mod counts;
 mod errors;
+mod logs;
 mod operations;
 mod retries;
 mod support;

@@ -280,3 +280,40 @@ fn an_empty_library_set_cannot_be_built() {
     assert!(NonEmptySet::<PlexSectionId>::new(Vec::new()).is_err());
     assert_eq!(NonEmptySet::new([MOVIES, MOVIES]).expect("set").len(), 1);
 }
+
+#[tokio::test]
+async fn resolve_sections_refreshes_the_map_once_for_a_new_library() {
+    let (sim, client, mid) = start().await;
+    let anime = sim.add_library("Anime", "show", false);
+    let mut map = client.section_map(&mid).await.expect("map");
+    let wanted = NonEmptySet::new([PmsKey(1), PmsKey(anime.key)]).expect("set");
+
+    // plex.tv has not caught up: one refresh, then a typed error.
+    let err = client
+        .resolve_sections(&mid, &mut map, &wanted)
+        .await
+        .expect_err("missing");
+    assert!(
+        matches!(err, PlexError::LibraryNotOnPlextv(k) if k == PmsKey(anime.key)),
+        "{err:?}"
+    );
+    assert_eq!(count(&sim, "GET", "/api/servers/*"), 2);
+
+    // Published: the refresh finds it.
+    sim.publish_library(anime.key);
+    let ids = client
+        .resolve_sections(&mid, &mut map, &wanted)
+        .await
+        .expect("resolved");
+    assert_eq!(
+        ids.iter().copied().collect::<Vec<_>>(),
+        [MOVIES, PlexSectionId(anime.plex_id)]
+    );
+    assert_eq!(count(&sim, "GET", "/api/servers/*"), 3);
+    // Known keys need no request at all.
+    client
+        .resolve_sections(&mid, &mut map, &wanted)
+        .await
+        .expect("cached");
+    assert_eq!(count(&sim, "GET", "/api/servers/*"), 3);
+}
