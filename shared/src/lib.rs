@@ -1,11 +1,25 @@
 //! Plexward's wire types: every JSON body the API sends or accepts is declared here once, and
-//! both the server (`plexward`) and the SPA (`plexward-web`) use these definitions.
+//! both the server (`plexward`) and the SPA (`plexward-web`) use these definitions. Rules both
+//! sides must apply identically (the permission table, the password policy) live here too.
 //!
-//! The crate must build for `wasm32-unknown-unknown`: serde only, server-only derives behind the
-//! `server` feature.
+//! The crate must build for `wasm32-unknown-unknown`: no server crates; server-only derives
+//! (OpenAPI schemas) behind the `server` feature.
 
+pub mod accounts;
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod list;
+pub mod password;
+pub mod roles;
+pub mod tokens;
 
+pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
+pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
+pub use list::List;
+pub use roles::{Permission, Role};
+pub use tokens::{
+    API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,
+};

@@ -1,0 +1,54 @@
+//! Sign-in, sessions and the signed-in account.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::roles::Role;
+
+/// Body of `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Account name (case-insensitive).
+    pub username: String,
+    /// The account's password.
+    pub password: String,
+}
+
+/// Answer of a successful sign-in or refresh. The SPA ignores `token` (it uses the HttpOnly
+/// cookies set alongside); scripts send it as `Authorization: Bearer <token>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// Short-lived access token (JWT, ≤ 15 minutes).
+    pub token: String,
+    /// When `token` stops working.
+    pub expires_at: DateTime<Utc>,
+    /// The signed-in account.
+    pub account: AccountResponse,
+}
+
+/// An application account, as anyone allowed to see it sees it (never a password or hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AccountResponse {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// A disabled account cannot sign in; its sessions and tokens are dead.
+    pub disabled: bool,
+    /// The account must choose a new password before anything else.
+    pub must_change_password: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `PUT /api/v1/me/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
