@@ -18,6 +18,7 @@ cargo clippy --locked -p plexward-web --target wasm32-unknown-unknown -- -D warn
 
 step "unit and API tests"
 cargo test --locked
+cargo test --locked -p plexward-web
 
 step "building the SPA and the binaries the end-to-end suites start"
 bash scripts/build-web.sh

@@ -33,6 +33,16 @@ pub struct Config {
     pub login_rate_burst: u32,
     /// …and then one every this many seconds.
     pub login_rate_period_secs: u64,
+    /// Plex Media Server base URL (`PLEXWARD_PLEX_URL`).
+    pub plex_url: Option<String>,
+    /// Plex token (`PLEXWARD_PLEX_TOKEN`). Never printed: its Debug is redacted and it is not
+    /// serialised back out.
+    #[serde(skip_serializing)]
+    pub plex_token: Option<Redacted>,
+    /// plex.tv base URL; only tests and demo mode change it.
+    pub plextv_url: String,
+    /// Demo mode: seeds documented demo accounts. Never for real use.
+    pub demo: bool,
 }
 
 impl Default for Config {
@@ -46,7 +56,22 @@ impl Default for Config {
             shutdown_timeout_secs: 10,
             login_rate_burst: 10,
             login_rate_period_secs: 6,
+            plex_url: None,
+            plex_token: None,
+            plextv_url: crate::plex::DEFAULT_PLEXTV_URL.to_owned(),
+            demo: false,
         }
+    }
+}
+
+/// A secret string read from configuration: `Debug` shows `<redacted>`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
     }
 }
 
@@ -103,6 +128,10 @@ impl Config {
             "shutdown_timeout_secs",
             "login_rate_burst",
             "login_rate_period_secs",
+            "plex_url",
+            "plex_token",
+            "plextv_url",
+            "demo",
         ])
     }
 
@@ -141,6 +170,19 @@ impl Config {
                 field: "login_rate_burst",
                 reason: "login_rate_burst must be ≥ 1 and login_rate_period_secs 1–3600".into(),
             });
+        }
+        for (field, url) in [
+            ("plex_url", self.plex_url.as_deref()),
+            ("plextv_url", Some(self.plextv_url.as_str())),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(ConfigError::Invalid {
+                    field,
+                    reason: format!("`{url}` must start with http:// or https://"),
+                });
+            }
         }
         if self.shutdown_timeout_secs > 3600 {
             return Err(ConfigError::Invalid {

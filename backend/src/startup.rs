@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
 use crate::auth::{self, AuthState};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
+use crate::plex::connection::PlexConnection;
 use crate::state::AppState;
 use crate::{data_dir, db};
 
@@ -39,7 +40,10 @@ impl Application {
         let pool = db::connect(&config.database_path()).with_context(|| {
             format!("cannot open database {}", config.database_path().display())
         })?;
-        if let Some(source) = auth::bootstrap::ensure_admin(&pool)? {
+        if config.demo {
+            tracing::warn!("DEMO MODE: documented demo accounts; do not use with real data");
+            auth::bootstrap::ensure_demo_accounts(&pool)?;
+        } else if let Some(source) = auth::bootstrap::ensure_admin(&pool)? {
             announce_first_admin(&source);
         }
         let auth = AuthState::load(&config.data_dir, &config.login_limits())
@@ -47,6 +51,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: pool,
             auth: Arc::new(auth),
+            plex: Arc::new(PlexConnection::load(config)?),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));

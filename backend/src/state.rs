@@ -11,6 +11,7 @@ use crate::db::DbPool;
 pub struct AppState {
     pub db: DbPool,
     pub auth: Arc<AuthState>,
+    pub plex: Arc<crate::plex::connection::PlexConnection>,
     /// When the process started serving (for uptime).
     pub started: Instant,
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod list;
 pub mod password;
+pub mod plex_settings;
 pub mod roles;
 pub mod tokens;
 
@@ -19,6 +20,9 @@ pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginRespon
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
 pub use list::List;
+pub use plex_settings::{
+    PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse, SettingSource,
+};
 pub use roles::{Permission, Role};
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,

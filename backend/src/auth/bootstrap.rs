@@ -77,6 +77,55 @@ pub fn ensure_admin(pool: &DbPool) -> anyhow::Result<Option<PasswordSource>> {
     .context("creating the first admin account")
 }
 
+/// Demo mode's documented accounts (README): never use demo mode with real data.
+pub const DEMO_ACCOUNTS: [(&str, Role, &str); 3] = [
+    ("admin", Role::Admin, "demo admin walrus lantern"),
+    (
+        "moderator",
+        Role::Moderator,
+        "demo moderator walrus lantern",
+    ),
+    ("auditor", Role::Auditor, "demo auditor walrus lantern"),
+];
+
+/// In demo mode with an empty database: creates [`DEMO_ACCOUNTS`] (no forced change). Returns
+/// whether it did.
+pub fn ensure_demo_accounts(pool: &DbPool) -> anyhow::Result<bool> {
+    let mut conn = pool.get()?;
+    if accounts::count(&mut conn)? > 0 {
+        return Ok(false);
+    }
+    let hashes = DEMO_ACCOUNTS
+        .iter()
+        .map(|(_, _, pw)| password::hash_now(pw))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let now = now_ms();
+    conn.immediate_transaction(|conn| {
+        if accounts::count(conn)? > 0 {
+            return Ok::<_, diesel::result::Error>(false);
+        }
+        for ((username, role, _), hash) in DEMO_ACCOUNTS.iter().zip(&hashes) {
+            let account = accounts::insert(
+                conn,
+                &NewAccount {
+                    username,
+                    password_hash: hash,
+                    role: role.as_str(),
+                    must_change_password: false,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            Event::new("account.create", Outcome::Success, &Actor::system())
+                .target("account", account.id)
+                .details(serde_json::json!({"username": username, "role": role.as_str(), "reason": "demo mode"}))
+                .insert(conn)?;
+        }
+        Ok(true)
+    })
+    .context("creating the demo accounts")
+}
+
 /// Sets a new password for `username` (which must then be changed), ends its sessions.
 pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordSource> {
     let mut conn = pool.get()?;

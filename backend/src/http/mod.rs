@@ -10,6 +10,7 @@ pub mod me;
 pub mod openapi;
 pub mod request_id;
 pub mod security_headers;
+pub mod settings;
 pub mod spa;
 pub mod tokens;
 
@@ -39,7 +40,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(accounts::create)
         .service(accounts::get_one)
         .service(accounts::update)
-        .service(accounts::delete_one);
+        .service(accounts::delete_one)
+        .service(settings::get_plex)
+        .service(settings::test_plex);
 }
 
 /// The OpenAPI document of everything [`api_v1`] mounts.

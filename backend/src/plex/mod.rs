@@ -13,6 +13,7 @@
 
 mod client;
 mod config;
+pub mod connection;
 mod error;
 mod http;
 mod json;

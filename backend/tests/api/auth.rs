@@ -498,3 +498,13 @@ async fn forged_and_garbage_tokens_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn demo_mode_seeds_the_documented_accounts() {
+    let app = spawn_app_with(|c| c.demo = true).await;
+    for (username, role, password) in plexward::auth::bootstrap::DEMO_ACCOUNTS {
+        let s = app.login(username, password).await;
+        assert_eq!(s.body["account"]["role"], role.as_str());
+        assert_eq!(s.body["account"]["must_change_password"], false);
+    }
+}

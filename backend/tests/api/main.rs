@@ -8,5 +8,6 @@ mod errors;
 mod health;
 mod openapi;
 mod permissions;
+mod plex_settings;
 mod spa;
 mod tokens;

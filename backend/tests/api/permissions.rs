@@ -62,6 +62,16 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/accounts/{id}",
         Access::Needs(Permission::ManageAccounts),
     ),
+    (
+        "GET",
+        "/api/v1/settings/plex",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "POST",
+        "/api/v1/settings/plex/test",
+        Access::Needs(Permission::ManageSettings),
+    ),
     // Last: it ends the sessions the rows above use.
     ("POST", "/api/v1/auth/logout", Access::Public),
 ];
