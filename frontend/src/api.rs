@@ -15,9 +15,9 @@ use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, ChangePasswordRequest, CreateAccountRequest, CreateApiTokenRequest,
-    CreatedApiTokenResponse, ErrorResponse, HealthResponse, List, LoginRequest, LoginResponse,
-    UpdateAccountRequest,
+    AccountResponse, ApiTokenResponse, ChangePasswordRequest, CreateAccountRequest,
+    CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, HealthResponse, List,
+    LoginRequest, LoginResponse, UpdateAccountRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -68,7 +68,12 @@ impl ApiError {
             },
             Err(_) => Self {
                 status,
-                code: if status == 401 { "unauthenticated" } else { "unexpected_response" }.into(),
+                code: if status == 401 {
+                    "unauthenticated"
+                } else {
+                    "unexpected_response"
+                }
+                .into(),
                 message: format!("Unexpected answer from Plexward (HTTP {status})."),
                 fields: BTreeMap::new(),
                 retry_after,
@@ -199,7 +204,11 @@ async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     decode(call(|| builder("GET", url).build()).await?).await
 }
 
-async fn with_body<B: Serialize, T: DeserializeOwned>(method: &str, url: &str, body: &B) -> Result<T, ApiError> {
+async fn with_body<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: &B,
+) -> Result<T, ApiError> {
     decode(call(|| builder(method, url).json(body)).await?).await
 }
 
@@ -254,7 +263,9 @@ pub async fn my_tokens() -> Result<List<ApiTokenResponse>, ApiError> {
 }
 
 /// `POST /api/v1/me/tokens`: creates an API token; the answer holds its secret, once.
-pub async fn create_token(body: &CreateApiTokenRequest) -> Result<CreatedApiTokenResponse, ApiError> {
+pub async fn create_token(
+    body: &CreateApiTokenRequest,
+) -> Result<CreatedApiTokenResponse, ApiError> {
     with_body("POST", "/api/v1/me/tokens", body).await
 }
 
@@ -274,7 +285,10 @@ pub async fn create_account(body: &CreateAccountRequest) -> Result<AccountRespon
 }
 
 /// `PATCH /api/v1/accounts/{id}` (admin): changes role, disabled flag or password.
-pub async fn update_account(id: i64, body: &UpdateAccountRequest) -> Result<AccountResponse, ApiError> {
+pub async fn update_account(
+    id: i64,
+    body: &UpdateAccountRequest,
+) -> Result<AccountResponse, ApiError> {
     with_body("PATCH", &format!("/api/v1/accounts/{id}"), body).await
 }
 

@@ -8,8 +8,8 @@ use plexward_shared::Permission;
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    account::MyAccount, accounts::Accounts, change_password::ChangePassword, dashboard::Dashboard, login::Login,
-    not_found::NotFound,
+    account::MyAccount, accounts::Accounts, change_password::ChangePassword, dashboard::Dashboard,
+    login::Login, not_found::NotFound,
 };
 use crate::session::{Protected, SessionProvider};
 

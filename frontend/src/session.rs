@@ -158,7 +158,10 @@ pub fn with_next(page: &str, next: &str) -> String {
     if next == "/" || next.is_empty() {
         page.to_owned()
     } else {
-        format!("{page}?next={}", String::from(js_sys::encode_uri_component(next)))
+        format!(
+            "{page}?next={}",
+            String::from(js_sys::encode_uri_component(next))
+        )
     }
 }
 
@@ -191,7 +194,10 @@ enum Gate {
 /// users go to the sign-in page (and come back here afterwards); accounts that must change their
 /// password go to that page first; a role without the permission sees a refusal, never the page.
 #[component]
-pub fn Protected(#[prop(optional)] permission: Option<Permission>, children: ChildrenFn) -> impl IntoView {
+pub fn Protected(
+    #[prop(optional)] permission: Option<Permission>,
+    children: ChildrenFn,
+) -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let location = use_location();

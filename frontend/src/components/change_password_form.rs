@@ -67,7 +67,8 @@ pub fn ChangePasswordForm(
                     if current_reason.is_none() && new_reason.is_none() {
                         error.set(Some(e.message));
                     }
-                    current_error.set(current_reason.map(|r| field_sentence("The current password", &r)));
+                    current_error
+                        .set(current_reason.map(|r| field_sentence("The current password", &r)));
                     new_error.set(new_reason.map(|r| field_sentence("The new password", &r)));
                 }
             }

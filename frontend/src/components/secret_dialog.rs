@@ -10,7 +10,10 @@ use crate::components::dialog::Dialog;
 
 /// Shows `created`'s secret while `open`; forgets it when closed.
 #[component]
-pub fn SecretDialog(open: RwSignal<bool>, created: RwSignal<Option<CreatedApiTokenResponse>>) -> impl IntoView {
+pub fn SecretDialog(
+    open: RwSignal<bool>,
+    created: RwSignal<Option<CreatedApiTokenResponse>>,
+) -> impl IntoView {
     let copied = RwSignal::new(None::<&'static str>);
     let input = NodeRef::<html::Input>::new();
     // Closed: the secret leaves the page's memory.
@@ -21,7 +24,8 @@ pub fn SecretDialog(open: RwSignal<bool>, created: RwSignal<Option<CreatedApiTok
         }
     });
     let secret = move || created.with(|c| c.as_ref().map(|c| c.secret.clone()).unwrap_or_default());
-    let name = move || created.with(|c| c.as_ref().map(|c| c.token.name.clone()).unwrap_or_default());
+    let name =
+        move || created.with(|c| c.as_ref().map(|c| c.token.name.clone()).unwrap_or_default());
     let copy = move |_| {
         let text = secret();
         spawn_local(async move {

@@ -21,7 +21,12 @@ pub fn StrengthMeter(
         (!password.is_empty()).then(|| check_password(&password, &username.get()))
     });
     let score = move || check.with(|c| c.as_ref().map_or(0, |c| c.score));
-    let label = move || LABELS.get(usize::from(score())).copied().unwrap_or_default();
+    let label = move || {
+        LABELS
+            .get(usize::from(score()))
+            .copied()
+            .unwrap_or_default()
+    };
     let level = move || match check.with(|c| c.as_ref().map(|c| (c.acceptable, c.score))) {
         Some((true, s)) if s > MIN_SCORE => "strength very-strong",
         Some((true, _)) => "strength strong",

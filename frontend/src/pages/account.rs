@@ -24,7 +24,8 @@ const EXPIRY_CHOICES: [(&str, &str); 5] = [
 #[component]
 pub fn MyAccount() -> impl IntoView {
     let session = use_session();
-    let username = Signal::derive(move || session.account().map(|a| a.username).unwrap_or_default());
+    let username =
+        Signal::derive(move || session.account().map(|a| a.username).unwrap_or_default());
     view! {
         <h1 class="page-title">"My account"</h1>
         {move || {
@@ -96,7 +97,9 @@ fn Tokens() -> impl IntoView {
         notice.set(None);
         let token_name = name.get_untracked().trim().to_owned();
         if token_name.is_empty() {
-            name_error.set(Some("Give the token a name, e.g. the script that uses it.".into()));
+            name_error.set(Some(
+                "Give the token a name, e.g. the script that uses it.".into(),
+            ));
             return;
         }
         let body = CreateApiTokenRequest {

@@ -32,7 +32,8 @@ pub fn ChangePassword() -> impl IntoView {
         }
     });
 
-    let username = Signal::derive(move || session.account().map(|a| a.username).unwrap_or_default());
+    let username =
+        Signal::derive(move || session.account().map(|a| a.username).unwrap_or_default());
     view! {
         <section class="card glass auth-card" aria-labelledby="change-title">
             <h1 id="change-title">"Choose a new password"</h1>
