@@ -77,7 +77,7 @@ pub fn ChangePasswordForm(
     };
 
     view! {
-        <form class="form" on:submit=submit novalidate>
+        <form class="form narrow" on:submit=submit novalidate>
             <PasswordInput
                 id="current-password"
                 label="Current password"

@@ -64,7 +64,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     let permission = item.permission;
                                     view! {
                                         <Show when=move || permission.is_none_or(|p| session.allows(p))>
-                                            <li><A href=item.href>{item.label}</A></li>
+                                            <li><A href=item.href exact=true>{item.label}</A></li>
                                         </Show>
                                     }
                                 })

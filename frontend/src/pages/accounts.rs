@@ -240,7 +240,13 @@ fn AccountRow(account: AccountResponse, actions: RowActions, is_me: bool) -> imp
                 >
                     {if disabled { "Enable" } else { "Disable" }}
                 </button>
-                <button type="button" class="btn ghost small" on:click=move |_| actions.reset.run(for_reset.clone())>
+                <button
+                    type="button"
+                    class="btn ghost small"
+                    disabled=is_me
+                    title=is_me.then_some("Change your own password under My account.")
+                    on:click=move |_| actions.reset.run(for_reset.clone())
+                >
                     "Reset password"
                 </button>
                 <button
