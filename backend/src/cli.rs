@@ -32,6 +32,23 @@ pub enum Command {
     /// Ask the running server on this machine whether it is healthy (exit 0) or not (exit 1).
     /// Used by the Docker HEALTHCHECK.
     Healthcheck(ServeArgs),
+    /// Account maintenance without the web UI.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Give USER a new password (from PLEXWARD_ADMIN_PASSWORD, or a random one printed here),
+    /// which must be changed at next sign-in; ends the account's sessions.
+    ResetPassword {
+        /// The account's username.
+        username: String,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
 }
 
 /// Flags of `serve`; they override the configuration file and the environment.

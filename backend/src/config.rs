@@ -29,6 +29,10 @@ pub struct Config {
     pub log: String,
     /// Seconds that in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Sign-in attempts one IP may make at once…
+    pub login_rate_burst: u32,
+    /// …and then one every this many seconds.
+    pub login_rate_period_secs: u64,
 }
 
 impl Default for Config {
@@ -40,6 +44,8 @@ impl Default for Config {
             web_dir: PathBuf::from("dist"),
             log: "info".into(),
             shutdown_timeout_secs: 10,
+            login_rate_burst: 10,
+            login_rate_period_secs: 6,
         }
     }
 }
@@ -95,6 +101,8 @@ impl Config {
             "web_dir",
             "log",
             "shutdown_timeout_secs",
+            "login_rate_burst",
+            "login_rate_period_secs",
         ])
     }
 
@@ -128,6 +136,12 @@ impl Config {
                 reason: format!("`{}` is not a valid log filter (try `info`)", self.log),
             });
         }
+        if self.login_rate_burst == 0 || !(1..=3600).contains(&self.login_rate_period_secs) {
+            return Err(ConfigError::Invalid {
+                field: "login_rate_burst",
+                reason: "login_rate_burst must be ≥ 1 and login_rate_period_secs 1–3600".into(),
+            });
+        }
         if self.shutdown_timeout_secs > 3600 {
             return Err(ConfigError::Invalid {
                 field: "shutdown_timeout_secs",
@@ -140,6 +154,13 @@ impl Config {
     /// The SQLite database file.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("plexward.db")
+    }
+
+    pub fn login_limits(&self) -> crate::auth::LoginLimits {
+        crate::auth::LoginLimits {
+            burst: self.login_rate_burst,
+            period: std::time::Duration::from_secs(self.login_rate_period_secs),
+        }
     }
 }
 

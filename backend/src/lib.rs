@@ -1,6 +1,8 @@
 //! Plexward as a library: `main.rs` only parses the command line and calls in here, and the tests
 //! start the very same [`startup::Application`] on port 0.
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod data_dir;

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plexward::cli::{Cli, Command};
+use plexward::auth::bootstrap::{self, PasswordSource};
+use plexward::cli::{AdminCommand, Cli, Command};
 use plexward::config::{Config, Overrides};
 use plexward::startup::Application;
 use plexward::{healthcheck, install_crypto_provider, telemetry};
@@ -15,6 +16,9 @@ async fn main() -> ExitCode {
     let (args, healthcheck_only) = match cli.command {
         Some(Command::Serve(args)) => (args, false),
         Some(Command::Healthcheck(args)) => (args, true),
+        Some(Command::Admin {
+            command: AdminCommand::ResetPassword { username, args },
+        }) => return reset_password(cli.config.as_deref(), args, &username),
         None => (cli.serve, false),
     };
     let config = match Config::load(cli.config.as_deref(), &Overrides::from(args)) {
@@ -57,4 +61,38 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     );
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// `plexward admin reset-password USER`: works on the database directly (the server may run).
+fn reset_password(
+    file: Option<&std::path::Path>,
+    args: plexward::cli::ServeArgs,
+    username: &str,
+) -> ExitCode {
+    let result = Config::load(file, &Overrides::from(args))
+        .map_err(anyhow::Error::from)
+        .and_then(|config| {
+            plexward::data_dir::ensure(&config.data_dir)?;
+            let pool = plexward::db::connect(&config.database_path())?;
+            bootstrap::reset_password(&pool, username)
+        });
+    match result {
+        Ok(PasswordSource::Generated(pw)) => {
+            eprintln!(
+                "New password for `{username}` (must be changed at next sign-in):\n\n    {pw}\n"
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(PasswordSource::Environment) => {
+            eprintln!(
+                "`{username}` now has the password from {}; it must be changed at next sign-in.",
+                bootstrap::ADMIN_PASSWORD_ENV
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("plexward: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

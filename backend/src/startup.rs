@@ -2,6 +2,7 @@
 //! port 0 and a temporary data directory, exactly as `main` does with the real configuration.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle};
@@ -10,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
+use crate::auth::{self, AuthState};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::state::AppState;
@@ -37,8 +39,14 @@ impl Application {
         let pool = db::connect(&config.database_path()).with_context(|| {
             format!("cannot open database {}", config.database_path().display())
         })?;
+        if let Some(source) = auth::bootstrap::ensure_admin(&pool)? {
+            announce_first_admin(&source);
+        }
+        let auth = AuthState::load(&config.data_dir, &config.login_limits())
+            .context("cannot load the sign-in key")?;
         let state = web::Data::new(AppState {
             db: pool,
+            auth: Arc::new(auth),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
@@ -93,5 +101,21 @@ impl Application {
     /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Tells the operator how to sign in the first time. Printed to stderr, never to the log files:
+/// a generated password must not end up in logs.
+fn announce_first_admin(source: &auth::bootstrap::PasswordSource) {
+    match source {
+        auth::bootstrap::PasswordSource::Generated(pw) => eprintln!(
+            "\n  First start: created the account `admin` with the password\n\n      {pw}\n\n  \
+             It is shown only this once and must be changed at first sign-in.\n"
+        ),
+        auth::bootstrap::PasswordSource::Environment => eprintln!(
+            "First start: created the account `admin` with the password from {}; it must be \
+             changed at first sign-in.",
+            auth::bootstrap::ADMIN_PASSWORD_ENV
+        ),
     }
 }

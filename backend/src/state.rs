@@ -2,11 +2,15 @@
 
 use std::time::Instant;
 
+use std::sync::Arc;
+
+use crate::auth::AuthState;
 use crate::db::DbPool;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: DbPool,
+    pub auth: Arc<AuthState>,
     /// When the process started serving (for uptime).
     pub started: Instant,
 }

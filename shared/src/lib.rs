@@ -20,4 +20,6 @@ pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
 pub use list::List;
 pub use roles::{Permission, Role};
-pub use tokens::{API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse};
+pub use tokens::{
+    API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,
+};

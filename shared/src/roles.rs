@@ -131,7 +131,11 @@ mod tests {
 
     #[test]
     fn only_admins_touch_settings_and_accounts() {
-        for p in [Permission::ManageSettings, Permission::ManageAccounts, Permission::ManageAllTokens] {
+        for p in [
+            Permission::ManageSettings,
+            Permission::ManageAccounts,
+            Permission::ManageAllTokens,
+        ] {
             assert!(Role::Admin.allows(p));
             assert!(!Role::Moderator.allows(p));
             assert!(!Role::Auditor.allows(p));

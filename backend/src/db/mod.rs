@@ -2,7 +2,12 @@
 //! one helper that runs blocking queries off the async executor. Queries live in one file per
 //! table under this module, never in handlers.
 
+pub mod accounts;
+pub mod api_tokens;
+pub mod audit;
 pub mod schema;
+pub mod sessions;
+pub mod time;
 
 use std::path::Path;
 use std::time::Duration;

@@ -21,8 +21,22 @@ pub enum ApiError {
     /// Well-formed but invalid input: per-field reasons.
     #[error("some fields are invalid")]
     Validation(BTreeMap<String, String>),
+    /// Not signed in, or the credentials are not (any longer) valid.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// Signed in, but not allowed.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
+    /// The request conflicts with the current state (a name taken, the last admin, …).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("request body is too large (limit {limit} bytes)")]
@@ -45,9 +59,39 @@ impl ApiError {
         }
     }
 
+    pub fn unauthenticated() -> Self {
+        Self::Unauthorized {
+            code: "unauthenticated",
+            message: "Sign in first (or send a valid token).".into(),
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        Self::Forbidden {
+            code: "forbidden",
+            message: "Your role does not allow this.".into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 422 naming one field.
+    pub fn field(name: &str, why: impl Into<String>) -> Self {
+        Self::Validation(BTreeMap::from([(name.to_owned(), why.into())]))
+    }
+
     fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::TooManyRequests { .. } => "too_many_attempts",
             Self::Validation(_) => "validation_failed",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -85,6 +129,10 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -114,8 +162,20 @@ impl ResponseError for ApiError {
             },
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        match self {
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unauthorized { .. } => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            _ => {}
         }
         response.json(body)
     }

@@ -1,13 +1,17 @@
 //! HTTP: routes grouped per resource under `/api/v1`, the SPA for everything else, and the
 //! middleware every response passes through.
 
+pub mod accounts;
+pub mod auth;
 pub mod error;
 pub mod extractors;
 pub mod health;
+pub mod me;
 pub mod openapi;
 pub mod request_id;
 pub mod security_headers;
 pub mod spa;
+pub mod tokens;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
@@ -19,7 +23,23 @@ use crate::http::error::ApiError;
 /// Every `/api/v1` endpoint. Mounted through utoipa-actix-web, so each lands in the OpenAPI
 /// document; add new resources here, one module each.
 pub fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(openapi::document);
+    cfg.service(health::health)
+        .service(openapi::document)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(me::me)
+        .service(me::change_password)
+        .service(me::list_tokens)
+        .service(me::create_token)
+        .service(me::delete_token)
+        .service(tokens::list_all)
+        .service(tokens::delete_any)
+        .service(accounts::list)
+        .service(accounts::create)
+        .service(accounts::get_one)
+        .service(accounts::update)
+        .service(accounts::delete_one);
 }
 
 /// The OpenAPI document of everything [`api_v1`] mounts.

@@ -1,0 +1,117 @@
+//! The audit trail: who did what, when, from where, with what outcome. Events are written in the
+//! same transaction as the change they describe when there is one ([`Event::insert`]), so a change
+//! and its record land together or not at all. Details never hold secrets.
+
+use diesel::SqliteConnection;
+use diesel::result::QueryResult;
+use serde_json::Value;
+
+use crate::db::audit::NewAuditEvent;
+use crate::db::time::now_ms;
+use crate::db::{self, DbPool};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    /// Refused by a rule (permission, throttling, a guard).
+    Denied,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// Who acted: an account, or the system itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn account(id: i64, username: &str) -> Self {
+        Self {
+            id: Some(id),
+            name: username.to_owned(),
+        }
+    }
+
+    pub fn system() -> Self {
+        Self {
+            id: None,
+            name: "system".into(),
+        }
+    }
+
+    /// Someone not signed in; `claimed` is the username they typed, if any (capped in length).
+    pub fn anonymous(claimed: Option<&str>) -> Self {
+        let name = match claimed {
+            Some(c) if !c.is_empty() => {
+                format!("anonymous ({})", c.chars().take(64).collect::<String>())
+            }
+            _ => "anonymous".into(),
+        };
+        Self { id: None, name }
+    }
+}
+
+/// One audit event, built fluently and then inserted or recorded.
+#[derive(Debug, Clone)]
+pub struct Event {
+    row: NewAuditEvent,
+}
+
+impl Event {
+    pub fn new(action: &str, outcome: Outcome, actor: &Actor) -> Self {
+        Self {
+            row: NewAuditEvent {
+                at: now_ms(),
+                actor_id: actor.id,
+                actor: actor.name.clone(),
+                action: action.to_owned(),
+                outcome: outcome.as_str().to_owned(),
+                target_type: None,
+                target_id: None,
+                ip: None,
+                details: None,
+            },
+        }
+    }
+
+    pub fn target(mut self, kind: &str, id: impl ToString) -> Self {
+        self.row.target_type = Some(kind.to_owned());
+        self.row.target_id = Some(id.to_string());
+        self
+    }
+
+    pub fn ip(mut self, ip: Option<String>) -> Self {
+        self.row.ip = ip;
+        self
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.row.details = Some(details.to_string());
+        self
+    }
+
+    /// Inserts inside the caller's transaction.
+    pub fn insert(&self, conn: &mut SqliteConnection) -> QueryResult<()> {
+        db::audit::insert(conn, &self.row).map(|_| ())
+    }
+
+    /// Writes on its own, for events without a change to join (failed sign-ins, refusals). A
+    /// failure to write is logged, never hidden and never turned into the request's failure.
+    pub async fn record(self, pool: &DbPool) {
+        let action = self.row.action.clone();
+        if let Err(e) = db::run(pool, move |conn| self.insert(conn)).await {
+            tracing::error!(action, error = %e, "could not write audit event");
+        }
+    }
+}

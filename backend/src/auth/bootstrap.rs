@@ -1,0 +1,103 @@
+//! First start and recovery. With no accounts, `admin` is created with the password from
+//! `PLEXWARD_ADMIN_PASSWORD`, or a random one printed once to the console (stderr, never the log
+//! files); either way it must be changed at first sign-in. `plexward admin reset-password USER`
+//! does the same for an existing account.
+
+use anyhow::Context;
+use plexward_shared::Role;
+use plexward_shared::password::check_password;
+
+use crate::audit::{Actor, Event, Outcome};
+use crate::auth::{password, secrets};
+use crate::db::accounts::{self, NewAccount};
+use crate::db::time::now_ms;
+use crate::db::{DbPool, sessions};
+
+pub const ADMIN_PASSWORD_ENV: &str = "PLEXWARD_ADMIN_PASSWORD";
+const FIRST_ADMIN: &str = "admin";
+
+/// Where a new password came from, for what to tell the operator.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PasswordSource {
+    Environment,
+    /// Generated: the caller prints it once.
+    Generated(String),
+}
+
+fn choose_password(username: &str) -> anyhow::Result<(String, PasswordSource)> {
+    match std::env::var(ADMIN_PASSWORD_ENV) {
+        Ok(pw) if !pw.is_empty() => {
+            let check = check_password(&pw, username);
+            anyhow::ensure!(
+                check.acceptable,
+                "{ADMIN_PASSWORD_ENV} is refused by the password policy: {}",
+                check.message
+            );
+            Ok((pw, PasswordSource::Environment))
+        }
+        _ => {
+            let pw = secrets::random_password();
+            Ok((pw.clone(), PasswordSource::Generated(pw)))
+        }
+    }
+}
+
+/// Creates the first admin when there are no accounts. Returns what was done, if anything.
+pub fn ensure_admin(pool: &DbPool) -> anyhow::Result<Option<PasswordSource>> {
+    let mut conn = pool.get()?;
+    if accounts::count(&mut conn)? > 0 {
+        return Ok(None);
+    }
+    let (pw, source) = choose_password(FIRST_ADMIN)?;
+    let hash = password::hash_now(&pw)?;
+    let now = now_ms();
+    conn.immediate_transaction(|conn| {
+        // Re-check inside the write lock: two processes starting at once create one admin.
+        if accounts::count(conn)? > 0 {
+            return Ok::<_, diesel::result::Error>(false);
+        }
+        let account = accounts::insert(
+            conn,
+            &NewAccount {
+                username: FIRST_ADMIN,
+                password_hash: &hash,
+                role: Role::Admin.as_str(),
+                must_change_password: true,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Event::new("account.create", Outcome::Success, &Actor::system())
+            .target("account", account.id)
+            .details(serde_json::json!({"username": FIRST_ADMIN, "role": "admin", "reason": "first start"}))
+            .insert(conn)?;
+        Ok(true)
+    })
+    .map(|created| created.then_some(source))
+    .context("creating the first admin account")
+}
+
+/// Sets a new password for `username` (which must then be changed), ends its sessions.
+pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordSource> {
+    let mut conn = pool.get()?;
+    let account = accounts::find_by_username(&mut conn, username)?
+        .with_context(|| format!("no account named `{username}`"))?;
+    let (pw, source) = choose_password(&account.username)?;
+    let hash = password::hash_now(&pw)?;
+    let now = now_ms();
+    conn.immediate_transaction(|conn| {
+        accounts::set_password(conn, account.id, &hash, true)?;
+        sessions::revoke_all_for_account(
+            conn,
+            account.id,
+            None,
+            now,
+            "password reset from the command line",
+        )?;
+        Event::new("account.password_reset", Outcome::Success, &Actor::system())
+            .target("account", account.id)
+            .details(serde_json::json!({"username": account.username, "via": "cli"}))
+            .insert(conn)
+    })?;
+    Ok(source)
+}

@@ -1,0 +1,115 @@
+//! Queries on `api_tokens`.
+
+use diesel::prelude::*;
+use plexward_shared::{ApiTokenResponse, Role};
+
+use crate::db::schema::{accounts, api_tokens};
+use crate::db::time::from_ms;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub token_hash: String,
+    pub role: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl ApiToken {
+    pub fn role(&self) -> Role {
+        self.role.parse().unwrap_or(Role::Auditor)
+    }
+
+    pub fn to_response(&self, account_username: &str) -> ApiTokenResponse {
+        ApiTokenResponse {
+            id: self.id,
+            name: self.name.clone(),
+            prefix: self.prefix.clone(),
+            role: self.role(),
+            account_id: self.account_id,
+            account_username: account_username.to_owned(),
+            created_at: from_ms(self.created_at),
+            expires_at: self.expires_at.map(from_ms),
+            last_used_at: self.last_used_at.map(from_ms),
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct NewApiToken<'a> {
+    pub account_id: i64,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub token_hash: &'a str,
+    pub role: &'a str,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+pub fn insert(conn: &mut SqliteConnection, new: &NewApiToken<'_>) -> QueryResult<ApiToken> {
+    diesel::insert_into(api_tokens::table)
+        .values(new)
+        .returning(ApiToken::as_returning())
+        .get_result(conn)
+}
+
+/// Tokens with their owner's username; all of them, or one account's.
+pub fn list(
+    conn: &mut SqliteConnection,
+    account_id: Option<i64>,
+) -> QueryResult<Vec<(ApiToken, String)>> {
+    let mut query = api_tokens::table
+        .inner_join(accounts::table)
+        .select((ApiToken::as_select(), accounts::username))
+        .order((api_tokens::created_at.desc(), api_tokens::id.desc()))
+        .into_boxed();
+    if let Some(id) = account_id {
+        query = query.filter(api_tokens::account_id.eq(id));
+    }
+    query.load(conn)
+}
+
+pub fn find(conn: &mut SqliteConnection, id: i64) -> QueryResult<Option<(ApiToken, String)>> {
+    api_tokens::table
+        .inner_join(accounts::table)
+        .filter(api_tokens::id.eq(id))
+        .select((ApiToken::as_select(), accounts::username))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_hash(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+) -> QueryResult<Option<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .select(ApiToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn name_taken(conn: &mut SqliteConnection, account_id: i64, name: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        api_tokens::table
+            .filter(api_tokens::account_id.eq(account_id))
+            .filter(api_tokens::name.eq(name)),
+    ))
+    .get_result(conn)
+}
+
+pub fn touch(conn: &mut SqliteConnection, id: i64, now: i64) -> QueryResult<usize> {
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut SqliteConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(api_tokens::table.find(id)).execute(conn)
+}

@@ -1,0 +1,50 @@
+//! `/api/v1/tokens`: every account's API tokens, for admins.
+
+use actix_web::{HttpResponse, delete, get, web};
+use plexward_shared::{ApiTokenResponse, List, Permission};
+
+use crate::auth::Principal;
+use crate::db::{self, api_tokens};
+use crate::http::error::ApiError;
+use crate::http::me::revoke_token;
+use crate::state::AppState;
+
+/// All API tokens of all accounts.
+#[utoipa::path(
+    tag = "accounts",
+    responses(
+        (status = 200, description = "Every token (never secrets)", body = List<ApiTokenResponse>),
+        (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/tokens")]
+pub async fn list_all(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageAllTokens)?;
+    let rows = db::run(&state.db, |conn| api_tokens::list(conn, None)).await?;
+    Ok(HttpResponse::Ok().json(List::all(
+        rows.iter().map(|(t, owner)| t.to_response(owner)).collect(),
+    )))
+}
+
+/// Revoke any account's API token.
+#[utoipa::path(
+    tag = "accounts",
+    params(("id" = i64, Path, description = "Token id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 404, description = "No such token", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[delete("/tokens/{id}")]
+pub async fn delete_any(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageAllTokens)?;
+    revoke_token(&state, &principal, id.into_inner(), None).await
+}
