@@ -61,6 +61,11 @@ test('an admin creates a moderator; refusals from the API are shown', async () =
     assert.ok(await adminRow.getByRole('button', { name }).isDisabled(), name);
   }
   await screenshot(page, 'accounts');
+
+  // Small screens: the same page, reflowed.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'accounts-mobile');
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('disable and enable an account, reset its password', async () => {
@@ -75,6 +80,7 @@ test('disable and enable an account, reset its password', async () => {
   const dialog = page.getByRole('dialog', { name: 'Reset the password of mia' });
   await dialog.waitFor();
   await dialog.getByLabel('New password', { exact: true }).fill(MOD_PASSWORD);
+  await screenshot(page, 'accounts-reset-password');
   await dialog.getByRole('button', { name: 'Set password' }).click();
   await dialog.waitFor({ state: 'hidden' });
   await page.getByText(/New password set for mia/).waitFor();

@@ -108,6 +108,32 @@ test('a session that is over sends the user to sign in, then back where they wer
   await page.getByTestId('accounts').waitFor({ timeout: 15_000 });
 });
 
+test('calls that fail together share one refresh', async () => {
+  await page.goto(`${server.url}/account`);
+  await page.getByTestId('me-username').waitFor();
+  // The access token "expires" while the app runs; the accounts page then asks for accounts and
+  // for all tokens at once, and both get a 401.
+  await page.context().clearCookies({ name: /access/ });
+  const refreshes = [];
+  const refused = new Set();
+  const count = (r) => {
+    if (r.url().endsWith('/api/v1/auth/refresh')) refreshes.push(r);
+  };
+  const note = (r) => {
+    if (r.status() === 401) refused.add(new URL(r.url()).pathname);
+  };
+  page.on('request', count);
+  page.on('response', note);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+  await page.getByTestId('accounts').waitFor();
+  await page.getByText('No account has an API token.').waitFor();
+  page.off('request', count);
+  page.off('response', note);
+  assert.deepEqual([...refused].sort(), ['/api/v1/accounts', '/api/v1/tokens']);
+  assert.equal(refreshes.length, 1);
+  assert.equal(new URL(page.url()).pathname, '/accounts');
+});
+
 test('sign-out returns to the sign-in page and the session is gone', async () => {
   await signOut(page);
   assert.equal(new URL(page.url()).search, '');

@@ -88,8 +88,10 @@ impl ApiError {
 }
 
 /// What the session needs to hear about, whichever page made the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionEvent {
+    /// The session was extended; the server sent the account as it is now (role, flags).
+    Refreshed(AccountResponse),
     /// 401 even after a refresh: the session is over.
     Expired,
     /// 403 `password_change_required`: nothing else works until the password is changed.
@@ -122,9 +124,15 @@ async fn refresh_once() -> bool {
         Some(shared) => shared,
         None => {
             let shared = async {
-                let ok = refresh().await.is_ok();
+                let answer = refresh().await;
                 REFRESH.with(|r| *r.borrow_mut() = None);
-                ok
+                match answer {
+                    Ok(answer) => {
+                        notify(SessionEvent::Refreshed(answer.account));
+                        true
+                    }
+                    Err(_) => false,
+                }
             }
             .boxed_local()
             .shared();

@@ -113,6 +113,16 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
     };
     provide_context(session);
     api::on_session_event(move |event| match event {
+        SessionEvent::Refreshed(account) => {
+            // Only while signed in: a refresh never signs anybody in behind the user's back.
+            let signed_in = session
+                .state
+                .try_with_untracked(|s| matches!(s, SessionState::SignedIn(_)))
+                .unwrap_or(false);
+            if signed_in {
+                session.state.try_set(SessionState::SignedIn(account));
+            }
+        }
         SessionEvent::Expired => {
             let was_signed_in = session
                 .state
