@@ -12,6 +12,7 @@ use crate::auth::{Principal, password};
 use crate::db::time::now_ms;
 use crate::db::{self, accounts, sessions};
 use crate::http::error::ApiError;
+use crate::http::extractors::JsonBody;
 use crate::state::AppState;
 
 /// Letters, digits and `._@-`, 1–64 characters.
@@ -35,11 +36,23 @@ fn self_refused(what: &str) -> ApiError {
     )
 }
 
-fn last_admin() -> ApiError {
-    ApiError::conflict(
-        "last_admin",
-        "This is the last enabled admin; make another admin first.",
-    )
+/// Why a change was refused inside its transaction (plain data: it crosses threads).
+#[derive(Debug)]
+enum Refused {
+    NotFound,
+    LastAdmin,
+}
+
+impl Refused {
+    fn into_error(self) -> ApiError {
+        match self {
+            Refused::NotFound => ApiError::NotFound,
+            Refused::LastAdmin => ApiError::conflict(
+                "last_admin",
+                "This is the last enabled admin; make another admin first.",
+            ),
+        }
+    }
 }
 
 /// All accounts.
@@ -99,7 +112,7 @@ pub async fn get_one(
 pub async fn create(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<CreateAccountRequest>,
+    body: JsonBody<CreateAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccounts)?;
     let CreateAccountRequest {
@@ -107,7 +120,7 @@ pub async fn create(
         password: pw,
         role,
         must_change_password,
-    } = body.into_inner();
+    } = body?.into_inner();
     let username = username.trim().to_owned();
     validate_username(&username)?;
     let check = check_password(&pw, &username);
@@ -168,7 +181,7 @@ pub async fn update(
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<UpdateAccountRequest>,
+    body: JsonBody<UpdateAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccounts)?;
     let id = id.into_inner();
@@ -176,7 +189,7 @@ pub async fn update(
         role,
         disabled,
         password: pw,
-    } = body.into_inner();
+    } = body?.into_inner();
     let is_self = id == principal.account.id;
     if is_self && (role.is_some_and(|r| r != Role::Admin) || disabled == Some(true)) {
         return Err(self_refused(if disabled == Some(true) {
@@ -204,13 +217,13 @@ pub async fn update(
     let result = db::run(&state.db, move |conn| {
         conn.immediate_transaction(|conn| {
             let Some(before) = accounts::find(conn, id)? else {
-                return Ok(Err(ApiError::NotFound));
+                return Ok(Err(Refused::NotFound));
             };
             let loses_admin = before.role() == Role::Admin
                 && !before.disabled
                 && (role.is_some_and(|r| r != Role::Admin) || disabled == Some(true));
             if loses_admin && accounts::count_other_active_admins(conn, id)? == 0 {
-                return Ok(Err(last_admin()));
+                return Ok(Err(Refused::LastAdmin));
             }
             if let Some(role) = role {
                 accounts::set_role(conn, id, role)?;
@@ -245,7 +258,8 @@ pub async fn update(
             Ok(Ok(after))
         })
     })
-    .await??;
+    .await?
+    .map_err(Refused::into_error)?;
     Ok(HttpResponse::Ok().json(result.to_response()))
 }
 
@@ -276,13 +290,13 @@ pub async fn delete_one(
     db::run(&state.db, move |conn| {
         conn.immediate_transaction(|conn| {
             let Some(target) = accounts::find(conn, id)? else {
-                return Ok(Err(ApiError::NotFound));
+                return Ok(Err(Refused::NotFound));
             };
             if target.role() == Role::Admin
                 && !target.disabled
                 && accounts::count_other_active_admins(conn, id)? == 0
             {
-                return Ok(Err(last_admin()));
+                return Ok(Err(Refused::LastAdmin));
             }
             accounts::delete(conn, id)?;
             Event::new("account.delete", Outcome::Success, &actor)
@@ -293,6 +307,7 @@ pub async fn delete_one(
             Ok(Ok(()))
         })
     })
-    .await??;
+    .await?
+    .map_err(Refused::into_error)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -188,15 +188,15 @@ pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let Some(presented) = cookies::read_refresh(&req) else {
+        return Err(ApiError::unauthenticated());
+    };
     if !csrf::same_origin(&req) {
         return Err(ApiError::Forbidden {
             code: "cross_origin_refused",
             message: "This request must come from Plexward's own pages.".into(),
         });
     }
-    let Some(presented) = cookies::read_refresh(&req) else {
-        return Err(ApiError::unauthenticated());
-    };
     let now = now_ms();
     let outcome = db::run(&state.db, move |conn| {
         conn.immediate_transaction(|conn| sessions::rotate(conn, &presented, now))
@@ -242,7 +242,7 @@ pub async fn logout(
     state: web::Data<AppState>,
     principal: Option<PendingPrincipal>,
 ) -> Result<HttpResponse, ApiError> {
-    if principal.is_none() && !csrf::same_origin(&req) {
+    if principal.is_none() && cookies::read_refresh(&req).is_some() && !csrf::same_origin(&req) {
         return Err(ApiError::Forbidden {
             code: "cross_origin_refused",
             message: "This request must come from Plexward's own pages.".into(),

@@ -46,6 +46,10 @@ pub enum ApiError {
     /// A dependency (the database) is down; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// An extractor's own answer (already an envelope: see `extractors`), passed through when a
+    /// handler examines its body late (`JsonBody`).
+    #[error("{0}")]
+    Extractor(actix_web::Error),
     /// A bug or an unexpected failure. Logged in full; the client sees a generic message.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -98,6 +102,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "service_unavailable",
+            Self::Extractor(_) => "invalid_request",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -113,6 +118,12 @@ impl ApiError {
             Self::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
             other => other.to_string(),
         }
+    }
+}
+
+impl From<actix_web::Error> for ApiError {
+    fn from(err: actix_web::Error) -> Self {
+        Self::Extractor(err)
     }
 }
 
@@ -139,11 +150,15 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Extractor(e) => e.as_response_error().status_code(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::Extractor(e) = self {
+            return e.error_response();
+        }
         let request_id = request_id::current();
         match self {
             Self::Internal(e) => tracing::error!(request_id, error = ?e, "internal error"),

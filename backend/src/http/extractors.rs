@@ -34,6 +34,11 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     }
 }
 
+/// A JSON body whose errors surface only when the handler asks for it, so authentication and
+/// permission checks answer first (a forbidden caller gets 403, not a body error). Actix extracts
+/// a handler's arguments concurrently, so the order of parameters alone does not ensure this.
+pub type JsonBody<T> = Result<web::Json<T>, actix_web::Error>;
+
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let message = match &err {

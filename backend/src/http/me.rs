@@ -15,6 +15,7 @@ use crate::auth::{PendingPrincipal, Principal, password};
 use crate::db::time::{now_ms, to_ms};
 use crate::db::{self, accounts, api_tokens};
 use crate::http::error::ApiError;
+use crate::http::extractors::JsonBody;
 use crate::state::AppState;
 
 /// The signed-in account (also while a password change is pending).
@@ -45,13 +46,13 @@ pub async fn me(principal: PendingPrincipal) -> HttpResponse {
 pub async fn change_password(
     principal: PendingPrincipal,
     state: web::Data<AppState>,
-    body: web::Json<ChangePasswordRequest>,
+    body: JsonBody<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = principal.0;
     let ChangePasswordRequest {
         current_password,
         new_password,
-    } = body.into_inner();
+    } = body?.into_inner();
     let username = principal.account.username.clone();
     if let Err(wait) = state.auth.throttle.check_name(&username) {
         let secs = crate::auth::throttle::retry_after_secs(wait);
@@ -152,7 +153,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     principal: Principal,
     state: web::Data<AppState>,
-    body: web::Json<CreateApiTokenRequest>,
+    body: JsonBody<CreateApiTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if let Via::ApiToken { .. } = principal.via {
         return Err(ApiError::Forbidden {
@@ -164,7 +165,7 @@ pub async fn create_token(
         name,
         role,
         expires_at,
-    } = body.into_inner();
+    } = body?.into_inner();
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(ApiError::field("name", "must be 1–64 characters"));

@@ -10,12 +10,119 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub data_dir: TempDir,
+    pub db: plexward::db::DbPool,
     handle: actix_web::dev::ServerHandle,
+}
+
+/// A password every policy check accepts.
+pub const GOOD_PASSWORD: &str = "violet kettle marching upstream";
+
+/// The parts of a sign-in a test needs.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub access_cookie: String,
+    pub refresh_cookie: String,
+    pub body: serde_json::Value,
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Creates an account directly in the database (no API, no audit), password already chosen.
+    pub async fn create_account(&self, username: &str, role: &str, must_change: bool) -> i64 {
+        let hash = plexward::auth::password::hash(GOOD_PASSWORD.to_owned())
+            .await
+            .expect("hash");
+        let (username, role) = (username.to_owned(), role.to_owned());
+        plexward::db::run(&self.db, move |conn| {
+            let now = plexward::db::time::now_ms();
+            plexward::db::accounts::insert(
+                conn,
+                &plexward::db::accounts::NewAccount {
+                    username: &username,
+                    password_hash: &hash,
+                    role: &role,
+                    must_change_password: must_change,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .map(|a| a.id)
+        })
+        .await
+        .expect("account inserted")
+    }
+
+    pub async fn login_response(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Signs in and returns the bearer token and the cookies' values.
+    pub async fn login(&self, username: &str, password: &str) -> SignedIn {
+        let response = self.login_response(username, password).await;
+        assert_eq!(response.status(), 200, "sign-in of {username}");
+        let cookie = |name: &str| {
+            response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(|v| {
+                    v.strip_prefix(&format!("{name}="))
+                        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+                })
+                .unwrap_or_default()
+        };
+        let (access_cookie, refresh_cookie) = (cookie("pw_access"), cookie("pw_refresh"));
+        let body: serde_json::Value = response.json().await.expect("json");
+        SignedIn {
+            token: body["token"].as_str().unwrap_or_default().to_owned(),
+            access_cookie,
+            refresh_cookie,
+            body,
+        }
+    }
+
+    /// A request with `Authorization: Bearer token`.
+    pub fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// A request as the SPA sends it: cookie and same-origin `Origin`.
+    pub fn with_cookie(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        cookie: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("cookie", cookie)
+            .header("origin", self.address.clone())
+    }
+
+    pub async fn audit_actions(&self, action: &str) -> Vec<plexward::db::audit::AuditEvent> {
+        let action = action.to_owned();
+        plexward::db::run(&self.db, move |conn| {
+            plexward::db::audit::recent(conn, Some(&action), 100)
+        })
+        .await
+        .expect("audit read")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -51,6 +158,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     };
     customize(&mut config);
     let app = Application::build(&config).expect("application builds");
+    let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = format!("http://{}", app.address());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
@@ -61,6 +169,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
             .build()
             .expect("client"),
         data_dir,
+        db,
         handle,
     }
 }

@@ -2,7 +2,11 @@
 
 mod helpers;
 
+mod accounts;
+mod auth;
 mod errors;
 mod health;
 mod openapi;
+mod permissions;
 mod spa;
+mod tokens;

@@ -1,0 +1,157 @@
+//! The route × role matrix: every operation of the OpenAPI document must be listed here with who
+//! may call it, and every role (and anonymous callers) is tried against every operation.
+
+use plexward_shared::{Permission, Role};
+use reqwest::Method;
+
+use crate::helpers::{GOOD_PASSWORD, spawn_app};
+
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Public,
+    /// Any signed-in role (own account).
+    Signed,
+    /// Needs the SPA's refresh cookie: 401 for everyone without it.
+    RefreshCookie,
+    Needs(Permission),
+}
+
+/// Who may call what. A new endpoint fails this test until it is listed.
+const MATRIX: &[(&str, &str, Access)] = &[
+    ("GET", "/api/v1/health", Access::Public),
+    ("GET", "/api/v1/openapi.json", Access::Public),
+    ("POST", "/api/v1/auth/login", Access::Public),
+    ("POST", "/api/v1/auth/refresh", Access::RefreshCookie),
+    ("GET", "/api/v1/me", Access::Signed),
+    ("PUT", "/api/v1/me/password", Access::Signed),
+    ("GET", "/api/v1/me/tokens", Access::Signed),
+    ("POST", "/api/v1/me/tokens", Access::Signed),
+    ("DELETE", "/api/v1/me/tokens/{id}", Access::Signed),
+    (
+        "GET",
+        "/api/v1/tokens",
+        Access::Needs(Permission::ManageAllTokens),
+    ),
+    (
+        "DELETE",
+        "/api/v1/tokens/{id}",
+        Access::Needs(Permission::ManageAllTokens),
+    ),
+    (
+        "GET",
+        "/api/v1/accounts",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/api/v1/accounts",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
+        "/api/v1/accounts/{id}",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "PATCH",
+        "/api/v1/accounts/{id}",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "DELETE",
+        "/api/v1/accounts/{id}",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    // Last: it ends the sessions the rows above use.
+    ("POST", "/api/v1/auth/logout", Access::Public),
+];
+
+fn operations(doc: &serde_json::Value) -> Vec<(String, String)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "put", "post", "patch", "delete"] {
+            if item.get(method).is_some() {
+                ops.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_matrix_and_the_matrix_holds_for_every_role() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = app
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("doc");
+    let ops = operations(&doc);
+    for (method, path) in &ops {
+        assert!(
+            MATRIX.iter().any(|(m, p, _)| m == method && p == path),
+            "{method} {path} is not in the permission matrix: add it"
+        );
+    }
+    assert_eq!(
+        ops.len(),
+        MATRIX.len(),
+        "the matrix lists routes that no longer exist"
+    );
+
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        let name = format!("matrix-{}", role.as_str());
+        app.create_account(&name, role.as_str(), false).await;
+        tokens.push((role, app.login(&name, GOOD_PASSWORD).await.token));
+    }
+
+    for (method, path, access) in MATRIX {
+        let url = path.replace("{id}", "999999");
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        let anonymous = app
+            .client
+            .request(method.clone(), app.url(&url))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        match access {
+            Access::Public => assert!(
+                anonymous != 401 && anonymous != 403,
+                "{method} {path} anonymous: {anonymous}"
+            ),
+            _ => assert_eq!(
+                anonymous, 401,
+                "{method} {path} must refuse anonymous callers"
+            ),
+        }
+        for (role, token) in &tokens {
+            let status = app
+                .bearer(method.clone(), &url, token)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .expect("sent")
+                .status();
+            let allowed = match access {
+                Access::Public | Access::Signed => true,
+                Access::RefreshCookie => {
+                    assert_eq!(status, 401, "{method} {path} without the cookie");
+                    continue;
+                }
+                Access::Needs(p) => role.allows(*p),
+            };
+            if allowed {
+                assert!(
+                    status != 401 && status != 403,
+                    "{method} {path} as {role:?}: {status}"
+                );
+            } else {
+                assert_eq!(status, 403, "{method} {path} as {role:?} must be forbidden");
+            }
+        }
+    }
+}
