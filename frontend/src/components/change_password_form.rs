@@ -131,3 +131,20 @@ pub fn field_sentence(subject: &str, reason: &str) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::field_sentence;
+
+    #[test]
+    fn api_reasons_become_sentences() {
+        assert_eq!(
+            field_sentence("The current password", "is not your current password"),
+            "The current password is not your current password."
+        );
+        assert_eq!(
+            field_sentence("The new password", "This password is too easy to guess."),
+            "This password is too easy to guess."
+        );
+    }
+}
