@@ -131,7 +131,8 @@ async fn refresh_once() -> bool {
                         notify(SessionEvent::Refreshed(answer.account));
                         true
                     }
-                    Err(_) => false,
+                    // Another tab refreshed at the same moment: its new cookies are ours too.
+                    Err(e) => e.code == "refresh_conflict",
                 }
             }
             .boxed_local()
