@@ -79,6 +79,8 @@ export async function openBrowser() {
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  // No step may wait forever: a missing element fails the test instead of hanging it.
+  page.setDefaultTimeout(20_000);
   const problems = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
@@ -99,4 +101,70 @@ export async function screenshot(page, name) {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+// ---- Accounts and sign-in ----
+
+/** The first admin's password, given to the server (flagged must-change on first sign-in). */
+export const ADMIN_PASSWORD = 'initial Glacier walrus 4821';
+/** What the first admin changes it to. */
+export const ADMIN_NEW_PASSWORD = 'copper kettle orbiting lantern';
+const UI_TIMEOUT = 15_000;
+
+/** Starts Plexward with the first admin's password set. */
+export function startWithAdmin(extraEnv = {}) {
+  return startPlexward({ PLEXWARD_ADMIN_PASSWORD: ADMIN_PASSWORD, ...extraEnv });
+}
+
+/** Waits until the page's path (and optionally its query) is `path`. */
+export async function waitForPath(page, path, { search } = {}) {
+  await page.waitForURL(
+    (url) => url.pathname === path && (search === undefined || url.search === search),
+    { timeout: UI_TIMEOUT },
+  );
+}
+
+/** Fills the sign-in form and submits it (the page must show it). */
+export async function submitSignIn(page, username, password) {
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: UI_TIMEOUT });
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Fills the forced "choose a new password" form and submits it. */
+export async function submitForcedChange(page, current, next) {
+  await page.getByRole('heading', { name: 'Choose a new password' }).waitFor({ timeout: UI_TIMEOUT });
+  await page.getByLabel('Current password', { exact: true }).fill(current);
+  await page.getByLabel('New password', { exact: true }).fill(next);
+  await page.getByLabel('Repeat the new password', { exact: true }).fill(next);
+  await page.getByRole('button', { name: 'Change password' }).click();
+}
+
+/** First sign-in of the bootstrap admin: sign in, then the forced change; ends on the dashboard. */
+export async function firstAdminSignIn(page, url) {
+  await page.goto(`${url}/`);
+  await submitSignIn(page, 'admin', ADMIN_PASSWORD);
+  await submitForcedChange(page, ADMIN_PASSWORD, ADMIN_NEW_PASSWORD);
+  await waitForPath(page, '/');
+  await page.getByTestId('user').waitFor({ timeout: UI_TIMEOUT });
+}
+
+/** Signs out with the top bar's button and waits for the sign-in page. */
+export async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await waitForPath(page, '/login');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: UI_TIMEOUT });
+}
+
+/**
+ * Console problems that are not the browser's own note about an HTTP error status the test
+ * provoked on purpose (Chromium logs "Failed to load resource: … status of 401" for every non-2xx
+ * fetch, e.g. a wrong password or the signed-out start). Anything else counts.
+ */
+export function unexpectedProblems(problems, allowedStatuses = [401, 403, 409, 422, 429]) {
+  return problems.filter((p) => {
+    const m = /Failed to load resource: the server responded with a status of (\d{3})/.exec(p);
+    return !(m && allowedStatuses.includes(Number(m[1])));
+  });
 }

@@ -1,7 +1,25 @@
 //! Every HTTP call of the SPA, typed over the shared DTOs. Pages never build requests themselves.
+//!
+//! Signing in sets HttpOnly cookies the SPA never sees; same-origin `fetch` sends them. When a call
+//! answers 401 the access token has (probably) expired: [`call`] trades the refresh cookie for a
+//! new one once — a single refresh shared by every call waiting on it, because the server rotates
+//! the refresh token and refuses a second use — and retries. When that fails, or the server
+//! demands a password change, the session listener (see `session.rs`) is told, and it sends the
+//! user to the right page.
 
-use gloo_net::http::{Request, Response};
-use plexward_shared::{ErrorResponse, HealthResponse};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use plexward_shared::{
+    AccountResponse, ApiTokenResponse, ChangePasswordRequest, CreateAccountRequest,
+    CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, HealthResponse, List,
+    LoginRequest, LoginResponse, UpdateAccountRequest,
+};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// A failed call, ready to show: the API's own code and message when it sent one.
@@ -11,6 +29,10 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Per-field reasons of a `validation_failed` answer (field name → why).
+    pub fields: BTreeMap<String, String>,
+    /// Seconds to wait, from a 429's `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -20,29 +42,106 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    fn network(err: gloo_net::Error) -> Self {
+    fn network(err: &gloo_net::Error) -> Self {
         Self {
             status: 0,
             code: "network".into(),
             message: format!("Plexward cannot be reached ({err})."),
+            fields: BTreeMap::new(),
+            retry_after: None,
         }
     }
 
     async fn from_response(response: Response) -> Self {
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok());
         match response.json::<ErrorResponse>().await {
             Ok(body) => Self {
                 status,
                 code: body.error.code,
                 message: body.error.message,
+                fields: body.error.fields.unwrap_or_default(),
+                retry_after,
             },
             Err(_) => Self {
                 status,
-                code: "unexpected_response".into(),
+                code: if status == 401 {
+                    "unauthenticated"
+                } else {
+                    "unexpected_response"
+                }
+                .into(),
                 message: format!("Unexpected answer from Plexward (HTTP {status})."),
+                fields: BTreeMap::new(),
+                retry_after,
             },
         }
     }
+
+    /// The reason given for one field of a validation error.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields.get(name).cloned()
+    }
+}
+
+/// What the session needs to hear about, whichever page made the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The session was extended; the server sent the account as it is now (role, flags).
+    Refreshed(AccountResponse),
+    /// 401 even after a refresh: the session is over.
+    Expired,
+    /// 403 `password_change_required`: nothing else works until the password is changed.
+    PasswordChangeRequired,
+}
+
+type Listener = Rc<dyn Fn(SessionEvent)>;
+
+thread_local! {
+    static LISTENER: RefCell<Option<Listener>> = const { RefCell::new(None) };
+    static REFRESH: RefCell<Option<Shared<LocalBoxFuture<'static, bool>>>> = const { RefCell::new(None) };
+}
+
+/// Installs the one listener for session events (the session provider at the app's root).
+pub fn on_session_event(listener: impl Fn(SessionEvent) + 'static) {
+    LISTENER.with(|l| *l.borrow_mut() = Some(Rc::new(listener)));
+}
+
+fn notify(event: SessionEvent) {
+    if let Some(listener) = LISTENER.with(|l| l.borrow().clone()) {
+        listener(event);
+    }
+}
+
+/// Refreshes the session once, however many calls ask at the same time: they all await the same
+/// request. Resolves to whether the session lives on.
+async fn refresh_once() -> bool {
+    let pending = REFRESH.with(|r| r.borrow().clone());
+    let shared = match pending {
+        Some(shared) => shared,
+        None => {
+            let shared = async {
+                let answer = refresh().await;
+                REFRESH.with(|r| *r.borrow_mut() = None);
+                match answer {
+                    Ok(answer) => {
+                        notify(SessionEvent::Refreshed(answer.account));
+                        true
+                    }
+                    // Another tab refreshed at the same moment: its new cookies are ours too.
+                    Err(e) => e.code == "refresh_conflict",
+                }
+            }
+            .boxed_local()
+            .shared();
+            REFRESH.with(|r| *r.borrow_mut() = Some(shared.clone()));
+            shared
+        }
+    };
+    shared.await
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
@@ -50,25 +149,169 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
         status: response.status(),
         code: "unexpected_response".into(),
         message: format!("Plexward sent a body this page does not understand ({e})."),
+        fields: BTreeMap::new(),
+        retry_after: None,
     })
 }
 
-/// Sends a request and returns the response, whatever its status; only transport failures are
+/// Sends one request and returns the response, whatever its status; only transport failures are
 /// errors here.
-async fn send(request: gloo_net::http::RequestBuilder) -> Result<Response, ApiError> {
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
     request
-        .header("Accept", "application/json")
+        .map_err(|e| ApiError::network(&e))?
         .send()
         .await
-        .map_err(ApiError::network)
+        .map_err(|e| ApiError::network(&e))
+}
+
+fn builder(method: &str, url: &str) -> RequestBuilder {
+    let builder = match method {
+        "POST" => Request::post(url),
+        "PUT" => Request::put(url),
+        "PATCH" => Request::patch(url),
+        "DELETE" => Request::delete(url),
+        _ => Request::get(url),
+    };
+    builder.header("Accept", "application/json")
+}
+
+/// A call that needs the session: a 401 triggers one shared refresh and one retry; the session
+/// listener hears when the session is over or a password change is due. Non-2xx answers become
+/// [`ApiError`]s.
+async fn call(make: impl Fn() -> Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+    let mut response = send(make()).await?;
+    if response.status() == 401 {
+        if refresh_once().await {
+            response = send(make()).await?;
+        }
+        if response.status() == 401 {
+            notify(SessionEvent::Expired);
+        }
+    }
+    if response.ok() {
+        return Ok(response);
+    }
+    let err = ApiError::from_response(response).await;
+    if err.status == 403 && err.code == "password_change_required" {
+        notify(SessionEvent::PasswordChangeRequired);
+    }
+    Err(err)
+}
+
+/// A call outside the session machinery (sign-in, refresh, sign-out): errors are returned as they
+/// are, nobody is notified.
+async fn call_open(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+    let response = send(request).await?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(ApiError::from_response(response).await)
+    }
+}
+
+async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    decode(call(|| builder("GET", url).build()).await?).await
+}
+
+async fn with_body<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    decode(call(|| builder(method, url).json(body)).await?).await
+}
+
+async fn no_content<B: Serialize>(method: &str, url: &str, body: &B) -> Result<(), ApiError> {
+    call(|| builder(method, url).json(body)).await.map(drop)
+}
+
+async fn delete(url: &str) -> Result<(), ApiError> {
+    call(|| builder("DELETE", url).build()).await.map(drop)
 }
 
 /// `GET /api/v1/health`. A degraded server answers 503 with the same body, which is still a
 /// health report worth showing.
 pub async fn health() -> Result<HealthResponse, ApiError> {
-    let response = send(Request::get("/api/v1/health")).await?;
+    let response = send(builder("GET", "/api/v1/health").build()).await?;
     match response.status() {
         200 | 503 => decode(response).await,
         _ => Err(ApiError::from_response(response).await),
     }
+}
+
+/// `POST /api/v1/auth/login`: signs in; the server sets the session cookies.
+pub async fn login(body: &LoginRequest) -> Result<LoginResponse, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/auth/login").json(body)).await?).await
+}
+
+/// `POST /api/v1/auth/refresh`: trades the refresh cookie for new cookies.
+pub async fn refresh() -> Result<LoginResponse, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/auth/refresh").build()).await?).await
+}
+
+/// `POST /api/v1/auth/logout`: ends the session and clears the cookies.
+pub async fn logout() -> Result<(), ApiError> {
+    call_open(builder("POST", "/api/v1/auth/logout").build())
+        .await
+        .map(drop)
+}
+
+/// `GET /api/v1/me`: the signed-in account (also while a password change is due).
+pub async fn me() -> Result<AccountResponse, ApiError> {
+    get("/api/v1/me").await
+}
+
+/// `PUT /api/v1/me/password`: changes the signed-in account's password.
+pub async fn change_password(body: &ChangePasswordRequest) -> Result<(), ApiError> {
+    no_content("PUT", "/api/v1/me/password", body).await
+}
+
+/// `GET /api/v1/me/tokens`: the signed-in account's API tokens.
+pub async fn my_tokens() -> Result<List<ApiTokenResponse>, ApiError> {
+    get("/api/v1/me/tokens").await
+}
+
+/// `POST /api/v1/me/tokens`: creates an API token; the answer holds its secret, once.
+pub async fn create_token(
+    body: &CreateApiTokenRequest,
+) -> Result<CreatedApiTokenResponse, ApiError> {
+    with_body("POST", "/api/v1/me/tokens", body).await
+}
+
+/// `DELETE /api/v1/me/tokens/{id}`: revokes one of the signed-in account's tokens.
+pub async fn revoke_my_token(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/me/tokens/{id}")).await
+}
+
+/// `GET /api/v1/accounts` (admin): every application account.
+pub async fn accounts() -> Result<List<AccountResponse>, ApiError> {
+    get("/api/v1/accounts").await
+}
+
+/// `POST /api/v1/accounts` (admin): creates an account.
+pub async fn create_account(body: &CreateAccountRequest) -> Result<AccountResponse, ApiError> {
+    with_body("POST", "/api/v1/accounts", body).await
+}
+
+/// `PATCH /api/v1/accounts/{id}` (admin): changes role, disabled flag or password.
+pub async fn update_account(
+    id: i64,
+    body: &UpdateAccountRequest,
+) -> Result<AccountResponse, ApiError> {
+    with_body("PATCH", &format!("/api/v1/accounts/{id}"), body).await
+}
+
+/// `DELETE /api/v1/accounts/{id}` (admin): deletes an account.
+pub async fn delete_account(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/accounts/{id}")).await
+}
+
+/// `GET /api/v1/tokens` (admin): every account's API tokens.
+pub async fn all_tokens() -> Result<List<ApiTokenResponse>, ApiError> {
+    get("/api/v1/tokens").await
+}
+
+/// `DELETE /api/v1/tokens/{id}` (admin): revokes anyone's token.
+pub async fn revoke_any_token(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/tokens/{id}")).await
 }

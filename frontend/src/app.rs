@@ -1,21 +1,36 @@
-//! The router: one `<Route>` per page, inside the shared layout.
+//! The router: one `<Route>` per page, inside the session and the shared layout. Every page but
+//! sign-in and the forced password change sits behind `Protected`.
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use plexward_shared::Permission;
 
 use crate::components::layout::Layout;
-use crate::pages::{dashboard::Dashboard, not_found::NotFound};
+use crate::pages::{
+    account::MyAccount, accounts::Accounts, change_password::ChangePassword, dashboard::Dashboard,
+    login::Login, not_found::NotFound,
+};
+use crate::session::{Protected, SessionProvider};
 
 #[component]
 pub fn App() -> impl IntoView {
     view! {
         <Router>
-            <Layout>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Dashboard />
-                </Routes>
-            </Layout>
+            <SessionProvider>
+                <Layout>
+                    <Routes fallback=|| view! { <Protected><NotFound /></Protected> }>
+                        <Route path=path!("/login") view=Login />
+                        <Route path=path!("/change-password") view=ChangePassword />
+                        <Route path=path!("/") view=|| view! { <Protected><Dashboard /></Protected> } />
+                        <Route path=path!("/account") view=|| view! { <Protected><MyAccount /></Protected> } />
+                        <Route
+                            path=path!("/accounts")
+                            view=|| view! { <Protected permission=Permission::ManageAccounts><Accounts /></Protected> }
+                        />
+                    </Routes>
+                </Layout>
+            </SessionProvider>
         </Router>
     }
 }

@@ -1,10 +1,12 @@
-//! Plexward's web UI: a Leptos single-page app. `app.rs` holds the router, `pages/` the route
-//! targets, `components/` the reusable pieces, and `api.rs` all HTTP.
+//! Plexward's web UI: a Leptos single-page app. `app.rs` holds the router, `session.rs` who is
+//! signed in, `pages/` the route targets, `components/` the reusable pieces, and `api.rs` all HTTP.
 
 mod api;
 mod app;
 mod components;
+mod format;
 mod pages;
+mod session;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -1,4 +1,8 @@
 //! Route targets, one file per page.
 
+pub mod account;
+pub mod accounts;
+pub mod change_password;
 pub mod dashboard;
+pub mod login;
 pub mod not_found;

@@ -1,0 +1,134 @@
+//! Sign-in. After signing in: the forced password change when due, else where the user was going.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use plexward_shared::LoginRequest;
+
+use crate::api;
+use crate::components::password_input::PasswordInput;
+use crate::session::{SessionState, safe_next, use_session, with_next};
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let next = move || safe_next(query.with_untracked(|q| q.get("next")));
+
+    // Signed in (now, or already when arriving here): move on.
+    Effect::new(move |_| {
+        if let SessionState::SignedIn(account) = session.state() {
+            let target = if account.must_change_password {
+                with_next("/change-password", &next())
+            } else {
+                next()
+            };
+            navigate(
+                &target,
+                NavigateOptions {
+                    replace: true,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+    });
+
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // Seconds left before the server accepts another attempt (after a 429).
+    let wait = RwSignal::new(0u64);
+    if let Ok(ticker) = set_interval_with_handle(
+        move || {
+            if wait.get_untracked() > 0 {
+                wait.update(|w| *w -= 1);
+            }
+        },
+        Duration::from_secs(1),
+    ) {
+        on_cleanup(move || ticker.clear());
+    }
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() || wait.get_untracked() > 0 {
+            return;
+        }
+        let body = LoginRequest {
+            username: username.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+        };
+        if body.username.is_empty() || body.password.is_empty() {
+            error.set(Some("Enter your username and password.".into()));
+            return;
+        }
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match api::login(&body).await {
+                Ok(answer) => {
+                    password.set(String::new());
+                    session.signed_in(answer.account);
+                }
+                Err(e) if e.status == 429 => match e.retry_after {
+                    Some(secs) => wait.set(secs.max(1)),
+                    None => error.set(Some(e.message)),
+                },
+                Err(e) if e.code == "invalid_credentials" => {
+                    error.set(Some("Wrong username or password.".into()));
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+
+    let message = move || {
+        let secs = wait.get();
+        if secs > 0 {
+            Some(format!("Too many attempts, try again in {secs} s."))
+        } else {
+            error.get()
+        }
+    };
+
+    view! {
+        <section class="card glass auth-card" aria-labelledby="login-title">
+            <h1 id="login-title">"Sign in"</h1>
+            <Show when=move || session.notice().is_some()>
+                <p class="alert info" role="status">{move || session.notice()}</p>
+            </Show>
+            <form class="form" on:submit=submit novalidate>
+                <div class="field">
+                    <label for="username">"Username"</label>
+                    <input
+                        id="username"
+                        name="username"
+                        type="text"
+                        autocomplete="username"
+                        autocapitalize="off"
+                        spellcheck="false"
+                        required
+                        autofocus
+                        prop:value=move || username.get()
+                        on:input:target=move |ev| username.set(ev.target().value())
+                    />
+                </div>
+                <PasswordInput id="password" label="Password" value=password autocomplete="current-password" />
+                <Show when=move || message().is_some()>
+                    <p class="alert error" role="alert" data-testid="login-error">{message}</p>
+                </Show>
+                <div class="actions">
+                    <button type="submit" class="btn" disabled=move || { busy.get() || wait.get() > 0 }>
+                        {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
