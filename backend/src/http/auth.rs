@@ -67,6 +67,19 @@ fn signed_out(req: &HttpRequest, mut response: actix_web::HttpResponseBuilder) -
     response.finish()
 }
 
+/// 401 in the error envelope, clearing the cookies of a session that is over.
+fn session_over(req: &HttpRequest) -> HttpResponse {
+    let mut response = actix_web::ResponseError::error_response(&ApiError::Unauthorized {
+        code: "session_expired",
+        message: "The session is over; sign in again.".into(),
+    });
+    for cookie in cookies::cleared(req) {
+        // Setting a cookie only fails for invalid names/values, which ours never are.
+        let _ = response.add_cookie(&cookie);
+    }
+    response
+}
+
 /// Sign in with a username and password.
 #[utoipa::path(
     tag = "auth",
@@ -222,9 +235,9 @@ pub async fn refresh(
                 .record(&state.db)
                 .await;
             tracing::warn!("refresh token reuse detected: session revoked");
-            Ok(signed_out(&req, HttpResponse::Unauthorized()))
+            Ok(session_over(&req))
         }
-        Refresh::Invalid => Ok(signed_out(&req, HttpResponse::Unauthorized())),
+        Refresh::Invalid => Ok(session_over(&req)),
     }
 }
 

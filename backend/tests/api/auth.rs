@@ -186,6 +186,8 @@ async fn refresh_rotates_and_a_stolen_refresh_token_kills_the_session() {
         .await
         .expect("sent");
     assert_eq!(replay.status(), 401);
+    let body: serde_json::Value = replay.json().await.expect("envelope");
+    assert_eq!(body["error"]["code"], "session_expired");
     assert_eq!(
         app.bearer(Method::GET, "/api/v1/me", &new_token)
             .send()
