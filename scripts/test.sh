@@ -22,16 +22,15 @@ cargo test --locked -p plexward-web
 
 step "building the SPA and the binaries the end-to-end suites start"
 bash scripts/build-web.sh
-cargo build --locked -p plexward --bins
+cargo build --locked -p plexward -p plex-sim --bins
 
 if [[ -d e2e/conformance ]]; then
   step "python-plexapi conformance against the simulator"
-  cargo build --locked -p plex-sim --bins
   PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" .venv/bin/python -m pytest -q e2e/conformance
 fi
 
 step "browser tests (headless Chromium)"
-PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEXWARD_WEB_DIR="$PWD/dist" \
+PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" PLEXWARD_WEB_DIR="$PWD/dist" \
   node --test --test-concurrency=1 e2e/browser/*.test.mjs
 
 step "all tests passed in $((SECONDS - started)) s"

@@ -168,3 +168,45 @@ export function unexpectedProblems(problems, allowedStatuses = [401, 403, 409, 4
     return !(m && allowedStatuses.includes(Number(m[1])));
   });
 }
+
+const SIM_BIN = process.env.PLEX_SIM_BIN ?? join(ROOT, 'target', 'debug', 'plex-sim');
+
+/** Starts the Plex simulator on free loopback ports; resolves to { pms, plextv, env, stop }. */
+export async function startSimulator() {
+  const child = spawn(SIM_BIN, ['--pms-port', '0', '--plextv-port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const urls = await new Promise((resolveUrls, reject) => {
+    const timer = setTimeout(() => reject(new Error(`plex-sim did not start:\n${out}`)), START_DEADLINE_MS);
+    child.stdout.on('data', (chunk) => {
+      out += chunk.toString();
+      const match = /pms=(\S+) plextv=(\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrls({ pms: match[1], plextv: match[2] });
+      }
+    });
+    child.stderr.on('data', (chunk) => { out += chunk.toString(); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`plex-sim exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    ...urls,
+    /** The environment that wires Plexward to this simulator. */
+    env: {
+      PLEXWARD_PLEX_URL: urls.pms,
+      PLEXWARD_PLEXTV_URL: urls.plextv,
+      PLEXWARD_PLEX_TOKEN: 'plex-sim-owner-token',
+    },
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}

@@ -17,7 +17,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::{
     AccountResponse, ApiTokenResponse, ChangePasswordRequest, CreateAccountRequest,
     CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, HealthResponse, List,
-    LoginRequest, LoginResponse, UpdateAccountRequest,
+    LoginRequest, LoginResponse, PlexSettingsResponse, PlexTestResponse, UpdateAccountRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -314,4 +314,14 @@ pub async fn all_tokens() -> Result<List<ApiTokenResponse>, ApiError> {
 /// `DELETE /api/v1/tokens/{id}` (admin): revokes anyone's token.
 pub async fn revoke_any_token(id: i64) -> Result<(), ApiError> {
     delete(&format!("/api/v1/tokens/{id}")).await
+}
+
+/// `GET /api/v1/settings/plex`: the Plex connection (never the token).
+pub async fn plex_settings() -> Result<PlexSettingsResponse, ApiError> {
+    get("/api/v1/settings/plex").await
+}
+
+/// `POST /api/v1/settings/plex/test` (admin): tries the connection; `ok` says how it went.
+pub async fn test_plex() -> Result<PlexTestResponse, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/settings/plex/test").build()).await?).await
 }

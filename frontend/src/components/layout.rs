@@ -15,11 +15,16 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 3] = [
+const NAV: [NavItem; 4] = [
     NavItem {
         href: "/",
         label: "Dashboard",
         permission: None,
+    },
+    NavItem {
+        href: "/settings",
+        label: "Settings",
+        permission: Some(Permission::ViewSettings),
     },
     NavItem {
         href: "/accounts",

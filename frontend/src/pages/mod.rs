@@ -6,3 +6,4 @@ pub mod change_password;
 pub mod dashboard;
 pub mod login;
 pub mod not_found;
+pub mod settings;
