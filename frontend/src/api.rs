@@ -172,7 +172,14 @@ fn builder(method: &str, url: &str) -> RequestBuilder {
         "DELETE" => Request::delete(url),
         _ => Request::get(url),
     };
-    builder.header("Accept", "application/json")
+    let builder = builder.header("Accept", "application/json");
+    // The server refuses cookie-authenticated changes that are not JSON (a CSRF defence), so
+    // body-less POST/PUT/PATCH/DELETE say JSON too.
+    if method == "GET" {
+        builder
+    } else {
+        builder.header("Content-Type", "application/json")
+    }
 }
 
 /// A call that needs the session: a 401 triggers one shared refresh and one retry; the session

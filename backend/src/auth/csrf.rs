@@ -1,7 +1,9 @@
 //! CSRF defence for cookie-authenticated requests that change something. Browsers attach cookies
 //! to cross-site requests (SameSite=Strict already stops most), so a mutating request carrying our
 //! cookies must also prove it came from our own pages: `Sec-Fetch-Site: same-origin`, or an
-//! `Origin` equal to this server's. Bearer-token requests need no such check: browsers never add
+//! `Origin` equal to this server's; and it must be `Content-Type: application/json`, which a
+//! cross-site form cannot send and cross-site `fetch` cannot send without a CORS preflight that
+//! this server never approves. Bearer-token requests need no such check: browsers never add
 //! an Authorization header on their own.
 
 use actix_web::HttpRequest;
@@ -13,6 +15,12 @@ pub fn same_origin(req: &HttpRequest) -> bool {
         return true;
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let json = header("content-type").is_some_and(|ct| {
+        ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if !json {
+        return false;
+    }
     if let Some(site) = header("sec-fetch-site") {
         return site == "same-origin";
     }
@@ -44,17 +52,26 @@ mod tests {
         let same = TestRequest::post()
             .insert_header(("host", "pw.local:5000"))
             .insert_header(("origin", "http://pw.local:5000"))
+            .insert_header(("content-type", "application/json; charset=utf-8"))
             .to_http_request();
         assert!(same_origin(&same));
+        let form = TestRequest::post()
+            .insert_header(("host", "pw.local:5000"))
+            .insert_header(("origin", "http://pw.local:5000"))
+            .insert_header(("content-type", "text/plain"))
+            .to_http_request();
+        assert!(!same_origin(&form), "not JSON");
         let cross = TestRequest::post()
             .insert_header(("host", "pw.local:5000"))
             .insert_header(("origin", "http://evil.example"))
+            .insert_header(("content-type", "application/json"))
             .to_http_request();
         assert!(!same_origin(&cross));
         let fetch_cross = TestRequest::put()
             .insert_header(("sec-fetch-site", "cross-site"))
             .insert_header(("origin", "http://pw.local:5000"))
             .insert_header(("host", "pw.local:5000"))
+            .insert_header(("content-type", "application/json"))
             .to_http_request();
         assert!(!same_origin(&fetch_cross), "Sec-Fetch-Site wins");
     }

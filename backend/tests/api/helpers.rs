@@ -114,6 +114,7 @@ impl TestApp {
             .request(method, self.url(path))
             .header("cookie", cookie)
             .header("origin", self.address.clone())
+            .header("content-type", "application/json")
     }
 
     pub async fn audit_actions(&self, action: &str) -> Vec<plexward::db::audit::AuditEvent> {
