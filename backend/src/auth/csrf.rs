@@ -16,7 +16,9 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let json = header("content-type").is_some_and(|ct| {
-        ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        ct.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
     });
     if !json {
         return false;
