@@ -1,6 +1,7 @@
 //! Plexward as a library: `main.rs` only parses the command line and calls in here, and the tests
 //! start the very same [`startup::Application`] on port 0.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod cli;
