@@ -10,7 +10,7 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use plexward_shared::{API_TOKEN_PREFIX, Permission, Role};
 
-use crate::audit::Actor;
+use crate::audit::{Actor, Event, Outcome};
 use crate::auth::{cookies, csrf, secrets::token_hash};
 use crate::db::time::now_ms;
 use crate::db::{self, accounts::Account};
@@ -32,6 +32,8 @@ pub struct Principal {
     pub role: Role,
     pub via: Via,
     pub ip: Option<String>,
+    /// Where refusals are recorded (the audit trail).
+    db: db::DbPool,
 }
 
 impl Principal {
@@ -41,12 +43,22 @@ impl Principal {
         self.role.allows(permission) && self.account.role().allows(permission)
     }
 
+    /// `Ok` when allowed; otherwise 403, and the refusal is audited (in the background: the
+    /// answer does not wait for the write).
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
         if self.allows(permission) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
+            return Ok(());
         }
+        let event = Event::new("authz.denied", Outcome::Denied, &self.actor())
+            .ip(self.ip.clone())
+            .details(serde_json::json!({
+                "permission": permission,
+                "role": self.role.as_str(),
+                "via": match self.via { Via::Session { .. } => "session", Via::ApiToken { .. } => "api_token" },
+            }));
+        let pool = self.db.clone();
+        actix_web::rt::spawn(async move { event.record(&pool).await });
+        Err(ApiError::forbidden())
     }
 
     pub fn actor(&self) -> Actor {
@@ -162,6 +174,7 @@ async fn by_jwt(state: &AppState, jwt: &str, ip: Option<String>) -> Result<Princ
             account,
             via: Via::Session { id },
             ip,
+            db: state.db.clone(),
         }),
         _ => Err(ApiError::unauthenticated()),
     }
@@ -197,6 +210,7 @@ async fn by_api_token(
             role,
             via: Via::ApiToken { id },
             ip,
+            db: state.db.clone(),
         }),
         _ => Err(ApiError::unauthenticated()),
     }

@@ -510,3 +510,38 @@ async fn demo_mode_seeds_the_documented_accounts() {
         assert_eq!(s.body["account"]["must_change_password"], false);
     }
 }
+
+#[tokio::test]
+async fn refused_requests_are_audited() {
+    let app = spawn_app().await;
+    app.create_account("aud", "auditor", false).await;
+    let s = app.login("aud", GOOD_PASSWORD).await;
+
+    let r = app
+        .bearer(Method::GET, "/api/v1/accounts", &s.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 403);
+
+    // Recorded in the background: poll with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let denied = app.audit_actions("authz.denied").await;
+        if let Some(event) = denied.first() {
+            assert_eq!(event.actor, "aud");
+            assert!(
+                event
+                    .details
+                    .as_deref()
+                    .is_some_and(|d| d.contains("manage_accounts"))
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no authz.denied event"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
