@@ -145,3 +145,18 @@ pub fn mark_refresh_used(
     .set(refresh_tokens::used_at.eq(now))
     .execute(conn)
 }
+
+/// Deletes sessions that ended (expired or revoked) more than a day ago, with their refresh
+/// tokens (cascade). The day of grace keeps a just-revoked session to recognise a stolen refresh
+/// token replayed soon after.
+pub fn purge_ended(conn: &mut SqliteConnection, now: i64) -> QueryResult<usize> {
+    let cutoff = now - 24 * 3600 * 1000;
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .lt(cutoff)
+                .or(sessions::revoked_at.lt(cutoff)),
+        ),
+    )
+    .execute(conn)
+}

@@ -173,6 +173,8 @@ pub async fn login(
     let actor = Actor::account(account.id, &account.username);
     let (ids, account) = db::run(&state.db, move |conn| {
         conn.immediate_transaction(|conn| {
+            // Sign-ins are rare and already write: a good moment to forget long-ended sessions.
+            db::sessions::purge_ended(conn, now)?;
             let ids = sessions::start(conn, account_id, ip.as_deref(), user_agent.as_deref(), now)?;
             accounts::touch_login(conn, account_id, now)?;
             Event::new("auth.login", Outcome::Success, &actor)

@@ -545,3 +545,35 @@ async fn refused_requests_are_audited() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn long_ended_sessions_are_purged_at_sign_in() {
+    let app = spawn_app().await;
+    let id = app.create_account("alice", "auditor", false).await;
+    let old = plexward::db::time::now_ms() - 40 * 24 * 3600 * 1000;
+    plexward::db::run(&app.db, move |conn| {
+        plexward::db::sessions::insert(
+            conn,
+            &plexward::db::sessions::NewSession {
+                id: "ancient",
+                account_id: id,
+                created_at: old,
+                expires_at: old + 1000,
+                last_seen_at: old,
+                ip: None,
+                user_agent: None,
+            },
+        )
+    })
+    .await
+    .expect("inserted");
+
+    app.login("alice", GOOD_PASSWORD).await;
+
+    let left = plexward::db::run(&app.db, |conn| {
+        plexward::db::sessions::find(conn, "ancient")
+    })
+    .await
+    .expect("read");
+    assert!(left.is_none());
+}
