@@ -10,6 +10,7 @@ pub mod data_dir;
 pub mod db;
 pub mod healthcheck;
 pub mod http;
+pub mod jobs;
 pub mod plex;
 pub mod startup;
 pub mod state;

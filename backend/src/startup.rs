@@ -40,6 +40,16 @@ impl Application {
         let pool = db::connect(&config.database_path()).with_context(|| {
             format!("cannot open database {}", config.database_path().display())
         })?;
+        {
+            let mut conn = pool.get()?;
+            let interrupted = db::jobs::fail_interrupted(&mut conn, db::time::now_ms())?;
+            if interrupted > 0 {
+                tracing::warn!(
+                    interrupted,
+                    "jobs left unfinished by the previous run are marked failed"
+                );
+            }
+        }
         if config.demo {
             tracing::warn!("DEMO MODE: documented demo accounts; do not use with real data");
             auth::bootstrap::ensure_demo_accounts(&pool)?;

@@ -9,8 +9,10 @@ pub mod accounts;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod jobs;
 pub mod list;
 pub mod password;
+pub mod plex_data;
 pub mod plex_settings;
 pub mod roles;
 pub mod tokens;
@@ -19,7 +21,9 @@ pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
+pub use jobs::{JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::List;
+pub use plex_data::{LibraryResponse, PlexUserResponse};
 pub use plex_settings::{
     PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse, SettingSource,
 };

@@ -5,6 +5,9 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
+pub mod jobs;
+pub mod libraries;
+pub mod plex_users;
 pub mod schema;
 pub mod sessions;
 pub mod time;

@@ -74,10 +74,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    libraries (id) {
+        id -> BigInt,
+        pms_key -> BigInt,
+        plextv_id -> Nullable<BigInt>,
+        title -> Text,
+        kind -> Text,
+        removed_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    plex_users (id) {
+        id -> BigInt,
+        plex_user_id -> BigInt,
+        title -> Text,
+        username -> Nullable<Text>,
+        email -> Nullable<Text>,
+        thumb -> Nullable<Text>,
+        home -> Bool,
+        share_id -> Nullable<BigInt>,
+        share_pending -> Bool,
+        actual_libraries -> Text,
+        departed_at -> Nullable<BigInt>,
+        first_seen_at -> BigInt,
+        last_synced_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> BigInt,
+        plex_user_id -> BigInt,
+        library_id -> BigInt,
+        starts_at -> Nullable<BigInt>,
+        ends_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        state -> Text,
+        progress_done -> BigInt,
+        progress_total -> BigInt,
+        result -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> BigInt,
+        started_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(grants -> plex_users (plex_user_id));
+diesel::joinable!(grants -> libraries (library_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    libraries,
+    plex_users,
+    grants,
+    jobs,
     accounts,
     sessions,
     refresh_tokens,

@@ -8,6 +8,7 @@ pub mod extractors;
 pub mod health;
 pub mod me;
 pub mod openapi;
+pub mod plex_data;
 pub mod request_id;
 pub mod security_headers;
 pub mod settings;
@@ -42,7 +43,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(accounts::update)
         .service(accounts::delete_one)
         .service(settings::get_plex)
-        .service(settings::test_plex);
+        .service(settings::test_plex)
+        .service(plex_data::libraries)
+        .service(plex_data::plex_users)
+        .service(plex_data::start_sync)
+        .service(plex_data::job);
 }
 
 /// The OpenAPI document of everything [`api_v1`] mounts.

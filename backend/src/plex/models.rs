@@ -156,6 +156,17 @@ impl LibraryKind {
             other => Self::Other(other.to_owned()),
         }
     }
+
+    /// The name Plex uses (`type`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Movie => "movie",
+            Self::Show => "show",
+            Self::Artist => "artist",
+            Self::Photo => "photo",
+            Self::Other(other) => other,
+        }
+    }
 }
 
 /// A library on the PMS (`/library/sections`).

@@ -10,4 +10,5 @@ mod openapi;
 mod permissions;
 mod plex_settings;
 mod spa;
+mod sync;
 mod tokens;

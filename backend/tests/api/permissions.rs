@@ -72,6 +72,22 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/settings/plex/test",
         Access::Needs(Permission::ManageSettings),
     ),
+    (
+        "GET",
+        "/api/v1/libraries",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "GET",
+        "/api/v1/plex-users",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    ("POST", "/api/v1/sync", Access::Needs(Permission::RunSync)),
+    (
+        "GET",
+        "/api/v1/jobs/{id}",
+        Access::Needs(Permission::ViewPlexData),
+    ),
     // Last: it ends the sessions the rows above use.
     ("POST", "/api/v1/auth/logout", Access::Public),
 ];

@@ -1,0 +1,130 @@
+//! Queries on `jobs`: user-visible background work.
+
+use diesel::prelude::*;
+use plexward_shared::{JobResponse, JobState, Progress};
+
+use crate::db::schema::jobs;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub state: String,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub result: Option<String>,
+    pub error: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+impl Job {
+    pub fn to_response(&self) -> JobResponse {
+        JobResponse {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            state: match self.state.as_str() {
+                "queued" => JobState::Queued,
+                "running" => JobState::Running,
+                "succeeded" => JobState::Succeeded,
+                _ => JobState::Failed,
+            },
+            progress: Progress {
+                done: self.progress_done.max(0) as u64,
+                total: self.progress_total.max(0) as u64,
+            },
+            result: self
+                .result
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
+            error: self.error.clone(),
+        }
+    }
+}
+
+pub fn find(conn: &mut SqliteConnection, id: &str) -> QueryResult<Option<Job>> {
+    jobs::table
+        .find(id)
+        .select(Job::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The unfinished job of `kind`, if one is queued or running.
+pub fn active_of_kind(conn: &mut SqliteConnection, kind: &str) -> QueryResult<Option<Job>> {
+    jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::state.eq_any(["queued", "running"]))
+        .select(Job::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut SqliteConnection,
+    id: &str,
+    kind: &str,
+    created_by: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(id),
+            jobs::kind.eq(kind),
+            jobs::state.eq("queued"),
+            jobs::created_by.eq(created_by),
+            jobs::created_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn start(conn: &mut SqliteConnection, id: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(jobs::table.find(id))
+        .set((jobs::state.eq("running"), jobs::started_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn progress(
+    conn: &mut SqliteConnection,
+    id: &str,
+    done: i64,
+    total: i64,
+) -> QueryResult<usize> {
+    diesel::update(jobs::table.find(id))
+        .set((jobs::progress_done.eq(done), jobs::progress_total.eq(total)))
+        .execute(conn)
+}
+
+pub fn finish(
+    conn: &mut SqliteConnection,
+    id: &str,
+    result: Result<String, String>,
+    now: i64,
+) -> QueryResult<usize> {
+    let (state, result, error) = match result {
+        Ok(r) => ("succeeded", Some(r), None),
+        Err(e) => ("failed", None, Some(e)),
+    };
+    diesel::update(jobs::table.find(id))
+        .set((
+            jobs::state.eq(state),
+            jobs::result.eq(result),
+            jobs::error.eq(error),
+            jobs::finished_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// At start-up: work left unfinished by a previous process is over; say so.
+pub fn fail_interrupted(conn: &mut SqliteConnection, now: i64) -> QueryResult<usize> {
+    diesel::update(jobs::table.filter(jobs::state.eq_any(["queued", "running"])))
+        .set((
+            jobs::state.eq("failed"),
+            jobs::error.eq("interrupted by a restart; run it again"),
+            jobs::finished_at.eq(now),
+        ))
+        .execute(conn)
+}

@@ -1,0 +1,155 @@
+//! Queries on `plex_users` and `grants`.
+
+use diesel::prelude::*;
+use plexward_shared::PlexUserResponse;
+
+use crate::db::schema::{grants, plex_users};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plex_users)]
+pub struct PlexUser {
+    pub id: i64,
+    pub plex_user_id: i64,
+    pub title: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub thumb: Option<String>,
+    pub home: bool,
+    pub share_id: Option<i64>,
+    pub share_pending: bool,
+    pub actual_libraries: String,
+    pub departed_at: Option<i64>,
+    pub first_seen_at: i64,
+    pub last_synced_at: i64,
+}
+
+impl PlexUser {
+    /// PMS keys Plex says the friend has.
+    pub fn actual_keys(&self) -> Vec<i64> {
+        serde_json::from_str(&self.actual_libraries).unwrap_or_default()
+    }
+
+    /// `key_to_id` maps PMS keys to library ids.
+    pub fn to_response(&self, key_to_id: &[(i64, i64)]) -> PlexUserResponse {
+        let actual_library_ids = self
+            .actual_keys()
+            .into_iter()
+            .filter_map(|k| {
+                key_to_id
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, id)| *id)
+            })
+            .collect();
+        PlexUserResponse {
+            id: self.id,
+            plex_user_id: self.plex_user_id,
+            title: self.title.clone(),
+            username: self.username.clone(),
+            email: self.email.clone(),
+            home: self.home,
+            shared: self.share_id.is_some(),
+            pending: self.share_pending,
+            actual_library_ids,
+            departed: self.departed_at.is_some(),
+        }
+    }
+}
+
+/// A friend as a sync sees them on Plex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenFriend {
+    pub plex_user_id: i64,
+    pub title: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub thumb: Option<String>,
+    pub home: bool,
+    pub share_id: Option<i64>,
+    pub share_pending: bool,
+    /// PMS keys actually shared.
+    pub actual_keys: Vec<i64>,
+}
+
+pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<PlexUser>> {
+    plex_users::table
+        .order((
+            plex_users::departed_at.is_not_null(),
+            plex_users::title.asc(),
+        ))
+        .select(PlexUser::as_select())
+        .load(conn)
+}
+
+/// Inserts or refreshes a friend; returns their row id and whether they are new.
+pub fn upsert(
+    conn: &mut SqliteConnection,
+    seen: &SeenFriend,
+    now: i64,
+) -> QueryResult<(i64, bool)> {
+    let existing: Option<i64> = plex_users::table
+        .filter(plex_users::plex_user_id.eq(seen.plex_user_id))
+        .select(plex_users::id)
+        .first(conn)
+        .optional()?;
+    let actual = serde_json::to_string(&seen.actual_keys).unwrap_or_else(|_| "[]".into());
+    let values = (
+        plex_users::title.eq(&seen.title),
+        plex_users::username.eq(seen.username.as_deref()),
+        plex_users::email.eq(seen.email.as_deref()),
+        plex_users::thumb.eq(seen.thumb.as_deref()),
+        plex_users::home.eq(seen.home),
+        plex_users::share_id.eq(seen.share_id),
+        plex_users::share_pending.eq(seen.share_pending),
+        plex_users::actual_libraries.eq(&actual),
+        plex_users::departed_at.eq(None::<i64>),
+        plex_users::last_synced_at.eq(now),
+    );
+    if let Some(id) = existing {
+        diesel::update(plex_users::table.find(id))
+            .set(values)
+            .execute(conn)?;
+        return Ok((id, false));
+    }
+    let id = diesel::insert_into(plex_users::table)
+        .values((
+            values,
+            plex_users::plex_user_id.eq(seen.plex_user_id),
+            plex_users::first_seen_at.eq(now),
+        ))
+        .returning(plex_users::id)
+        .get_result(conn)?;
+    Ok((id, true))
+}
+
+/// Marks friends not in `seen` (plex.tv user ids) as departed; returns how many newly were.
+pub fn mark_departed_except(
+    conn: &mut SqliteConnection,
+    seen: &[i64],
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        plex_users::table
+            .filter(plex_users::plex_user_id.ne_all(seen))
+            .filter(plex_users::departed_at.is_null()),
+    )
+    .set(plex_users::departed_at.eq(now))
+    .execute(conn)
+}
+
+/// An undated grant (always active), unless one exists for that library.
+pub fn insert_undated_grant(
+    conn: &mut SqliteConnection,
+    plex_user: i64,
+    library: i64,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::insert_or_ignore_into(grants::table)
+        .values((
+            grants::plex_user_id.eq(plex_user),
+            grants::library_id.eq(library),
+            grants::created_at.eq(now),
+            grants::updated_at.eq(now),
+        ))
+        .execute(conn)
+}

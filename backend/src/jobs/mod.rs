@@ -1,0 +1,52 @@
+//! Background work a user starts and watches through `/api/v1/jobs/{id}`. Each job is a row in
+//! `jobs` (state, progress, result), so its outcome survives the request and a restart.
+//!
+//! Execution is an in-process task for now; the scheduler issue moves it onto apalis workers
+//! without changing this contract.
+
+pub mod sync;
+
+use crate::audit::Actor;
+use crate::db::time::now_ms;
+use crate::db::{self, DbError, DbPool};
+
+/// Creates a job of `kind` unless one is already queued or running, in which case that one is
+/// returned: two syncs never run at once. `Ok((id, true))` when the caller must start it.
+pub async fn enqueue_unique(
+    pool: &DbPool,
+    kind: &'static str,
+    actor: &Actor,
+) -> Result<(String, bool), DbError> {
+    let created_by = actor.name.clone();
+    db::run(pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            if let Some(job) = db::jobs::active_of_kind(conn, kind)? {
+                return Ok((job.id, false));
+            }
+            let id = uuid::Uuid::new_v4().to_string();
+            db::jobs::insert(conn, &id, kind, &created_by, now_ms())?;
+            Ok((id, true))
+        })
+    })
+    .await
+}
+
+/// Reports a job's progress (best effort: a failed write only loses a progress tick).
+pub async fn report_progress(pool: &DbPool, id: &str, done: i64, total: i64) {
+    let id = id.to_owned();
+    if let Err(e) = db::run(pool, move |conn| db::jobs::progress(conn, &id, done, total)).await {
+        tracing::warn!(error = %e, "could not record job progress");
+    }
+}
+
+/// Records the end of a job.
+pub async fn finish(pool: &DbPool, id: &str, outcome: Result<String, String>) {
+    let id = id.to_owned();
+    if let Err(e) = db::run(pool, move |conn| {
+        db::jobs::finish(conn, &id, outcome, now_ms())
+    })
+    .await
+    {
+        tracing::error!(error = %e, "could not record the end of a job");
+    }
+}

@@ -1,0 +1,138 @@
+//! Sync: import the server's libraries and friends, and what each friend actually has, from Plex.
+//! A sync never changes Plex: on a friend's first import, the libraries they already have become
+//! undated grants, so the plan for them is "nothing to do".
+
+use std::collections::BTreeMap;
+
+use plexward_shared::SyncReport;
+
+use crate::audit::{Actor, Event, Outcome};
+use crate::db::plex_users::SeenFriend;
+use crate::db::time::now_ms;
+use crate::db::{self, DbPool};
+use crate::plex::{PlexClient, PlexError};
+
+pub const KIND: &str = "sync";
+
+/// Why a sync failed, in words for the job's `error`.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the Plex connection is not configured (server URL and token)")]
+    NotConfigured,
+    #[error("Plex: {0}")]
+    Plex(#[from] PlexError),
+    #[error("database: {0}")]
+    Db(#[from] db::DbError),
+}
+
+/// Runs a sync for job `job_id`, recording progress, outcome and an audit event.
+pub async fn run_job(pool: DbPool, client: Option<PlexClient>, job_id: String, actor: Actor) {
+    let now = now_ms();
+    let started = {
+        let id = job_id.clone();
+        db::run(&pool, move |conn| db::jobs::start(conn, &id, now)).await
+    };
+    if let Err(e) = started {
+        tracing::error!(error = %e, "could not start the sync job");
+    }
+    let outcome = match client {
+        None => Err(SyncError::NotConfigured),
+        Some(client) => sync(&pool, &client, &job_id).await,
+    };
+    let event = match &outcome {
+        Ok(report) => {
+            Event::new("plex.sync", Outcome::Success, &actor).details(serde_json::json!(report))
+        }
+        Err(e) => Event::new("plex.sync", Outcome::Failure, &actor)
+            .details(serde_json::json!({"error": e.to_string()})),
+    };
+    event.record(&pool).await;
+    let outcome = outcome
+        .map(|report| serde_json::to_string(&report).unwrap_or_default())
+        .map_err(|e| e.to_string());
+    super::finish(&pool, &job_id, outcome).await;
+}
+
+/// The sync itself: three steps (server, libraries, friends with shares), then one transaction.
+pub async fn sync(
+    pool: &DbPool,
+    client: &PlexClient,
+    job_id: &str,
+) -> Result<SyncReport, SyncError> {
+    const STEPS: i64 = 4;
+    let server = client.server_info().await?;
+    super::report_progress(pool, job_id, 1, STEPS).await;
+    let libraries = client.libraries().await?;
+    super::report_progress(pool, job_id, 2, STEPS).await;
+    let snapshot = client.snapshot(&server.machine_id).await?;
+    super::report_progress(pool, job_id, 3, STEPS).await;
+
+    let now = now_ms();
+    let mut report = SyncReport {
+        server_name: server.name.clone(),
+        ..SyncReport::default()
+    };
+    let library_rows: Vec<(i64, Option<i64>, String, String)> = libraries
+        .iter()
+        .map(|l| {
+            let key = l.key.0 as i64;
+            let plextv = snapshot.sections.plex_id(l.key).map(|id| id.0 as i64);
+            (key, plextv, l.title.clone(), l.kind.as_str().to_owned())
+        })
+        .collect();
+    let friend_rows: Vec<SeenFriend> = snapshot
+        .friends_with_shares()
+        .into_iter()
+        .map(|fa| SeenFriend {
+            plex_user_id: fa.friend.id.0 as i64,
+            title: fa.friend.title.clone(),
+            username: fa.friend.username.clone(),
+            email: fa.friend.email.clone(),
+            thumb: fa.friend.thumb.clone(),
+            home: fa.friend.home,
+            share_id: fa.share.map(|s| s.id.0 as i64),
+            share_pending: fa.share.is_some_and(|s| s.is_pending()),
+            actual_keys: fa
+                .share
+                .map(|s| s.shared_keys().into_iter().map(|k| k.0 as i64).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+
+    let report = db::run(pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            report.libraries = library_rows.len() as u64;
+            for (key, plextv, title, kind) in &library_rows {
+                if db::libraries::upsert(conn, *key, *plextv, title, kind, now)? {
+                    report.libraries_added += 1;
+                }
+            }
+            let seen_keys: Vec<i64> = library_rows.iter().map(|r| r.0).collect();
+            report.libraries_removed =
+                db::libraries::mark_removed_except(conn, &seen_keys, now)? as u64;
+            let ids: BTreeMap<i64, i64> = db::libraries::ids_by_key(conn)?.into_iter().collect();
+
+            report.friends = friend_rows.len() as u64;
+            for seen in &friend_rows {
+                let (row, new) = db::plex_users::upsert(conn, seen, now)?;
+                if new {
+                    report.friends_added += 1;
+                    for key in &seen.actual_keys {
+                        if let Some(library) = ids.get(key) {
+                            report.grants_imported +=
+                                db::plex_users::insert_undated_grant(conn, row, *library, now)?
+                                    as u64;
+                        }
+                    }
+                }
+            }
+            let seen_friends: Vec<i64> = friend_rows.iter().map(|f| f.plex_user_id).collect();
+            report.friends_departed =
+                db::plex_users::mark_departed_except(conn, &seen_friends, now)? as u64;
+            Ok(report)
+        })
+    })
+    .await?;
+    super::report_progress(pool, job_id, STEPS, STEPS).await;
+    Ok(report)
+}

@@ -1,0 +1,227 @@
+use std::time::{Duration, Instant};
+
+use plex_sim::{PlexSim, SimConfig, SimHandle};
+use plexward::config::Redacted;
+use reqwest::Method;
+
+use crate::helpers::{GOOD_PASSWORD, TestApp, spawn_app, spawn_app_with};
+
+async fn app_on(sim: &SimHandle) -> (TestApp, String) {
+    let (pms, plextv, token) = (
+        sim.pms_url().to_owned(),
+        sim.plextv_url().to_owned(),
+        sim.owner_token(),
+    );
+    let app = spawn_app_with(move |c| {
+        c.plex_url = Some(pms);
+        c.plextv_url = plextv;
+        c.plex_token = Some(Redacted(token));
+    })
+    .await;
+    app.create_account("mod", "moderator", false).await;
+    let token = app.login("mod", GOOD_PASSWORD).await.token;
+    (app, token)
+}
+
+async fn start_sync(app: &TestApp, token: &str) -> String {
+    let r = app
+        .bearer(Method::POST, "/api/v1/sync", token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 202);
+    r.json::<serde_json::Value>().await.expect("json")["job_id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// Polls the job until it ends (deadline 20 s) and returns it.
+async fn wait_for(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let job: serde_json::Value = app
+            .bearer(Method::GET, &format!("/api/v1/jobs/{id}"), token)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        if job["state"] == "succeeded" || job["state"] == "failed" {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job still {} after 20 s",
+            job["state"]
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
+    app.bearer(Method::GET, path, token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn the_first_sync_imports_everything_and_changes_nothing_on_plex() {
+    let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
+    let (app, token) = app_on(&sim).await;
+    let before = sim.state();
+
+    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["progress"]["done"], job["progress"]["total"]);
+    let report = &job["result"];
+    assert_eq!(
+        report["libraries"].as_u64(),
+        Some(before.libraries.len() as u64)
+    );
+    assert_eq!(report["friends_added"], report["friends"]);
+    assert!(report["grants_imported"].as_u64().is_some_and(|n| n > 0));
+
+    let writes: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET" && !r.path.starts_with("/__sim"))
+        .collect();
+    assert!(writes.is_empty(), "a sync never writes to Plex: {writes:?}");
+
+    let libraries = get(&app, &token, "/api/v1/libraries").await;
+    assert!(
+        libraries["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|l| l["title"] == "Default")
+    );
+    let users = get(&app, &token, "/api/v1/plex-users").await;
+    let items = users["items"].as_array().expect("items");
+    let home = items
+        .iter()
+        .find(|u| u["home"] == true)
+        .expect("the Home user is imported");
+    assert!(home["username"].is_null() && home["email"].is_null());
+    assert!(
+        items.iter().any(|u| u["pending"] == true),
+        "a pending invite is imported"
+    );
+    assert!(
+        items.iter().any(|u| u["shared"] == false),
+        "a friend without a share is imported"
+    );
+    let alice = items
+        .iter()
+        .find(|u| u["username"] == "alice")
+        .expect("alice");
+    assert_eq!(
+        alice["actual_library_ids"].as_array().map(Vec::len),
+        Some(2),
+        "only shared=\"1\" libraries"
+    );
+    assert_eq!(app.audit_actions("plex.sync").await.len(), 1);
+}
+
+#[tokio::test]
+async fn later_syncs_mark_removed_libraries_and_departed_friends_and_import_nothing_twice() {
+    let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
+    let (app, token) = app_on(&sim).await;
+    wait_for(&app, &token, &start_sync(&app, &token).await).await;
+
+    assert!(
+        sim.remove_library(4),
+        "Music is PMS key 4 in the default seed"
+    );
+    sim.with_state(|s| {
+        let frank = s
+            .accounts
+            .iter()
+            .find(|a| a.username == "frank")
+            .map(|a| a.id);
+        if let Some(id) = frank {
+            s.friends.remove(&id);
+        }
+    });
+
+    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["result"]["friends_added"], 0);
+    assert_eq!(job["result"]["grants_imported"], 0);
+    assert_eq!(job["result"]["libraries_removed"], 1);
+    assert_eq!(job["result"]["friends_departed"], 1);
+
+    let libraries = get(&app, &token, "/api/v1/libraries").await;
+    let music = libraries["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|l| l["title"] == "Music")
+        .cloned()
+        .expect("kept");
+    assert_eq!(music["removed"], true);
+    let users = get(&app, &token, "/api/v1/plex-users").await;
+    let frank = users["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["username"] == "frank")
+        .cloned()
+        .expect("kept");
+    assert_eq!(frank["departed"], true);
+}
+
+#[tokio::test]
+async fn two_syncs_never_run_at_once() {
+    let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
+    sim.set_latency(Duration::from_millis(300));
+    let (app, token) = app_on(&sim).await;
+
+    let first = start_sync(&app, &token).await;
+    let second = start_sync(&app, &token).await;
+
+    assert_eq!(
+        first, second,
+        "the running sync is returned, not a second one"
+    );
+    assert_eq!(wait_for(&app, &token, &first).await["state"], "succeeded");
+}
+
+#[tokio::test]
+async fn a_sync_without_plex_settings_fails_with_a_reason() {
+    let app = spawn_app().await;
+    app.create_account("mod", "moderator", false).await;
+    let token = app.login("mod", GOOD_PASSWORD).await.token;
+
+    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+
+    assert_eq!(job["state"], "failed");
+    assert!(
+        job["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not configured")),
+        "{job}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_token_fails_the_sync_and_says_why() {
+    let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
+    sim.revoke_token(&sim.owner_token());
+    let (app, token) = app_on(&sim).await;
+
+    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+
+    assert_eq!(job["state"], "failed");
+    assert!(
+        job["error"].as_str().is_some_and(|e| e.contains("401")),
+        "{job}"
+    );
+}

@@ -1,0 +1,4 @@
+DROP TABLE jobs;
+DROP TABLE grants;
+DROP TABLE plex_users;
+DROP TABLE libraries;

@@ -1,0 +1,59 @@
+//! Background jobs a user started and may watch (`/api/v1/jobs/{id}`).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// How far a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Body of `GET /api/v1/jobs/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct JobResponse {
+    pub id: String,
+    /// `sync`, later `reconcile`.
+    pub kind: String,
+    pub state: JobState,
+    pub progress: Progress,
+    /// What the job did, when it succeeded (shape depends on `kind`; for `sync` see `SyncReport`).
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub result: Option<serde_json::Value>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// Answer of a request that started (or found already running) a job: 202.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct JobStarted {
+    pub job_id: String,
+}
+
+/// The result of a sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SyncReport {
+    pub server_name: String,
+    pub libraries: u64,
+    pub libraries_added: u64,
+    pub libraries_removed: u64,
+    pub friends: u64,
+    pub friends_added: u64,
+    pub friends_departed: u64,
+    /// Undated grants created from the libraries new friends already had.
+    pub grants_imported: u64,
+}
