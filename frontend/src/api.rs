@@ -16,8 +16,9 @@ use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::{
     AccountResponse, ApiTokenResponse, ChangePasswordRequest, CreateAccountRequest,
-    CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, HealthResponse, List,
-    LoginRequest, LoginResponse, PlexSettingsResponse, PlexTestResponse, UpdateAccountRequest,
+    CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, HealthResponse, JobResponse,
+    JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
+    PlexTestResponse, PlexUserResponse, UpdateAccountRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -331,4 +332,24 @@ pub async fn plex_settings() -> Result<PlexSettingsResponse, ApiError> {
 /// `POST /api/v1/settings/plex/test` (admin): tries the connection; `ok` says how it went.
 pub async fn test_plex() -> Result<PlexTestResponse, ApiError> {
     decode(call(|| builder("POST", "/api/v1/settings/plex/test").build()).await?).await
+}
+
+/// `GET /api/v1/libraries`: the server's libraries as of the last sync (removed ones included).
+pub async fn libraries() -> Result<List<LibraryResponse>, ApiError> {
+    get("/api/v1/libraries").await
+}
+
+/// `GET /api/v1/plex-users`: the server's friends and Home users as of the last sync.
+pub async fn plex_users() -> Result<List<PlexUserResponse>, ApiError> {
+    get("/api/v1/plex-users").await
+}
+
+/// `POST /api/v1/sync` (moderators, admins): starts a sync with Plex, or finds the one running.
+pub async fn start_sync() -> Result<JobStarted, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/sync").build()).await?).await
+}
+
+/// `GET /api/v1/jobs/{id}`: how a background job is doing.
+pub async fn job(id: &str) -> Result<JobResponse, ApiError> {
+    get(&format!("/api/v1/jobs/{id}")).await
 }

@@ -9,7 +9,7 @@ use plexward_shared::Permission;
 use crate::components::layout::Layout;
 use crate::pages::{
     account::MyAccount, accounts::Accounts, change_password::ChangePassword, dashboard::Dashboard,
-    login::Login, not_found::NotFound, settings::Settings,
+    friends::Friends, libraries::Libraries, login::Login, not_found::NotFound, settings::Settings,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -24,6 +24,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/change-password") view=ChangePassword />
                         <Route path=path!("/") view=|| view! { <Protected><Dashboard /></Protected> } />
                         <Route path=path!("/account") view=|| view! { <Protected><MyAccount /></Protected> } />
+                        <Route
+                            path=path!("/friends")
+                            view=|| view! { <Protected permission=Permission::ViewPlexData><Friends /></Protected> }
+                        />
+                        <Route
+                            path=path!("/libraries")
+                            view=|| view! { <Protected permission=Permission::ViewPlexData><Libraries /></Protected> }
+                        />
                         <Route
                             path=path!("/settings")
                             view=|| view! { <Protected permission=Permission::ViewSettings><Settings /></Protected> }

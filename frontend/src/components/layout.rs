@@ -15,11 +15,21 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 4] = [
+const NAV: [NavItem; 6] = [
     NavItem {
         href: "/",
         label: "Dashboard",
         permission: None,
+    },
+    NavItem {
+        href: "/friends",
+        label: "Friends",
+        permission: Some(Permission::ViewPlexData),
+    },
+    NavItem {
+        href: "/libraries",
+        label: "Libraries",
+        permission: Some(Permission::ViewPlexData),
     },
     NavItem {
         href: "/settings",

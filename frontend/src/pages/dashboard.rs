@@ -1,16 +1,27 @@
-//! The dashboard. For now: the service's health; later issues add counts, expiring access and
-//! the scheduler.
+//! The dashboard: the Plex server (counts, sync with live progress) and the service's health;
+//! later issues add expiring access and the scheduler.
 
 use leptos::prelude::*;
-use plexward_shared::{HealthResponse, HealthStatus};
+use leptos::task::spawn_local;
+use plexward_shared::{
+    HealthResponse, HealthStatus, JobResponse, JobState, Permission, Progress, SyncReport,
+};
+use serde::Deserialize;
 
 use crate::api;
+use crate::session::use_session;
+
+/// How often a running sync is asked how far it is.
+const POLL_MS: i32 = 500;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let health = LocalResource::new(api::health);
     view! {
         <h1 class="page-title">"Dashboard"</h1>
+        <Show when=move || use_session().allows(Permission::ViewPlexData)>
+            <PlexCard />
+        </Show>
         <section class="card glass" aria-labelledby="health-title">
             <div class="card-head">
                 <h2 id="health-title">"System"</h2>
@@ -28,6 +39,199 @@ pub fn Dashboard() -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// Where the last sync started from this page stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SyncState {
+    Idle,
+    Running(Progress),
+    Done(SyncReport),
+    Failed(String),
+}
+
+/// The Plex server: how many friends and libraries Plexward knows, and the sync button.
+#[component]
+fn PlexCard() -> impl IntoView {
+    let session = use_session();
+    let libraries = LocalResource::new(api::libraries);
+    let friends = LocalResource::new(api::plex_users);
+    let state = RwSignal::new(SyncState::Idle);
+    let running = move || matches!(state.get(), SyncState::Running(_));
+    let sync = move |_| {
+        state.set(SyncState::Running(Progress { done: 0, total: 0 }));
+        spawn_local(async move {
+            let outcome = follow_sync(state).await;
+            if state.is_disposed() {
+                return;
+            }
+            state.set(outcome);
+            libraries.refetch();
+            friends.refetch();
+        });
+    };
+    view! {
+        <section class="card glass" aria-labelledby="plex-title">
+            <div class="card-head">
+                <h2 id="plex-title">"Plex"</h2>
+                <Show when=move || session.allows(Permission::RunSync)>
+                    <button class="btn" disabled=running on:click=sync>
+                        "Sync with Plex"
+                    </button>
+                </Show>
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match (friends.await, libraries.await) {
+                        (Ok(friends), Ok(libraries)) => {
+                            let friends = friends.items.iter().filter(|f| !f.departed).count();
+                            let libraries = libraries.items.iter().filter(|l| !l.removed).count();
+                            view! {
+                                <dl class="facts" data-testid="plex-counts">
+                                    <dt>"Friends"</dt>
+                                    <dd data-testid="friend-count">{friends}</dd>
+                                    <dt>"Libraries"</dt>
+                                    <dd data-testid="library-count">{libraries}</dd>
+                                </dl>
+                            }
+                                .into_any()
+                        }
+                        (Err(e), _) | (_, Err(e)) => {
+                            view! { <p class="alert error" role="alert">{e.message}</p> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+            {move || match state.get() {
+                SyncState::Idle => ().into_any(),
+                SyncState::Running(progress) => view! { <SyncProgress progress /> }.into_any(),
+                SyncState::Done(report) => view! {
+                    <p class="alert success" role="status" data-testid="sync-report">
+                        {report_sentence(&report)}
+                    </p>
+                }
+                    .into_any(),
+                SyncState::Failed(message) => view! {
+                    <p class="alert error" role="alert" data-testid="sync-error">{message}</p>
+                }
+                    .into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SyncProgress(progress: Progress) -> impl IntoView {
+    let label = if progress.total == 0 {
+        "Syncing with Plex…".to_owned()
+    } else {
+        format!("Syncing with Plex… {} of {}", progress.done, progress.total)
+    };
+    view! {
+        <div class="sync-progress" role="status" data-testid="sync-progress">
+            <progress
+                max=progress.total.max(1).to_string()
+                value=progress.done.min(progress.total).to_string()
+                aria-label="Sync progress"
+            ></progress>
+            <span class="muted">{label}</span>
+        </div>
+    }
+}
+
+/// Starts (or joins) a sync and follows it until it ends, showing its progress in `state`.
+async fn follow_sync(state: RwSignal<SyncState>) -> SyncState {
+    let started = match api::start_sync().await {
+        Ok(started) => started,
+        Err(e) => return SyncState::Failed(e.message),
+    };
+    loop {
+        let job = match api::job(&started.job_id).await {
+            Ok(job) => job,
+            Err(e) => return SyncState::Failed(e.message),
+        };
+        match job.state {
+            JobState::Succeeded => return finished(job),
+            JobState::Failed => {
+                return SyncState::Failed(
+                    job.error
+                        .unwrap_or_else(|| "The sync failed for an unknown reason.".to_owned()),
+                );
+            }
+            JobState::Queued | JobState::Running => {
+                // Left the page: nobody is watching any more.
+                if state.is_disposed() {
+                    return SyncState::Idle;
+                }
+                state.set(SyncState::Running(job.progress));
+            }
+        }
+        sleep(POLL_MS).await;
+    }
+}
+
+fn finished(job: JobResponse) -> SyncState {
+    job.result
+        .and_then(|value| SyncReport::deserialize(value).ok())
+        .map_or_else(
+            || SyncState::Failed("The sync finished without a report.".to_owned()),
+            SyncState::Done,
+        )
+}
+
+/// `Synced SimServer: 5 libraries, 8 friends, 6 grants imported`, plus what changed.
+fn report_sentence(report: &SyncReport) -> String {
+    let mut text = format!(
+        "Synced {}: {} {}, {} {}, {} {} imported",
+        report.server_name,
+        report.libraries,
+        plural(report.libraries, "library", "libraries"),
+        report.friends,
+        plural(report.friends, "friend", "friends"),
+        report.grants_imported,
+        plural(report.grants_imported, "grant", "grants"),
+    );
+    let changes: Vec<String> = [
+        (report.libraries_added, "new library", "new libraries"),
+        (
+            report.libraries_removed,
+            "library removed",
+            "libraries removed",
+        ),
+        (report.friends_added, "new friend", "new friends"),
+        (
+            report.friends_departed,
+            "friend departed",
+            "friends departed",
+        ),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| format!("{n} {}", plural(n, one, many)))
+    .collect();
+    if !changes.is_empty() {
+        text.push_str(&format!(" ({})", changes.join(", ")));
+    }
+    text.push('.');
+    text
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// Resolves after `ms` milliseconds (a `setTimeout` promise).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let scheduled = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .ok()
+        });
+        if scheduled.is_none() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 #[component]
@@ -73,7 +277,35 @@ fn format_duration(total: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::format_duration;
+    use super::{SyncReport, format_duration, report_sentence};
+
+    #[test]
+    fn sync_reports_read_as_a_sentence() {
+        let report = SyncReport {
+            server_name: "SimServer".into(),
+            libraries: 5,
+            libraries_added: 5,
+            friends: 8,
+            friends_added: 8,
+            grants_imported: 6,
+            ..SyncReport::default()
+        };
+        assert_eq!(
+            report_sentence(&report),
+            "Synced SimServer: 5 libraries, 8 friends, 6 grants imported (5 new libraries, 8 new friends)."
+        );
+        let quiet = SyncReport {
+            server_name: "S".into(),
+            libraries: 1,
+            friends: 1,
+            grants_imported: 1,
+            ..SyncReport::default()
+        };
+        assert_eq!(
+            report_sentence(&quiet),
+            "Synced S: 1 library, 1 friend, 1 grant imported."
+        );
+    }
 
     #[test]
     fn durations_keep_days_and_hours() {

@@ -4,6 +4,8 @@ pub mod account;
 pub mod accounts;
 pub mod change_password;
 pub mod dashboard;
+pub mod friends;
+pub mod libraries;
 pub mod login;
 pub mod not_found;
 pub mod settings;

@@ -1,0 +1,78 @@
+// Sync with (simulated) Plex: an admin syncs from the dashboard, sees the report, then finds the
+// friends (Home users, pending invites) and libraries Plex reported.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  firstAdminSignIn, openBrowser, screenshot, startSimulator, startWithAdmin, unexpectedProblems,
+  waitForPath,
+} from './harness.mjs';
+
+let sim;
+let server;
+let browser;
+let page;
+let problems;
+
+before(async () => {
+  sim = await startSimulator();
+  server = await startWithAdmin(sim.env);
+  ({ browser, page, problems } = await openBrowser());
+  await firstAdminSignIn(page, server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await sim?.stop();
+});
+
+const nav = () => page.getByRole('navigation', { name: 'Main' });
+
+test('an admin syncs with Plex from the dashboard and sees the report', async () => {
+  await page.getByTestId('friend-count').waitFor();
+  assert.equal((await page.getByTestId('friend-count').textContent()).trim(), '0');
+  await page.getByRole('button', { name: 'Sync with Plex' }).click();
+  const report = page.getByTestId('sync-report');
+  await report.waitFor();
+  const text = await report.textContent();
+  assert.match(text, /^Synced SimServer: 5 libraries, 8 friends, \d+ grants? imported/);
+  // The counts follow the sync.
+  await page.getByTestId('library-count').filter({ hasText: '5' }).waitFor();
+  assert.notEqual((await page.getByTestId('friend-count').textContent()).trim(), '0');
+  await screenshot(page, 'sync-dashboard');
+});
+
+test('the friends page shows Home users and pending invites, and searches', async () => {
+  await nav().getByRole('link', { name: 'Friends' }).click();
+  await waitForPath(page, '/friends');
+  const table = page.getByTestId('friends');
+  await table.waitFor();
+  const alice = table.getByRole('row').filter({ hasText: 'alice@example.com' });
+  await alice.waitFor();
+  assert.match(await alice.textContent(), /Default/);
+  const kids = table.getByRole('row').filter({ hasText: 'Kids' });
+  assert.match(await kids.textContent(), /Home/);
+  const bob = table.getByRole('row').filter({ hasText: 'bob@example.com' });
+  assert.match(await bob.textContent(), /Pending invite/);
+  await screenshot(page, 'sync-friends');
+
+  await page.getByLabel('Search friends').fill('ALI');
+  await table.getByRole('row').filter({ hasText: 'bob@example.com' }).waitFor({ state: 'detached' });
+  assert.equal(await table.getByRole('row').filter({ hasText: 'alice' }).count(), 1);
+  await page.getByLabel('Search friends').fill('');
+  await table.getByRole('row').filter({ hasText: 'bob@example.com' }).waitFor();
+});
+
+test('the libraries page lists the libraries and who has them', async () => {
+  await nav().getByRole('link', { name: 'Libraries' }).click();
+  await waitForPath(page, '/libraries');
+  const table = page.getByTestId('libraries');
+  await table.waitFor();
+  const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Default', exact: true }) });
+  await row.waitFor();
+  // alice, Kids, erin and the pending invitee at least.
+  const cells = await row.getByRole('cell').allTextContents();
+  assert.ok(Number(cells.at(-1)) >= 3, cells.join(' | '));
+  await screenshot(page, 'sync-libraries');
+  assert.deepEqual(unexpectedProblems(problems), []);
+});
