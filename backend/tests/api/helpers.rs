@@ -103,6 +103,40 @@ impl TestApp {
             .bearer_auth(token)
     }
 
+    /// Sends `body` (if any) as JSON with a bearer token; returns the status and the JSON body
+    /// (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.bearer(method, path, token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// The id of the account named `username`.
+    pub async fn account_id(&self, username: &str) -> i64 {
+        let username = username.to_owned();
+        plexward::db::run(&self.db, move |conn| {
+            plexward::db::accounts::find_by_username(conn, &username)
+        })
+        .await
+        .expect("read")
+        .expect("account exists")
+        .id
+    }
+
     /// A request as the SPA sends it: cookie and same-origin `Origin`.
     pub fn with_cookie(
         &self,
