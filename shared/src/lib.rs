@@ -23,7 +23,7 @@ pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
 pub use jobs::{JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::List;
-pub use plex_data::{LibraryResponse, PlexUserResponse};
+pub use plex_data::{GrantResponse, LibraryResponse, PlexUserDetailResponse, PlexUserResponse};
 pub use plex_settings::{
     PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse, SettingSource,
 };

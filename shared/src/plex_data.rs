@@ -36,3 +36,26 @@ pub struct PlexUserResponse {
     /// No longer among the server's friends (kept with history).
     pub departed: bool,
 }
+
+/// One library granted to a friend, possibly for a window of time (RFC 3339, UTC; start
+/// inclusive, end exclusive; missing = from now / forever).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct GrantResponse {
+    pub library_id: i64,
+    pub starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the window contains the present moment.
+    pub active: bool,
+}
+
+/// Body of `GET /api/v1/plex-users/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlexUserDetailResponse {
+    #[serde(flatten)]
+    pub user: PlexUserResponse,
+    pub grants: Vec<GrantResponse>,
+    /// When the set of libraries the grants give next changes, if ever.
+    pub next_change_at: Option<chrono::DateTime<chrono::Utc>>,
+}

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use plexward_shared::PlexUserResponse;
 
-use crate::db::schema::{grants, plex_users};
+use crate::db::schema::{grants, libraries, plex_users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = plex_users)]
@@ -152,4 +152,29 @@ pub fn insert_undated_grant(
             grants::updated_at.eq(now),
         ))
         .execute(conn)
+}
+
+pub fn find(conn: &mut SqliteConnection, id: i64) -> QueryResult<Option<PlexUser>> {
+    plex_users::table
+        .find(id)
+        .select(PlexUser::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A friend's grants: `(library id, library PMS key, starts_at, ends_at)`, by library title.
+pub type GrantRow = (i64, i64, Option<i64>, Option<i64>);
+
+pub fn grants_of(conn: &mut SqliteConnection, plex_user: i64) -> QueryResult<Vec<GrantRow>> {
+    grants::table
+        .inner_join(libraries::table)
+        .filter(grants::plex_user_id.eq(plex_user))
+        .order(libraries::title.asc())
+        .select((
+            grants::library_id,
+            libraries::pms_key,
+            grants::starts_at,
+            grants::ends_at,
+        ))
+        .load(conn)
 }

@@ -46,6 +46,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(settings::test_plex)
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
+        .service(plex_data::plex_user)
         .service(plex_data::start_sync)
         .service(plex_data::job);
 }

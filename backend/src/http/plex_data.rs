@@ -1,10 +1,15 @@
-//! `/api/v1/libraries`, `/api/v1/plex-users`, `/api/v1/sync`, `/api/v1/jobs/{id}`: the Plex data
+//! `/api/v1/libraries`, `/api/v1/plex-users[/{id}]`, `/api/v1/sync`, `/api/v1/jobs/{id}`: the Plex data
 //! Plexward imported, and starting and watching a sync.
 
 use actix_web::{HttpResponse, get, post, web};
 use plexward_shared::{
-    JobResponse, JobStarted, LibraryResponse, List, Permission, PlexUserResponse,
+    GrantResponse, JobResponse, JobStarted, LibraryResponse, List, Permission,
+    PlexUserDetailResponse, PlexUserResponse,
 };
+
+use crate::access::window::{Grant, next_change_after};
+use crate::db::time::{from_ms, now_ms};
+use crate::plex::PmsKey;
 
 use crate::auth::Principal;
 use crate::db;
@@ -54,6 +59,59 @@ pub async fn plex_users(
     Ok(HttpResponse::Ok().json(List::all(
         users.iter().map(|u| u.to_response(&ids)).collect(),
     )))
+}
+
+/// One friend with their grants (time windows) and what Plex says they have.
+#[utoipa::path(
+    tag = "plex",
+    params(("id" = i64, Path, description = "Friend id (Plexward's)")),
+    responses(
+        (status = 200, description = "The friend", body = PlexUserDetailResponse),
+        (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/plex-users/{id}")]
+pub async fn plex_user(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewPlexData)?;
+    let id = id.into_inner();
+    let (user, grants, ids) = db::run(&state.db, move |conn| {
+        Ok((
+            db::plex_users::find(conn, id)?,
+            db::plex_users::grants_of(conn, id)?,
+            db::libraries::ids_by_key(conn)?,
+        ))
+    })
+    .await?;
+    let user = user.ok_or(ApiError::NotFound)?;
+    let now = now_ms();
+    let windows: Vec<Grant> = grants
+        .iter()
+        .map(|&(_, key, starts_at, ends_at)| Grant {
+            library: PmsKey(key as u64),
+            starts_at,
+            ends_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(PlexUserDetailResponse {
+        user: user.to_response(&ids),
+        grants: grants
+            .iter()
+            .zip(&windows)
+            .map(
+                |(&(library_id, _, starts_at, ends_at), window)| GrantResponse {
+                    library_id,
+                    starts_at: starts_at.map(from_ms),
+                    ends_at: ends_at.map(from_ms),
+                    active: window.is_active(now),
+                },
+            )
+            .collect(),
+        next_change_at: next_change_after(&windows, now).map(from_ms),
+    }))
 }
 
 /// Start a sync from Plex (or get the one already running). Watch it at `/api/v1/jobs/{id}`.

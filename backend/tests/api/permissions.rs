@@ -82,6 +82,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/plex-users",
         Access::Needs(Permission::ViewPlexData),
     ),
+    (
+        "GET",
+        "/api/v1/plex-users/{id}",
+        Access::Needs(Permission::ViewPlexData),
+    ),
     ("POST", "/api/v1/sync", Access::Needs(Permission::RunSync)),
     (
         "GET",
