@@ -12,6 +12,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod jobs;
 pub mod plex;
+pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -5,6 +5,7 @@
 //! The crate must build for `wasm32-unknown-unknown`: no server crates; server-only derives
 //! (OpenAPI schemas) behind the `server` feature.
 
+pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod error;
@@ -17,15 +18,24 @@ pub mod plex_settings;
 pub mod roles;
 pub mod tokens;
 
+pub use access::{
+    ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, ChangeResponse,
+    ExtendPeriod, ExtendRequest, GrantRequest, HistoryEntry, PlanAction, PlanResponse,
+    SetGrantsRequest,
+};
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
 pub use jobs::{JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::List;
-pub use plex_data::{GrantResponse, LibraryResponse, PlexUserDetailResponse, PlexUserResponse};
+pub use plex_data::{
+    FriendQuery, FriendSort, FriendStatus, GrantResponse, LibraryResponse, NextChange,
+    PlexUserDetailResponse, PlexUserResponse,
+};
 pub use plex_settings::{
-    PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse, SettingSource,
+    DriftPolicy, PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse,
+    SettingSource, UpdatePlexSettingsRequest,
 };
 pub use roles::{Permission, Role};
 pub use tokens::{

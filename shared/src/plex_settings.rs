@@ -10,8 +10,23 @@ use serde::{Deserialize, Serialize};
 pub enum SettingSource {
     /// Pinned by a `PLEXWARD_*` environment variable: not editable in the UI.
     Environment,
+    /// Saved from the UI/API (in the database).
+    Database,
     /// Not set yet.
     Unset,
+}
+
+/// What Plexward does when Plex's shares differ from what it last applied (someone edited Plex
+/// directly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DriftPolicy {
+    /// Put Plex back to the plan (and audit it).
+    #[default]
+    Enforce,
+    /// Only show it.
+    Report,
 }
 
 /// Body of `GET /api/v1/settings/plex`.
@@ -24,7 +39,33 @@ pub struct PlexSettingsResponse {
     pub token_set: bool,
     /// plex.tv base URL (only changed for tests and demo mode).
     pub plextv_url: String,
-    pub source: SettingSource,
+    pub server_url_source: SettingSource,
+    pub token_source: SettingSource,
+    /// The library every shared friend keeps (Plexward id), if any.
+    pub anchor_library_id: Option<i64>,
+    /// IANA time zone in which times are shown and entered, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    pub drift_policy: DriftPolicy,
+}
+
+/// Body of `PUT /api/v1/settings/plex` (admin). Every field is optional: a missing one keeps its
+/// value. A field pinned by the environment cannot be changed (422).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UpdatePlexSettingsRequest {
+    /// `http(s)://host[:port]`; empty string clears it.
+    #[serde(default)]
+    pub server_url: Option<String>,
+    /// Write-only; empty string clears it.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// `0` clears the anchor (no anchor library).
+    #[serde(default)]
+    pub anchor_library_id: Option<i64>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub drift_policy: Option<DriftPolicy>,
 }
 
 /// What the server said about itself.

@@ -19,6 +19,7 @@ pub struct Library {
 }
 
 impl Library {
+    /// The library alone; the caller fills in `friends` and `anchor`.
     pub fn to_response(&self) -> LibraryResponse {
         LibraryResponse {
             id: self.id,
@@ -26,6 +27,8 @@ impl Library {
             title: self.title.clone(),
             kind: self.kind.clone(),
             removed: self.removed_at.is_some(),
+            friends: 0,
+            anchor: false,
         }
     }
 }

@@ -4,12 +4,14 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod apply_states;
 pub mod audit;
 pub mod jobs;
 pub mod libraries;
 pub mod plex_users;
 pub mod schema;
 pub mod sessions;
+pub mod settings;
 pub mod time;
 
 use std::path::Path;

@@ -1,7 +1,6 @@
 //! Queries on `plex_users` and `grants`.
 
 use diesel::prelude::*;
-use plexward_shared::PlexUserResponse;
 
 use crate::db::schema::{grants, libraries, plex_users};
 
@@ -27,32 +26,6 @@ impl PlexUser {
     /// PMS keys Plex says the friend has.
     pub fn actual_keys(&self) -> Vec<i64> {
         serde_json::from_str(&self.actual_libraries).unwrap_or_default()
-    }
-
-    /// `key_to_id` maps PMS keys to library ids.
-    pub fn to_response(&self, key_to_id: &[(i64, i64)]) -> PlexUserResponse {
-        let actual_library_ids = self
-            .actual_keys()
-            .into_iter()
-            .filter_map(|k| {
-                key_to_id
-                    .iter()
-                    .find(|(key, _)| *key == k)
-                    .map(|(_, id)| *id)
-            })
-            .collect();
-        PlexUserResponse {
-            id: self.id,
-            plex_user_id: self.plex_user_id,
-            title: self.title.clone(),
-            username: self.username.clone(),
-            email: self.email.clone(),
-            home: self.home,
-            shared: self.share_id.is_some(),
-            pending: self.share_pending,
-            actual_library_ids,
-            departed: self.departed_at.is_some(),
-        }
     }
 }
 
@@ -177,4 +150,28 @@ pub fn grants_of(conn: &mut SqliteConnection, plex_user: i64) -> QueryResult<Vec
             grants::ends_at,
         ))
         .load(conn)
+}
+
+/// Every friend's grants, grouped by friend id.
+pub fn all_grants(
+    conn: &mut SqliteConnection,
+) -> QueryResult<std::collections::HashMap<i64, Vec<GrantRow>>> {
+    let rows: Vec<(i64, GrantRow)> = grants::table
+        .inner_join(libraries::table)
+        .order(libraries::title.asc())
+        .select((
+            grants::plex_user_id,
+            (
+                grants::library_id,
+                libraries::pms_key,
+                grants::starts_at,
+                grants::ends_at,
+            ),
+        ))
+        .load(conn)?;
+    let mut by_user: std::collections::HashMap<i64, Vec<GrantRow>> = Default::default();
+    for (user, grant) in rows {
+        by_user.entry(user).or_default().push(grant);
+    }
+    Ok(by_user)
 }

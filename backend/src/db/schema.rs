@@ -106,6 +106,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    apply_states (plex_user_id) {
+        plex_user_id -> BigInt,
+        state -> Text,
+        error -> Nullable<Text>,
+        attempts -> BigInt,
+        next_retry_at -> Nullable<BigInt>,
+        applied_at -> Nullable<BigInt>,
+        applied_libraries -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     grants (id) {
         id -> BigInt,
         plex_user_id -> BigInt,
@@ -135,6 +148,7 @@ diesel::table! {
 
 diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(grants -> libraries (library_id));
+diesel::joinable!(apply_states -> plex_users (plex_user_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
@@ -148,5 +162,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     api_tokens,
     audit_events,
-    settings
+    settings,
+    apply_states
 );

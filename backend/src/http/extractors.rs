@@ -39,6 +39,9 @@ fn json_error(err: JsonPayloadError) -> ApiError {
 /// a handler's arguments concurrently, so the order of parameters alone does not ensure this.
 pub type JsonBody<T> = Result<web::Json<T>, actix_web::Error>;
 
+/// A query string whose errors surface when the handler asks for it (see [`JsonBody`]).
+pub type QueryParams<T> = Result<web::Query<T>, actix_web::Error>;
+
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let message = match &err {

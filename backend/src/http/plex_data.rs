@@ -2,14 +2,16 @@
 //! Plexward imported, and starting and watching a sync.
 
 use actix_web::{HttpResponse, get, post, web};
+use std::collections::HashMap;
+
 use plexward_shared::{
-    GrantResponse, JobResponse, JobStarted, LibraryResponse, List, Permission,
+    FriendQuery, FriendSort, JobResponse, JobStarted, LibraryResponse, List, Permission,
     PlexUserDetailResponse, PlexUserResponse,
 };
 
-use crate::access::window::{Grant, next_change_after};
-use crate::db::time::{from_ms, now_ms};
-use crate::plex::PmsKey;
+use crate::access::friend::{Catalog, Friend};
+use crate::db::time::now_ms;
+use crate::http::extractors::QueryParams;
 
 use crate::auth::Principal;
 use crate::db;
@@ -17,7 +19,7 @@ use crate::http::error::ApiError;
 use crate::jobs::{self, sync};
 use crate::state::AppState;
 
-/// The server's libraries (removed ones last, flagged).
+/// The server's libraries (removed ones last, flagged), with how many friends have each now.
 #[utoipa::path(
     tag = "plex",
     responses(
@@ -31,37 +33,99 @@ pub async fn libraries(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
-    let rows = db::run(&state.db, db::libraries::list).await?;
-    Ok(HttpResponse::Ok().json(List::all(rows.iter().map(|l| l.to_response()).collect())))
+    let (rows, friends, catalog) = db::run(&state.db, |conn| {
+        Ok((
+            db::libraries::list(conn)?,
+            Friend::load_all(conn)?,
+            Catalog::load(conn)?,
+        ))
+    })
+    .await?;
+    let now = now_ms();
+    let mut holders: HashMap<i64, u64> = HashMap::new();
+    for friend in friends.iter().filter(|f| f.user.departed_at.is_none()) {
+        for id in catalog.ids_of(&friend.desired_keys(&catalog, now)) {
+            *holders.entry(id).or_default() += 1;
+        }
+    }
+    Ok(HttpResponse::Ok().json(List::all(
+        rows.iter()
+            .map(|l| LibraryResponse {
+                friends: holders.get(&l.id).copied().unwrap_or(0),
+                anchor: catalog.anchor_id() == Some(l.id),
+                ..l.to_response()
+            })
+            .collect(),
+    )))
 }
 
-/// The server's friends (departed ones last, flagged).
+/// The server's friends: search, filter by status, sort. Departed friends come last unless
+/// asked for.
 #[utoipa::path(
     tag = "plex",
+    params(FriendQuery),
     responses(
         (status = 200, description = "Friends", body = List<PlexUserResponse>),
         (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Bad query", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/plex-users")]
 pub async fn plex_users(
     principal: Principal,
     state: web::Data<AppState>,
+    query: QueryParams<FriendQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
-    let (users, ids) = db::run(&state.db, |conn| {
-        Ok((
-            db::plex_users::list(conn)?,
-            db::libraries::ids_by_key(conn)?,
-        ))
+    let query = query?.into_inner();
+    let within_days = query.within_days.unwrap_or(7);
+    if !(1..=365).contains(&within_days) {
+        return Err(ApiError::field("within_days", "must be between 1 and 365"));
+    }
+    let needle = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_lowercase);
+    let (friends, catalog) = db::run(&state.db, |conn| {
+        Ok((Friend::load_all(conn)?, Catalog::load(conn)?))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(List::all(
-        users.iter().map(|u| u.to_response(&ids)).collect(),
-    )))
+    let now = now_ms();
+    let mut rows: Vec<(Option<i64>, Option<i64>, PlexUserResponse)> = friends
+        .iter()
+        .filter(|f| {
+            query
+                .status
+                .is_none_or(|s| f.has_status(s, within_days, &catalog, now))
+        })
+        .filter(|f| needle.as_deref().is_none_or(|n| matches_search(f, n)))
+        .map(|f| {
+            let next = f
+                .next_change(&catalog, now)
+                .map(|c| c.at.timestamp_millis());
+            (next, f.expires_at(&catalog, now), f.response(&catalog, now))
+        })
+        .collect();
+    // Stable sorts: name order (with departed last) is the tie-breaker of the others.
+    match query.sort.unwrap_or_default() {
+        FriendSort::Name => {}
+        FriendSort::NextChange => rows.sort_by_key(|(next, _, _)| next.unwrap_or(i64::MAX)),
+        FriendSort::Expiry => rows.sort_by_key(|(_, expiry, _)| expiry.unwrap_or(i64::MAX)),
+    }
+    Ok(HttpResponse::Ok().json(List::all(rows.into_iter().map(|(_, _, r)| r).collect())))
 }
 
-/// One friend with their grants (time windows) and what Plex says they have.
+fn matches_search(friend: &Friend, needle: &str) -> bool {
+    let u = &friend.user;
+    [Some(&u.title), u.username.as_ref(), u.email.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|v| v.to_lowercase().contains(needle))
+}
+
+/// One friend with their grants (time windows), what Plex has, the plan and the apply state.
 #[utoipa::path(
     tag = "plex",
     params(("id" = i64, Path, description = "Friend id (Plexward's)")),
@@ -78,40 +142,12 @@ pub async fn plex_user(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
     let id = id.into_inner();
-    let (user, grants, ids) = db::run(&state.db, move |conn| {
-        Ok((
-            db::plex_users::find(conn, id)?,
-            db::plex_users::grants_of(conn, id)?,
-            db::libraries::ids_by_key(conn)?,
-        ))
+    let (friend, catalog) = db::run(&state.db, move |conn| {
+        Ok((Friend::load(conn, id)?, Catalog::load(conn)?))
     })
     .await?;
-    let user = user.ok_or(ApiError::NotFound)?;
-    let now = now_ms();
-    let windows: Vec<Grant> = grants
-        .iter()
-        .map(|&(_, key, starts_at, ends_at)| Grant {
-            library: PmsKey(key as u64),
-            starts_at,
-            ends_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(PlexUserDetailResponse {
-        user: user.to_response(&ids),
-        grants: grants
-            .iter()
-            .zip(&windows)
-            .map(
-                |(&(library_id, _, starts_at, ends_at), window)| GrantResponse {
-                    library_id,
-                    starts_at: starts_at.map(from_ms),
-                    ends_at: ends_at.map(from_ms),
-                    active: window.is_active(now),
-                },
-            )
-            .collect(),
-        next_change_at: next_change_after(&windows, now).map(from_ms),
-    }))
+    let friend = friend.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(friend.detail(&catalog, now_ms())))
 }
 
 /// Start a sync from Plex (or get the one already running). Watch it at `/api/v1/jobs/{id}`.

@@ -8,6 +8,7 @@ use plexward_shared::{
 
 use crate::audit::{Event, Outcome};
 use crate::auth::Principal;
+use crate::db;
 use crate::http::error::ApiError;
 use crate::plex::{PlexClient, PlexError};
 use crate::state::AppState;
@@ -27,15 +28,23 @@ pub async fn get_plex(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewSettings)?;
     let plex = &state.plex;
+    let prefs = db::run(&state.db, crate::settings::plex::load).await?;
+    let source = |set: bool| {
+        if plex.from_env && set {
+            SettingSource::Environment
+        } else {
+            SettingSource::Unset
+        }
+    };
     Ok(HttpResponse::Ok().json(PlexSettingsResponse {
         server_url: plex.server_url.clone(),
         token_set: plex.token.is_some(),
         plextv_url: plex.plextv_url.clone(),
-        source: if plex.from_env {
-            SettingSource::Environment
-        } else {
-            SettingSource::Unset
-        },
+        server_url_source: source(plex.server_url.is_some()),
+        token_source: source(plex.token.is_some()),
+        anchor_library_id: prefs.anchor_library_id,
+        time_zone: prefs.time_zone.unwrap_or_else(|| "UTC".into()),
+        drift_policy: prefs.drift_policy,
     }))
 }
 

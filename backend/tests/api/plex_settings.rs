@@ -71,7 +71,8 @@ async fn settings_say_a_token_is_set_but_never_show_it() {
     assert!(!text.contains("canary-token"), "{text}");
     let body: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(body["token_set"], true);
-    assert_eq!(body["source"], "environment");
+    assert_eq!(body["server_url_source"], "environment");
+    assert_eq!(body["token_source"], "environment");
     assert_eq!(body["server_url"], sim.pms_url());
 }
 

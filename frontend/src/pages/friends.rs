@@ -186,6 +186,18 @@ mod tests {
             pending: false,
             actual_library_ids: vec![],
             departed: false,
+            thumb: None,
+            granted_library_ids: vec![],
+            next_change: None,
+            expires_at: None,
+            drift: false,
+            apply: plexward_shared::ApplyStatus {
+                state: plexward_shared::ApplyState::Applied,
+                error: None,
+                attempts: 0,
+                next_retry_at: None,
+                applied_at: None,
+            },
         }
     }
 

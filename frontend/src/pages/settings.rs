@@ -32,10 +32,11 @@ pub fn Settings() -> impl IntoView {
 #[component]
 fn PlexConnection(settings: PlexSettingsResponse) -> impl IntoView {
     let session = use_session();
-    let source = match settings.source {
+    let source = match settings.server_url_source {
         SettingSource::Environment => {
             "Set by environment variables (PLEXWARD_PLEX_URL, PLEXWARD_PLEX_TOKEN)"
         }
+        SettingSource::Database => "Saved in Plexward",
         SettingSource::Unset => "Not configured yet",
     };
     view! {

@@ -1,0 +1,3 @@
+//! Runtime settings edited in the UI, typed, each stored as one JSON row of `settings`.
+
+pub mod plex;

@@ -1,0 +1,2 @@
+DROP INDEX audit_events_target;
+DROP TABLE apply_states;

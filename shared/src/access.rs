@@ -1,0 +1,192 @@
+//! Changing access: a friend's grants, the plan Plexward would send to Plex, and the outcome of
+//! applying it (`PUT /api/v1/plex-users/{id}/grants`, `POST …/extend`, `POST /api/v1/plex-users/bulk`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One library for a friend, for a window of time. Times are RFC 3339 strings (any offset; stored
+/// as UTC); `starts_at` missing = from now, `ends_at` missing = forever. Start inclusive, end
+/// exclusive. Strings rather than typed dates so that a bad value is reported as a field error
+/// (422) naming the grant, not as an unreadable body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct GrantRequest {
+    pub library_id: i64,
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub ends_at: Option<String>,
+}
+
+/// Body of `PUT /api/v1/plex-users/{id}/grants`: the friend's complete set of grants (libraries
+/// not listed lose their grant). The anchor library, when configured, is added by Plexward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SetGrantsRequest {
+    pub grants: Vec<GrantRequest>,
+}
+
+/// How far `extend` moves the end of a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExtendPeriod {
+    Week,
+    Month,
+    Year,
+    /// Remove the end: access until changed.
+    Unlimited,
+}
+
+/// Body of `POST /api/v1/plex-users/{id}/extend`. The new end counts from the current end when it
+/// is in the future, else from now. `library_ids` missing = every library the friend has a grant
+/// for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ExtendRequest {
+    pub period: ExtendPeriod,
+    #[serde(default)]
+    pub library_ids: Option<Vec<i64>>,
+}
+
+/// What Plexward sends (or would send) to Plex for one friend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PlanAction {
+    /// Plex already matches.
+    Nothing,
+    /// Invite the friend with `library_ids` (they have no share on this server).
+    Invite,
+    /// Replace the libraries of their share (or pending invite) with `library_ids`.
+    Update,
+    /// Delete their share on this server (no library left and no anchor library). A later
+    /// grant sends a new invite.
+    Revoke,
+}
+
+/// A plan for one friend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlanResponse {
+    pub action: PlanAction,
+    /// The libraries Plex will share after the operation (Plexward ids; includes the anchor).
+    pub library_ids: Vec<i64>,
+    /// Libraries gained and lost compared with what Plex has now.
+    pub added_library_ids: Vec<i64>,
+    pub removed_library_ids: Vec<i64>,
+}
+
+/// Where applying a friend's plan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyState {
+    /// Plex matches what the grants say (as of `applied_at`).
+    Applied,
+    /// Plex matches, but the friend has not accepted the invite yet.
+    PendingInvite,
+    /// The last attempt failed; it is retried at `next_retry_at`.
+    Failed,
+    /// A change is waiting to be applied (being applied now, or Plexward was never asked yet).
+    Queued,
+    /// Departed from Plex: nothing is applied any more.
+    Departed,
+}
+
+/// A friend's apply state, as stored after every attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ApplyStatus {
+    pub state: ApplyState,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    /// Failed attempts in a row.
+    pub attempts: u32,
+    pub next_retry_at: Option<DateTime<Utc>>,
+    /// When Plex was last made to match.
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+/// Answer of saving grants, extending, or a single friend's part of a bulk change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ChangeResponse {
+    /// `true`: nothing was saved or sent; `plan` is what would be sent now.
+    pub dry_run: bool,
+    pub plan: PlanResponse,
+    /// After applying: whether Plex now matches the grants (`false` with `dry_run`).
+    pub plex_matches: bool,
+    pub apply: ApplyStatus,
+    /// The friend after the change (unchanged with `dry_run`).
+    pub friend: crate::PlexUserDetailResponse,
+}
+
+/// What a bulk change does to each selected friend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BulkAction {
+    /// Give exactly these libraries, with one window for all (times RFC 3339, optional).
+    SetLibraries {
+        library_ids: Vec<i64>,
+        #[serde(default)]
+        starts_at: Option<String>,
+        #[serde(default)]
+        ends_at: Option<String>,
+    },
+    /// Extend like `POST …/extend`.
+    Extend {
+        period: ExtendPeriod,
+        #[serde(default)]
+        library_ids: Option<Vec<i64>>,
+    },
+    /// Remove every grant (the anchor library stays when configured).
+    Revoke,
+}
+
+/// Body of `POST /api/v1/plex-users/bulk`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BulkRequest {
+    /// Plexward ids of the friends (1–1000, no duplicates).
+    pub plex_user_ids: Vec<i64>,
+    pub action: BulkAction,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One friend's line in a bulk answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BulkFriendPlan {
+    pub plex_user_id: i64,
+    pub title: String,
+    pub plan: PlanResponse,
+}
+
+/// Answer of `POST /api/v1/plex-users/bulk`. Without `dry_run` the grants are saved (all or
+/// nothing) and the applies run as the job `job_id` (progress at `/api/v1/jobs/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BulkResponse {
+    pub dry_run: bool,
+    pub friends: Vec<BulkFriendPlan>,
+    pub job_id: Option<String>,
+}
+
+/// One entry of a friend's history (from the audit log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Account name, or `system`.
+    pub actor: String,
+    /// e.g. `grants.set`, `grants.extend`, `plex.apply`.
+    pub action: String,
+    /// `success`, `failure` or `denied`.
+    pub outcome: String,
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
+}
