@@ -11,17 +11,19 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
+use crate::access::applier::Applier;
 use crate::auth::{self, AuthState};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::plex::connection::PlexConnection;
 use crate::state::AppState;
-use crate::{data_dir, db};
+use crate::{data_dir, db, jobs};
 
 /// A bound server, not yet running.
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    applier: Arc<Applier>,
 }
 
 impl std::fmt::Debug for Application {
@@ -58,10 +60,13 @@ impl Application {
         }
         let auth = AuthState::load(&config.data_dir, &config.login_limits())
             .context("cannot load the sign-in key")?;
+        let plex = Arc::new(PlexConnection::load(config)?);
+        let applier = Arc::new(Applier::new(pool.clone(), plex.clone()));
         let state = web::Data::new(AppState {
             db: pool,
             auth: Arc::new(auth),
-            plex: Arc::new(PlexConnection::load(config)?),
+            plex,
+            applier: applier.clone(),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
@@ -96,7 +101,11 @@ impl Application {
         .client_request_timeout(Duration::from_secs(30))
         .run();
 
-        Ok(Self { address, server })
+        Ok(Self {
+            address,
+            server,
+            applier,
+        })
     }
 
     /// The address actually bound (the port is the real one when 0 was asked for).
@@ -113,9 +122,18 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish.
+    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish,
+    /// with the background workers alongside; they stop after the server (SIGTERM only stops
+    /// actix's server, so the workers are told here), finishing the apply in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let retries = tokio::spawn(jobs::retry::run(self.applier, stopped));
+        let served = self.server.await;
+        let _ = stop.send(true);
+        if let Err(e) = retries.await {
+            tracing::error!(error = %e, "the retry worker ended abnormally");
+        }
+        served
     }
 }
 

@@ -175,3 +175,58 @@ pub fn all_grants(
     }
     Ok(by_user)
 }
+
+/// What Plex now has for the friend after Plexward changed it (`share_id` `None`: no share).
+pub fn record_share(
+    conn: &mut SqliteConnection,
+    id: i64,
+    share_id: Option<i64>,
+    pending: bool,
+    keys: &[i64],
+) -> QueryResult<()> {
+    let actual = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+    diesel::update(plex_users::table.find(id))
+        .set((
+            plex_users::share_id.eq(share_id),
+            plex_users::share_pending.eq(pending && share_id.is_some()),
+            plex_users::actual_libraries.eq(actual),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a friend's grants: `(library id, starts_at, ends_at)`.
+pub fn replace_grants(
+    conn: &mut SqliteConnection,
+    plex_user: i64,
+    new: &[(i64, Option<i64>, Option<i64>)],
+    now: i64,
+) -> QueryResult<()> {
+    let keep: Vec<i64> = new.iter().map(|g| g.0).collect();
+    diesel::delete(
+        grants::table
+            .filter(grants::plex_user_id.eq(plex_user))
+            .filter(grants::library_id.ne_all(&keep)),
+    )
+    .execute(conn)?;
+    for &(library, starts_at, ends_at) in new {
+        diesel::insert_into(grants::table)
+            .values((
+                grants::plex_user_id.eq(plex_user),
+                grants::library_id.eq(library),
+                grants::starts_at.eq(starts_at),
+                grants::ends_at.eq(ends_at),
+                grants::created_at.eq(now),
+                grants::updated_at.eq(now),
+            ))
+            .on_conflict((grants::plex_user_id, grants::library_id))
+            .do_update()
+            .set((
+                grants::starts_at.eq(starts_at),
+                grants::ends_at.eq(ends_at),
+                grants::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,64 +1,9 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use plex_sim::{PlexSim, SimConfig, SimHandle};
-use plexward::config::Redacted;
+use plex_sim::{PlexSim, SimConfig};
 use reqwest::Method;
 
-use crate::helpers::{GOOD_PASSWORD, TestApp, spawn_app, spawn_app_with};
-
-async fn app_on(sim: &SimHandle) -> (TestApp, String) {
-    let (pms, plextv, token) = (
-        sim.pms_url().to_owned(),
-        sim.plextv_url().to_owned(),
-        sim.owner_token(),
-    );
-    let app = spawn_app_with(move |c| {
-        c.plex_url = Some(pms);
-        c.plextv_url = plextv;
-        c.plex_token = Some(Redacted(token));
-    })
-    .await;
-    app.create_account("mod", "moderator", false).await;
-    let token = app.login("mod", GOOD_PASSWORD).await.token;
-    (app, token)
-}
-
-async fn start_sync(app: &TestApp, token: &str) -> String {
-    let r = app
-        .bearer(Method::POST, "/api/v1/sync", token)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(r.status(), 202);
-    r.json::<serde_json::Value>().await.expect("json")["job_id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
-/// Polls the job until it ends (deadline 20 s) and returns it.
-async fn wait_for(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let job: serde_json::Value = app
-            .bearer(Method::GET, &format!("/api/v1/jobs/{id}"), token)
-            .send()
-            .await
-            .expect("sent")
-            .json()
-            .await
-            .expect("json");
-        if job["state"] == "succeeded" || job["state"] == "failed" {
-            return job;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "job still {} after 20 s",
-            job["state"]
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
+use crate::helpers::{GOOD_PASSWORD, TestApp, app_on, spawn_app, start_sync, wait_for};
 
 async fn get(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
     app.bearer(Method::GET, path, token)
