@@ -170,3 +170,33 @@ async fn a_bad_token_fails_the_sync_and_says_why() {
         "{job}"
     );
 }
+
+/// A sync lists friends, sections and shares once each: three plex.tv requests whether the
+/// server has 8 friends or 1,000 (python-plexapi would need one more per friend).
+#[tokio::test]
+async fn a_sync_costs_three_plextv_requests_however_many_friends() {
+    for seed in [
+        plex_sim::Seed::default(),
+        plex_sim::Seed::default().with_generated_friends(1_000),
+    ] {
+        let sim = PlexSim::start(SimConfig {
+            seed,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("sim");
+        let (app, token) = app_on(&sim).await;
+        let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+        assert_eq!(job["state"], "succeeded", "{job}");
+        let requests = sim.requests();
+        let plextv = requests
+            .iter()
+            .filter(|r| r.host == plex_sim::Host::Plextv)
+            .count();
+        let pms = requests.len() - plextv;
+        let friends = job["result"]["friends"].as_u64().expect("friends");
+        println!("sync of {friends} friends: {plextv} plex.tv + {pms} PMS requests");
+        assert_eq!(plextv, 3, "{friends} friends");
+        assert_eq!(pms, 2, "server identity and libraries");
+    }
+}
