@@ -13,6 +13,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::access::applier::Applier;
 use crate::auth::{self, AuthState};
+use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::plex::connection::PlexConnection;
@@ -23,6 +24,7 @@ use crate::{data_dir, db, jobs};
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    pool: db::DbPool,
     applier: Arc<Applier>,
 }
 
@@ -37,6 +39,11 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Prepares the data directory and database, binds the listener and builds the server.
     pub fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, clock::system())
+    }
+
+    /// [`Application::build`] with the access logic on `clock` (tests move time with it).
+    pub fn build_with_clock(config: &Config, clock: SharedClock) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
         let pool = db::connect(&config.database_path()).with_context(|| {
@@ -60,8 +67,9 @@ impl Application {
         }
         let auth = AuthState::load(&config.data_dir, &config.login_limits())
             .context("cannot load the sign-in key")?;
+        let worker_pool = pool.clone();
         let plex = Arc::new(PlexConnection::load(config)?);
-        let applier = Arc::new(Applier::new(pool.clone(), plex.clone()));
+        let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let state = web::Data::new(AppState {
             db: pool,
             auth: Arc::new(auth),
@@ -104,6 +112,7 @@ impl Application {
         Ok(Self {
             address,
             server,
+            pool: worker_pool,
             applier,
         })
     }
@@ -127,11 +136,16 @@ impl Application {
     /// actix's server, so the workers are told here), finishing the apply in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let retries = tokio::spawn(jobs::retry::run(self.applier, stopped));
+        let workers = [
+            tokio::spawn(jobs::retry::run(self.applier.clone(), stopped.clone())),
+            tokio::spawn(jobs::deadline::run(self.pool, self.applier, stopped)),
+        ];
         let served = self.server.await;
         let _ = stop.send(true);
-        if let Err(e) = retries.await {
-            tracing::error!(error = %e, "the retry worker ended abnormally");
+        for worker in workers {
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "a background worker ended abnormally");
+            }
         }
         served
     }

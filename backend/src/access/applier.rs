@@ -12,7 +12,8 @@ use serde_json::json;
 use crate::access::friend::{Catalog, Friend, describe_plan};
 use crate::access::planner::{ActualShare, Plan, plan};
 use crate::audit::{Actor, Event, Outcome};
-use crate::db::time::{from_ms, now_ms};
+use crate::clock::SharedClock;
+use crate::db::time::from_ms;
 use crate::db::{self, DbError, DbPool};
 use crate::plex::connection::PlexConnection;
 use crate::plex::{
@@ -66,16 +67,23 @@ struct Done {
 pub struct Applier {
     pool: DbPool,
     plex: Arc<PlexConnection>,
+    clock: SharedClock,
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Applier {
-    pub fn new(pool: DbPool, plex: Arc<PlexConnection>) -> Self {
+    pub fn new(pool: DbPool, plex: Arc<PlexConnection>, clock: SharedClock) -> Self {
         Self {
             pool,
             plex,
+            clock,
             locks: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The time the access logic runs on.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     fn lock_of(&self, id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -99,7 +107,7 @@ impl Applier {
         if friend.user.departed_at.is_some() {
             return Ok(ApplyOutcome::Departed);
         }
-        let now = now_ms();
+        let now = self.now();
         let planned = friend.plan(&catalog, now);
         if planned == Plan::Nothing {
             self.record_nothing_to_do(&friend, now).await?;
@@ -264,7 +272,7 @@ impl Applier {
         actor: &Actor,
     ) -> Result<(), DbError> {
         let id = friend.user.id;
-        let now = now_ms();
+        let now = self.now();
         let (share_id, pending, keys) = match &done.share {
             Some(s) => (
                 Some(s.share_id.0 as i64),
@@ -303,7 +311,7 @@ impl Applier {
         actor: &Actor,
     ) -> Result<ApplyOutcome, DbError> {
         let id = friend.user.id;
-        let now = now_ms();
+        let now = self.now();
         let message = error.to_string();
         let jitter: f64 = rand::rng().random_range(-1.0..=1.0);
         let description = describe_plan(planned, friend.actual_share().as_ref(), catalog);
@@ -343,7 +351,7 @@ impl Applier {
 
     /// Applies every friend whose retry is due (the background retry loop calls this).
     pub async fn retry_due(&self) -> Result<usize, DbError> {
-        let now = now_ms();
+        let now = self.now();
         let due = db::run(&self.pool, move |conn| {
             db::apply_states::due_retries(conn, now)
         })

@@ -60,7 +60,7 @@ pub async fn change_friend(
     compute: &Compute<'_>,
 ) -> Result<ChangeResponse, ChangeError> {
     let (friend, catalog) = load(pool, id).await?;
-    let now = now_ms();
+    let now = applier.now();
     let new = compute(&friend, &catalog, now).map_err(ChangeError::Invalid)?;
     let after = with_grants(&friend, &new, &catalog);
     let plan = after.plan_response(&catalog, now);
@@ -76,7 +76,7 @@ pub async fn change_friend(
     save(pool, &[(&friend, new)], actor, action).await?;
     let outcome = applier.apply(id, actor).await?;
     let (friend, catalog) = load(pool, id).await?;
-    let now = now_ms();
+    let now = applier.now();
     Ok(ChangeResponse {
         dry_run: false,
         plan,
@@ -133,6 +133,7 @@ pub const MAX_BULK: usize = 1_000;
 /// apply. Every friend is validated before anything is saved.
 pub async fn bulk(
     pool: &DbPool,
+    now: i64,
     ids: &[i64],
     actor: &Actor,
     dry_run: bool,
@@ -167,7 +168,6 @@ pub async fn bulk(
             gone.user.title
         )));
     }
-    let now = now_ms();
     let mut changes = Vec::with_capacity(selected.len());
     let mut plans = Vec::with_capacity(selected.len());
     for friend in selected {

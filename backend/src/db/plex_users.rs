@@ -230,3 +230,29 @@ pub fn replace_grants(
     }
     Ok(())
 }
+
+/// Friends (not departed) with a window starting or ending in `(after, upto]`: whose desired set
+/// changed since the last tick. Two range scans on the `grants_starts_at`/`grants_ends_at`
+/// indexes, whatever the number of friends.
+pub fn with_edges_between(
+    conn: &mut SqliteConnection,
+    after: i64,
+    upto: i64,
+) -> QueryResult<Vec<i64>> {
+    let starting = grants::table
+        .filter(grants::starts_at.gt(after))
+        .filter(grants::starts_at.le(upto))
+        .select(grants::plex_user_id);
+    let ending = grants::table
+        .filter(grants::ends_at.gt(after))
+        .filter(grants::ends_at.le(upto))
+        .select(grants::plex_user_id);
+    let mut ids: Vec<i64> = starting.union(ending).load(conn)?;
+    let departed: Vec<i64> = plex_users::table
+        .filter(plex_users::id.eq_any(&ids))
+        .filter(plex_users::departed_at.is_not_null())
+        .select(plex_users::id)
+        .load(conn)?;
+    ids.retain(|id| !departed.contains(id));
+    Ok(ids)
+}

@@ -181,8 +181,15 @@ pub async fn bulk(
         BulkAction::Revoke => Ok(Vec::new()),
     };
     let actor = principal.actor();
-    let (friends, to_apply) =
-        change::bulk(&state.db, &plex_user_ids, &actor, dry_run, &compute).await?;
+    let (friends, to_apply) = change::bulk(
+        &state.db,
+        state.applier.now(),
+        &plex_user_ids,
+        &actor,
+        dry_run,
+        &compute,
+    )
+    .await?;
     if dry_run {
         return Ok(HttpResponse::Ok().json(BulkResponse {
             dry_run: true,

@@ -5,6 +5,7 @@
 //! without changing this contract.
 
 pub mod apply;
+pub mod deadline;
 pub mod retry;
 pub mod sync;
 

@@ -8,28 +8,33 @@ use plex_sim::{FaultSpec, PlexSim, Seed, SimConfig, SimHandle};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, app_on, start_sync, wait_for};
+use crate::helpers::{TestApp, app_on_clock, start_sync, wait_for};
 
 const MID: &str = "5f3c1a9e2b7d4c6e8a0b1c2d3e4f5a6b7c8d9e0f";
 // plex.tv section ids of the default seed (PMS keys 1–5).
-const MOVIES: u64 = 118_181_361;
-const TV: u64 = 118_251_661;
-const DEFAULT: u64 = 118_278_994;
+pub(crate) const MOVIES: u64 = 118_181_361;
+pub(crate) const TV: u64 = 118_251_661;
+pub(crate) const DEFAULT: u64 = 118_278_994;
 
-struct Synced {
-    sim: SimHandle,
-    app: TestApp,
-    token: String,
+/// Plexward synced with a simulator, a moderator signed in.
+pub(crate) struct Synced {
+    pub(crate) sim: SimHandle,
+    pub(crate) app: TestApp,
+    pub(crate) token: String,
 }
 
 async fn synced(seed: Seed) -> Synced {
+    synced_on_clock(seed, plexward::clock::system()).await
+}
+
+pub(crate) async fn synced_on_clock(seed: Seed, clock: plexward::clock::SharedClock) -> Synced {
     let sim = PlexSim::start(SimConfig {
         seed,
         ..SimConfig::default()
     })
     .await
     .expect("sim");
-    let (app, token) = app_on(&sim).await;
+    let (app, token) = app_on_clock(&sim, clock).await;
     let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
     assert_eq!(job["state"], "succeeded", "{job}");
     sim.clear_requests();
@@ -37,12 +42,17 @@ async fn synced(seed: Seed) -> Synced {
 }
 
 impl Synced {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         self.app.call(method, path, &self.token, body).await
     }
 
     /// Plexward's id of the friend with plex.tv user id `plex_id`.
-    async fn friend(&self, plex_id: u64) -> i64 {
+    pub(crate) async fn friend(&self, plex_id: u64) -> i64 {
         let (_, list) = self.call(Method::GET, "/api/v1/plex-users", None).await;
         list["items"]
             .as_array()
@@ -54,7 +64,7 @@ impl Synced {
     }
 
     /// Plexward's id of the library with PMS key `key`.
-    async fn library(&self, key: i64) -> i64 {
+    pub(crate) async fn library(&self, key: i64) -> i64 {
         let (_, list) = self.call(Method::GET, "/api/v1/libraries", None).await;
         list["items"]
             .as_array()
@@ -65,7 +75,7 @@ impl Synced {
             .expect("library imported")
     }
 
-    async fn set_grants(&self, friend: i64, grants: Value) -> (u16, Value) {
+    pub(crate) async fn set_grants(&self, friend: i64, grants: Value) -> (u16, Value) {
         self.call(
             Method::PUT,
             &format!("/api/v1/plex-users/{friend}/grants"),
@@ -75,7 +85,7 @@ impl Synced {
     }
 
     /// plex.tv section ids the simulator shares with `user` (`None`: no share).
-    fn shared_sections(&self, user: u64) -> Option<BTreeSet<u64>> {
+    pub(crate) fn shared_sections(&self, user: u64) -> Option<BTreeSet<u64>> {
         self.sim
             .state()
             .shares
@@ -85,7 +95,7 @@ impl Synced {
     }
 
     /// The requests Plexward sent that change shares (method, path, body).
-    fn writes(&self) -> Vec<(String, String, String)> {
+    pub(crate) fn writes(&self) -> Vec<(String, String, String)> {
         self.sim
             .requests()
             .into_iter()
@@ -94,7 +104,7 @@ impl Synced {
             .collect()
     }
 
-    async fn set_anchor(&self, library: i64) {
+    pub(crate) async fn set_anchor(&self, library: i64) {
         plexward::db::run(&self.app.db, move |conn| {
             let mut prefs = plexward::settings::plex::load(conn)?;
             prefs.anchor_library_id = Some(library);
@@ -105,7 +115,7 @@ impl Synced {
     }
 }
 
-fn ids(v: &[u64]) -> BTreeSet<u64> {
+pub(crate) fn ids(v: &[u64]) -> BTreeSet<u64> {
     v.iter().copied().collect()
 }
 

@@ -178,6 +178,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts Plexward after `customize` has adjusted the configuration.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on_clock(customize, plexward::clock::system()).await
+}
+
+/// [`spawn_app_with`] with the access logic (windows, deadlines, retries) on `clock`.
+pub async fn spawn_app_on_clock(
+    customize: impl FnOnce(&mut Config),
+    clock: plexward::clock::SharedClock,
+) -> TestApp {
     plexward::install_crypto_provider();
     let data_dir = tempfile::tempdir().expect("temp data dir");
     let mut config = Config {
@@ -187,7 +195,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     customize(&mut config);
-    let app = Application::build(&config).expect("application builds");
+    let app = Application::build_with_clock(&config, clock).expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = format!("http://{}", app.address());
     let handle = app.handle();
@@ -252,16 +260,27 @@ pub fn assert_security_headers(response: &reqwest::Response) {
 
 /// Plexward connected to `sim`, with a moderator signed in: `(app, moderator token)`.
 pub async fn app_on(sim: &SimHandle) -> (TestApp, String) {
+    app_on_clock(sim, plexward::clock::system()).await
+}
+
+/// [`app_on`] with the access logic on `clock`.
+pub async fn app_on_clock(
+    sim: &SimHandle,
+    clock: plexward::clock::SharedClock,
+) -> (TestApp, String) {
     let (pms, plextv, token) = (
         sim.pms_url().to_owned(),
         sim.plextv_url().to_owned(),
         sim.owner_token(),
     );
-    let app = spawn_app_with(move |c| {
-        c.plex_url = Some(pms);
-        c.plextv_url = plextv;
-        c.plex_token = Some(Redacted(token));
-    })
+    let app = spawn_app_on_clock(
+        move |c| {
+            c.plex_url = Some(pms);
+            c.plextv_url = plextv;
+            c.plex_token = Some(Redacted(token));
+        },
+        clock,
+    )
     .await;
     app.create_account("mod", "moderator", false).await;
     let token = app.login("mod", GOOD_PASSWORD).await.token;

@@ -10,6 +10,7 @@ mod health;
 mod openapi;
 mod permissions;
 mod plex_settings;
+mod scheduler;
 mod spa;
 mod sync;
 mod tokens;
