@@ -155,6 +155,27 @@ impl TestApp {
         .expect("audit read")
     }
 
+    /// Waits (deadline 20 s) until the reconcile Plexward starts with is over, so a test's own
+    /// requests and counts are not mixed with it.
+    pub async fn wait_for_startup_reconcile(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let job = plexward::db::run(&self.db, |conn| {
+                plexward::db::jobs::latest_of_kind(conn, plexward::jobs::reconcile::KIND)
+            })
+            .await
+            .expect("read jobs");
+            if job.is_some_and(|j| j.state == "succeeded" || j.state == "failed") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the startup reconcile did not end"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -282,6 +303,7 @@ pub async fn app_on_clock(
         clock,
     )
     .await;
+    app.wait_for_startup_reconcile().await;
     app.create_account("mod", "moderator", false).await;
     let token = app.login("mod", GOOD_PASSWORD).await.token;
     (app, token)
