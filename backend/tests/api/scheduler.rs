@@ -126,7 +126,11 @@ async fn a_grant_ending_in_three_seconds_is_gone_from_plex_within_two_seconds_of
 }
 
 async fn latest_reconcile(t: &Synced) -> plexward::db::jobs::Job {
-    plexward::db::run(&t.app.db, |conn| {
+    latest_reconcile_of(&t.app).await
+}
+
+async fn latest_reconcile_of(app: &crate::helpers::TestApp) -> plexward::db::jobs::Job {
+    plexward::db::run(&app.db, |conn| {
         plexward::db::jobs::latest_of_kind(conn, plexward::jobs::reconcile::KIND)
     })
     .await
@@ -235,4 +239,44 @@ async fn drift_is_corrected_by_policy_or_only_reported() {
         assert_eq!(t.shared_sections(2_100_001), Some(want), "{policy:?}");
         assert_eq!(job["result"]["drift_corrected"], u64::from(corrected));
     }
+}
+
+#[tokio::test]
+async fn changes_due_while_plexward_was_down_are_applied_at_startup() {
+    let t0 = chrono::Utc::now().timestamp_millis();
+    let clock = ManualClock::new(t0);
+    let t = synced_on_clock(Seed::default(), clock.clone()).await;
+    let (alice, frank) = (t.friend(2_100_001).await, t.friend(2_100_007).await);
+    let (movies, tv) = (t.library(1).await, t.library(2).await);
+    // Alice's TV ends and Frank's Movies starts while Plexward is stopped.
+    let (status, _) = t
+        .set_grants(
+            alice,
+            json!([{ "library_id": movies }, { "library_id": tv, "ends_at": rfc3339(t0 + 60_000) }]),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = t
+        .set_grants(
+            frank,
+            json!([{ "library_id": movies, "starts_at": rfc3339(t0 + 30_000), "ends_at": rfc3339(t0 + 90_000) }]),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(t.shared_sections(2_100_001), Some(ids(&[MOVIES, TV])));
+    assert_eq!(t.shared_sections(2_100_007), None);
+
+    let Synced { sim, app, token } = t;
+    let before = latest_reconcile_of(&app).await.id;
+    let later = ManualClock::new(t0 + 120_000);
+    let app = app.restart(later).await;
+    app.wait_for_reconcile_after(Some(&before)).await;
+    let t = Synced { sim, app, token };
+    // Alice lost TV; Frank's window opened and closed while down: he is not invited after it.
+    assert_eq!(t.shared_sections(2_100_001), Some(ids(&[MOVIES])));
+    assert_eq!(
+        t.shared_sections(2_100_007),
+        None,
+        "an expired-while-down grant is not granted"
+    );
 }
