@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod error;
 pub mod extractors;
+pub mod grants;
 pub mod health;
 pub mod me;
 pub mod openapi;
@@ -47,6 +48,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
         .service(plex_data::plex_user)
+        .service(grants::set_grants)
+        .service(grants::extend)
+        .service(grants::bulk)
+        .service(grants::history)
         .service(plex_data::start_sync)
         .service(plex_data::job);
 }

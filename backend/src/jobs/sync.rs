@@ -99,8 +99,13 @@ pub async fn sync(
         })
         .collect();
 
+    let identity = crate::settings::plex_server::ServerIdentity {
+        machine_id: Some(server.machine_id.as_str().to_owned()),
+        name: Some(server.name.clone()),
+    };
     let report = db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
+            crate::settings::plex_server::save(conn, &identity)?;
             report.libraries = library_rows.len() as u64;
             for (key, plextv, title, kind) in &library_rows {
                 if db::libraries::upsert(conn, *key, *plextv, title, kind, now)? {
@@ -117,6 +122,15 @@ pub async fn sync(
                 let (row, new) = db::plex_users::upsert(conn, seen, now)?;
                 if new {
                     report.friends_added += 1;
+                    // What they have now is the baseline Plexward keeps: a later difference
+                    // on Plex is drift.
+                    db::apply_states::record_success(
+                        conn,
+                        row,
+                        seen.share_pending,
+                        &seen.actual_keys,
+                        now,
+                    )?;
                     for key in &seen.actual_keys {
                         if let Some(library) = ids.get(key) {
                             report.grants_imported +=

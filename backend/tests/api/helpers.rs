@@ -1,6 +1,11 @@
 //! `spawn_app`: the real `Application` on 127.0.0.1 port 0, a fresh data directory, and a client.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+use plex_sim::SimHandle;
+use plexward::config::Redacted;
+use reqwest::Method;
 
 use plexward::config::Config;
 use plexward::startup::Application;
@@ -92,12 +97,7 @@ impl TestApp {
     }
 
     /// A request with `Authorization: Bearer token`.
-    pub fn bearer(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-    ) -> reqwest::RequestBuilder {
+    pub fn bearer(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .bearer_auth(token)
@@ -107,7 +107,7 @@ impl TestApp {
     /// (`Null` when there is none).
     pub async fn call(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         token: &str,
         body: Option<serde_json::Value>,
@@ -138,12 +138,7 @@ impl TestApp {
     }
 
     /// A request as the SPA sends it: cookie and same-origin `Origin`.
-    pub fn with_cookie(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        cookie: &str,
-    ) -> reqwest::RequestBuilder {
+    pub fn with_cookie(&self, method: Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .header("cookie", cookie)
@@ -183,6 +178,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts Plexward after `customize` has adjusted the configuration.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on_clock(customize, plexward::clock::system()).await
+}
+
+/// [`spawn_app_with`] with the access logic (windows, deadlines, retries) on `clock`.
+pub async fn spawn_app_on_clock(
+    customize: impl FnOnce(&mut Config),
+    clock: plexward::clock::SharedClock,
+) -> TestApp {
     plexward::install_crypto_provider();
     let data_dir = tempfile::tempdir().expect("temp data dir");
     let mut config = Config {
@@ -192,7 +195,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     customize(&mut config);
-    let app = Application::build(&config).expect("application builds");
+    let app = Application::build_with_clock(&config, clock).expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = format!("http://{}", app.address());
     let handle = app.handle();
@@ -253,4 +256,70 @@ pub fn assert_security_headers(response: &reqwest::Response) {
         response.url()
     );
     assert!(!header(response, "x-request-id").is_empty());
+}
+
+/// Plexward connected to `sim`, with a moderator signed in: `(app, moderator token)`.
+pub async fn app_on(sim: &SimHandle) -> (TestApp, String) {
+    app_on_clock(sim, plexward::clock::system()).await
+}
+
+/// [`app_on`] with the access logic on `clock`.
+pub async fn app_on_clock(
+    sim: &SimHandle,
+    clock: plexward::clock::SharedClock,
+) -> (TestApp, String) {
+    let (pms, plextv, token) = (
+        sim.pms_url().to_owned(),
+        sim.plextv_url().to_owned(),
+        sim.owner_token(),
+    );
+    let app = spawn_app_on_clock(
+        move |c| {
+            c.plex_url = Some(pms);
+            c.plextv_url = plextv;
+            c.plex_token = Some(Redacted(token));
+        },
+        clock,
+    )
+    .await;
+    app.create_account("mod", "moderator", false).await;
+    let token = app.login("mod", GOOD_PASSWORD).await.token;
+    (app, token)
+}
+
+pub async fn start_sync(app: &TestApp, token: &str) -> String {
+    let r = app
+        .bearer(Method::POST, "/api/v1/sync", token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 202);
+    r.json::<serde_json::Value>().await.expect("json")["job_id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// Polls the job until it ends (deadline 20 s) and returns it.
+pub async fn wait_for(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let job: serde_json::Value = app
+            .bearer(Method::GET, &format!("/api/v1/jobs/{id}"), token)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        if job["state"] == "succeeded" || job["state"] == "failed" {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job still {} after 20 s",
+            job["state"]
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
