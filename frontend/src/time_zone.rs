@@ -10,20 +10,52 @@
 //! The arithmetic is pure ([`wall_to_utc`], [`parse_wall`], [`wall_input`]) and unit-tested on
 //! the host; only [`Zone`] talks to the browser.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 /// `2026-11-24T10:30` (what `<input type="datetime-local">` holds) → the wall-clock time, or
-/// `None` when it is not one. Seconds are accepted and kept.
+/// `None` when it is not one. Seconds are accepted and kept. (Parsed by hand: chrono's format
+/// machinery would add tens of kilobytes to the WASM for two fixed layouts.)
 pub fn parse_wall(text: &str) -> Option<NaiveDateTime> {
     let text = text.trim();
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-        .ok()
+    let (date, time) = text.split_once('T')?;
+    let mut d = date.splitn(3, '-');
+    let (year, month, day) = (d.next()?, d.next()?, d.next()?);
+    let mut t = time.splitn(3, ':');
+    let (hour, minute, second) = (t.next()?, t.next()?, t.next().unwrap_or("00"));
+    let digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(year, 4)
+        && digits(month, 2)
+        && digits(day, 2)
+        && digits(hour, 2)
+        && digits(minute, 2)
+        && digits(second, 2))
+    {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)?
+        .and_hms_opt(
+            hour.parse().ok()?,
+            minute.parse().ok()?,
+            second.parse().ok()?,
+        )
 }
 
 /// The value of a `datetime-local` input for a wall-clock time (minute precision).
 pub fn wall_input(wall: &NaiveDateTime) -> String {
-    wall.format("%Y-%m-%dT%H:%M").to_string()
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        wall.year(),
+        wall.month(),
+        wall.day(),
+        wall.hour(),
+        wall.minute()
+    )
+}
+
+/// `2026-11-24T09:30:00Z`: RFC 3339 in UTC, to the second.
+pub fn rfc3339(at: &DateTime<Utc>) -> String {
+    let wall = at.naive_utc();
+    format!("{}:{:02}Z", wall_input(&wall), wall.second())
 }
 
 /// Milliseconds of a wall-clock time read as if it were UTC.
@@ -111,7 +143,7 @@ impl Zone {
         }
         let wall = parse_wall(value).ok_or_else(|| "not a date and time".to_owned())?;
         self.to_utc(&wall)
-            .map(|at| Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+            .map(|at| Some(rfc3339(&at)))
             .ok_or_else(|| "out of range".to_owned())
     }
 
@@ -228,7 +260,7 @@ mod web {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_wall, wall_input, wall_to_utc};
+    use super::{parse_wall, rfc3339, wall_input, wall_to_utc};
 
     const HOUR: i64 = 3_600_000;
 
@@ -271,7 +303,8 @@ mod tests {
 
     #[test]
     fn both_sides_of_a_dst_change_convert_exactly() {
-        // Before and after the spring change.
+        // Before and after the spring change. For 01:30 the first pass asks the offset at 01:30
+        // UTC (already summer time) and lands an hour early; the second pass corrects it.
         assert_eq!(
             wall_to_utc(wall("2026-03-29T01:30"), berlin_spring),
             wall("2026-03-29T00:30")
@@ -280,7 +313,7 @@ mod tests {
             wall_to_utc(wall("2026-03-29T03:30"), berlin_spring),
             wall("2026-03-29T01:30")
         );
-        // The first pass guesses on the wrong side of the change; the second corrects it.
+        // The first instant of summer time.
         assert_eq!(
             wall_to_utc(wall("2026-03-29T03:00"), berlin_spring),
             wall("2026-03-29T01:00")
@@ -308,7 +341,11 @@ mod tests {
             Some("2026-11-24T10:30".into())
         );
         assert_eq!(parse_wall(""), None);
+        let at = parse_wall("2026-11-24T10:30:05").expect("parses").and_utc();
+        assert_eq!(rfc3339(&at), "2026-11-24T10:30:05Z");
         assert_eq!(parse_wall("24.11.2026 10:30"), None);
+        assert_eq!(parse_wall("2026-02-30T10:30"), None);
+        assert_eq!(parse_wall("2026-11-24T1:30"), None);
     }
 }
 

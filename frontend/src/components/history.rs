@@ -5,7 +5,7 @@ use plexward_shared::HistoryEntry;
 use serde_json::Value;
 
 use crate::api;
-use crate::time_zone::Zone;
+use crate::time_zone::{Zone, rfc3339};
 
 /// The longest summary shown; the audit log has the rest.
 const SUMMARY_MAX: usize = 200;
@@ -111,7 +111,7 @@ fn HistoryList(entries: Vec<HistoryEntry>, zone: Zone) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>
-                                        <time datetime=entry.at.to_rfc3339()>{zone.format(&entry.at)}</time>
+                                        <time datetime=rfc3339(&entry.at)>{zone.format(&entry.at)}</time>
                                     </td>
                                     <td>{entry.actor}</td>
                                     <td><code>{entry.action}</code></td>

@@ -125,17 +125,6 @@ pub fn Friends() -> impl IntoView {
                         (Ok(list), Ok((libraries, zone))) => {
                             let titles: BTreeMap<i64, String> =
                                 libraries.iter().map(|l| (l.id, l.title.clone())).collect();
-                            let bulk = can_edit().then(|| {
-                                view! {
-                                    <BulkDialog
-                                        open=bulk_open
-                                        selected=Signal::derive(move || selected.get().into_iter().collect())
-                                        libraries=libraries.clone()
-                                        zone=zone.clone()
-                                        on_done=Callback::new(move |()| friends.refetch())
-                                    />
-                                }
-                            });
                             view! {
                                 <FriendTable
                                     friends=list.items
@@ -144,7 +133,6 @@ pub fn Friends() -> impl IntoView {
                                     selected
                                     selectable=can_edit()
                                 />
-                                {bulk}
                             }
                                 .into_any()
                         }
@@ -154,6 +142,22 @@ pub fn Friends() -> impl IntoView {
                     }
                 })}
             </Transition>
+            // Outside the list: reloading the list after a change keeps the dialog's report.
+            <Show when=can_edit>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        context.await.ok().map(|(libraries, zone)| view! {
+                            <BulkDialog
+                                open=bulk_open
+                                selected=Signal::derive(move || selected.get().into_iter().collect())
+                                libraries
+                                zone
+                                on_done=Callback::new(move |()| friends.refetch())
+                            />
+                        })
+                    })}
+                </Suspense>
+            </Show>
         </section>
     }
 }
@@ -372,7 +376,7 @@ mod tests {
 
     #[test]
     fn next_changes_read_as_words_and_flag_the_next_hour() {
-        let now = Utc::now();
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 24, 12, 0, 0).unwrap();
         let titles = BTreeMap::from([(3, "Movies".to_owned())]);
         let mut f = friend("alice", None, None);
         assert_eq!(next_change_text(&f, &titles, now), None);
