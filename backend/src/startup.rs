@@ -58,10 +58,20 @@ impl Application {
         }
         let auth = AuthState::load(&config.data_dir, &config.login_limits())
             .context("cannot load the sign-in key")?;
+        let plex = PlexConnection::load(config)?;
+        {
+            // Saved from the UI; a token that cannot be decrypted counts as unset (and is logged),
+            // it never stops start-up.
+            let stored = crate::settings::plex::load_connection(&mut *pool.get()?)?;
+            plex.set_saved(crate::settings::plex::open_connection(
+                &stored,
+                &config.data_dir,
+            ));
+        }
         let state = web::Data::new(AppState {
             db: pool,
             auth: Arc::new(auth),
-            plex: Arc::new(PlexConnection::load(config)?),
+            plex: Arc::new(plex),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));

@@ -1,3 +1,4 @@
 //! Runtime settings edited in the UI, typed, each stored as one JSON row of `settings`.
 
 pub mod plex;
+pub mod secret_box;
