@@ -147,7 +147,7 @@ pub fn Timeline(
                 preserveAspectRatio="xMinYMin meet"
             >
                 {ticks}
-                {body}
+                // Under the rows: bars and edges at "now" stay hoverable.
                 {show_today.then(|| view! {
                     <g class="tl-today" data-testid="timeline-today">
                         <title>{today_title}</title>
@@ -155,6 +155,7 @@ pub fn Timeline(
                         <text x=today_x y="14" text-anchor="middle">"Today"</text>
                     </g>
                 })}
+                {body}
             </svg>
             <figcaption class="tl-detail muted" aria-live="polite" data-testid="timeline-detail">
                 {move || selected.get().unwrap_or_else(|| "Hover, focus or tap a bar for its exact times.".to_owned())}
