@@ -18,13 +18,14 @@ use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::plex::connection::PlexConnection;
 use crate::state::AppState;
-use crate::{data_dir, db, jobs};
+use crate::{data_dir, db, jobs, scheduler};
 
 /// A bound server, not yet running.
 pub struct Application {
     address: SocketAddr,
     server: Server,
     pool: db::DbPool,
+    plex: Arc<PlexConnection>,
     applier: Arc<Applier>,
 }
 
@@ -69,6 +70,7 @@ impl Application {
             .context("cannot load the sign-in key")?;
         let worker_pool = pool.clone();
         let plex = Arc::new(PlexConnection::load(config)?);
+        let worker_plex = plex.clone();
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let state = web::Data::new(AppState {
             db: pool,
@@ -113,6 +115,7 @@ impl Application {
             address,
             server,
             pool: worker_pool,
+            plex: worker_plex,
             applier,
         })
     }
@@ -138,7 +141,17 @@ impl Application {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let workers = [
             tokio::spawn(jobs::retry::run(self.applier.clone(), stopped.clone())),
-            tokio::spawn(jobs::deadline::run(self.pool, self.applier, stopped)),
+            tokio::spawn(jobs::deadline::run(
+                self.pool.clone(),
+                self.applier.clone(),
+                stopped.clone(),
+            )),
+            tokio::spawn(scheduler::worker::run(
+                self.pool,
+                self.plex,
+                self.applier,
+                stopped,
+            )),
         ];
         let served = self.server.await;
         let _ = stop.send(true);

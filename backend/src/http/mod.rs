@@ -11,6 +11,7 @@ pub mod me;
 pub mod openapi;
 pub mod plex_data;
 pub mod request_id;
+pub mod scheduler;
 pub mod security_headers;
 pub mod settings;
 pub mod spa;
@@ -52,6 +53,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(grants::extend)
         .service(grants::bulk)
         .service(grants::history)
+        .service(scheduler::get_scheduler)
+        .service(scheduler::put_scheduler)
+        .service(scheduler::run_now)
         .service(plex_data::start_sync)
         .service(plex_data::job);
 }

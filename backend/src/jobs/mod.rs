@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod deadline;
+pub mod reconcile;
 pub mod retry;
 pub mod sync;
 

@@ -53,12 +53,17 @@ pub async fn run_job(pool: DbPool, client: Option<PlexClient>, job_id: String, a
     super::finish(&pool, &job_id, outcome).await;
 }
 
+/// Held while a sync runs: a sync and a reconcile (which starts with a sync) never run at once;
+/// the second waits for the first.
+static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The sync itself: three steps (server, libraries, friends with shares), then one transaction.
 pub async fn sync(
     pool: &DbPool,
     client: &PlexClient,
     job_id: &str,
 ) -> Result<SyncReport, SyncError> {
+    let _running = RUNNING.lock().await;
     const STEPS: i64 = 4;
     let server = client.server_info().await?;
     super::report_progress(pool, job_id, 1, STEPS).await;

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub data_dir: TempDir,
     pub db: plexward::db::DbPool,
     handle: actix_web::dev::ServerHandle,
+    config: Config,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 /// A password every policy check accepts.
@@ -155,12 +157,58 @@ impl TestApp {
         .expect("audit read")
     }
 
+    /// Waits (deadline 20 s) until the reconcile Plexward starts with is over, so a test's own
+    /// requests and counts are not mixed with it.
+    pub async fn wait_for_startup_reconcile(&self) {
+        self.wait_for_reconcile_after(None).await;
+    }
+
+    /// Waits (deadline 20 s) until a reconcile other than `previous` has ended; returns its id.
+    pub async fn wait_for_reconcile_after(&self, previous: Option<&str>) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let job = plexward::db::run(&self.db, |conn| {
+                plexward::db::jobs::latest_of_kind(conn, plexward::jobs::reconcile::KIND)
+            })
+            .await
+            .expect("read jobs");
+            if let Some(j) = job
+                && Some(j.id.as_str()) != previous
+                && (j.state == "succeeded" || j.state == "failed")
+            {
+                return j.id;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the startup reconcile did not end"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .send()
             .await
             .expect("request is sent")
+    }
+}
+
+impl TestApp {
+    /// Stops Plexward gracefully (server and workers) and starts it again on the same data
+    /// directory and configuration, on `clock`.
+    pub async fn restart(mut self, clock: plexward::clock::SharedClock) -> TestApp {
+        self.handle.stop(true).await;
+        (&mut self.running)
+            .await
+            .expect("joined")
+            .expect("served until stopped");
+        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().expect("tmp"));
+        let config = self.config.clone();
+        // Dropping the old app stops a server that already stopped: a no-op.
+        drop(self);
+        start(config, data_dir, clock)
     }
 }
 
@@ -195,11 +243,15 @@ pub async fn spawn_app_on_clock(
         ..Config::default()
     };
     customize(&mut config);
+    start(config, data_dir, clock)
+}
+
+fn start(config: Config, data_dir: TempDir, clock: plexward::clock::SharedClock) -> TestApp {
     let app = Application::build_with_clock(&config, clock).expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = format!("http://{}", app.address());
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::builder()
@@ -209,6 +261,8 @@ pub async fn spawn_app_on_clock(
         data_dir,
         db,
         handle,
+        config,
+        running,
     }
 }
 
@@ -282,6 +336,7 @@ pub async fn app_on_clock(
         clock,
     )
     .await;
+    app.wait_for_startup_reconcile().await;
     app.create_account("mod", "moderator", false).await;
     let token = app.login("mod", GOOD_PASSWORD).await.token;
     (app, token)

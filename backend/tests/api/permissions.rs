@@ -110,6 +110,21 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/sync", Access::Needs(Permission::RunSync)),
     (
         "GET",
+        "/api/v1/scheduler",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/scheduler",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "POST",
+        "/api/v1/scheduler/run",
+        Access::Needs(Permission::RunSync),
+    ),
+    (
+        "GET",
         "/api/v1/jobs/{id}",
         Access::Needs(Permission::ViewPlexData),
     ),

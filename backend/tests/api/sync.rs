@@ -18,14 +18,24 @@ async fn get(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
 #[tokio::test]
 async fn the_first_sync_imports_everything_and_changes_nothing_on_plex() {
     let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
-    let (app, token) = app_on(&sim).await;
     let before = sim.state();
-
-    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+    // The first sync is the reconcile Plexward runs at startup (`app_on` waits for it).
+    let (app, token) = app_on(&sim).await;
+    let reconcile = plexward::db::run(&app.db, |conn| {
+        plexward::db::jobs::latest_of_kind(conn, plexward::jobs::reconcile::KIND)
+    })
+    .await
+    .expect("jobs")
+    .expect("a startup reconcile");
+    let job = get(&app, &token, &format!("/api/v1/jobs/{}", reconcile.id)).await;
 
     assert_eq!(job["state"], "succeeded", "{job}");
     assert_eq!(job["progress"]["done"], job["progress"]["total"]);
-    let report = &job["result"];
+    assert_eq!(
+        job["result"]["applied"], 0,
+        "nothing to apply after importing"
+    );
+    let report = &job["result"]["sync"];
     assert_eq!(
         report["libraries"].as_u64(),
         Some(before.libraries.len() as u64)
@@ -72,6 +82,10 @@ async fn the_first_sync_imports_everything_and_changes_nothing_on_plex() {
         Some(2),
         "only shared=\"1\" libraries"
     );
+    assert_eq!(app.audit_actions("scheduler.reconcile").await.len(), 1);
+    // A sync started by hand after it finds nothing new.
+    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+    assert_eq!(job["result"]["friends_added"], 0, "{job}");
     assert_eq!(app.audit_actions("plex.sync").await.len(), 1);
 }
 
@@ -186,6 +200,7 @@ async fn a_sync_costs_three_plextv_requests_however_many_friends() {
         .await
         .expect("sim");
         let (app, token) = app_on(&sim).await;
+        sim.clear_requests();
         let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
         assert_eq!(job["state"], "succeeded", "{job}");
         let requests = sim.requests();
