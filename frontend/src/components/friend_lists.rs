@@ -51,7 +51,7 @@ pub fn ExpiringCard(version: RwSignal<u32>) -> impl IntoView {
     });
     view! {
         <section class="card glass" aria-labelledby="expiring-title">
-            <h2 id="expiring-title">"Expiring in the next 7 days"</h2>
+            <div class="card-head"><h2 id="expiring-title">"Expiring in the next 7 days"</h2></div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -102,7 +102,7 @@ pub fn AttentionCard(version: RwSignal<u32>) -> impl IntoView {
     });
     view! {
         <section class="card glass" aria-labelledby="attention-title">
-            <h2 id="attention-title">"Needs attention"</h2>
+            <div class="card-head"><h2 id="attention-title">"Needs attention"</h2></div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

@@ -1,7 +1,7 @@
 //! A friend's history, from the audit log: when (server time zone), who, what, how it went.
 
 use leptos::prelude::*;
-use plexward_shared::HistoryEntry;
+use plexward_shared::{HistoryEntry, LibraryResponse};
 use serde_json::Value;
 
 use crate::api;
@@ -11,8 +11,8 @@ use crate::time_zone::{Zone, rfc3339};
 const SUMMARY_MAX: usize = 200;
 
 /// A short summary of an entry's details: its `summary`/`message` when it has one, else its
-/// simple fields as `key: value`.
-pub fn summary(details: Option<&Value>) -> String {
+/// simple fields as `key: value` (lists of library ids as titles).
+pub fn summary(details: Option<&Value>, title_of: &dyn Fn(i64) -> String) -> String {
     let Some(details) = details else {
         return String::new();
     };
@@ -22,7 +22,14 @@ pub fn summary(details: Option<&Value>) -> String {
                 s.clone()
             } else {
                 map.iter()
-                    .filter_map(|(key, value)| scalar(value).map(|v| format!("{key}: {v}")))
+                    .filter_map(|(key, value)| {
+                        let text = if key.ends_with("library_ids") {
+                            library_titles(value, title_of).or_else(|| scalar(value))
+                        } else {
+                            scalar(value)
+                        };
+                        text.map(|v| format!("{}: {v}", key.replace('_', " ")))
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             }
@@ -35,6 +42,17 @@ pub fn summary(details: Option<&Value>) -> String {
     } else {
         text
     }
+}
+
+/// `[1, 2]` → `Movies, TV` (`—` for none); `None` when it is not a list of ids.
+fn library_titles(value: &Value, title_of: &dyn Fn(i64) -> String) -> Option<String> {
+    let ids: Option<Vec<i64>> = value.as_array()?.iter().map(Value::as_i64).collect();
+    let titles: Vec<String> = ids?.into_iter().map(title_of).collect();
+    Some(if titles.is_empty() {
+        "—".to_owned()
+    } else {
+        titles.join(", ")
+    })
 }
 
 /// A value as short text: strings, numbers, booleans, and lists of them.
@@ -57,7 +75,13 @@ fn scalar(value: &Value) -> Option<String> {
 
 /// The history list; `version` changes after every save, which reloads it.
 #[component]
-pub fn History(id: i64, zone: Zone, version: RwSignal<u32>) -> impl IntoView {
+pub fn History(
+    id: i64,
+    zone: Zone,
+    version: RwSignal<u32>,
+    libraries: Vec<LibraryResponse>,
+) -> impl IntoView {
+    let libraries = StoredValue::new(libraries);
     let entries = LocalResource::new(move || {
         version.track();
         api::history(id)
@@ -75,7 +99,10 @@ pub fn History(id: i64, zone: Zone, version: RwSignal<u32>) -> impl IntoView {
                             Ok(list) if list.items.is_empty() => {
                                 view! { <p class="muted">"Nothing has happened yet."</p> }.into_any()
                             }
-                            Ok(list) => view! { <HistoryList entries=list.items zone /> }.into_any(),
+                            Ok(list) => {
+                                let libraries = libraries.get_value();
+                                view! { <HistoryList entries=list.items zone libraries /> }.into_any()
+                            }
                             Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
                         }
                     })
@@ -86,7 +113,17 @@ pub fn History(id: i64, zone: Zone, version: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn HistoryList(entries: Vec<HistoryEntry>, zone: Zone) -> impl IntoView {
+fn HistoryList(
+    entries: Vec<HistoryEntry>,
+    zone: Zone,
+    libraries: Vec<LibraryResponse>,
+) -> impl IntoView {
+    let title_of = move |id: i64| {
+        libraries
+            .iter()
+            .find(|l| l.id == id)
+            .map_or_else(|| format!("#{id}"), |l| l.title.clone())
+    };
     view! {
         <div class="table-wrap">
             <table class="data" data-testid="history">
@@ -116,7 +153,7 @@ fn HistoryList(entries: Vec<HistoryEntry>, zone: Zone) -> impl IntoView {
                                     <td>{entry.actor}</td>
                                     <td><code>{entry.action}</code></td>
                                     <td><span class=outcome_class>{entry.outcome}</span></td>
-                                    <td>{summary(entry.details.as_ref())}</td>
+                                    <td>{summary(entry.details.as_ref(), &title_of)}</td>
                                 </tr>
                             }
                         })
@@ -132,22 +169,36 @@ mod tests {
     use super::summary;
     use serde_json::json;
 
+    fn title(id: i64) -> String {
+        if id == 1 {
+            "Movies".into()
+        } else {
+            format!("#{id}")
+        }
+    }
+
     #[test]
     fn details_read_as_a_short_line() {
-        assert_eq!(summary(None), "");
+        assert_eq!(summary(None, &title), "");
         assert_eq!(
-            summary(Some(&json!({"summary": "Gave Movies"}))),
+            summary(Some(&json!({"summary": "Gave Movies"})), &title),
             "Gave Movies"
         );
+        let details = json!({
+            "library_ids": [1, 2],
+            "removed_library_ids": [],
+            "dry_run": false,
+            "plan": {"action": "update"}
+        });
         assert_eq!(
-            summary(Some(
-                &json!({"library_ids": [1, 2], "dry_run": false, "plan": {"action": "update"}})
-            )),
-            "dry_run: false, library_ids: [1, 2], plan: update"
+            summary(Some(&details), &title),
+            "dry run: false, library ids: Movies, #2, plan: update, removed library ids: —"
         );
         let long = "x".repeat(300);
         assert_eq!(
-            summary(Some(&json!({ "message": long }))).chars().count(),
+            summary(Some(&json!({ "message": long })), &title)
+                .chars()
+                .count(),
             200
         );
     }

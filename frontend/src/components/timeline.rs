@@ -50,6 +50,8 @@ const AXIS: f64 = 24.0;
 const ROW: f64 = 30.0;
 const BAR: f64 = 16.0;
 const TICKS: i32 = 5;
+/// Date labels closer than this to today's marker are left out.
+const TODAY_GAP: f64 = 48.0;
 
 /// Where `at` falls between `from` (x = `LABEL`) and `to` (x = `WIDTH - RIGHT`), clamped.
 pub fn x_of(at: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> f64 {
@@ -96,10 +98,15 @@ pub fn Timeline(
     let selected = RwSignal::new(None::<String>);
     #[allow(clippy::cast_precision_loss)] // a handful of rows
     let height = AXIS + rows.len() as f64 * ROW + 6.0;
+    let show_today = now >= from && now <= to;
+    let now_x = x_of(&now, &from, &to);
     let ticks = (0..=TICKS)
         .map(|i| {
             let at = from + (to - from) * i / TICKS;
             let x = x_of(&at, &from, &to);
+            // The "Today" label wins over a date label it would overlap.
+            let label =
+                (!show_today || (x - now_x).abs() > TODAY_GAP).then(|| zone.format_day(&at));
             let anchor = match i {
                 0 => "start",
                 TICKS => "end",
@@ -108,7 +115,7 @@ pub fn Timeline(
             view! {
                 <g class="tl-tick">
                     <line x1=n(x) x2=n(x) y1=n(AXIS - 4.0) y2=n(height) />
-                    <text x=n(x) y="14" text-anchor=anchor>{zone.format_day(&at)}</text>
+                    <text x=n(x) y="14" text-anchor=anchor>{label}</text>
                 </g>
             }
         })
@@ -134,9 +141,8 @@ pub fn Timeline(
             }
         })
         .collect_view();
-    let today_x = n(x_of(&now, &from, &to));
+    let today_x = n(now_x);
     let today_title = format!("Now: {} ({})", zone.format(&now), zone.name());
-    let show_today = now >= from && now <= to;
     view! {
         <figure class="timeline" data-testid=testid>
             <svg
@@ -147,7 +153,7 @@ pub fn Timeline(
                 preserveAspectRatio="xMinYMin meet"
             >
                 {ticks}
-                {body}
+                // Under the rows: bars and edges at "now" stay hoverable.
                 {show_today.then(|| view! {
                     <g class="tl-today" data-testid="timeline-today">
                         <title>{today_title}</title>
@@ -155,6 +161,7 @@ pub fn Timeline(
                         <text x=today_x y="14" text-anchor="middle">"Today"</text>
                     </g>
                 })}
+                {body}
             </svg>
             <figcaption class="tl-detail muted" aria-live="polite" data-testid="timeline-detail">
                 {move || selected.get().unwrap_or_else(|| "Hover, focus or tap a bar for its exact times.".to_owned())}

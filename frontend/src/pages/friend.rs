@@ -93,8 +93,8 @@ fn FriendPage(id: i64) -> impl IntoView {
                                 can_edit
                                 on_saved
                             />
-                            <FriendTimeline friend libraries zone=zone.clone() />
-                            <History id zone version />
+                            <FriendTimeline friend libraries=libraries.clone() zone=zone.clone() />
+                            <History id zone version libraries />
                         }
                             .into_any()
                     }
@@ -200,7 +200,7 @@ fn FriendTimeline(
     if friend.grants.is_empty() {
         return view! {
             <section class="card glass" aria-labelledby="timeline-title">
-                <h2 id="timeline-title">"Timeline"</h2>
+                <div class="card-head"><h2 id="timeline-title">"Timeline"</h2></div>
                 <p class="muted">"No library granted."</p>
             </section>
         }
@@ -246,7 +246,7 @@ fn FriendTimeline(
     );
     view! {
         <section class="card glass" aria-labelledby="timeline-title">
-            <h2 id="timeline-title">"Timeline"</h2>
+            <div class="card-head"><h2 id="timeline-title">"Timeline"</h2></div>
             <Timeline rows from to now summary zone testid="friend-timeline" />
         </section>
     }

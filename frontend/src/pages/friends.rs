@@ -131,7 +131,8 @@ pub fn Friends() -> impl IntoView {
                                     titles
                                     zone
                                     selected
-                                    selectable=can_edit()
+                                    // Untracked: a sign-out must not re-run this (it disposes the page).
+                                    selectable=untrack(can_edit)
                                 />
                             }
                                 .into_any()
