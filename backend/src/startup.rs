@@ -69,7 +69,17 @@ impl Application {
         let auth = AuthState::load(&config.data_dir, &config.login_limits())
             .context("cannot load the sign-in key")?;
         let worker_pool = pool.clone();
-        let plex = Arc::new(PlexConnection::load(config)?);
+        let plex = PlexConnection::load(config)?;
+        {
+            // Saved from the UI; a token that cannot be decrypted counts as unset (and is logged),
+            // it never stops start-up.
+            let stored = crate::settings::plex::load_connection(&mut *pool.get()?)?;
+            plex.set_saved(crate::settings::plex::open_connection(
+                &stored,
+                &config.data_dir,
+            ));
+        }
+        let plex = Arc::new(plex);
         let worker_plex = plex.clone();
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let state = web::Data::new(AppState {

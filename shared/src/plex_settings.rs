@@ -49,23 +49,37 @@ pub struct PlexSettingsResponse {
 }
 
 /// Body of `PUT /api/v1/settings/plex` (admin). Every field is optional: a missing one keeps its
-/// value. A field pinned by the environment cannot be changed (422).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// value. A field pinned by the environment cannot be changed (422). `Debug` never shows the token.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UpdatePlexSettingsRequest {
-    /// `http(s)://host[:port]`; empty string clears it.
-    #[serde(default)]
+    /// `http(s)://host[:port][/path]`; empty string clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_url: Option<String>,
     /// Write-only; empty string clears it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// `0` clears the anchor (no anchor library).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor_library_id: Option<i64>,
-    #[serde(default)]
+    /// IANA name, e.g. `Europe/Berlin`; empty string = the host's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift_policy: Option<DriftPolicy>,
+}
+
+impl std::fmt::Debug for UpdatePlexSettingsRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdatePlexSettingsRequest")
+            .field("server_url", &self.server_url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("anchor_library_id", &self.anchor_library_id)
+            .field("time_zone", &self.time_zone)
+            .field("drift_policy", &self.drift_policy)
+            .finish()
+    }
 }
 
 /// What the server said about itself.

@@ -96,3 +96,13 @@ pub fn ids_by_key(conn: &mut SqliteConnection) -> QueryResult<Vec<(i64, i64)>> {
         .select((libraries::pms_key, libraries::id))
         .load(conn)
 }
+
+/// Whether library `id` exists and is still on the server (not marked removed).
+pub fn is_present(conn: &mut SqliteConnection, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        libraries::table
+            .filter(libraries::id.eq(id))
+            .filter(libraries::removed_at.is_null()),
+    ))
+    .get_result(conn)
+}

@@ -45,6 +45,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(accounts::update)
         .service(accounts::delete_one)
         .service(settings::get_plex)
+        .service(settings::put_plex)
         .service(settings::test_plex)
         .service(plex_data::libraries)
         .service(plex_data::plex_users)

@@ -1,47 +1,139 @@
 //! Plexward's connection to Plex: which server, which token, and the identity Plexward presents
 //! (a client identifier kept in the data dir so Plex sees one stable device per install).
-//! For now the values come from the configuration (`PLEXWARD_PLEX_URL`, `PLEXWARD_PLEX_TOKEN`); UI-edited, encrypted storage builds on this.
+//!
+//! URL and token come from two places: the configuration (`PLEXWARD_PLEX_URL`,
+//! `PLEXWARD_PLEX_TOKEN`, or `plexward.toml`), which pins a value, and the settings saved from the
+//! UI/API (`crate::settings::plex`), which can change while Plexward runs. Each value is taken from
+//! the configuration when set there, else from the saved settings. The saved half sits behind a
+//! lock and is replaced after a save, so every client built afterwards uses the new values.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{RwLock, RwLockReadGuard};
+use std::time::Duration;
 
 use anyhow::Context;
+use plexward_shared::SettingSource;
 use secrecy::SecretString;
 
 use crate::config::Config;
-use std::time::Duration;
-
 use crate::plex::{PlexClient, PlexClientConfig, PlexError, RetryPolicy};
+use crate::settings::plex::SavedConnection;
 
-#[derive(Debug, Clone)]
+/// The environment variables that pin the values (named in the UI and in refusals).
+pub const URL_ENV: &str = "PLEXWARD_PLEX_URL";
+pub const TOKEN_ENV: &str = "PLEXWARD_PLEX_TOKEN";
+
+#[derive(Debug)]
 pub struct PlexConnection {
-    pub server_url: Option<String>,
-    pub plextv_url: String,
+    plextv_url: String,
+    client_identifier: String,
+    data_dir: PathBuf,
+    /// From the configuration: wins over `saved`.
+    pinned_url: Option<String>,
     /// Redacted in Debug by `secrecy`.
-    pub token: Option<SecretString>,
-    pub client_identifier: String,
-    /// Whether the values are pinned by the environment.
-    pub from_env: bool,
+    pinned_token: Option<SecretString>,
+    saved: RwLock<SavedConnection>,
+    /// Held by a settings save from its database write until the live values follow, so two saves
+    /// cannot leave the live values disagreeing with the database.
+    save_lock: tokio::sync::Mutex<()>,
+}
+
+/// What the settings API shows about the connection (never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionView {
+    pub server_url: Option<String>,
+    pub server_url_source: SettingSource,
+    pub token_set: bool,
+    pub token_source: SettingSource,
+    pub plextv_url: String,
 }
 
 impl PlexConnection {
+    /// The connection from the configuration alone; [`PlexConnection::set_saved`] adds the saved
+    /// settings.
     pub fn load(config: &Config) -> anyhow::Result<Self> {
-        let token = config
+        let pinned_token = config
             .plex_token
             .as_ref()
             .map(|t| t.0.trim())
             .filter(|t| !t.is_empty())
             .map(|t| SecretString::from(t.to_owned()));
         Ok(Self {
-            from_env: config.plex_url.is_some() || token.is_some(),
-            server_url: config.plex_url.clone(),
+            pinned_url: config.plex_url.clone().filter(|u| !u.trim().is_empty()),
+            pinned_token,
             plextv_url: config.plextv_url.clone(),
-            token,
             client_identifier: client_identifier(&config.data_dir)?,
+            data_dir: config.data_dir.clone(),
+            saved: RwLock::new(SavedConnection::default()),
+            save_lock: tokio::sync::Mutex::new(()),
         })
     }
 
+    /// The data directory (where the key that seals the token lives).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn url_pinned(&self) -> bool {
+        self.pinned_url.is_some()
+    }
+
+    pub fn token_pinned(&self) -> bool {
+        self.pinned_token.is_some()
+    }
+
+    /// The pinned URL, if any.
+    pub fn pinned_url(&self) -> Option<&str> {
+        self.pinned_url.as_deref()
+    }
+
+    /// Replaces the saved values (at start-up, and after a settings save).
+    pub fn set_saved(&self, saved: SavedConnection) {
+        *self
+            .saved
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = saved;
+    }
+
+    /// A copy of the saved values (the token still a secret).
+    pub fn saved(&self) -> SavedConnection {
+        self.read_saved().clone()
+    }
+
+    /// Serialises settings saves: hold the guard across the database write and
+    /// [`PlexConnection::set_saved`].
+    pub async fn lock_for_save(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.save_lock.lock().await
+    }
+
+    fn read_saved(&self) -> RwLockReadGuard<'_, SavedConnection> {
+        // A panic while holding the lock cannot leave a half-written value (it is replaced whole),
+        // so a poisoned lock is still safe to read.
+        self.saved
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn view(&self) -> ConnectionView {
+        let saved = self.read_saved();
+        let source = |pinned: bool, saved: bool| match (pinned, saved) {
+            (true, _) => SettingSource::Environment,
+            (false, true) => SettingSource::Database,
+            (false, false) => SettingSource::Unset,
+        };
+        ConnectionView {
+            server_url: self.pinned_url.clone().or_else(|| saved.server_url.clone()),
+            server_url_source: source(self.pinned_url.is_some(), saved.server_url.is_some()),
+            token_set: self.pinned_token.is_some() || saved.token.is_some(),
+            token_source: source(self.pinned_token.is_some(), saved.token.is_some()),
+            plextv_url: self.plextv_url.clone(),
+        }
+    }
+
     fn client_config(&self) -> Option<PlexClientConfig> {
-        let (url, token) = (self.server_url.as_ref()?, self.token.as_ref()?);
+        let saved = self.read_saved();
+        let url = self.pinned_url.as_ref().or(saved.server_url.as_ref())?;
+        let token = self.pinned_token.as_ref().or(saved.token.as_ref())?;
         Some(
             PlexClientConfig::new(url.clone(), token.clone(), self.client_identifier.clone())
                 .with_plextv_url(self.plextv_url.clone()),
@@ -76,4 +168,50 @@ fn client_identifier(data_dir: &Path) -> anyhow::Result<String> {
     let id = format!("plexward-{}", uuid::Uuid::new_v4());
     std::fs::write(&path, &id).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Redacted;
+
+    fn connection(url: Option<&str>, token: Option<&str>) -> (tempfile::TempDir, PlexConnection) {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = Config {
+            data_dir: tmp.path().to_owned(),
+            plex_url: url.map(str::to_owned),
+            plex_token: token.map(|t| Redacted(t.to_owned())),
+            ..Config::default()
+        };
+        let conn = PlexConnection::load(&config).expect("loads");
+        (tmp, conn)
+    }
+
+    #[test]
+    fn saved_values_apply_live_and_the_environment_wins() {
+        let (_tmp, conn) = connection(None, None);
+        assert!(conn.client().is_none());
+        assert_eq!(conn.view().server_url_source, SettingSource::Unset);
+
+        conn.set_saved(SavedConnection {
+            server_url: Some("http://saved:32400".into()),
+            token: Some(SecretString::from("saved-token")),
+        });
+        let view = conn.view();
+        assert_eq!(view.server_url.as_deref(), Some("http://saved:32400"));
+        assert_eq!(view.server_url_source, SettingSource::Database);
+        assert_eq!(view.token_source, SettingSource::Database);
+        assert!(conn.client().is_some());
+
+        let (_tmp, pinned) = connection(Some("http://env:32400"), None);
+        pinned.set_saved(SavedConnection {
+            server_url: Some("http://saved:32400".into()),
+            token: Some(SecretString::from("saved-token")),
+        });
+        let view = pinned.view();
+        assert_eq!(view.server_url.as_deref(), Some("http://env:32400"));
+        assert_eq!(view.server_url_source, SettingSource::Environment);
+        assert_eq!(view.token_source, SettingSource::Database);
+        assert!(!format!("{pinned:?}").contains("saved-token"));
+    }
 }

@@ -17,12 +17,11 @@ pub fn save(conn: &mut SqliteConnection, settings: &ScheduleSettings) -> QueryRe
     db::settings::put(conn, KEY, settings)
 }
 
-/// The zone of the Plex settings (where daily times are read), UTC when unset or unknown.
+/// The zone of the Plex settings (where daily times are read): the saved one, else the host's,
+/// else UTC.
 pub fn time_zone(conn: &mut SqliteConnection) -> QueryResult<Tz> {
     let prefs = crate::settings::plex::load(conn)?;
-    Ok(prefs
-        .time_zone
-        .as_deref()
-        .and_then(|name| name.parse().ok())
+    Ok(crate::settings::plex::effective_time_zone(&prefs)
+        .parse()
         .unwrap_or(Tz::UTC))
 }

@@ -2,3 +2,4 @@
 
 pub mod plex;
 pub mod plex_server;
+pub mod secret_box;

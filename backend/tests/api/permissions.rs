@@ -68,6 +68,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ViewSettings),
     ),
     (
+        "PUT",
+        "/api/v1/settings/plex",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
         "POST",
         "/api/v1/settings/plex/test",
         Access::Needs(Permission::ManageSettings),

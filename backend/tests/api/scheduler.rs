@@ -192,7 +192,11 @@ async fn the_schedule_is_validated_and_a_change_takes_effect_without_restart() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (_, body) = t.call(Method::GET, "/api/v1/scheduler", None).await;
-    assert_eq!(body["time_zone"], "UTC");
+    let (_, plex) = t.call(Method::GET, "/api/v1/settings/plex", None).await;
+    assert_eq!(
+        body["time_zone"], plex["time_zone"],
+        "the Plex settings' zone"
+    );
     assert!(body["last_run"]["job_id"].is_string());
 }
 
