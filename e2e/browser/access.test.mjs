@@ -106,6 +106,13 @@ test('a moderator syncs, gives a friend a library ending in minutes, and sees it
   const end = wallClock(new Date(Date.now() + 3 * 60_000), zone);
   await page.getByLabel('TV Shows ends').fill(end);
 
+  // A window that ends before it starts: the API's field error lands on the TV Shows row.
+  await page.getByLabel('TV Shows starts').fill(wallClock(new Date(Date.now() + 3 * 3_600_000), zone));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await tv.locator('.field-error').filter({ hasText: /^End: / }).waitFor();
+  assert.equal(await page.getByTestId('plan').count(), 0);
+  await page.getByLabel('TV Shows starts').fill('');
+
   // The anchor-free default: Default is an ordinary library here, so its box is editable.
   await page.getByRole('button', { name: 'Save' }).click();
   const plan = page.getByTestId('plan');

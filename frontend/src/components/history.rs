@@ -1,5 +1,6 @@
 //! A friend's history, from the audit log: when (server time zone), who, what, how it went.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use plexward_shared::{HistoryEntry, LibraryResponse};
 use serde_json::Value;
@@ -12,7 +13,11 @@ const SUMMARY_MAX: usize = 200;
 
 /// A short summary of an entry's details: its `summary`/`message` when it has one, else its
 /// simple fields as `key: value` (lists of library ids as titles).
-pub fn summary(details: Option<&Value>, title_of: &dyn Fn(i64) -> String) -> String {
+pub fn summary(
+    details: Option<&Value>,
+    title_of: &dyn Fn(i64) -> String,
+    when: &dyn Fn(&str) -> String,
+) -> String {
     let Some(details) = details else {
         return String::new();
     };
@@ -21,10 +26,22 @@ pub fn summary(details: Option<&Value>, title_of: &dyn Fn(i64) -> String) -> Str
             if let Some(Value::String(s)) = map.get("summary").or_else(|| map.get("message")) {
                 s.clone()
             } else {
-                map.iter()
+                // Who first, then before → after, then the rest by name.
+                let rank = |key: &str| match key {
+                    "friend" => 0,
+                    "before" => 1,
+                    "after" => 2,
+                    _ => 3,
+                };
+                let mut fields: Vec<(&String, &Value)> = map.iter().collect();
+                fields.sort_by_key(|(key, _)| rank(key));
+                fields
+                    .into_iter()
                     .filter_map(|(key, value)| {
                         let text = if key.ends_with("library_ids") {
                             library_titles(value, title_of).or_else(|| scalar(value))
+                        } else if key == "before" || key == "after" {
+                            grant_list(value, title_of, when).or_else(|| scalar(value))
                         } else {
                             scalar(value)
                         };
@@ -52,6 +69,39 @@ fn library_titles(value: &Value, title_of: &dyn Fn(i64) -> String) -> Option<Str
         "—".to_owned()
     } else {
         titles.join(", ")
+    })
+}
+
+/// Grants as `[{library_id, starts_at, ends_at}]` → `Movies, TV (until 24 Nov 2026, 10:21)`.
+fn grant_list(
+    value: &Value,
+    title_of: &dyn Fn(i64) -> String,
+    when: &dyn Fn(&str) -> String,
+) -> Option<String> {
+    let grants = value.as_array()?;
+    let parts: Option<Vec<String>> = grants
+        .iter()
+        .map(|g| {
+            let mut text = title_of(g.get("library_id")?.as_i64()?);
+            let window: Vec<String> = [("from", "starts_at"), ("until", "ends_at")]
+                .into_iter()
+                .filter_map(|(word, key)| {
+                    g.get(key)
+                        .and_then(Value::as_str)
+                        .map(|at| format!("{word} {}", when(at)))
+                })
+                .collect();
+            if !window.is_empty() {
+                text.push_str(&format!(" ({})", window.join(" ")));
+            }
+            Some(text)
+        })
+        .collect();
+    let parts = parts?;
+    Some(if parts.is_empty() {
+        "—".to_owned()
+    } else {
+        parts.join(", ")
     })
 }
 
@@ -124,6 +174,13 @@ fn HistoryList(
             .find(|l| l.id == id)
             .map_or_else(|| format!("#{id}"), |l| l.title.clone())
     };
+    let zone_for_details = zone.clone();
+    let when = move |at: &str| {
+        DateTime::parse_from_rfc3339(at).map_or_else(
+            |_| at.to_owned(),
+            |at| zone_for_details.format(&at.with_timezone(&Utc)),
+        )
+    };
     view! {
         <div class="table-wrap">
             <table class="data" data-testid="history">
@@ -153,7 +210,7 @@ fn HistoryList(
                                     <td>{entry.actor}</td>
                                     <td><code>{entry.action}</code></td>
                                     <td><span class=outcome_class>{entry.outcome}</span></td>
-                                    <td>{summary(entry.details.as_ref(), &title_of)}</td>
+                                    <td>{summary(entry.details.as_ref(), &title_of, &when)}</td>
                                 </tr>
                             }
                         })
@@ -177,11 +234,31 @@ mod tests {
         }
     }
 
+    fn when(at: &str) -> String {
+        format!("<{at}>")
+    }
+
+    #[test]
+    fn grant_changes_read_as_titles_and_windows() {
+        let details = json!({
+            "friend": "alice",
+            "before": [{"library_id": 1, "starts_at": null, "ends_at": null}],
+            "after": [
+                {"library_id": 1, "starts_at": null, "ends_at": null},
+                {"library_id": 2, "starts_at": "S", "ends_at": "E"}
+            ]
+        });
+        assert_eq!(
+            summary(Some(&details), &title, &when),
+            "friend: alice, before: Movies, after: Movies, #2 (from <S> until <E>)"
+        );
+    }
+
     #[test]
     fn details_read_as_a_short_line() {
-        assert_eq!(summary(None, &title), "");
+        assert_eq!(summary(None, &title, &when), "");
         assert_eq!(
-            summary(Some(&json!({"summary": "Gave Movies"})), &title),
+            summary(Some(&json!({"summary": "Gave Movies"})), &title, &when),
             "Gave Movies"
         );
         let details = json!({
@@ -191,12 +268,12 @@ mod tests {
             "plan": {"action": "update"}
         });
         assert_eq!(
-            summary(Some(&details), &title),
+            summary(Some(&details), &title, &when),
             "dry run: false, library ids: Movies, #2, plan: update, removed library ids: —"
         );
         let long = "x".repeat(300);
         assert_eq!(
-            summary(Some(&json!({ "message": long })), &title)
+            summary(Some(&json!({ "message": long })), &title, &when)
                 .chars()
                 .count(),
             200
