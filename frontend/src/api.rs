@@ -18,7 +18,7 @@ use plexward_shared::{
     AccountResponse, ApiTokenResponse, ChangePasswordRequest, CreateAccountRequest,
     CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, HealthResponse, JobResponse,
     JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
-    PlexTestResponse, PlexUserResponse, UpdateAccountRequest,
+    PlexTestResponse, PlexUserResponse, UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -327,6 +327,14 @@ pub async fn revoke_any_token(id: i64) -> Result<(), ApiError> {
 /// `GET /api/v1/settings/plex`: the Plex connection (never the token).
 pub async fn plex_settings() -> Result<PlexSettingsResponse, ApiError> {
     get("/api/v1/settings/plex").await
+}
+
+/// `PUT /api/v1/settings/plex` (admin): saves the connection and preferences (absent fields are
+/// kept); answers with the settings now in effect. A 422 names the refused fields.
+pub async fn update_plex_settings(
+    body: &UpdatePlexSettingsRequest,
+) -> Result<PlexSettingsResponse, ApiError> {
+    with_body("PUT", "/api/v1/settings/plex", body).await
 }
 
 /// `POST /api/v1/settings/plex/test` (admin): tries the connection; `ok` says how it went.
