@@ -11,17 +11,22 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
+use crate::access::applier::Applier;
 use crate::auth::{self, AuthState};
+use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::plex::connection::PlexConnection;
 use crate::state::AppState;
-use crate::{data_dir, db};
+use crate::{data_dir, db, jobs, scheduler};
 
 /// A bound server, not yet running.
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    pool: db::DbPool,
+    plex: Arc<PlexConnection>,
+    applier: Arc<Applier>,
 }
 
 impl std::fmt::Debug for Application {
@@ -35,6 +40,11 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Prepares the data directory and database, binds the listener and builds the server.
     pub fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, clock::system())
+    }
+
+    /// [`Application::build`] with the access logic on `clock` (tests move time with it).
+    pub fn build_with_clock(config: &Config, clock: SharedClock) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
         let pool = db::connect(&config.database_path()).with_context(|| {
@@ -58,6 +68,7 @@ impl Application {
         }
         let auth = AuthState::load(&config.data_dir, &config.login_limits())
             .context("cannot load the sign-in key")?;
+        let worker_pool = pool.clone();
         let plex = PlexConnection::load(config)?;
         {
             // Saved from the UI; a token that cannot be decrypted counts as unset (and is logged),
@@ -68,10 +79,14 @@ impl Application {
                 &config.data_dir,
             ));
         }
+        let plex = Arc::new(plex);
+        let worker_plex = plex.clone();
+        let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let state = web::Data::new(AppState {
             db: pool,
             auth: Arc::new(auth),
-            plex: Arc::new(plex),
+            plex,
+            applier: applier.clone(),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
@@ -106,7 +121,13 @@ impl Application {
         .client_request_timeout(Duration::from_secs(30))
         .run();
 
-        Ok(Self { address, server })
+        Ok(Self {
+            address,
+            server,
+            pool: worker_pool,
+            plex: worker_plex,
+            applier,
+        })
     }
 
     /// The address actually bound (the port is the real one when 0 was asked for).
@@ -123,9 +144,33 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish.
+    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish,
+    /// with the background workers alongside; they stop after the server (SIGTERM only stops
+    /// actix's server, so the workers are told here), finishing the apply in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let workers = [
+            tokio::spawn(jobs::retry::run(self.applier.clone(), stopped.clone())),
+            tokio::spawn(jobs::deadline::run(
+                self.pool.clone(),
+                self.applier.clone(),
+                stopped.clone(),
+            )),
+            tokio::spawn(scheduler::worker::run(
+                self.pool,
+                self.plex,
+                self.applier,
+                stopped,
+            )),
+        ];
+        let served = self.server.await;
+        let _ = stop.send(true);
+        for worker in workers {
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "a background worker ended abnormally");
+            }
+        }
+        served
     }
 }
 

@@ -12,6 +12,7 @@ pub struct AppState {
     pub db: DbPool,
     pub auth: Arc<AuthState>,
     pub plex: Arc<crate::plex::connection::PlexConnection>,
+    pub applier: Arc<crate::access::applier::Applier>,
     /// When the process started serving (for uptime).
     pub started: Instant,
 }

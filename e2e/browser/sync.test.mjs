@@ -29,8 +29,8 @@ after(async () => {
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 
 test('an admin syncs with Plex from the dashboard and sees the report', async () => {
+  // Plexward already synced once at startup (its reconcile); a sync by hand reports again.
   await page.getByTestId('friend-count').waitFor();
-  assert.equal((await page.getByTestId('friend-count').textContent()).trim(), '0');
   await page.getByRole('button', { name: 'Sync with Plex' }).click();
   const report = page.getByTestId('sync-report');
   await report.waitFor();

@@ -15,10 +15,12 @@ use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, ChangePasswordRequest, CreateAccountRequest,
-    CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, HealthResponse, JobResponse,
+    AccountResponse, ApiTokenResponse, BulkRequest, BulkResponse, ChangePasswordRequest,
+    ChangeResponse, CreateAccountRequest, CreateApiTokenRequest, CreatedApiTokenResponse,
+    ErrorResponse, ExtendRequest, FriendQuery, HealthResponse, HistoryEntry, JobResponse,
     JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
-    PlexTestResponse, PlexUserResponse, UpdateAccountRequest, UpdatePlexSettingsRequest,
+    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, SetGrantsRequest,
+    UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -350,6 +352,84 @@ pub async fn libraries() -> Result<List<LibraryResponse>, ApiError> {
 /// `GET /api/v1/plex-users`: the server's friends and Home users as of the last sync.
 pub async fn plex_users() -> Result<List<PlexUserResponse>, ApiError> {
     get("/api/v1/plex-users").await
+}
+
+/// `GET /api/v1/plex-users?q=&status=&within_days=&sort=`: friends matching a search and filter.
+pub async fn find_plex_users(query: &FriendQuery) -> Result<List<PlexUserResponse>, ApiError> {
+    get(&format!("/api/v1/plex-users{}", query_string(query))).await
+}
+
+/// `?q=…&status=…` from a query's set fields (values as the API spells them).
+fn query_string(query: &FriendQuery) -> String {
+    // The enums serialise to their snake_case names: a JSON string without its quotes.
+    fn name<T: Serialize>(value: &T) -> Option<String> {
+        serde_json::to_value(value)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    }
+    let pairs: Vec<(&str, String)> = [
+        ("q", query.q.clone().filter(|q| !q.trim().is_empty())),
+        ("status", query.status.as_ref().and_then(name)),
+        ("within_days", query.within_days.map(|d| d.to_string())),
+        ("sort", query.sort.as_ref().and_then(name)),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.map(|v| (key, v)))
+    .collect();
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let encoded: Vec<String> = pairs
+        .into_iter()
+        .map(|(key, value)| {
+            format!(
+                "{key}={}",
+                String::from(js_sys::encode_uri_component(&value))
+            )
+        })
+        .collect();
+    format!("?{}", encoded.join("&"))
+}
+
+/// `GET /api/v1/plex-users/{id}`: one friend with grants, plan and apply state.
+pub async fn plex_user(id: i64) -> Result<PlexUserDetailResponse, ApiError> {
+    get(&format!("/api/v1/plex-users/{id}")).await
+}
+
+fn dry_run_suffix(dry_run: bool) -> &'static str {
+    if dry_run { "?dry_run=true" } else { "" }
+}
+
+/// `PUT /api/v1/plex-users/{id}/grants` (moderators, admins): replaces a friend's grants and
+/// applies them; with `dry_run` only says what would be sent to Plex.
+pub async fn set_grants(
+    id: i64,
+    body: &SetGrantsRequest,
+    dry_run: bool,
+) -> Result<ChangeResponse, ApiError> {
+    let url = format!("/api/v1/plex-users/{id}/grants{}", dry_run_suffix(dry_run));
+    with_body("PUT", &url, body).await
+}
+
+/// `POST /api/v1/plex-users/{id}/extend` (moderators, admins): quick renew.
+pub async fn extend(
+    id: i64,
+    body: &ExtendRequest,
+    dry_run: bool,
+) -> Result<ChangeResponse, ApiError> {
+    let url = format!("/api/v1/plex-users/{id}/extend{}", dry_run_suffix(dry_run));
+    with_body("POST", &url, body).await
+}
+
+/// `POST /api/v1/plex-users/bulk` (moderators, admins): one change for many friends; a dry run
+/// answers with each friend's plan, a real one with the job applying it.
+pub async fn bulk(body: &BulkRequest) -> Result<BulkResponse, ApiError> {
+    with_body("POST", "/api/v1/plex-users/bulk", body).await
+}
+
+/// `GET /api/v1/plex-users/{id}/history`: what happened to a friend's access, newest first.
+pub async fn history(id: i64) -> Result<List<HistoryEntry>, ApiError> {
+    get(&format!("/api/v1/plex-users/{id}/history")).await
 }
 
 /// `POST /api/v1/sync` (moderators, admins): starts a sync with Plex, or finds the one running.

@@ -9,7 +9,8 @@ use plexward_shared::Permission;
 use crate::components::layout::Layout;
 use crate::pages::{
     account::MyAccount, accounts::Accounts, change_password::ChangePassword, dashboard::Dashboard,
-    friends::Friends, libraries::Libraries, login::Login, not_found::NotFound, settings::Settings,
+    friend::Friend, friends::Friends, libraries::Libraries, login::Login, not_found::NotFound,
+    settings::Settings,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -27,6 +28,10 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/friends")
                             view=|| view! { <Protected permission=Permission::ViewPlexData><Friends /></Protected> }
+                        />
+                        <Route
+                            path=path!("/friends/:id")
+                            view=|| view! { <Protected permission=Permission::ViewPlexData><Friend /></Protected> }
                         />
                         <Route
                             path=path!("/libraries")

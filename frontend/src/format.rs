@@ -1,6 +1,8 @@
-//! Showing times: in the browser's own language and time zone.
+//! Showing things in words: times in the browser's own language and zone (account pages),
+//! durations, plans and apply states. Times in the *server's* zone are in `time_zone.rs`.
 
 use chrono::{DateTime, Utc};
+use plexward_shared::{ApplyState, ApplyStatus, PlanAction, PlanResponse};
 use wasm_bindgen::JsValue;
 
 /// `24 Nov 2026, 10:31` in the user's locale and time zone.
@@ -28,4 +30,221 @@ pub fn now() -> DateTime<Utc> {
     #[allow(clippy::cast_possible_truncation)] // whole milliseconds are all we need
     let millis = js_sys::Date::now() as i64;
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+/// A span of time in its two largest units: `3 d 4 h`, `2 h 5 m`, `5 m 3 s`, `45 s` (negative
+/// spans count as `0 s`).
+pub fn duration_words(seconds: i64) -> String {
+    let total = seconds.max(0);
+    let (days, hours, minutes, secs) = (
+        total / 86_400,
+        total / 3_600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
+    if days > 0 {
+        format!("{days} d {hours} h")
+    } else if hours > 0 {
+        format!("{hours} h {minutes} m")
+    } else if minutes > 0 {
+        format!("{minutes} m {secs} s")
+    } else {
+        format!("{secs} s")
+    }
+}
+
+/// `Movies ends in 3 d 4 h` / `TV starts in 2 h 5 m` (`… now` once the moment has come).
+pub fn change_words(library: &str, starts: bool, seconds_left: i64) -> String {
+    let verb = if starts { "starts" } else { "ends" };
+    if seconds_left <= 0 {
+        format!("{library} {verb} now")
+    } else {
+        format!("{library} {verb} in {}", duration_words(seconds_left))
+    }
+}
+
+/// A list of library titles in words: `Movies, TV`.
+fn titles(ids: &[i64], title_of: &dyn Fn(i64) -> String) -> String {
+    ids.iter()
+        .map(|&id| title_of(id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a plan does, in words: `Invite with Movies, TV`, `Add TV, remove Movies`, `No change`.
+pub fn plan_words(plan: &PlanResponse, title_of: &dyn Fn(i64) -> String) -> String {
+    match plan.action {
+        PlanAction::Nothing => "No change".to_owned(),
+        PlanAction::Invite => format!("Invite with {}", titles(&plan.library_ids, title_of)),
+        PlanAction::Revoke => {
+            "Remove the share on this server (a later grant sends a new invite)".to_owned()
+        }
+        PlanAction::Update => {
+            let mut parts = Vec::new();
+            if !plan.added_library_ids.is_empty() {
+                parts.push(format!("add {}", titles(&plan.added_library_ids, title_of)));
+            }
+            if !plan.removed_library_ids.is_empty() {
+                parts.push(format!(
+                    "remove {}",
+                    titles(&plan.removed_library_ids, title_of)
+                ));
+            }
+            let text = if parts.is_empty() {
+                format!("update to {}", titles(&plan.library_ids, title_of))
+            } else {
+                parts.join(", ")
+            };
+            capitalise(&text)
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// Where applying stands, in words; `retry_at` is the retry time already formatted for the
+/// reader.
+pub fn apply_words(status: &ApplyStatus, retry_at: Option<&str>) -> String {
+    match status.state {
+        ApplyState::Applied => "Applied on Plex ✓".to_owned(),
+        ApplyState::PendingInvite => {
+            "Invite pending: applied on Plex, waiting for the friend to accept".to_owned()
+        }
+        ApplyState::Queued => "Waiting to be applied on Plex…".to_owned(),
+        ApplyState::Departed => "Departed from Plex: nothing is applied".to_owned(),
+        ApplyState::Failed => {
+            let reason = status.error.as_deref().unwrap_or("unknown reason");
+            match retry_at {
+                Some(at) => format!("Failed: {reason} — retrying at {at}"),
+                None => format!("Failed: {reason}"),
+            }
+        }
+    }
+}
+
+/// Up to two initials of a name, for an avatar without a picture: `Alice Smith` → `AS`.
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name
+        .split(|c: char| c.is_whitespace() || c == '.' || c == '@' || c == '_')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let picked: Vec<&str> = match words.as_slice() {
+        [] => return "?".to_owned(),
+        [one] => vec![one],
+        [first, .., last] if name.contains(' ') => vec![first, last],
+        [first, ..] => vec![first],
+    };
+    picked
+        .iter()
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_show_the_two_largest_units() {
+        assert_eq!(duration_words(45), "45 s");
+        assert_eq!(duration_words(0), "0 s");
+        assert_eq!(duration_words(-5), "0 s");
+        assert_eq!(duration_words(5 * 60 + 3), "5 m 3 s");
+        assert_eq!(duration_words(2 * 3600 + 5 * 60 + 59), "2 h 5 m");
+        assert_eq!(duration_words(3 * 86_400 + 4 * 3600 + 120), "3 d 4 h");
+        assert_eq!(duration_words(86_400), "1 d 0 h");
+    }
+
+    #[test]
+    fn changes_read_as_a_sentence() {
+        assert_eq!(
+            change_words("Movies", false, 3 * 86_400 + 4 * 3600),
+            "Movies ends in 3 d 4 h"
+        );
+        assert_eq!(
+            change_words("TV", true, 2 * 3600 + 5 * 60),
+            "TV starts in 2 h 5 m"
+        );
+        assert_eq!(change_words("TV", true, -1), "TV starts now");
+    }
+
+    fn plan(action: PlanAction, ids: &[i64], added: &[i64], removed: &[i64]) -> PlanResponse {
+        PlanResponse {
+            action,
+            library_ids: ids.to_vec(),
+            added_library_ids: added.to_vec(),
+            removed_library_ids: removed.to_vec(),
+        }
+    }
+
+    fn title(id: i64) -> String {
+        match id {
+            1 => "Movies".into(),
+            2 => "TV".into(),
+            _ => format!("#{id}"),
+        }
+    }
+
+    #[test]
+    fn plans_read_as_words() {
+        assert_eq!(
+            plan_words(&plan(PlanAction::Invite, &[1, 2], &[1, 2], &[]), &title),
+            "Invite with Movies, TV"
+        );
+        assert_eq!(
+            plan_words(&plan(PlanAction::Update, &[2], &[], &[1]), &title),
+            "Remove Movies"
+        );
+        assert_eq!(
+            plan_words(&plan(PlanAction::Update, &[2], &[2], &[1]), &title),
+            "Add TV, remove Movies"
+        );
+        assert_eq!(
+            plan_words(&plan(PlanAction::Update, &[9], &[], &[]), &title),
+            "Update to #9"
+        );
+        assert_eq!(
+            plan_words(&plan(PlanAction::Nothing, &[1], &[], &[]), &title),
+            "No change"
+        );
+        assert!(
+            plan_words(&plan(PlanAction::Revoke, &[], &[], &[1]), &title)
+                .contains("a later grant sends a new invite")
+        );
+    }
+
+    #[test]
+    fn apply_states_read_as_words() {
+        let mut status = ApplyStatus {
+            state: ApplyState::Applied,
+            error: None,
+            attempts: 0,
+            next_retry_at: None,
+            applied_at: None,
+        };
+        assert_eq!(apply_words(&status, None), "Applied on Plex ✓");
+        status.state = ApplyState::Failed;
+        status.error = Some("plex.tv answered 503".into());
+        assert_eq!(
+            apply_words(&status, Some("24 Nov 2026, 10:31")),
+            "Failed: plex.tv answered 503 — retrying at 24 Nov 2026, 10:31"
+        );
+        status.state = ApplyState::PendingInvite;
+        assert!(apply_words(&status, None).starts_with("Invite pending"));
+    }
+
+    #[test]
+    fn initials_of_names_usernames_and_emails() {
+        assert_eq!(initials("Alice Smith"), "AS");
+        assert_eq!(initials("Jean Paul Sartre"), "JS");
+        assert_eq!(initials("bob"), "B");
+        assert_eq!(initials("pending@example.com"), "P");
+        assert_eq!(initials(""), "?");
+    }
 }

@@ -5,8 +5,10 @@ mod api;
 mod app;
 mod components;
 mod format;
+mod jobs;
 mod pages;
 mod session;
+mod time_zone;
 
 fn main() {
     console_error_panic_hook::set_once();

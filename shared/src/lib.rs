@@ -16,6 +16,7 @@ pub mod password;
 pub mod plex_data;
 pub mod plex_settings;
 pub mod roles;
+pub mod scheduler;
 pub mod tokens;
 
 pub use access::{
@@ -38,6 +39,7 @@ pub use plex_settings::{
     SettingSource, UpdatePlexSettingsRequest,
 };
 pub use roles::{Permission, Role};
+pub use scheduler::{LastRun, ReconcileReport, ScheduleMode, ScheduleSettings, SchedulerResponse};
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,
 };

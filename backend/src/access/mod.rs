@@ -2,6 +2,9 @@
 //! turns "should have" and "has on Plex" into the one operation that makes Plex match, and the
 //! applier that carries it out.
 
+pub mod applier;
+pub mod change;
 pub mod friend;
+pub mod grants;
 pub mod planner;
 pub mod window;

@@ -71,14 +71,15 @@ pub fn record_success(
     Ok(())
 }
 
-/// The attempt failed; it is retried at `next_retry_at`. Returns the number of failures in a row.
+/// The attempt failed; it is retried at `next_retry_at(failures in a row)`. Returns the number
+/// of failures in a row and the retry time.
 pub fn record_failure(
     conn: &mut SqliteConnection,
     plex_user: i64,
     error: &str,
-    next_retry_at: impl Fn(i64) -> i64,
+    next_retry_at: impl FnOnce(i64) -> i64,
     now: i64,
-) -> QueryResult<i64> {
+) -> QueryResult<(i64, i64)> {
     let previous = find(conn, plex_user)?;
     let attempts = previous.as_ref().map_or(0, |p| p.attempts) + 1;
     let retry_at = next_retry_at(attempts);
@@ -95,7 +96,7 @@ pub fn record_failure(
         .do_update()
         .set(values)
         .execute(conn)?;
-    Ok(attempts)
+    Ok((attempts, retry_at))
 }
 
 /// Marks friends as waiting for an apply (a change was saved; the applier will pick it up).

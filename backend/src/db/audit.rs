@@ -55,3 +55,19 @@ pub fn recent(
     }
     query.load(conn)
 }
+
+/// The newest events about one thing (`target_type`, `target_id`), e.g. a friend's history.
+pub fn for_target(
+    conn: &mut SqliteConnection,
+    target_type: &str,
+    target_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::target_type.eq(target_type))
+        .filter(audit_events::target_id.eq(target_id))
+        .order((audit_events::at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}

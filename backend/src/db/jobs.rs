@@ -128,3 +128,13 @@ pub fn fail_interrupted(conn: &mut SqliteConnection, now: i64) -> QueryResult<us
         ))
         .execute(conn)
 }
+
+/// The newest job of `kind` (by creation).
+pub fn latest_of_kind(conn: &mut SqliteConnection, kind: &str) -> QueryResult<Option<Job>> {
+    jobs::table
+        .filter(jobs::kind.eq(kind))
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .select(Job::as_select())
+        .first(conn)
+        .optional()
+}

@@ -175,3 +175,84 @@ pub fn all_grants(
     }
     Ok(by_user)
 }
+
+/// What Plex now has for the friend after Plexward changed it (`share_id` `None`: no share).
+pub fn record_share(
+    conn: &mut SqliteConnection,
+    id: i64,
+    share_id: Option<i64>,
+    pending: bool,
+    keys: &[i64],
+) -> QueryResult<()> {
+    let actual = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+    diesel::update(plex_users::table.find(id))
+        .set((
+            plex_users::share_id.eq(share_id),
+            plex_users::share_pending.eq(pending && share_id.is_some()),
+            plex_users::actual_libraries.eq(actual),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a friend's grants: `(library id, starts_at, ends_at)`.
+pub fn replace_grants(
+    conn: &mut SqliteConnection,
+    plex_user: i64,
+    new: &[(i64, Option<i64>, Option<i64>)],
+    now: i64,
+) -> QueryResult<()> {
+    let keep: Vec<i64> = new.iter().map(|g| g.0).collect();
+    diesel::delete(
+        grants::table
+            .filter(grants::plex_user_id.eq(plex_user))
+            .filter(grants::library_id.ne_all(&keep)),
+    )
+    .execute(conn)?;
+    for &(library, starts_at, ends_at) in new {
+        diesel::insert_into(grants::table)
+            .values((
+                grants::plex_user_id.eq(plex_user),
+                grants::library_id.eq(library),
+                grants::starts_at.eq(starts_at),
+                grants::ends_at.eq(ends_at),
+                grants::created_at.eq(now),
+                grants::updated_at.eq(now),
+            ))
+            .on_conflict((grants::plex_user_id, grants::library_id))
+            .do_update()
+            .set((
+                grants::starts_at.eq(starts_at),
+                grants::ends_at.eq(ends_at),
+                grants::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Friends (not departed) with a window starting or ending in `(after, upto]`: whose desired set
+/// changed since the last tick. Two range scans on the `grants_starts_at`/`grants_ends_at`
+/// indexes, whatever the number of friends.
+pub fn with_edges_between(
+    conn: &mut SqliteConnection,
+    after: i64,
+    upto: i64,
+) -> QueryResult<Vec<i64>> {
+    let starting = grants::table
+        .filter(grants::starts_at.gt(after))
+        .filter(grants::starts_at.le(upto))
+        .select(grants::plex_user_id);
+    let ending = grants::table
+        .filter(grants::ends_at.gt(after))
+        .filter(grants::ends_at.le(upto))
+        .select(grants::plex_user_id);
+    let mut ids: Vec<i64> = starting.union(ending).load(conn)?;
+    let departed: Vec<i64> = plex_users::table
+        .filter(plex_users::id.eq_any(&ids))
+        .filter(plex_users::departed_at.is_not_null())
+        .select(plex_users::id)
+        .load(conn)?;
+    ids.retain(|id| !departed.contains(id));
+    Ok(ids)
+}

@@ -5,11 +5,13 @@ pub mod accounts;
 pub mod auth;
 pub mod error;
 pub mod extractors;
+pub mod grants;
 pub mod health;
 pub mod me;
 pub mod openapi;
 pub mod plex_data;
 pub mod request_id;
+pub mod scheduler;
 pub mod security_headers;
 pub mod settings;
 pub mod spa;
@@ -48,6 +50,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
         .service(plex_data::plex_user)
+        .service(grants::set_grants)
+        .service(grants::extend)
+        .service(grants::bulk)
+        .service(grants::history)
+        .service(scheduler::get_scheduler)
+        .service(scheduler::put_scheduler)
+        .service(scheduler::run_now)
         .service(plex_data::start_sync)
         .service(plex_data::job);
 }

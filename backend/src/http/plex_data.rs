@@ -10,7 +10,6 @@ use plexward_shared::{
 };
 
 use crate::access::friend::{Catalog, Friend};
-use crate::db::time::now_ms;
 use crate::http::extractors::QueryParams;
 
 use crate::auth::Principal;
@@ -41,7 +40,7 @@ pub async fn libraries(
         ))
     })
     .await?;
-    let now = now_ms();
+    let now = state.applier.now();
     let mut holders: HashMap<i64, u64> = HashMap::new();
     for friend in friends.iter().filter(|f| f.user.departed_at.is_none()) {
         for id in catalog.ids_of(&friend.desired_keys(&catalog, now)) {
@@ -92,7 +91,7 @@ pub async fn plex_users(
         Ok((Friend::load_all(conn)?, Catalog::load(conn)?))
     })
     .await?;
-    let now = now_ms();
+    let now = state.applier.now();
     let mut rows: Vec<(Option<i64>, Option<i64>, PlexUserResponse)> = friends
         .iter()
         .filter(|f| {
@@ -147,7 +146,7 @@ pub async fn plex_user(
     })
     .await?;
     let friend = friend.ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(friend.detail(&catalog, now_ms())))
+    Ok(HttpResponse::Ok().json(friend.detail(&catalog, state.applier.now())))
 }
 
 /// Start a sync from Plex (or get the one already running). Watch it at `/api/v1/jobs/{id}`.

@@ -4,6 +4,10 @@
 //! Execution is an in-process task for now; the scheduler issue moves it onto apalis workers
 //! without changing this contract.
 
+pub mod apply;
+pub mod deadline;
+pub mod reconcile;
+pub mod retry;
 pub mod sync;
 
 use crate::audit::Actor;
@@ -29,6 +33,18 @@ pub async fn enqueue_unique(
         })
     })
     .await
+}
+
+/// Creates a job of `kind` that may run alongside others of its kind (bulk applies).
+pub async fn enqueue(pool: &DbPool, kind: &'static str, actor: &Actor) -> Result<String, DbError> {
+    let created_by = actor.name.clone();
+    let id = uuid::Uuid::new_v4().to_string();
+    let job_id = id.clone();
+    db::run(pool, move |conn| {
+        db::jobs::insert(conn, &id, kind, &created_by, now_ms()).map(|_| ())
+    })
+    .await?;
+    Ok(job_id)
 }
 
 /// Reports a job's progress (best effort: a failed write only loses a progress tick).

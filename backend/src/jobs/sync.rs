@@ -53,12 +53,17 @@ pub async fn run_job(pool: DbPool, client: Option<PlexClient>, job_id: String, a
     super::finish(&pool, &job_id, outcome).await;
 }
 
+/// Held while a sync runs: a sync and a reconcile (which starts with a sync) never run at once;
+/// the second waits for the first.
+static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The sync itself: three steps (server, libraries, friends with shares), then one transaction.
 pub async fn sync(
     pool: &DbPool,
     client: &PlexClient,
     job_id: &str,
 ) -> Result<SyncReport, SyncError> {
+    let _running = RUNNING.lock().await;
     const STEPS: i64 = 4;
     let server = client.server_info().await?;
     super::report_progress(pool, job_id, 1, STEPS).await;
@@ -99,8 +104,13 @@ pub async fn sync(
         })
         .collect();
 
+    let identity = crate::settings::plex_server::ServerIdentity {
+        machine_id: Some(server.machine_id.as_str().to_owned()),
+        name: Some(server.name.clone()),
+    };
     let report = db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
+            crate::settings::plex_server::save(conn, &identity)?;
             report.libraries = library_rows.len() as u64;
             for (key, plextv, title, kind) in &library_rows {
                 if db::libraries::upsert(conn, *key, *plextv, title, kind, now)? {
@@ -117,6 +127,15 @@ pub async fn sync(
                 let (row, new) = db::plex_users::upsert(conn, seen, now)?;
                 if new {
                     report.friends_added += 1;
+                    // What they have now is the baseline Plexward keeps: a later difference
+                    // on Plex is drift.
+                    db::apply_states::record_success(
+                        conn,
+                        row,
+                        seen.share_pending,
+                        &seen.actual_keys,
+                        now,
+                    )?;
                     for key in &seen.actual_keys {
                         if let Some(library) = ids.get(key) {
                             report.grants_imported +=

@@ -1,6 +1,11 @@
 //! `spawn_app`: the real `Application` on 127.0.0.1 port 0, a fresh data directory, and a client.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+use plex_sim::SimHandle;
+use plexward::config::Redacted;
+use reqwest::Method;
 
 use plexward::config::Config;
 use plexward::startup::Application;
@@ -12,6 +17,8 @@ pub struct TestApp {
     pub data_dir: TempDir,
     pub db: plexward::db::DbPool,
     handle: actix_web::dev::ServerHandle,
+    config: Config,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 /// A password every policy check accepts.
@@ -92,12 +99,7 @@ impl TestApp {
     }
 
     /// A request with `Authorization: Bearer token`.
-    pub fn bearer(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-    ) -> reqwest::RequestBuilder {
+    pub fn bearer(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .bearer_auth(token)
@@ -107,7 +109,7 @@ impl TestApp {
     /// (`Null` when there is none).
     pub async fn call(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         token: &str,
         body: Option<serde_json::Value>,
@@ -138,12 +140,7 @@ impl TestApp {
     }
 
     /// A request as the SPA sends it: cookie and same-origin `Origin`.
-    pub fn with_cookie(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        cookie: &str,
-    ) -> reqwest::RequestBuilder {
+    pub fn with_cookie(&self, method: Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .header("cookie", cookie)
@@ -160,12 +157,58 @@ impl TestApp {
         .expect("audit read")
     }
 
+    /// Waits (deadline 20 s) until the reconcile Plexward starts with is over, so a test's own
+    /// requests and counts are not mixed with it.
+    pub async fn wait_for_startup_reconcile(&self) {
+        self.wait_for_reconcile_after(None).await;
+    }
+
+    /// Waits (deadline 20 s) until a reconcile other than `previous` has ended; returns its id.
+    pub async fn wait_for_reconcile_after(&self, previous: Option<&str>) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let job = plexward::db::run(&self.db, |conn| {
+                plexward::db::jobs::latest_of_kind(conn, plexward::jobs::reconcile::KIND)
+            })
+            .await
+            .expect("read jobs");
+            if let Some(j) = job
+                && Some(j.id.as_str()) != previous
+                && (j.state == "succeeded" || j.state == "failed")
+            {
+                return j.id;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the startup reconcile did not end"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .send()
             .await
             .expect("request is sent")
+    }
+}
+
+impl TestApp {
+    /// Stops Plexward gracefully (server and workers) and starts it again on the same data
+    /// directory and configuration, on `clock`.
+    pub async fn restart(mut self, clock: plexward::clock::SharedClock) -> TestApp {
+        self.handle.stop(true).await;
+        (&mut self.running)
+            .await
+            .expect("joined")
+            .expect("served until stopped");
+        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().expect("tmp"));
+        let config = self.config.clone();
+        // Dropping the old app stops a server that already stopped: a no-op.
+        drop(self);
+        start(config, data_dir, clock)
     }
 }
 
@@ -183,6 +226,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts Plexward after `customize` has adjusted the configuration.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on_clock(customize, plexward::clock::system()).await
+}
+
+/// [`spawn_app_with`] with the access logic (windows, deadlines, retries) on `clock`.
+pub async fn spawn_app_on_clock(
+    customize: impl FnOnce(&mut Config),
+    clock: plexward::clock::SharedClock,
+) -> TestApp {
     plexward::install_crypto_provider();
     let data_dir = tempfile::tempdir().expect("temp data dir");
     let mut config = Config {
@@ -192,11 +243,15 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     customize(&mut config);
-    let app = Application::build(&config).expect("application builds");
+    start(config, data_dir, clock)
+}
+
+fn start(config: Config, data_dir: TempDir, clock: plexward::clock::SharedClock) -> TestApp {
+    let app = Application::build_with_clock(&config, clock).expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = format!("http://{}", app.address());
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::builder()
@@ -206,6 +261,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         data_dir,
         db,
         handle,
+        config,
+        running,
     }
 }
 
@@ -253,4 +310,71 @@ pub fn assert_security_headers(response: &reqwest::Response) {
         response.url()
     );
     assert!(!header(response, "x-request-id").is_empty());
+}
+
+/// Plexward connected to `sim`, with a moderator signed in: `(app, moderator token)`.
+pub async fn app_on(sim: &SimHandle) -> (TestApp, String) {
+    app_on_clock(sim, plexward::clock::system()).await
+}
+
+/// [`app_on`] with the access logic on `clock`.
+pub async fn app_on_clock(
+    sim: &SimHandle,
+    clock: plexward::clock::SharedClock,
+) -> (TestApp, String) {
+    let (pms, plextv, token) = (
+        sim.pms_url().to_owned(),
+        sim.plextv_url().to_owned(),
+        sim.owner_token(),
+    );
+    let app = spawn_app_on_clock(
+        move |c| {
+            c.plex_url = Some(pms);
+            c.plextv_url = plextv;
+            c.plex_token = Some(Redacted(token));
+        },
+        clock,
+    )
+    .await;
+    app.wait_for_startup_reconcile().await;
+    app.create_account("mod", "moderator", false).await;
+    let token = app.login("mod", GOOD_PASSWORD).await.token;
+    (app, token)
+}
+
+pub async fn start_sync(app: &TestApp, token: &str) -> String {
+    let r = app
+        .bearer(Method::POST, "/api/v1/sync", token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 202);
+    r.json::<serde_json::Value>().await.expect("json")["job_id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// Polls the job until it ends (deadline 20 s) and returns it.
+pub async fn wait_for(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let job: serde_json::Value = app
+            .bearer(Method::GET, &format!("/api/v1/jobs/{id}"), token)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        if job["state"] == "succeeded" || job["state"] == "failed" {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job still {} after 20 s",
+            job["state"]
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod access;
 mod accounts;
 mod auth;
 mod errors;
@@ -9,6 +10,7 @@ mod health;
 mod openapi;
 mod permissions;
 mod plex_settings;
+mod scheduler;
 mod spa;
 mod sync;
 mod tokens;

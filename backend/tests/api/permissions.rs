@@ -92,7 +92,42 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/plex-users/{id}",
         Access::Needs(Permission::ViewPlexData),
     ),
+    (
+        "PUT",
+        "/api/v1/plex-users/{id}/grants",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "POST",
+        "/api/v1/plex-users/{id}/extend",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "POST",
+        "/api/v1/plex-users/bulk",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "GET",
+        "/api/v1/plex-users/{id}/history",
+        Access::Needs(Permission::ViewPlexData),
+    ),
     ("POST", "/api/v1/sync", Access::Needs(Permission::RunSync)),
+    (
+        "GET",
+        "/api/v1/scheduler",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/scheduler",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "POST",
+        "/api/v1/scheduler/run",
+        Access::Needs(Permission::RunSync),
+    ),
     (
         "GET",
         "/api/v1/jobs/{id}",

@@ -1,64 +1,9 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use plex_sim::{PlexSim, SimConfig, SimHandle};
-use plexward::config::Redacted;
+use plex_sim::{PlexSim, SimConfig};
 use reqwest::Method;
 
-use crate::helpers::{GOOD_PASSWORD, TestApp, spawn_app, spawn_app_with};
-
-async fn app_on(sim: &SimHandle) -> (TestApp, String) {
-    let (pms, plextv, token) = (
-        sim.pms_url().to_owned(),
-        sim.plextv_url().to_owned(),
-        sim.owner_token(),
-    );
-    let app = spawn_app_with(move |c| {
-        c.plex_url = Some(pms);
-        c.plextv_url = plextv;
-        c.plex_token = Some(Redacted(token));
-    })
-    .await;
-    app.create_account("mod", "moderator", false).await;
-    let token = app.login("mod", GOOD_PASSWORD).await.token;
-    (app, token)
-}
-
-async fn start_sync(app: &TestApp, token: &str) -> String {
-    let r = app
-        .bearer(Method::POST, "/api/v1/sync", token)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(r.status(), 202);
-    r.json::<serde_json::Value>().await.expect("json")["job_id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
-/// Polls the job until it ends (deadline 20 s) and returns it.
-async fn wait_for(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let job: serde_json::Value = app
-            .bearer(Method::GET, &format!("/api/v1/jobs/{id}"), token)
-            .send()
-            .await
-            .expect("sent")
-            .json()
-            .await
-            .expect("json");
-        if job["state"] == "succeeded" || job["state"] == "failed" {
-            return job;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "job still {} after 20 s",
-            job["state"]
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
+use crate::helpers::{GOOD_PASSWORD, TestApp, app_on, spawn_app, start_sync, wait_for};
 
 async fn get(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
     app.bearer(Method::GET, path, token)
@@ -73,14 +18,24 @@ async fn get(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
 #[tokio::test]
 async fn the_first_sync_imports_everything_and_changes_nothing_on_plex() {
     let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
-    let (app, token) = app_on(&sim).await;
     let before = sim.state();
-
-    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+    // The first sync is the reconcile Plexward runs at startup (`app_on` waits for it).
+    let (app, token) = app_on(&sim).await;
+    let reconcile = plexward::db::run(&app.db, |conn| {
+        plexward::db::jobs::latest_of_kind(conn, plexward::jobs::reconcile::KIND)
+    })
+    .await
+    .expect("jobs")
+    .expect("a startup reconcile");
+    let job = get(&app, &token, &format!("/api/v1/jobs/{}", reconcile.id)).await;
 
     assert_eq!(job["state"], "succeeded", "{job}");
     assert_eq!(job["progress"]["done"], job["progress"]["total"]);
-    let report = &job["result"];
+    assert_eq!(
+        job["result"]["applied"], 0,
+        "nothing to apply after importing"
+    );
+    let report = &job["result"]["sync"];
     assert_eq!(
         report["libraries"].as_u64(),
         Some(before.libraries.len() as u64)
@@ -127,6 +82,10 @@ async fn the_first_sync_imports_everything_and_changes_nothing_on_plex() {
         Some(2),
         "only shared=\"1\" libraries"
     );
+    assert_eq!(app.audit_actions("scheduler.reconcile").await.len(), 1);
+    // A sync started by hand after it finds nothing new.
+    let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+    assert_eq!(job["result"]["friends_added"], 0, "{job}");
     assert_eq!(app.audit_actions("plex.sync").await.len(), 1);
 }
 
@@ -224,4 +183,35 @@ async fn a_bad_token_fails_the_sync_and_says_why() {
         job["error"].as_str().is_some_and(|e| e.contains("401")),
         "{job}"
     );
+}
+
+/// A sync lists friends, sections and shares once each: three plex.tv requests whether the
+/// server has 8 friends or 1,000 (python-plexapi would need one more per friend).
+#[tokio::test]
+async fn a_sync_costs_three_plextv_requests_however_many_friends() {
+    for seed in [
+        plex_sim::Seed::default(),
+        plex_sim::Seed::default().with_generated_friends(1_000),
+    ] {
+        let sim = PlexSim::start(SimConfig {
+            seed,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("sim");
+        let (app, token) = app_on(&sim).await;
+        sim.clear_requests();
+        let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
+        assert_eq!(job["state"], "succeeded", "{job}");
+        let requests = sim.requests();
+        let plextv = requests
+            .iter()
+            .filter(|r| r.host == plex_sim::Host::Plextv)
+            .count();
+        let pms = requests.len() - plextv;
+        let friends = job["result"]["friends"].as_u64().expect("friends");
+        eprintln!("sync of {friends} friends: {plextv} plex.tv + {pms} PMS requests");
+        assert_eq!(plextv, 3, "{friends} friends");
+        assert_eq!(pms, 2, "server identity and libraries");
+    }
 }

@@ -1,8 +1,16 @@
 //! Reusable pieces of the UI.
 
+pub mod avatar;
+pub mod bulk_dialog;
 pub mod change_password_form;
 pub mod dialog;
+pub mod friend_badges;
+pub mod friend_lists;
+pub mod grant_editor;
+pub mod history;
 pub mod layout;
 pub mod password_input;
 pub mod secret_dialog;
 pub mod strength_meter;
+pub mod timeline;
+pub mod upcoming;

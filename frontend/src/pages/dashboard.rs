@@ -1,5 +1,5 @@
-//! The dashboard: the Plex server (counts, sync with live progress) and the service's health;
-//! later issues add expiring access and the scheduler.
+//! The dashboard: the Plex server (counts, sync with live progress), access expiring this week,
+//! friends needing attention, the coming access changes on a timeline, and the service's health.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,18 +9,25 @@ use plexward_shared::{
 use serde::Deserialize;
 
 use crate::api;
+use crate::components::friend_lists::{AttentionCard, ExpiringCard};
+use crate::components::upcoming::UpcomingCard;
+use crate::jobs::{POLL_MS, sleep};
 use crate::session::use_session;
-
-/// How often a running sync is asked how far it is.
-const POLL_MS: i32 = 500;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let health = LocalResource::new(api::health);
+    // Bumped after a sync: the Plex cards reload.
+    let version = RwSignal::new(0_u32);
     view! {
         <h1 class="page-title">"Dashboard"</h1>
         <Show when=move || use_session().allows(Permission::ViewPlexData)>
-            <PlexCard />
+            <PlexCard version />
+            <div class="two-col">
+                <ExpiringCard version />
+                <AttentionCard version />
+            </div>
+            <UpcomingCard version />
         </Show>
         <section class="card glass" aria-labelledby="health-title">
             <div class="card-head">
@@ -50,9 +57,10 @@ enum SyncState {
     Failed(String),
 }
 
-/// The Plex server: how many friends and libraries Plexward knows, and the sync button.
+/// The Plex server: how many friends, libraries and active grants Plexward knows, and the sync
+/// button.
 #[component]
-fn PlexCard() -> impl IntoView {
+fn PlexCard(version: RwSignal<u32>) -> impl IntoView {
     let session = use_session();
     let libraries = LocalResource::new(api::libraries);
     let friends = LocalResource::new(api::plex_users);
@@ -68,6 +76,7 @@ fn PlexCard() -> impl IntoView {
             state.set(outcome);
             libraries.refetch();
             friends.refetch();
+            version.update(|v| *v += 1);
         });
     };
     view! {
@@ -85,13 +94,17 @@ fn PlexCard() -> impl IntoView {
                     match (friends.await, libraries.await) {
                         (Ok(friends), Ok(libraries)) => {
                             let friends = friends.items.iter().filter(|f| !f.departed).count();
-                            let libraries = libraries.items.iter().filter(|l| !l.removed).count();
+                            let present = libraries.items.iter().filter(|l| !l.removed);
+                            let grants: u64 = present.clone().map(|l| l.friends).sum();
+                            let libraries = present.count();
                             view! {
                                 <dl class="facts" data-testid="plex-counts">
                                     <dt>"Friends"</dt>
                                     <dd data-testid="friend-count">{friends}</dd>
                                     <dt>"Libraries"</dt>
                                     <dd data-testid="library-count">{libraries}</dd>
+                                    <dt>"Active grants"</dt>
+                                    <dd data-testid="grant-count">{grants}</dd>
                                 </dl>
                             }
                                 .into_any()
@@ -218,20 +231,6 @@ fn report_sentence(report: &SyncReport) -> String {
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
-}
-
-/// Resolves after `ms` milliseconds (a `setTimeout` promise).
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let scheduled = web_sys::window().and_then(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-                .ok()
-        });
-        if scheduled.is_none() {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 #[component]

@@ -1,37 +1,140 @@
-//! Friends: everyone the Plex server shares with (and its Home users), as of the last sync, with
-//! the libraries Plex says they have now. A search box filters by name, username and email.
+//! Friends: everyone the Plex server shares with (and its Home users) with the libraries their
+//! grants give now, the next change, and their status. Search, status filter and sort run on the
+//! server. Moderators and admins select friends for a bulk change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use plexward_shared::{LibraryResponse, PlexUserResponse};
+use leptos_router::components::A;
+use plexward_shared::{FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse};
 
 use crate::api;
+use crate::components::avatar::Avatar;
+use crate::components::bulk_dialog::BulkDialog;
+use crate::components::friend_badges::FriendBadges;
+use crate::format::{change_words, now};
+use crate::session::use_session;
+use crate::time_zone::{Zone, server_zone};
+
+/// A next change closer than this (seconds) highlights the row.
+const SOON_SECONDS: i64 = 3_600;
+
+const STATUSES: [(&str, &str); 9] = [
+    ("", "All"),
+    ("active", "Active"),
+    ("expiring", "Expiring (7 days)"),
+    ("expired", "Expired"),
+    ("scheduled", "Scheduled"),
+    ("pending", "Pending invite"),
+    ("failed", "Failed"),
+    ("drift", "Drift"),
+    ("departed", "Departed"),
+];
+
+fn status_of(value: &str) -> Option<FriendStatus> {
+    Some(match value {
+        "active" => FriendStatus::Active,
+        "expiring" => FriendStatus::Expiring,
+        "expired" => FriendStatus::Expired,
+        "scheduled" => FriendStatus::Scheduled,
+        "pending" => FriendStatus::Pending,
+        "failed" => FriendStatus::Failed,
+        "drift" => FriendStatus::Drift,
+        "departed" => FriendStatus::Departed,
+        _ => return None,
+    })
+}
+
+fn sort_of(value: &str) -> FriendSort {
+    match value {
+        "next_change" => FriendSort::NextChange,
+        "expiry" => FriendSort::Expiry,
+        _ => FriendSort::Name,
+    }
+}
 
 #[component]
 pub fn Friends() -> impl IntoView {
-    let friends = LocalResource::new(api::plex_users);
-    let libraries = LocalResource::new(api::libraries);
+    let session = use_session();
+    let can_edit = move || session.allows(Permission::ManageAccess);
     let query = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_owned());
+    let friends = LocalResource::new(move || {
+        let body = FriendQuery {
+            q: Some(query.get()),
+            status: status_of(&status.get()),
+            within_days: None,
+            sort: Some(sort_of(&sort.get())),
+        };
+        async move { api::find_plex_users(&body).await }
+    });
+    let context = LocalResource::new(|| async {
+        let (libraries, (zone, _)) = futures::join!(api::libraries(), server_zone());
+        libraries.map(|l| (l.items, zone))
+    });
+    let selected = RwSignal::new(BTreeSet::<i64>::new());
+    let bulk_open = RwSignal::new(false);
+
     view! {
         <h1 class="page-title">"Friends"</h1>
         <section class="card glass" aria-labelledby="friends-title">
-            <div class="card-head">
+            <div class="card-head wrap">
                 <h2 id="friends-title">"Friends of the server"</h2>
-                <input
-                    type="search"
-                    class="search"
-                    placeholder="Search name, username or email"
-                    aria-label="Search friends"
-                    prop:value=move || query.get()
-                    on:input=move |ev| query.set(event_target_value(&ev))
-                />
+                <div class="filters">
+                    <input
+                        type="search"
+                        class="search"
+                        placeholder="Search name, username or email"
+                        aria-label="Search friends"
+                        prop:value=move || query.get()
+                        on:input=move |ev| query.set(event_target_value(&ev))
+                    />
+                    <select aria-label="Status" on:change=move |ev| status.set(event_target_value(&ev))>
+                        {STATUSES
+                            .iter()
+                            .map(|(value, label)| view! { <option value=*value>{*label}</option> })
+                            .collect_view()}
+                    </select>
+                    <select aria-label="Sort by" on:change=move |ev| sort.set(event_target_value(&ev))>
+                        <option value="name">"Sort: name"</option>
+                        <option value="next_change">"Sort: next change"</option>
+                        <option value="expiry">"Sort: expiry"</option>
+                    </select>
+                </div>
             </div>
-            <Suspense fallback=|| view! { <p class="muted">"Loading friends…"</p> }>
+            <Show when=can_edit>
+                <div class="bulk-bar">
+                    <span class="muted" data-testid="selected-count">
+                        {move || format!("{} selected", selected.with(BTreeSet::len))}
+                    </span>
+                    <button
+                        type="button"
+                        class="btn"
+                        disabled=move || selected.with(BTreeSet::is_empty)
+                        on:click=move |_| bulk_open.set(true)
+                    >
+                        "Bulk change…"
+                    </button>
+                </div>
+            </Show>
+            <Transition fallback=|| view! { <p class="muted">"Loading friends…"</p> }>
                 {move || Suspend::new(async move {
-                    match (friends.await, libraries.await) {
-                        (Ok(friends), Ok(libraries)) => {
-                            view! { <FriendTable friends=friends.items libraries=libraries.items query /> }
+                    match (friends.await, context.await) {
+                        (Ok(list), Ok((libraries, zone))) => {
+                            let titles: BTreeMap<i64, String> =
+                                libraries.iter().map(|l| (l.id, l.title.clone())).collect();
+                            view! {
+                                <FriendTable
+                                    friends=list.items
+                                    titles
+                                    zone
+                                    selected
+                                    // Untracked: a sign-out must not re-run this (it disposes the page).
+                                    selectable=untrack(can_edit)
+                                />
+                            }
                                 .into_any()
                         }
                         (Err(e), _) | (_, Err(e)) => {
@@ -39,7 +142,23 @@ pub fn Friends() -> impl IntoView {
                         }
                     }
                 })}
-            </Suspense>
+            </Transition>
+            // Outside the list: reloading the list after a change keeps the dialog's report.
+            <Show when=can_edit>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        context.await.ok().map(|(libraries, zone)| view! {
+                            <BulkDialog
+                                open=bulk_open
+                                selected=Signal::derive(move || selected.get().into_iter().collect())
+                                libraries
+                                zone
+                                on_done=Callback::new(move |()| friends.refetch())
+                            />
+                        })
+                    })}
+                </Suspense>
+            </Show>
         </section>
     }
 }
@@ -58,66 +177,92 @@ pub fn display_name(friend: &PlexUserResponse) -> String {
     .to_owned()
 }
 
-/// Whether `friend` matches the (already lower-cased) search text.
-fn matches(friend: &PlexUserResponse, needle: &str) -> bool {
-    needle.is_empty()
-        || [
-            Some(friend.title.as_str()),
-            friend.username.as_deref(),
-            friend.email.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|s| s.to_lowercase().contains(needle))
+/// `Movies ends in 3 d 4 h`, with whether it is within the hour.
+pub fn next_change_text(
+    friend: &PlexUserResponse,
+    titles: &BTreeMap<i64, String>,
+    now: DateTime<Utc>,
+) -> Option<(String, bool)> {
+    friend.next_change.as_ref().map(|change| {
+        let title = titles
+            .get(&change.library_id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", change.library_id));
+        let left = (change.at - now).num_seconds();
+        (
+            change_words(&title, change.starts, left),
+            left <= SOON_SECONDS,
+        )
+    })
 }
 
 #[component]
 fn FriendTable(
     friends: Vec<PlexUserResponse>,
-    libraries: Vec<LibraryResponse>,
-    query: RwSignal<String>,
+    titles: BTreeMap<i64, String>,
+    zone: Zone,
+    selected: RwSignal<BTreeSet<i64>>,
+    selectable: bool,
 ) -> impl IntoView {
     if friends.is_empty() {
         return view! {
-            <p class="muted">"No friends known yet. Sync with Plex from the dashboard."</p>
+            <p class="muted">"No friend matches. Sync with Plex from the dashboard if the list should not be empty."</p>
         }
         .into_any();
     }
-    let titles: BTreeMap<i64, String> = libraries.into_iter().map(|l| (l.id, l.title)).collect();
-    let friends = StoredValue::new(friends);
-    let titles = StoredValue::new(titles);
-    let rows = move || {
-        let needle = query.get().trim().to_lowercase();
-        friends.with_value(|friends| {
-            friends
-                .iter()
-                .filter(|f| matches(f, &needle))
-                .map(|f| view! { <FriendRow friend=f.clone() titles /> })
-                .collect::<Vec<_>>()
-        })
-    };
-    let none_match = move || {
-        let needle = query.get().trim().to_lowercase();
-        friends.with_value(|friends| !friends.iter().any(|f| matches(f, &needle)))
-    };
+    let shown: Vec<i64> = friends.iter().map(|f| f.id).collect();
+    let shown = StoredValue::new(shown);
+    let all_selected =
+        move || selected.with(|s| shown.with_value(|ids| ids.iter().all(|id| s.contains(id))));
+    let now = now();
     view! {
         <div class="table-wrap">
             <table class="data" data-testid="friends">
                 <thead>
                     <tr>
+                        {selectable.then(|| view! {
+                            <th scope="col" class="select-cell">
+                                <input
+                                    type="checkbox"
+                                    aria-label="Select all shown friends"
+                                    prop:checked=all_selected
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        selected.update(|s| shown.with_value(|ids| {
+                                            for id in ids {
+                                                if on { s.insert(*id); } else { s.remove(id); }
+                                            }
+                                        }));
+                                    }
+                                />
+                            </th>
+                        })}
                         <th scope="col">"Name"</th>
-                        <th scope="col">"Username"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Status"</th>
+                        <th scope="col">"Username / email"</th>
                         <th scope="col">"Libraries"</th>
+                        <th scope="col">"Next change"</th>
+                        <th scope="col">"Status"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    {friends
+                        .into_iter()
+                        .map(|friend| {
+                            view! {
+                                <FriendRow
+                                    friend
+                                    titles=titles.clone()
+                                    zone=zone.clone()
+                                    now
+                                    selected
+                                    selectable
+                                />
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
             </table>
         </div>
-        <Show when=none_match>
-            <p class="muted">"No friend matches the search."</p>
-        </Show>
     }
     .into_any()
 }
@@ -125,54 +270,76 @@ fn FriendTable(
 #[component]
 fn FriendRow(
     friend: PlexUserResponse,
-    titles: StoredValue<BTreeMap<i64, String>>,
+    titles: BTreeMap<i64, String>,
+    zone: Zone,
+    now: DateTime<Utc>,
+    selected: RwSignal<BTreeSet<i64>>,
+    selectable: bool,
 ) -> impl IntoView {
     let name = display_name(&friend);
-    let mut badges: Vec<(&'static str, &'static str)> = Vec::new();
-    if friend.home {
-        badges.push(("pill role", "Home"));
-    }
-    if friend.pending {
-        badges.push(("pill warn", "Pending invite"));
-    }
-    if !friend.shared && !friend.departed {
-        badges.push(("pill bad", "No share"));
-    }
-    if friend.departed {
-        badges.push(("pill bad", "Departed"));
-    }
-    let mut library_titles: Vec<String> = titles.with_value(|titles| {
-        friend
-            .actual_library_ids
-            .iter()
-            .map(|id| titles.get(id).cloned().unwrap_or_else(|| format!("#{id}")))
-            .collect()
-    });
+    let id = friend.id;
+    let testid = format!("friend-{}", friend.plex_user_id);
+    let mut library_titles: Vec<String> = friend
+        .granted_library_ids
+        .iter()
+        .map(|id| titles.get(id).cloned().unwrap_or_else(|| format!("#{id}")))
+        .collect();
     library_titles.sort();
     let libraries = if library_titles.is_empty() {
         "—".to_owned()
     } else {
         library_titles.join(", ")
     };
+    let next = next_change_text(&friend, &titles, now);
+    let soon = next.as_ref().is_some_and(|(_, soon)| *soon);
+    let next_title = friend
+        .next_change
+        .as_ref()
+        .map(|c| format!("{} ({})", zone.format(&c.at), zone.name()));
+    let contact = [friend.username.clone(), friend.email.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
     view! {
-        <tr data-testid=format!("friend-{}", friend.plex_user_id)>
-            <th scope="row">{name}</th>
-            <td>{friend.username.unwrap_or_else(|| "—".into())}</td>
-            <td>{friend.email.unwrap_or_else(|| "—".into())}</td>
-            <td class="badges">
-                {badges
-                    .into_iter()
-                    .map(|(class, label)| view! { <span class=class>{label}</span> })
-                    .collect_view()}
-            </td>
+        <tr data-testid=testid class:soon=soon>
+            {selectable.then(|| view! {
+                <td class="select-cell">
+                    <input
+                        type="checkbox"
+                        aria-label=format!("Select {name}")
+                        prop:checked=move || selected.with(|s| s.contains(&id))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| {
+                                if on { s.insert(id); } else { s.remove(&id); }
+                            });
+                        }
+                    />
+                </td>
+            })}
+            <th scope="row">
+                <span class="who">
+                    <Avatar name=name.clone() thumb=friend.thumb.clone() />
+                    <A href=format!("/friends/{id}")>{name.clone()}</A>
+                </span>
+            </th>
+            <td>{if contact.is_empty() { "—".to_owned() } else { contact }}</td>
             <td>{libraries}</td>
+            <td title=next_title>{next.map_or_else(|| "—".to_owned(), |(text, _)| text)}</td>
+            <td class="badges"><FriendBadges friend zone now /></td>
         </tr>
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{PlexUserResponse, display_name, matches};
+    use std::collections::BTreeMap;
+
+    use chrono::{Duration, Utc};
+    use plexward_shared::NextChange;
+
+    use super::{PlexUserResponse, display_name, next_change_text, status_of};
 
     fn friend(title: &str, username: Option<&str>, email: Option<&str>) -> PlexUserResponse {
         PlexUserResponse {
@@ -209,12 +376,37 @@ mod tests {
     }
 
     #[test]
-    fn search_looks_at_name_username_and_email() {
-        let alice = friend("Alice A.", Some("alice"), Some("alice@example.com"));
-        assert!(matches(&alice, ""));
-        assert!(matches(&alice, "alice a"));
-        assert!(matches(&alice, "example.com"));
-        assert!(!matches(&alice, "bob"));
-        assert!(!matches(&friend("Kids", None, None), "alice"));
+    fn next_changes_read_as_words_and_flag_the_next_hour() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 24, 12, 0, 0).unwrap();
+        let titles = BTreeMap::from([(3, "Movies".to_owned())]);
+        let mut f = friend("alice", None, None);
+        assert_eq!(next_change_text(&f, &titles, now), None);
+        f.next_change = Some(NextChange {
+            at: now + Duration::hours(76) + Duration::seconds(30),
+            library_id: 3,
+            starts: false,
+        });
+        assert_eq!(
+            next_change_text(&f, &titles, now),
+            Some(("Movies ends in 3 d 4 h".into(), false))
+        );
+        f.next_change = Some(NextChange {
+            at: now + Duration::minutes(5),
+            library_id: 9,
+            starts: true,
+        });
+        assert_eq!(
+            next_change_text(&f, &titles, now),
+            Some(("#9 starts in 5 m 0 s".into(), true))
+        );
+    }
+
+    #[test]
+    fn status_names_match_the_api() {
+        assert_eq!(status_of(""), None);
+        assert_eq!(
+            status_of("expiring"),
+            Some(plexward_shared::FriendStatus::Expiring)
+        );
     }
 }

@@ -1,15 +1,14 @@
-//! Libraries: the Plex server's libraries as of the last sync (removed ones kept, marked), with
-//! how many friends have each now.
+//! Libraries: the Plex server's libraries as of the last sync (removed ones kept, marked), their
+//! kind, how many friends have a grant for each now, and which one is the anchor.
 
 use leptos::prelude::*;
-use plexward_shared::{LibraryResponse, PlexUserResponse};
+use plexward_shared::LibraryResponse;
 
 use crate::api;
 
 #[component]
 pub fn Libraries() -> impl IntoView {
     let libraries = LocalResource::new(api::libraries);
-    let friends = LocalResource::new(api::plex_users);
     view! {
         <h1 class="page-title">"Libraries"</h1>
         <section class="card glass" aria-labelledby="libraries-title">
@@ -18,12 +17,9 @@ pub fn Libraries() -> impl IntoView {
             </div>
             <Suspense fallback=|| view! { <p class="muted">"Loading libraries…"</p> }>
                 {move || Suspend::new(async move {
-                    match (libraries.await, friends.await) {
-                        (Ok(libraries), Ok(friends)) => {
-                            view! { <LibraryTable libraries=libraries.items friends=friends.items /> }
-                                .into_any()
-                        }
-                        (Err(e), _) | (_, Err(e)) => {
+                    match libraries.await {
+                        Ok(libraries) => view! { <LibraryTable libraries=libraries.items /> }.into_any(),
+                        Err(e) => {
                             view! { <p class="alert error" role="alert">{e.message}</p> }.into_any()
                         }
                     }
@@ -33,16 +29,19 @@ pub fn Libraries() -> impl IntoView {
     }
 }
 
-/// How many (current) friends have library `id` now.
-fn holders(id: i64, friends: &[PlexUserResponse]) -> usize {
-    friends
-        .iter()
-        .filter(|f| !f.departed && f.actual_library_ids.contains(&id))
-        .count()
+/// `movie` → `Movies`: the kinds Plex names, in words.
+fn kind_words(kind: &str) -> String {
+    match kind {
+        "movie" => "Movies".into(),
+        "show" => "TV shows".into(),
+        "artist" => "Music".into(),
+        "photo" => "Photos".into(),
+        other => other.to_owned(),
+    }
 }
 
 #[component]
-fn LibraryTable(libraries: Vec<LibraryResponse>, friends: Vec<PlexUserResponse>) -> impl IntoView {
+fn LibraryTable(libraries: Vec<LibraryResponse>) -> impl IntoView {
     if libraries.is_empty() {
         return view! {
             <p class="muted">"No libraries known yet. Sync with Plex from the dashboard."</p>
@@ -64,17 +63,17 @@ fn LibraryTable(libraries: Vec<LibraryResponse>, friends: Vec<PlexUserResponse>)
                     {libraries
                         .into_iter()
                         .map(|library| {
-                            let count = holders(library.id, &friends);
                             view! {
                                 <tr data-testid=format!("library-{}", library.key)>
                                     <th scope="row">{library.title}</th>
-                                    <td>{library.kind}</td>
-                                    <td>
-                                        {library
-                                            .removed
-                                            .then(|| view! { <span class="pill bad">"Removed"</span> })}
+                                    <td>{kind_words(&library.kind)}</td>
+                                    <td class="badges">
+                                        {library.anchor.then(|| view! {
+                                            <span class="pill ok" title="Every shared friend keeps this library">"Anchor"</span>
+                                        })}
+                                        {library.removed.then(|| view! { <span class="pill bad">"Removed"</span> })}
                                     </td>
-                                    <td>{count}</td>
+                                    <td>{library.friends}</td>
                                 </tr>
                             }
                         })
@@ -84,4 +83,16 @@ fn LibraryTable(libraries: Vec<LibraryResponse>, friends: Vec<PlexUserResponse>)
         </div>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kind_words;
+
+    #[test]
+    fn kinds_read_as_words() {
+        assert_eq!(kind_words("movie"), "Movies");
+        assert_eq!(kind_words("show"), "TV shows");
+        assert_eq!(kind_words("other"), "other");
+    }
 }

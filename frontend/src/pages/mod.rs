@@ -4,6 +4,7 @@ pub mod account;
 pub mod accounts;
 pub mod change_password;
 pub mod dashboard;
+pub mod friend;
 pub mod friends;
 pub mod libraries;
 pub mod login;

@@ -332,7 +332,7 @@ fn PlexSettingsForm(
                     <FieldError id="plex-tz-error" error=error_of("time_zone") />
                 </div>
             </div>
-            <fieldset class="field choices" disabled=!can_edit>
+            <fieldset class="field drift-choices" disabled=!can_edit>
                 <legend class="label">"Drift policy"</legend>
                 <p class="hint">"When someone changes a friend's libraries in Plex directly:"</p>
                 <label class="check">

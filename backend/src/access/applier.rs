@@ -1,0 +1,408 @@
+//! The applier: makes Plex match one friend's plan, records what Plex now has and the outcome, and
+//! schedules a retry when it fails. Never two applies for one friend at once (a per-friend lock),
+//! and the database is the truth: an apply recomputes the plan from the grants at the moment it
+//! runs, so a repeated or late apply is harmless.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rand::Rng;
+use serde_json::json;
+
+use crate::access::friend::{Catalog, Friend, describe_plan};
+use crate::access::planner::{ActualShare, Plan, plan};
+use crate::audit::{Actor, Event, Outcome};
+use crate::clock::SharedClock;
+use crate::db::time::from_ms;
+use crate::db::{self, DbError, DbPool};
+use crate::plex::connection::PlexConnection;
+use crate::plex::{
+    Invitee, LibraryKind, MachineId, NonEmptySet, PlexClient, PlexError, PlexSection,
+    PlexSectionId, PmsKey, SectionMap, Share, UserId,
+};
+use crate::settings::plex_server::{self, ServerIdentity};
+
+/// First retry after this long; doubles per failure up to [`RETRY_CAP_MS`].
+const RETRY_BASE_MS: i64 = 30_000;
+const RETRY_CAP_MS: i64 = 60 * 60 * 1000;
+
+/// When to retry after the `attempts`-th failure in a row: exponential backoff with ±20 %
+/// jitter (so many friends failing together do not retry in lockstep), capped. Revokes and
+/// grants alike are retried forever: a failure is never dropped.
+pub fn retry_delay_ms(attempts: i64, jitter: f64) -> i64 {
+    let exp = attempts.clamp(1, 20) - 1;
+    let base = RETRY_BASE_MS.saturating_mul(1_i64 << exp).min(RETRY_CAP_MS);
+    (base as f64 * (1.0 + 0.2 * jitter.clamp(-1.0, 1.0))) as i64
+}
+
+/// How one apply ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// Plex matches the grants (nothing was needed, or the change went through).
+    Matched,
+    /// The attempt failed; retried at `next_retry_at` (Unix ms).
+    Failed { error: String, next_retry_at: i64 },
+    /// The friend left Plex: nothing is applied any more.
+    Departed,
+    /// No such friend.
+    Missing,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ApplyError {
+    #[error("the Plex connection is not configured (server URL and token)")]
+    NotConfigured,
+    #[error("Plex: {0}")]
+    Plex(#[from] PlexError),
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+}
+
+/// What Plex has for the friend after a successful operation.
+struct Done {
+    share: Option<ActualShare>,
+}
+
+#[derive(Debug)]
+pub struct Applier {
+    pool: DbPool,
+    plex: Arc<PlexConnection>,
+    clock: SharedClock,
+    locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Applier {
+    pub fn new(pool: DbPool, plex: Arc<PlexConnection>, clock: SharedClock) -> Self {
+        Self {
+            pool,
+            plex,
+            clock,
+            locks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The time the access logic runs on.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    fn lock_of(&self, id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget locks nobody holds, so the map stays as small as the work in flight.
+        locks.retain(|_, l| Arc::strong_count(l) > 1);
+        locks.entry(id).or_default().clone()
+    }
+
+    /// Makes Plex match friend `id`'s grants now. `actor` is who caused it (audited).
+    pub async fn apply(&self, id: i64, actor: &Actor) -> Result<ApplyOutcome, DbError> {
+        let lock = self.lock_of(id);
+        let _guard = lock.lock().await;
+        let (friend, catalog) = db::run(&self.pool, move |conn| {
+            Ok((Friend::load(conn, id)?, Catalog::load(conn)?))
+        })
+        .await?;
+        let Some(friend) = friend else {
+            return Ok(ApplyOutcome::Missing);
+        };
+        if friend.user.departed_at.is_some() {
+            return Ok(ApplyOutcome::Departed);
+        }
+        let now = self.now();
+        let planned = friend.plan(&catalog, now);
+        if planned == Plan::Nothing {
+            self.record_nothing_to_do(&friend, now).await?;
+            return Ok(ApplyOutcome::Matched);
+        }
+        let before = friend.actual_share();
+        match self.execute(&friend, &catalog, now).await {
+            Ok(done) => {
+                self.record_success(&friend, &catalog, &planned, before.as_ref(), done, actor)
+                    .await?;
+                Ok(ApplyOutcome::Matched)
+            }
+            Err(ApplyError::Db(e)) => Err(e),
+            Err(e) => {
+                self.record_failure(&friend, &catalog, &planned, &e, actor)
+                    .await
+            }
+        }
+    }
+
+    /// Plex already matches: clear a failure or a queued mark, without writing when nothing
+    /// changes (the scheduler calls this often).
+    async fn record_nothing_to_do(&self, friend: &Friend, now: i64) -> Result<(), DbError> {
+        let keys = friend.user.actual_keys();
+        let pending = friend.user.share_pending;
+        let wanted = if pending { "pending_invite" } else { "applied" };
+        if friend.apply.as_ref().is_some_and(|a| a.state == wanted) {
+            return Ok(());
+        }
+        let id = friend.user.id;
+        db::run(&self.pool, move |conn| {
+            db::apply_states::record_success(conn, id, pending, &keys, now)
+        })
+        .await
+    }
+
+    async fn execute(
+        &self,
+        friend: &Friend,
+        catalog: &Catalog,
+        now: i64,
+    ) -> Result<Done, ApplyError> {
+        let client = match self.plex.client() {
+            None => return Err(ApplyError::NotConfigured),
+            Some(client) => client?,
+        };
+        let mid = self.machine_id(&client).await?;
+        let mut sections = self.section_map().await?;
+        let desired = friend.desired_keys(catalog, now);
+        let anchor = catalog.anchor_key();
+        let user = UserId(friend.user.plex_user_id as u64);
+        let mut actual = friend.actual_share();
+        // At most one re-list: Plex may have changed behind our back (a share deleted or created
+        // on plex.tv directly). Replanning against the fresh listing fixes that once; a second
+        // surprise is an error for the retry to handle.
+        for relisted in [false, true] {
+            let step = plan(&desired, actual.as_ref(), anchor);
+            let result = match &step {
+                Plan::Nothing => return Ok(Done { share: actual }),
+                Plan::Create { libraries } => {
+                    let ids = client
+                        .resolve_sections(&mid, &mut sections, libraries)
+                        .await?;
+                    client
+                        .create_share(&mid, &Invitee::User(user), &ids)
+                        .await
+                        .map(|share| Done {
+                            share: Some(observed(&share, libraries)),
+                        })
+                }
+                Plan::Update {
+                    share_id,
+                    libraries,
+                } => {
+                    let ids = client
+                        .resolve_sections(&mid, &mut sections, libraries)
+                        .await?;
+                    client
+                        .replace_share_libraries(&mid, *share_id, &ids)
+                        .await
+                        .map(|share| Done {
+                            share: Some(match share {
+                                Some(share) => observed(&share, libraries),
+                                None => ActualShare {
+                                    share_id: *share_id,
+                                    libraries: libraries.as_set().clone(),
+                                    pending: actual.as_ref().is_some_and(|a| a.pending),
+                                },
+                            }),
+                        })
+                }
+                Plan::Delete { share_id } => client
+                    .delete_share(&mid, *share_id)
+                    .await
+                    .map(|()| Done { share: None }),
+            };
+            match result {
+                Ok(done) => return Ok(done),
+                Err(PlexError::NotFound { .. } | PlexError::AlreadyShared { .. }) if !relisted => {
+                    tracing::warn!(
+                        friend = friend.user.id,
+                        "Plex's share differs from what Plexward knew; re-listing"
+                    );
+                    actual = client
+                        .shares(&mid)
+                        .await?
+                        .iter()
+                        .find(|s| s.user_id == user)
+                        .map(observed_all);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ApplyError::Plex(PlexError::Unexpected {
+            host: crate::plex::PlexHost::Plextv,
+            status: 0,
+            excerpt: "the share kept changing while it was being applied".into(),
+        }))
+    }
+
+    /// The server's machine id, from the last sync or (first time) from the server itself.
+    async fn machine_id(&self, client: &PlexClient) -> Result<MachineId, ApplyError> {
+        let stored = db::run(&self.pool, plex_server::load).await?;
+        if let Some(mid) = stored.machine_id.as_deref().and_then(MachineId::new) {
+            return Ok(mid);
+        }
+        let info = client.server_info().await?;
+        let identity = ServerIdentity {
+            machine_id: Some(info.machine_id.as_str().to_owned()),
+            name: Some(info.name.clone()),
+        };
+        db::run(&self.pool, move |conn| plex_server::save(conn, &identity)).await?;
+        Ok(info.machine_id)
+    }
+
+    /// PMS key ↔ plex.tv id as the last sync stored them; the client refetches on a miss.
+    async fn section_map(&self) -> Result<SectionMap, ApplyError> {
+        let libraries = db::run(&self.pool, db::libraries::list).await?;
+        Ok(SectionMap {
+            sections: libraries
+                .into_iter()
+                .filter(|l| l.removed_at.is_none())
+                .filter_map(|l| {
+                    Some(PlexSection {
+                        id: PlexSectionId(u64::try_from(l.plextv_id?).ok()?),
+                        key: PmsKey(l.pms_key as u64),
+                        title: l.title,
+                        kind: LibraryKind::parse(&l.kind),
+                    })
+                })
+                .collect(),
+        })
+    }
+
+    async fn record_success(
+        &self,
+        friend: &Friend,
+        catalog: &Catalog,
+        planned: &Plan,
+        before: Option<&ActualShare>,
+        done: Done,
+        actor: &Actor,
+    ) -> Result<(), DbError> {
+        let id = friend.user.id;
+        let now = self.now();
+        let (share_id, pending, keys) = match &done.share {
+            Some(s) => (
+                Some(s.share_id.0 as i64),
+                s.pending,
+                s.libraries.iter().map(|k| k.0 as i64).collect::<Vec<_>>(),
+            ),
+            None => (None, false, Vec::new()),
+        };
+        let description = describe_plan(planned, before, catalog);
+        let event = Event::new("plex.apply", Outcome::Success, actor)
+            .target("plex_user", id)
+            .details(json!({
+                "friend": friend.user.title,
+                "action": description.action,
+                "library_ids": description.library_ids,
+                "added_library_ids": description.added_library_ids,
+                "removed_library_ids": description.removed_library_ids,
+                "pending_invite": pending,
+            }));
+        db::run(&self.pool, move |conn| {
+            conn.immediate_transaction(|conn| {
+                db::plex_users::record_share(conn, id, share_id, pending, &keys)?;
+                db::apply_states::record_success(conn, id, pending, &keys, now)?;
+                event.insert(conn)
+            })
+        })
+        .await
+    }
+
+    async fn record_failure(
+        &self,
+        friend: &Friend,
+        catalog: &Catalog,
+        planned: &Plan,
+        error: &ApplyError,
+        actor: &Actor,
+    ) -> Result<ApplyOutcome, DbError> {
+        let id = friend.user.id;
+        let now = self.now();
+        let message = error.to_string();
+        let jitter: f64 = rand::rng().random_range(-1.0..=1.0);
+        let description = describe_plan(planned, friend.actual_share().as_ref(), catalog);
+        let stored = message.clone();
+        let title = friend.user.title.clone();
+        let actor = actor.clone();
+        let (attempts, next_retry_at) = db::run(&self.pool, move |conn| {
+            conn.immediate_transaction(|conn| {
+                let (attempts, retry_at) = db::apply_states::record_failure(
+                    conn,
+                    id,
+                    &stored,
+                    |n| now + retry_delay_ms(n, jitter),
+                    now,
+                )?;
+                Event::new("plex.apply", Outcome::Failure, &actor)
+                    .target("plex_user", id)
+                    .details(json!({
+                        "friend": title,
+                        "action": description.action,
+                        "library_ids": description.library_ids,
+                        "error": stored,
+                        "attempts": attempts,
+                        "next_retry_at": from_ms(retry_at),
+                    }))
+                    .insert(conn)?;
+                Ok((attempts, retry_at))
+            })
+        })
+        .await?;
+        tracing::warn!(friend = id, attempts, error = %message, "apply failed; will retry");
+        Ok(ApplyOutcome::Failed {
+            error: message,
+            next_retry_at,
+        })
+    }
+
+    /// Applies every friend whose retry is due (the background retry loop calls this).
+    pub async fn retry_due(&self) -> Result<usize, DbError> {
+        let now = self.now();
+        let due = db::run(&self.pool, move |conn| {
+            db::apply_states::due_retries(conn, now)
+        })
+        .await?;
+        for id in &due {
+            self.apply(*id, &Actor::system()).await?;
+        }
+        Ok(due.len())
+    }
+}
+
+/// What a share Plex returned says, trusting the libraries we sent when it lists none.
+fn observed(share: &Share, sent: &NonEmptySet<PmsKey>) -> ActualShare {
+    let listed = share.shared_keys();
+    ActualShare {
+        share_id: share.id,
+        libraries: if listed.is_empty() {
+            sent.as_set().clone()
+        } else {
+            listed
+        },
+        pending: share.is_pending(),
+    }
+}
+
+/// What a share in a listing says.
+fn observed_all(share: &Share) -> ActualShare {
+    ActualShare {
+        share_id: share.id,
+        libraries: share.shared_keys(),
+        pending: share.is_pending(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_the_cap() {
+        assert_eq!(retry_delay_ms(1, 0.0), 30_000);
+        assert_eq!(retry_delay_ms(2, 0.0), 60_000);
+        assert_eq!(retry_delay_ms(3, 0.0), 120_000);
+        assert_eq!(retry_delay_ms(8, 0.0), RETRY_CAP_MS);
+        assert_eq!(retry_delay_ms(1_000, 0.0), RETRY_CAP_MS);
+    }
+
+    #[test]
+    fn jitter_stays_within_twenty_percent() {
+        assert_eq!(retry_delay_ms(1, 1.0), 36_000);
+        assert_eq!(retry_delay_ms(1, -1.0), 24_000);
+        assert_eq!(retry_delay_ms(1, 5.0), 36_000);
+    }
+}

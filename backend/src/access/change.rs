@@ -1,0 +1,187 @@
+//! Changing friends' grants: compute the new grants, show the plan (dry run) or save them with an
+//! audit event in one transaction and apply. Shared by `PUT …/grants`, `POST …/extend` and bulk.
+
+use std::collections::BTreeSet;
+
+use plexward_shared::{BulkFriendPlan, ChangeResponse};
+use serde_json::json;
+
+use crate::access::applier::{Applier, ApplyOutcome};
+use crate::access::friend::{Catalog, Friend};
+use crate::access::grants::{self, FieldErrors, NewGrant};
+use crate::audit::{Actor, Event, Outcome};
+use crate::db::time::now_ms;
+use crate::db::{self, DbError, DbPool};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("no such friend")]
+    NotFound,
+    #[error("{0} left the Plex server; their access can no longer be changed")]
+    Departed(String),
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// How to compute a friend's new grants from their current ones.
+pub type Compute<'a> =
+    dyn Fn(&Friend, &Catalog, i64) -> Result<Vec<NewGrant>, FieldErrors> + Send + Sync + 'a;
+
+/// The friend as they would be with `new` grants.
+fn with_grants(friend: &Friend, new: &[NewGrant], catalog: &Catalog) -> Friend {
+    Friend {
+        grants: grants::to_rows(new, catalog),
+        ..friend.clone()
+    }
+}
+
+async fn load(pool: &DbPool, id: i64) -> Result<(Friend, Catalog), ChangeError> {
+    let (friend, catalog) = db::run(pool, move |conn| {
+        Ok((Friend::load(conn, id)?, Catalog::load(conn)?))
+    })
+    .await?;
+    let friend = friend.ok_or(ChangeError::NotFound)?;
+    if friend.user.departed_at.is_some() {
+        return Err(ChangeError::Departed(friend.user.title));
+    }
+    Ok((friend, catalog))
+}
+
+/// Changes one friend: `action` names the audit event (`grants.set`, `grants.extend`).
+pub async fn change_friend(
+    pool: &DbPool,
+    applier: &Applier,
+    id: i64,
+    actor: &Actor,
+    action: &'static str,
+    dry_run: bool,
+    compute: &Compute<'_>,
+) -> Result<ChangeResponse, ChangeError> {
+    let (friend, catalog) = load(pool, id).await?;
+    let now = applier.now();
+    let new = compute(&friend, &catalog, now).map_err(ChangeError::Invalid)?;
+    let after = with_grants(&friend, &new, &catalog);
+    let plan = after.plan_response(&catalog, now);
+    if dry_run {
+        return Ok(ChangeResponse {
+            dry_run: true,
+            plan,
+            plex_matches: false,
+            apply: friend.apply_status(&catalog, now),
+            friend: friend.detail(&catalog, now),
+        });
+    }
+    save(pool, &[(&friend, new)], actor, action).await?;
+    let outcome = applier.apply(id, actor).await?;
+    let (friend, catalog) = load(pool, id).await?;
+    let now = applier.now();
+    Ok(ChangeResponse {
+        dry_run: false,
+        plan,
+        plex_matches: outcome == ApplyOutcome::Matched,
+        apply: friend.apply_status(&catalog, now),
+        friend: friend.detail(&catalog, now),
+    })
+}
+
+/// Saves new grants for friends in one transaction (all or nothing), one audit event each with
+/// the grants before and after, and marks them queued for the applier.
+async fn save(
+    pool: &DbPool,
+    changes: &[(&Friend, Vec<NewGrant>)],
+    actor: &Actor,
+    action: &'static str,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    let rows: Vec<(i64, Vec<NewGrant>, Event)> = changes
+        .iter()
+        .map(|(friend, new)| {
+            let before = grants::from_rows(&friend.grants);
+            let event = Event::new(action, Outcome::Success, actor)
+                .target("plex_user", friend.user.id)
+                .details(json!({
+                    "friend": friend.user.title,
+                    "before": grants::audit_view(&before),
+                    "after": grants::audit_view(new),
+                }));
+            (friend.user.id, new.clone(), event)
+        })
+        .collect();
+    db::run(pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            for (id, new, event) in &rows {
+                let values: Vec<_> = new
+                    .iter()
+                    .map(|g| (g.library_id, g.starts_at, g.ends_at))
+                    .collect();
+                db::plex_users::replace_grants(conn, *id, &values, now)?;
+                event.insert(conn)?;
+            }
+            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            db::apply_states::mark_queued(conn, &ids, now)
+        })
+    })
+    .await
+}
+
+/// Most friends one bulk change may name.
+pub const MAX_BULK: usize = 1_000;
+
+/// Plans (and without `dry_run` saves) a bulk change; returns each friend's plan and the ids to
+/// apply. Every friend is validated before anything is saved.
+pub async fn bulk(
+    pool: &DbPool,
+    now: i64,
+    ids: &[i64],
+    actor: &Actor,
+    dry_run: bool,
+    compute: &Compute<'_>,
+) -> Result<(Vec<BulkFriendPlan>, Vec<i64>), ChangeError> {
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    let field =
+        |why: String| ChangeError::Invalid(FieldErrors::from([("plex_user_ids".into(), why)]));
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(field(format!("between 1 and {MAX_BULK} friends")));
+    }
+    if unique.len() != ids.len() {
+        return Err(field("a friend is listed twice".into()));
+    }
+    let wanted = unique.clone();
+    let (friends, catalog) = db::run(pool, move |conn| {
+        Ok((Friend::load_all(conn)?, Catalog::load(conn)?))
+    })
+    .await?;
+    let selected: Vec<&Friend> = friends
+        .iter()
+        .filter(|f| wanted.contains(&f.user.id))
+        .collect();
+    if selected.len() != unique.len() {
+        let found: BTreeSet<i64> = selected.iter().map(|f| f.user.id).collect();
+        let missing: Vec<String> = unique.difference(&found).map(ToString::to_string).collect();
+        return Err(field(format!("no such friend: {}", missing.join(", "))));
+    }
+    if let Some(gone) = selected.iter().find(|f| f.user.departed_at.is_some()) {
+        return Err(field(format!(
+            "{} left the Plex server; their access can no longer be changed",
+            gone.user.title
+        )));
+    }
+    let mut changes = Vec::with_capacity(selected.len());
+    let mut plans = Vec::with_capacity(selected.len());
+    for friend in selected {
+        let new = compute(friend, &catalog, now).map_err(ChangeError::Invalid)?;
+        plans.push(BulkFriendPlan {
+            plex_user_id: friend.user.id,
+            title: friend.user.title.clone(),
+            plan: with_grants(friend, &new, &catalog).plan_response(&catalog, now),
+        });
+        changes.push((friend, new));
+    }
+    if dry_run {
+        return Ok((plans, Vec::new()));
+    }
+    save(pool, &changes, actor, "grants.bulk").await?;
+    Ok((plans, changes.iter().map(|(f, _)| f.user.id).collect()))
+}

@@ -1,0 +1,405 @@
+//! Grant changes as pure functions: validating what a client sent (field by field, so the API can
+//! answer 422 naming each bad value) and extending windows.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Months, TimeDelta};
+use plexward_shared::{ExtendPeriod, GrantRequest};
+
+use crate::access::friend::Catalog;
+use crate::db::plex_users::GrantRow;
+use crate::db::time::{from_ms, to_ms};
+
+/// Most grants one request may carry (far more than any server has libraries).
+pub const MAX_GRANTS: usize = 1_000;
+
+/// A validated grant: library id and window (Unix ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewGrant {
+    pub library_id: i64,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+}
+
+/// Field name → what is wrong with it.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// Parses an RFC 3339 time (any offset) to Unix ms.
+pub fn parse_time(value: &str) -> Result<i64, String> {
+    let parsed = DateTime::parse_from_rfc3339(value.trim()).map_err(|_| {
+        "must be an RFC 3339 date-time with an offset, e.g. 2026-12-24T18:00:00+01:00".to_owned()
+    })?;
+    Ok(parsed.timestamp_millis())
+}
+
+/// Parses an optional time; `None` and an empty string both mean "no bound".
+fn parse_bound(value: Option<&str>, field: String, errors: &mut FieldErrors) -> Option<i64> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    match parse_time(value) {
+        Ok(ms) => Some(ms),
+        Err(why) => {
+            errors.insert(field, why);
+            None
+        }
+    }
+}
+
+/// Checks a window: start before end.
+fn check_window(
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+    field: String,
+    errors: &mut FieldErrors,
+) {
+    if let (Some(s), Some(e)) = (starts_at, ends_at)
+        && s >= e
+    {
+        errors.insert(field, "must be after starts_at".into());
+    }
+}
+
+/// Validates a friend's complete set of grants.
+pub fn validate(
+    requests: &[GrantRequest],
+    catalog: &Catalog,
+) -> Result<Vec<NewGrant>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if requests.len() > MAX_GRANTS {
+        errors.insert("grants".into(), format!("at most {MAX_GRANTS} grants"));
+        return Err(errors);
+    }
+    let mut seen = BTreeSet::new();
+    let mut grants = Vec::with_capacity(requests.len());
+    for (i, g) in requests.iter().enumerate() {
+        let field = |name: &str| format!("grants[{i}].{name}");
+        if !catalog.has_library(g.library_id) {
+            errors.insert(field("library_id"), "no such library on the server".into());
+        } else if !seen.insert(g.library_id) {
+            errors.insert(field("library_id"), "this library is listed twice".into());
+        }
+        let starts_at = parse_bound(g.starts_at.as_deref(), field("starts_at"), &mut errors);
+        let ends_at = parse_bound(g.ends_at.as_deref(), field("ends_at"), &mut errors);
+        check_window(starts_at, ends_at, field("ends_at"), &mut errors);
+        grants.push(NewGrant {
+            library_id: g.library_id,
+            starts_at,
+            ends_at,
+        });
+    }
+    if errors.is_empty() {
+        Ok(grants)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Validates one window for many libraries (bulk "set libraries"); fields are named `prefix.*`.
+pub fn validate_set(
+    library_ids: &[i64],
+    starts_at: Option<&str>,
+    ends_at: Option<&str>,
+    catalog: &Catalog,
+    prefix: &str,
+) -> Result<Vec<NewGrant>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut seen = BTreeSet::new();
+    for id in library_ids {
+        if !catalog.has_library(*id) {
+            errors.insert(
+                format!("{prefix}.library_ids"),
+                format!("no library {id} on the server"),
+            );
+        } else if !seen.insert(*id) {
+            errors.insert(
+                format!("{prefix}.library_ids"),
+                format!("library {id} is listed twice"),
+            );
+        }
+    }
+    let starts = parse_bound(starts_at, format!("{prefix}.starts_at"), &mut errors);
+    let ends = parse_bound(ends_at, format!("{prefix}.ends_at"), &mut errors);
+    check_window(starts, ends, format!("{prefix}.ends_at"), &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(library_ids
+        .iter()
+        .map(|&library_id| NewGrant {
+            library_id,
+            starts_at: starts,
+            ends_at: ends,
+        })
+        .collect())
+}
+
+/// Checks the libraries an extension names.
+pub fn validate_extend_libraries(
+    library_ids: Option<&[i64]>,
+    catalog: &Catalog,
+    field: &str,
+) -> Result<(), FieldErrors> {
+    let unknown: Vec<String> = library_ids
+        .unwrap_or_default()
+        .iter()
+        .filter(|id| !catalog.has_library(**id))
+        .map(ToString::to_string)
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(FieldErrors::from([(
+            field.to_owned(),
+            format!("no such library on the server: {}", unknown.join(", ")),
+        )]))
+    }
+}
+
+/// `end + period` (calendar months and years; the end of a month clamps, e.g. Jan 31 + 1 month
+/// = Feb 28/29).
+fn add_period(from: i64, period: ExtendPeriod) -> Option<i64> {
+    let at = from_ms(from);
+    let moved = match period {
+        ExtendPeriod::Week => at.checked_add_signed(TimeDelta::weeks(1)),
+        ExtendPeriod::Month => at.checked_add_months(Months::new(1)),
+        ExtendPeriod::Year => at.checked_add_months(Months::new(12)),
+        ExtendPeriod::Unlimited => return None,
+    };
+    moved.map(to_ms)
+}
+
+/// The grants after extending: each chosen library's end moves by `period` from its current end
+/// when that is in the future, else from `now`; `Unlimited` removes the end. A chosen library
+/// without a grant gets one from now. `library_ids` `None` = every library with a grant.
+pub fn extend(
+    current: &[NewGrant],
+    period: ExtendPeriod,
+    library_ids: Option<&[i64]>,
+    now: i64,
+) -> Vec<NewGrant> {
+    let chosen = |id: i64| library_ids.is_none_or(|ids| ids.contains(&id));
+    let new_end = |end: Option<i64>| -> Option<i64> {
+        match end {
+            // Open-ended already: nothing to extend, unless the period removes the end anyway.
+            None => None,
+            Some(end) => add_period(end.max(now), period),
+        }
+    };
+    let mut out: Vec<NewGrant> = current
+        .iter()
+        .map(|g| {
+            if !chosen(g.library_id) {
+                return *g;
+            }
+            let ends_at = new_end(g.ends_at);
+            // A window that had ended restarts now rather than leaving a gap.
+            let starts_at = match (g.starts_at, g.ends_at) {
+                (Some(_), Some(end)) if end <= now => Some(now),
+                (starts, _) => starts,
+            };
+            NewGrant {
+                library_id: g.library_id,
+                starts_at: starts_at.filter(|s| ends_at.is_none_or(|e| *s < e)),
+                ends_at,
+            }
+        })
+        .collect();
+    for id in library_ids.unwrap_or_default() {
+        if !current.iter().any(|g| g.library_id == *id) {
+            out.push(NewGrant {
+                library_id: *id,
+                starts_at: None,
+                ends_at: add_period(now, period),
+            });
+        }
+    }
+    out
+}
+
+/// The stored grants of a friend as [`NewGrant`]s.
+pub fn from_rows(rows: &[GrantRow]) -> Vec<NewGrant> {
+    rows.iter()
+        .map(|&(library_id, _, starts_at, ends_at)| NewGrant {
+            library_id,
+            starts_at,
+            ends_at,
+        })
+        .collect()
+}
+
+/// [`NewGrant`]s as rows (with the PMS key from `catalog`), to plan with them before saving.
+pub fn to_rows(grants: &[NewGrant], catalog: &Catalog) -> Vec<GrantRow> {
+    grants
+        .iter()
+        .filter_map(|g| {
+            let key = catalog.key_of(g.library_id)?;
+            Some((g.library_id, key.0 as i64, g.starts_at, g.ends_at))
+        })
+        .collect()
+}
+
+/// Grants as the audit log records them.
+pub fn audit_view(grants: &[NewGrant]) -> serde_json::Value {
+    serde_json::Value::Array(
+        grants
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "library_id": g.library_id,
+                    "starts_at": g.starts_at.map(from_ms),
+                    "ends_at": g.ends_at.map(from_ms),
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::libraries::Library;
+
+    const DAY: i64 = 86_400_000;
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn catalog() -> Catalog {
+        let lib = |id: i64, removed: bool| Library {
+            id,
+            pms_key: id,
+            plextv_id: Some(100 + id),
+            title: format!("L{id}"),
+            kind: "movie".into(),
+            removed_at: removed.then_some(1),
+            created_at: 0,
+            updated_at: 0,
+        };
+        Catalog::new(&[lib(1, false), lib(2, false), lib(9, true)], None)
+    }
+
+    fn req(library_id: i64, starts: Option<&str>, ends: Option<&str>) -> GrantRequest {
+        GrantRequest {
+            library_id,
+            starts_at: starts.map(Into::into),
+            ends_at: ends.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn valid_grants_parse_with_any_offset() {
+        let grants = validate(
+            &[
+                req(
+                    1,
+                    Some("2026-12-24T18:00:00+01:00"),
+                    Some("2026-12-24T18:00:00Z"),
+                ),
+                req(2, None, Some("")),
+            ],
+            &catalog(),
+        )
+        .expect("valid");
+        assert_eq!(
+            grants[0]
+                .ends_at
+                .zip(grants[0].starts_at)
+                .map(|(e, s)| e - s),
+            Some(3_600_000)
+        );
+        assert_eq!(grants[1].starts_at, None);
+        assert_eq!(grants[1].ends_at, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let errors = validate(
+            &[
+                req(7, None, None),
+                req(9, None, None),
+                req(1, Some("tomorrow"), None),
+                req(1, None, None),
+                req(
+                    2,
+                    Some("2026-12-24T18:00:00Z"),
+                    Some("2026-12-24T17:00:00Z"),
+                ),
+            ],
+            &catalog(),
+        )
+        .expect_err("invalid");
+        assert!(errors.contains_key("grants[0].library_id"));
+        assert!(
+            errors.contains_key("grants[1].library_id"),
+            "a removed library is refused"
+        );
+        assert!(errors.contains_key("grants[2].starts_at"));
+        assert!(errors["grants[3].library_id"].contains("twice"));
+        assert!(errors["grants[4].ends_at"].contains("after"));
+    }
+
+    #[test]
+    fn an_empty_window_is_refused() {
+        let t = "2026-12-24T18:00:00Z";
+        let errors = validate(&[req(1, Some(t), Some(t))], &catalog()).expect_err("invalid");
+        assert!(errors.contains_key("grants[0].ends_at"));
+    }
+
+    fn grant(library_id: i64, starts_at: Option<i64>, ends_at: Option<i64>) -> NewGrant {
+        NewGrant {
+            library_id,
+            starts_at,
+            ends_at,
+        }
+    }
+
+    #[test]
+    fn extending_counts_from_a_future_end_or_from_now() {
+        let current = [
+            grant(1, None, Some(NOW + 2 * DAY)),
+            grant(2, Some(NOW - 30 * DAY), Some(NOW - DAY)),
+        ];
+        let out = extend(&current, ExtendPeriod::Week, None, NOW);
+        assert_eq!(out[0].ends_at, Some(NOW + 9 * DAY));
+        assert_eq!(out[1].ends_at, Some(NOW + 7 * DAY));
+        assert_eq!(out[1].starts_at, Some(NOW), "an ended window restarts now");
+    }
+
+    #[test]
+    fn extending_only_chosen_libraries_and_adding_missing_ones() {
+        let current = [grant(1, None, Some(NOW + DAY))];
+        let out = extend(&current, ExtendPeriod::Month, Some(&[2]), NOW);
+        assert_eq!(out[0], current[0]);
+        assert_eq!(out[1].library_id, 2);
+        assert!(
+            out[1]
+                .ends_at
+                .is_some_and(|e| (NOW + 28 * DAY..=NOW + 31 * DAY).contains(&e))
+        );
+    }
+
+    #[test]
+    fn unlimited_removes_the_end_and_open_ends_stay_open() {
+        let current = [grant(1, None, Some(NOW + DAY)), grant(2, None, None)];
+        let out = extend(&current, ExtendPeriod::Unlimited, None, NOW);
+        assert!(out.iter().all(|g| g.ends_at.is_none()));
+        let out = extend(&current, ExtendPeriod::Year, None, NOW);
+        assert_eq!(out[1].ends_at, None);
+    }
+
+    #[test]
+    fn months_clamp_to_the_end_of_the_month() {
+        let jan31 = to_ms(
+            DateTime::parse_from_rfc3339("2027-01-31T12:00:00Z")
+                .expect("date")
+                .to_utc(),
+        );
+        let out = extend(
+            &[grant(1, None, Some(jan31))],
+            ExtendPeriod::Month,
+            None,
+            jan31 - DAY,
+        );
+        assert_eq!(
+            out[0].ends_at.map(from_ms).map(|d| d.to_rfc3339()),
+            Some("2027-02-28T12:00:00+00:00".to_owned())
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! `/api/v1/plex-users/{id}/grants`, `…/extend`, `…/history` and `/api/v1/plex-users/bulk`:
+//! changing who may use which library when, and seeing what was changed.
+
+use actix_web::{HttpResponse, get, post, put, web};
+use plexward_shared::{
+    BulkAction, BulkRequest, BulkResponse, ChangeResponse, ExtendRequest, HistoryEntry, List,
+    Permission, SetGrantsRequest,
+};
+use serde::Deserialize;
+
+use crate::access::change::{self, ChangeError};
+use crate::access::grants;
+use crate::auth::Principal;
+use crate::db;
+use crate::db::time::from_ms;
+use crate::http::error::ApiError;
+use crate::http::extractors::{JsonBody, QueryParams};
+use crate::jobs;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct DryRun {
+    /// `true`: return the plan without saving or sending anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::NotFound => ApiError::NotFound,
+            ChangeError::Departed(_) => ApiError::conflict("friend_departed", e.to_string()),
+            ChangeError::Invalid(fields) => ApiError::Validation(fields),
+            ChangeError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// Replace a friend's grants (libraries and time windows) and apply them to Plex at once. The
+/// answer says whether Plex now matches; a failure is retried in the background.
+#[utoipa::path(
+    tag = "access",
+    params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
+    request_body = SetGrantsRequest,
+    responses(
+        (status = 200, description = "Saved and applied (or the plan, with dry_run)", body = ChangeResponse),
+        (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
+        (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "The friend left the Plex server", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid grants (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[put("/plex-users/{id}/grants")]
+pub async fn set_grants(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: QueryParams<DryRun>,
+    body: JsonBody<SetGrantsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageAccess)?;
+    let dry_run = query?.dry_run;
+    let requested = body?.into_inner().grants;
+    let compute = move |_: &_, catalog: &_, _| grants::validate(&requested, catalog);
+    let response = change::change_friend(
+        &state.db,
+        &state.applier,
+        id.into_inner(),
+        &principal.actor(),
+        "grants.set",
+        dry_run,
+        &compute,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// Extend a friend's access by a week, a month, a year, or without end — from the current end if
+/// it is in the future, else from now — for all or the chosen libraries, and apply.
+#[utoipa::path(
+    tag = "access",
+    params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
+    request_body = ExtendRequest,
+    responses(
+        (status = 200, description = "Extended and applied (or the plan, with dry_run)", body = ChangeResponse),
+        (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
+        (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "The friend left the Plex server", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Unknown library", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/plex-users/{id}/extend")]
+pub async fn extend(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: QueryParams<DryRun>,
+    body: JsonBody<ExtendRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageAccess)?;
+    let dry_run = query?.dry_run;
+    let ExtendRequest {
+        period,
+        library_ids,
+    } = body?.into_inner();
+    let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
+        grants::validate_extend_libraries(library_ids.as_deref(), catalog, "library_ids")?;
+        Ok(grants::extend(
+            &grants::from_rows(&friend.grants),
+            period,
+            library_ids.as_deref(),
+            now,
+        ))
+    };
+    let response = change::change_friend(
+        &state.db,
+        &state.applier,
+        id.into_inner(),
+        &principal.actor(),
+        "grants.extend",
+        dry_run,
+        &compute,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
+/// Change many friends at once: set libraries (one window for all), extend, or revoke. With
+/// `dry_run` the answer is every friend's plan; otherwise the grants are saved (all or nothing)
+/// and applied by a job (202; progress at `/api/v1/jobs/{id}`).
+#[utoipa::path(
+    tag = "access",
+    request_body = BulkRequest,
+    responses(
+        (status = 200, description = "The plans (dry run)", body = BulkResponse),
+        (status = 202, description = "Saved; applying as job `job_id`", body = BulkResponse),
+        (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid friends, libraries or times (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/plex-users/bulk")]
+pub async fn bulk(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<BulkRequest>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageAccess)?;
+    let BulkRequest {
+        plex_user_ids,
+        action,
+        dry_run,
+    } = body?.into_inner();
+    let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| match &action {
+        BulkAction::SetLibraries {
+            library_ids,
+            starts_at,
+            ends_at,
+        } => grants::validate_set(
+            library_ids,
+            starts_at.as_deref(),
+            ends_at.as_deref(),
+            catalog,
+            "action",
+        ),
+        BulkAction::Extend {
+            period,
+            library_ids,
+        } => {
+            grants::validate_extend_libraries(
+                library_ids.as_deref(),
+                catalog,
+                "action.library_ids",
+            )?;
+            Ok(grants::extend(
+                &grants::from_rows(&friend.grants),
+                *period,
+                library_ids.as_deref(),
+                now,
+            ))
+        }
+        BulkAction::Revoke => Ok(Vec::new()),
+    };
+    let actor = principal.actor();
+    let (friends, to_apply) = change::bulk(
+        &state.db,
+        state.applier.now(),
+        &plex_user_ids,
+        &actor,
+        dry_run,
+        &compute,
+    )
+    .await?;
+    if dry_run {
+        return Ok(HttpResponse::Ok().json(BulkResponse {
+            dry_run: true,
+            friends,
+            job_id: None,
+        }));
+    }
+    let job_id = jobs::enqueue(&state.db, jobs::apply::KIND, &actor).await?;
+    actix_web::rt::spawn(jobs::apply::run_job(
+        state.db.clone(),
+        state.applier.clone(),
+        job_id.clone(),
+        to_apply,
+        actor,
+    ));
+    Ok(HttpResponse::Accepted().json(BulkResponse {
+        dry_run: false,
+        friends,
+        job_id: Some(job_id),
+    }))
+}
+
+/// A friend's history from the audit log (newest first, at most 200 entries).
+#[utoipa::path(
+    tag = "access",
+    params(("id" = i64, Path, description = "Friend id (Plexward's)")),
+    responses(
+        (status = 200, description = "History", body = List<HistoryEntry>),
+        (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/plex-users/{id}/history")]
+pub async fn history(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewPlexData)?;
+    let id = id.into_inner();
+    let (friend, events) = db::run(&state.db, move |conn| {
+        Ok((
+            db::plex_users::find(conn, id)?,
+            db::audit::for_target(conn, "plex_user", &id.to_string(), 200)?,
+        ))
+    })
+    .await?;
+    friend.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(List::all(
+        events
+            .into_iter()
+            .map(|e| HistoryEntry {
+                id: e.id,
+                at: from_ms(e.at),
+                actor: e.actor,
+                action: e.action,
+                outcome: e.outcome,
+                details: e.details.and_then(|d| serde_json::from_str(&d).ok()),
+            })
+            .collect(),
+    )))
+}

@@ -1,0 +1,117 @@
+//! `/api/v1/scheduler`: the reconcile schedule (read by every role, changed by admins) and
+//! "Run now" (moderators and admins).
+
+use actix_web::{HttpResponse, get, post, put, web};
+use plexward_shared::{JobStarted, LastRun, Permission, ScheduleSettings, SchedulerResponse};
+use serde_json::json;
+
+use crate::audit::{Event, Outcome};
+use crate::auth::Principal;
+use crate::db;
+use crate::db::time::from_ms;
+use crate::http::error::ApiError;
+use crate::http::extractors::JsonBody;
+use crate::jobs::reconcile;
+use crate::scheduler::{schedule, settings, worker};
+use crate::state::AppState;
+
+async fn current(state: &AppState) -> Result<SchedulerResponse, ApiError> {
+    let (settings, tz, last) = db::run(&state.db, |conn| {
+        Ok((
+            settings::load(conn)?,
+            settings::time_zone(conn)?,
+            db::jobs::latest_of_kind(conn, reconcile::KIND)?,
+        ))
+    })
+    .await?;
+    let now = state.applier.now();
+    let next_run_at = worker::next_run_at(&state.db, now).await?;
+    Ok(SchedulerResponse {
+        settings,
+        time_zone: tz.name().to_owned(),
+        next_run_at,
+        last_run: last.map(|job| {
+            let r = job.to_response();
+            LastRun {
+                job_id: r.id,
+                state: r.state,
+                started_at: job.started_at.map(from_ms),
+                finished_at: job.finished_at.map(from_ms),
+                result: r.result,
+                error: r.error,
+            }
+        }),
+        now: from_ms(now),
+    })
+}
+
+/// The reconcile schedule, the next run and the last one.
+#[utoipa::path(
+    tag = "scheduler",
+    responses(
+        (status = 200, description = "The schedule", body = SchedulerResponse),
+        (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/scheduler")]
+pub async fn get_scheduler(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewSettings)?;
+    Ok(HttpResponse::Ok().json(current(&state).await?))
+}
+
+/// Change the schedule: every N minutes (5–1440) or daily at HH:MM in the Plex settings' time
+/// zone. Takes effect at once.
+#[utoipa::path(
+    tag = "scheduler",
+    request_body = ScheduleSettings,
+    responses(
+        (status = 200, description = "Saved", body = SchedulerResponse),
+        (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid settings (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[put("/scheduler")]
+pub async fn put_scheduler(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<ScheduleSettings>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let new = body?.into_inner();
+    schedule::validate(&new).map_err(ApiError::Validation)?;
+    let actor = principal.actor();
+    db::run(&state.db, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let before = settings::load(conn)?;
+            settings::save(conn, &new)?;
+            Event::new("scheduler.update", Outcome::Success, &actor)
+                .details(json!({ "before": before, "after": new }))
+                .insert(conn)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(current(&state).await?))
+}
+
+/// Run a reconcile now (sync from Plex, apply what differs). A second request while one runs
+/// returns the running job.
+#[utoipa::path(
+    tag = "scheduler",
+    responses(
+        (status = 202, description = "Started, or already running", body = JobStarted),
+        (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/scheduler/run")]
+pub async fn run_now(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::RunSync)?;
+    let job_id =
+        reconcile::start(&state.db, &state.plex, &state.applier, principal.actor()).await?;
+    Ok(HttpResponse::Accepted().json(JobStarted { job_id }))
+}

@@ -1,0 +1,227 @@
+// Changing access in the browser, against the real binary and the Plex simulator: a moderator
+// syncs, gives a friend a library ending in a few minutes and sees it applied (and the simulator
+// agrees); the timeline marks today and explains its bars; the friends filter and a bulk preview
+// and apply; an auditor sees a friend read-only.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
+  startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
+} from './harness.mjs';
+
+const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
+const AUDITOR = { username: 'audrey', password: 'velvet compass harvest lighthouse', role: 'auditor' };
+const ALICE = 2100001;
+const TV_SHOWS_PLEX_ID = 118251661;
+const MOVIES_PLEX_ID = 118181361;
+
+let sim;
+let server;
+let browser;
+let page;
+let problems;
+let adminToken;
+
+/** A JSON call to Plexward's API as the admin (Bearer token). */
+async function api(method, path, body) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      ...(adminToken ? { Authorization: `Bearer ${adminToken}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path} → ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** The simulator's whole state. */
+async function simState() {
+  const response = await fetch(`${sim.plextv}/__sim/state`);
+  assert.ok(response.ok);
+  return response.json();
+}
+
+/** `YYYY-MM-DDTHH:MM` of `date` on the clocks of IANA zone `zone` (a datetime-local value). */
+function wallClock(date, zone) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit',
+    }).formatToParts(date).map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+async function signInAs(account) {
+  await signOut(page);
+  await submitSignIn(page, account.username, account.password);
+  await waitForPath(page, '/');
+  await page.getByTestId('user-role').filter({ hasText: account.role }).waitFor();
+}
+
+const nav = () => page.getByRole('navigation', { name: 'Main' });
+
+before(async () => {
+  sim = await startSimulator();
+  server = await startWithAdmin(sim.env);
+  ({ browser, page, problems } = await openBrowser());
+  if (process.env.DEBUG_E2E) {
+    page.on('console', (m) => console.log(`[${page.url()}] ${m.type()}: ${m.text().slice(0, 300)}`));
+    page.on('framenavigated', (f) => f === page.mainFrame() && console.log(`-> ${f.url()}`));
+  }
+  await firstAdminSignIn(page, server.url);
+  ({ token: adminToken } = await api('POST', '/api/v1/auth/login', {
+    username: 'admin', password: ADMIN_NEW_PASSWORD,
+  }));
+  for (const account of [MODERATOR, AUDITOR]) {
+    await api('POST', '/api/v1/accounts', { ...account, must_change_password: false });
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await sim?.stop();
+});
+
+test('a moderator syncs, gives a friend a library ending in minutes, and sees it applied on Plex', async () => {
+  await signInAs(MODERATOR);
+  await page.getByRole('button', { name: 'Sync with Plex' }).click();
+  await page.getByTestId('sync-report').waitFor();
+
+  await nav().getByRole('link', { name: 'Friends' }).click();
+  await waitForPath(page, '/friends');
+  await page.getByTestId(`friend-${ALICE}`).getByRole('link', { name: 'alice' }).click();
+  await page.getByRole('heading', { name: 'alice', level: 1 }).waitFor();
+  await page.getByTestId('apply-state').waitFor();
+
+  const zone = (await page.getByTestId('zone').textContent()).replace(/^Times in /, '').trim();
+  const tv = page.getByTestId('grants').getByRole('row').filter({ hasText: 'TV Shows' });
+  await tv.getByRole('checkbox').check();
+  // Minute precision: three minutes from now ends two to three minutes from now.
+  const end = wallClock(new Date(Date.now() + 3 * 60_000), zone);
+  await page.getByLabel('TV Shows ends').fill(end);
+
+  // The anchor-free default: Default is an ordinary library here, so its box is editable.
+  await page.getByRole('button', { name: 'Save' }).click();
+  const plan = page.getByTestId('plan');
+  await plan.waitFor();
+  assert.match(await plan.textContent(), /Add TV Shows/);
+  await screenshot(page, 'access-plan');
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  const outcome = page.getByTestId('change-outcome');
+  await outcome.filter({ hasText: 'Applied on Plex ✓' }).waitFor();
+  await screenshot(page, 'access-applied');
+
+  const share = (await simState()).shares.find((s) => s.userId === ALICE);
+  assert.ok(share, 'alice still has a share');
+  assert.ok(share.sectionIds.includes(TV_SHOWS_PLEX_ID), JSON.stringify(share));
+  assert.ok(share.sectionIds.includes(MOVIES_PLEX_ID), JSON.stringify(share));
+
+  // The friends list says when it ends.
+  await nav().getByRole('link', { name: 'Friends' }).click();
+  const row = page.getByTestId(`friend-${ALICE}`);
+  await row.waitFor();
+  if (process.env.DEBUG_E2E) console.log('ROW', await row.textContent());
+  await row.filter({ hasText: /TV Shows ends in [1-3] m/ }).waitFor();
+  assert.match(await row.textContent(), /TV Shows/);
+  // History shows the change.
+  await row.getByRole('link', { name: 'alice' }).click();
+  await page.getByTestId('history').getByText('mo').first().waitFor();
+});
+
+test('the timelines mark today and explain their bars on hover and tap', async () => {
+  // alice's page: one bar per library, today marked, a title on every bar.
+  const timeline = page.getByTestId('friend-timeline');
+  await timeline.waitFor();
+  const svg = timeline.getByRole('img');
+  assert.match(await svg.getAttribute('aria-label'), /Access windows of alice/);
+  assert.equal(await timeline.getByTestId('timeline-today').count(), 1);
+  const titles = await timeline.locator('g.tl-item > title').allTextContents();
+  assert.ok(titles.some((t) => /^TV Shows: from .* until /.test(t)), titles.join(' | '));
+  // Tap (click) a bar: its exact times are shown under the chart.
+  const tvBar = timeline.locator('g.tl-item').filter({ has: page.locator('title', { hasText: /^TV Shows/ }) });
+  await tvBar.click();
+  await timeline.getByTestId('timeline-detail').filter({ hasText: /^TV Shows: from/ }).waitFor();
+
+  // The dashboard: alice loses TV Shows within 30 days.
+  await nav().getByRole('link', { name: 'Dashboard' }).click();
+  await waitForPath(page, '/');
+  const upcoming = page.getByTestId('upcoming-timeline');
+  await upcoming.waitFor();
+  await upcoming.getByTestId('timeline-today').waitFor();
+  const edge = upcoming.locator('g.tl-item').filter({ has: page.locator('title', { hasText: 'alice loses TV Shows' }) });
+  await edge.waitFor();
+  await edge.hover();
+  await edge.focus();
+  await upcoming.getByTestId('timeline-detail').filter({ hasText: 'alice loses TV Shows at' }).waitFor();
+  assert.match(await upcoming.getByRole('img').getAttribute('aria-label'), /1 friend in the next 30 days/);
+  await page.getByRole('button', { name: '90 days' }).click();
+  await page.waitForFunction(() => document
+    .querySelector('[data-testid="upcoming-timeline"] svg')
+    ?.getAttribute('aria-label')
+    ?.includes('next 90 days'));
+  await screenshot(page, 'access-dashboard');
+});
+
+test('the friends filter narrows the list; a bulk change is previewed in words, then applied', async () => {
+  await nav().getByRole('link', { name: 'Friends' }).click();
+  await waitForPath(page, '/friends');
+  const table = page.getByTestId('friends');
+  await table.getByTestId(`friend-${ALICE}`).waitFor();
+  await page.getByLabel('Status').selectOption('pending');
+  await table.getByTestId(`friend-${ALICE}`).waitFor({ state: 'detached' });
+  const rows = table.locator('tbody tr');
+  assert.equal(await rows.count(), 2);
+  assert.match(await table.textContent(), /bob@example\.com/);
+  assert.match(await table.textContent(), /pending@example\.com/);
+
+  await page.getByLabel('Select all shown friends').check();
+  await page.getByTestId('selected-count').filter({ hasText: '2 selected' }).waitFor();
+  await page.getByRole('button', { name: 'Bulk change…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Bulk change for 2 friends' });
+  await dialog.waitFor();
+  await dialog.getByRole('group', { name: 'Libraries' }).getByLabel('Movies').check();
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  const plan = dialog.getByTestId('bulk-plan');
+  await plan.waitFor();
+  const lines = await plan.getByRole('listitem').allTextContents();
+  assert.equal(lines.length, 2, lines.join(' | '));
+  const bob = lines.find((l) => l.startsWith('bob'));
+  assert.match(bob ?? '', /^bob: Add Movies, remove TV Shows$/);
+  await screenshot(page, 'access-bulk-preview');
+
+  await dialog.getByRole('button', { name: 'Apply' }).click();
+  await dialog.getByTestId('bulk-done').waitFor({ timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  const bobShare = (await simState()).shares.find((s) => s.userId === 2100002);
+  assert.deepEqual(bobShare.sectionIds, [MOVIES_PLEX_ID]);
+});
+
+test('an auditor sees a friend read-only', async () => {
+  await signInAs(AUDITOR);
+  await nav().getByRole('link', { name: 'Friends' }).click();
+  await waitForPath(page, '/friends');
+  await page.getByTestId(`friend-${ALICE}`).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Bulk change…' }).count(), 0);
+  assert.equal(await page.getByTestId('friends').getByRole('checkbox').count(), 0);
+
+  await page.getByTestId(`friend-${ALICE}`).getByRole('link', { name: 'alice' }).click();
+  const grants = page.getByTestId('grants');
+  await grants.waitFor();
+  const inputs = grants.locator('input');
+  assert.ok((await inputs.count()) >= 10);
+  for (const input of await inputs.all()) {
+    assert.ok(await input.isDisabled(), await input.evaluate((e) => e.outerHTML));
+  }
+  for (const name of ['Save', '+1 week', '+1 month', '+1 year', 'Unlimited', 'Confirm']) {
+    assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+  }
+  await page.getByTestId('history').waitFor();
+  await screenshot(page, 'access-auditor');
+  assert.deepEqual(unexpectedProblems(problems), []);
+});

@@ -1,0 +1,327 @@
+//! "Bulk change…": one change for the selected friends. Choose set libraries (with an optional
+//! window), extend or revoke; "Preview" shows each friend's plan in words (a dry run); "Apply"
+//! saves and follows the job applying it until it is done.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use plexward_shared::{
+    BulkAction, BulkRequest, BulkResponse, ExtendPeriod, JobState, LibraryResponse, Progress,
+};
+
+use crate::api;
+use crate::components::dialog::Dialog;
+use crate::format::plan_words;
+use crate::jobs;
+use crate::time_zone::Zone;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Set,
+    Extend,
+    Revoke,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Stage {
+    Choosing,
+    Busy(&'static str),
+    Preview(BulkResponse),
+    Applying(Option<Progress>),
+    Done(String),
+    Failed(String),
+}
+
+fn period_of(value: &str) -> ExtendPeriod {
+    match value {
+        "month" => ExtendPeriod::Month,
+        "year" => ExtendPeriod::Year,
+        "unlimited" => ExtendPeriod::Unlimited,
+        _ => ExtendPeriod::Week,
+    }
+}
+
+#[component]
+pub fn BulkDialog(
+    open: RwSignal<bool>,
+    /// Plexward ids of the selected friends.
+    selected: Signal<Vec<i64>>,
+    libraries: Vec<LibraryResponse>,
+    zone: Zone,
+    /// Told when a change was applied (to reload the list).
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let kind = RwSignal::new(Kind::Set);
+    let chosen = RwSignal::new(BTreeSet::<i64>::new());
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let period = RwSignal::new(ExtendPeriod::Month);
+    let stage = RwSignal::new(Stage::Choosing);
+    let all_libraries = StoredValue::new(libraries.clone());
+    let title_of = move |id: i64| {
+        all_libraries.with_value(|libs| {
+            libs.iter()
+                .find(|l| l.id == id)
+                .map_or_else(|| format!("#{id}"), |l| l.title.clone())
+        })
+    };
+    // A fresh start every time the dialog opens.
+    Effect::new(move |_| {
+        if open.get() {
+            stage.set(Stage::Choosing);
+        }
+    });
+
+    let zone_for_build = StoredValue::new(zone.clone());
+    let action = move || -> Result<BulkAction, String> {
+        Ok(match kind.get_untracked() {
+            Kind::Set => {
+                let library_ids: Vec<i64> = chosen.get_untracked().into_iter().collect();
+                if library_ids.is_empty() {
+                    return Err("Choose at least one library, or use Revoke.".into());
+                }
+                let starts_at = zone_for_build
+                    .with_value(|z| z.input_to_rfc3339(&start.get_untracked()))
+                    .map_err(|e| format!("Start: {e}"))?;
+                let ends_at = zone_for_build
+                    .with_value(|z| z.input_to_rfc3339(&end.get_untracked()))
+                    .map_err(|e| format!("End: {e}"))?;
+                BulkAction::SetLibraries {
+                    library_ids,
+                    starts_at,
+                    ends_at,
+                }
+            }
+            Kind::Extend => BulkAction::Extend {
+                period: period.get_untracked(),
+                library_ids: None,
+            },
+            Kind::Revoke => BulkAction::Revoke,
+        })
+    };
+    let request = move |dry_run: bool| -> Result<BulkRequest, String> {
+        Ok(BulkRequest {
+            plex_user_ids: selected.get_untracked(),
+            action: action()?,
+            dry_run,
+        })
+    };
+    let show_error = move |message: String, fields: Vec<(String, String)>| {
+        let mut text = message;
+        for (field, why) in fields {
+            text.push_str(&format!(" {field}: {why}."));
+        }
+        stage.set(Stage::Failed(text));
+    };
+
+    let preview = move |_| {
+        let body = match request(true) {
+            Ok(body) => body,
+            Err(e) => return stage.set(Stage::Failed(e)),
+        };
+        stage.set(Stage::Busy("Working out each friend's plan…"));
+        spawn_local(async move {
+            match api::bulk(&body).await {
+                Ok(answer) => {
+                    stage.try_set(Stage::Preview(answer));
+                }
+                Err(e) => show_error(e.message, e.fields.into_iter().collect()),
+            }
+        });
+    };
+
+    let apply = move |_| {
+        let body = match request(false) {
+            Ok(body) => body,
+            Err(e) => return stage.set(Stage::Failed(e)),
+        };
+        stage.set(Stage::Applying(None));
+        spawn_local(async move {
+            let answer = match api::bulk(&body).await {
+                Ok(answer) => answer,
+                Err(e) => return show_error(e.message, e.fields.into_iter().collect()),
+            };
+            let count = answer.friends.len();
+            let Some(job_id) = answer.job_id else {
+                stage.try_set(Stage::Done(format!("Saved for {count} friends.")));
+                on_done.run(());
+                return;
+            };
+            let outcome = jobs::follow(&job_id, |p| {
+                stage.try_set(Stage::Applying(Some(p))).is_none()
+            })
+            .await;
+            match outcome {
+                Some(Ok(job)) if job.state == JobState::Succeeded => {
+                    stage.try_set(Stage::Done(format!(
+                        "Done: the change was saved and applied for {count} {}.",
+                        if count == 1 { "friend" } else { "friends" }
+                    )));
+                }
+                Some(Ok(job)) => {
+                    stage.try_set(Stage::Failed(job.error.unwrap_or_else(|| {
+                        "Applying failed; Plexward retries on its own.".to_owned()
+                    })));
+                }
+                Some(Err(e)) => {
+                    stage.try_set(Stage::Failed(e.message));
+                }
+                None => {}
+            }
+            on_done.run(());
+        });
+    };
+
+    let editing = move || matches!(stage.get(), Stage::Choosing | Stage::Failed(_));
+    let start_label = format!("Starts ({}, empty = now)", zone.name());
+    let end_label = format!("Ends ({}, empty = never)", zone.name());
+    let choosable: Vec<LibraryResponse> = libraries
+        .into_iter()
+        .filter(|l| !l.removed && !l.anchor)
+        .collect();
+    let choosable = StoredValue::new(choosable);
+    let library_choices = move || {
+        choosable
+            .get_value()
+            .into_iter()
+            .map(|library| {
+                let id = library.id;
+                view! {
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            prop:checked=move || chosen.with(|c| c.contains(&id))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|c| {
+                                    if on { c.insert(id); } else { c.remove(&id); }
+                                });
+                            }
+                        />
+                        <span>{library.title}</span>
+                    </label>
+                }
+            })
+            .collect_view()
+    };
+    let title = Signal::derive(move || {
+        let n = selected.with(Vec::len);
+        format!(
+            "Bulk change for {n} {}",
+            if n == 1 { "friend" } else { "friends" }
+        )
+    });
+
+    view! {
+        <Dialog id="bulk-dialog" open title>
+            <fieldset class="form" disabled=move || !editing()>
+                <legend class="label">"Change"</legend>
+                <div class="radio-row">
+                    {[(Kind::Set, "Set libraries"), (Kind::Extend, "Extend"), (Kind::Revoke, "Revoke")]
+                        .into_iter()
+                        .map(|(value, label)| view! {
+                            <label class="check">
+                                <input
+                                    type="radio"
+                                    name="bulk-kind"
+                                    prop:checked=move || kind.get() == value
+                                    on:change=move |_| {
+                                        kind.set(value);
+                                        stage.set(Stage::Choosing);
+                                    }
+                                />
+                                <span>{label}</span>
+                            </label>
+                        })
+                        .collect_view()}
+                </div>
+                <Show when=move || kind.get() == Kind::Set>
+                    <div class="choices" role="group" aria-label="Libraries">{library_choices}</div>
+                    <div class="form-grid">
+                        <div class="field">
+                            <label for="bulk-start">{start_label.clone()}</label>
+                            <input id="bulk-start" type="datetime-local" prop:value=move || start.get()
+                                on:input=move |ev| start.set(event_target_value(&ev)) />
+                        </div>
+                        <div class="field">
+                            <label for="bulk-end">{end_label.clone()}</label>
+                            <input id="bulk-end" type="datetime-local" prop:value=move || end.get()
+                                on:input=move |ev| end.set(event_target_value(&ev)) />
+                        </div>
+                    </div>
+                </Show>
+                <Show when=move || kind.get() == Kind::Extend>
+                    <div class="field">
+                        <label for="bulk-period">"Extend by"</label>
+                        <select id="bulk-period" on:change=move |ev| period.set(period_of(&event_target_value(&ev)))>
+                            <option value="week">"1 week"</option>
+                            <option value="month" selected>"1 month"</option>
+                            <option value="year">"1 year"</option>
+                            <option value="unlimited">"Unlimited (no end)"</option>
+                        </select>
+                    </div>
+                </Show>
+                <Show when=move || kind.get() == Kind::Revoke>
+                    <p class="warning-text">
+                        "Removes every grant. Without an anchor library their shares are deleted; a later grant sends a new invite."
+                    </p>
+                </Show>
+            </fieldset>
+            {move || match stage.get() {
+                Stage::Choosing => ().into_any(),
+                Stage::Busy(what) => view! { <p class="muted" role="status">{what}</p> }.into_any(),
+                Stage::Preview(answer) => view! {
+                    <div role="status">
+                        <p class="label">"Plex will be told:"</p>
+                        <ul class="plan-list" data-testid="bulk-plan">
+                            {answer
+                                .friends
+                                .into_iter()
+                                .map(|f| {
+                                    let words = plan_words(&f.plan, &title_of);
+                                    view! { <li><strong>{f.title}</strong>": "{words}</li> }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </div>
+                }
+                    .into_any(),
+                Stage::Applying(progress) => {
+                    let (done, total) = progress.map_or((0, 0), |p| (p.done, p.total));
+                    let label = if total == 0 {
+                        "Applying…".to_owned()
+                    } else {
+                        format!("Applying… {done} of {total}")
+                    };
+                    view! {
+                        <div class="sync-progress" role="status" data-testid="bulk-progress">
+                            <progress max=total.max(1).to_string() value=done.min(total).to_string()
+                                aria-label="Bulk change progress"></progress>
+                            <span class="muted">{label}</span>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Stage::Done(text) => view! {
+                    <p class="alert success" role="status" data-testid="bulk-done">{text}</p>
+                }
+                    .into_any(),
+                Stage::Failed(text) => view! {
+                    <p class="alert error" role="alert" data-testid="bulk-error">{text}</p>
+                }
+                    .into_any(),
+            }}
+            <div class="actions">
+                <button type="button" class="btn ghost" on:click=move |_| open.set(false)>"Close"</button>
+                <Show when=editing>
+                    <button type="button" class="btn" on:click=preview>"Preview"</button>
+                </Show>
+                <Show when=move || matches!(stage.get(), Stage::Preview(_))>
+                    <button type="button" class="btn ghost" on:click=move |_| stage.set(Stage::Choosing)>"Back"</button>
+                    <button type="button" class="btn" on:click=apply>"Apply"</button>
+                </Show>
+            </div>
+        </Dialog>
+    }
+}
