@@ -20,7 +20,7 @@ use plexward_shared::{
     ErrorResponse, ExtendRequest, FriendQuery, HealthResponse, HistoryEntry, JobResponse,
     JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
     PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, SetGrantsRequest,
-    UpdateAccountRequest,
+    UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -329,6 +329,14 @@ pub async fn revoke_any_token(id: i64) -> Result<(), ApiError> {
 /// `GET /api/v1/settings/plex`: the Plex connection (never the token).
 pub async fn plex_settings() -> Result<PlexSettingsResponse, ApiError> {
     get("/api/v1/settings/plex").await
+}
+
+/// `PUT /api/v1/settings/plex` (admin): saves the connection and preferences (absent fields are
+/// kept); answers with the settings now in effect. A 422 names the refused fields.
+pub async fn update_plex_settings(
+    body: &UpdatePlexSettingsRequest,
+) -> Result<PlexSettingsResponse, ApiError> {
+    with_body("PUT", "/api/v1/settings/plex", body).await
 }
 
 /// `POST /api/v1/settings/plex/test` (admin): tries the connection; `ok` says how it went.

@@ -1,16 +1,79 @@
-//! Settings. For now: the Plex connection, with a "Test connection" button for admins. Values
-//! pinned by environment variables are shown as such.
+//! Settings → Plex: the connection (server URL, token) with "Test connection", the anchor library,
+//! the time zone and the drift policy. Admins edit; moderators and auditors see the same form read
+//! only. Values pinned by environment variables are read only for everyone and say so. The token
+//! is write-only: the page only ever learns whether one is set.
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plexward_shared::{Permission, PlexSettingsResponse, PlexTestResponse, SettingSource};
+use plexward_shared::{
+    DriftPolicy, LibraryResponse, Permission, PlexSettingsResponse, PlexTestResponse,
+    SettingSource, UpdatePlexSettingsRequest,
+};
 
 use crate::api;
 use crate::session::use_session;
 
+const URL_ENV: &str = "PLEXWARD_PLEX_URL";
+const TOKEN_ENV: &str = "PLEXWARD_PLEX_TOKEN";
+
+/// Suggestions for the time zone field; any IANA name is accepted (the server checks).
+const COMMON_TIME_ZONES: &[&str] = &[
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Brussels",
+    "Europe/Zurich",
+    "Europe/Vienna",
+    "Europe/Rome",
+    "Europe/Madrid",
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Copenhagen",
+    "Europe/Helsinki",
+    "Europe/Warsaw",
+    "Europe/Prague",
+    "Europe/Athens",
+    "Europe/Istanbul",
+    "Europe/Kyiv",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Pacific/Honolulu",
+    "Africa/Johannesburg",
+    "Africa/Cairo",
+    "Africa/Lagos",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Hong_Kong",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Perth",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+];
+
 #[component]
 pub fn Settings() -> impl IntoView {
     let settings = LocalResource::new(api::plex_settings);
+    let libraries = LocalResource::new(api::libraries);
     view! {
         <h1 class="page-title">"Settings"</h1>
         <section class="card glass" aria-labelledby="plex-title">
@@ -19,8 +82,10 @@ pub fn Settings() -> impl IntoView {
             </div>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    // Without libraries (none synced yet, or an error) the anchor offers "None" only.
+                    let libraries = libraries.await.map(|l| l.items).unwrap_or_default();
                     match settings.await {
-                        Ok(s) => view! { <PlexConnection settings=s /> }.into_any(),
+                        Ok(s) => view! { <PlexSettingsForm settings=s libraries /> }.into_any(),
                         Err(e) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
                     }
                 })}
@@ -29,29 +94,298 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
+fn source_text(source: SettingSource, env: &str) -> String {
+    match source {
+        SettingSource::Environment => format!("set by environment ({env})"),
+        SettingSource::Database => "saved in Plexward".into(),
+        SettingSource::Unset => "not set".into(),
+    }
+}
+
+/// What is in effect now, above the form.
 #[component]
-fn PlexConnection(settings: PlexSettingsResponse) -> impl IntoView {
-    let session = use_session();
-    let source = match settings.server_url_source {
-        SettingSource::Environment => {
-            "Set by environment variables (PLEXWARD_PLEX_URL, PLEXWARD_PLEX_TOKEN)"
-        }
-        SettingSource::Database => "Saved in Plexward",
-        SettingSource::Unset => "Not configured yet",
-    };
+fn CurrentConnection(current: RwSignal<PlexSettingsResponse>) -> impl IntoView {
     view! {
         <dl class="facts" data-testid="plex-settings">
             <dt>"Server URL"</dt>
-            <dd>{settings.server_url.unwrap_or_else(|| "—".into())}</dd>
+            <dd>
+                {move || current.with(|s| s.server_url.clone().unwrap_or_else(|| "—".into()))}
+                " "
+                <span class="muted">
+                    {move || current.with(|s| format!("({})", source_text(s.server_url_source, URL_ENV)))}
+                </span>
+            </dd>
             <dt>"Token"</dt>
-            <dd>{if settings.token_set { "set (never shown)" } else { "not set" }}</dd>
+            <dd>
+                {move || current.with(|s| if s.token_set { "set (never shown)" } else { "not set" })}
+                " "
+                <span class="muted">
+                    {move || current.with(|s| format!("({})", source_text(s.token_source, TOKEN_ENV)))}
+                </span>
+            </dd>
             <dt>"plex.tv"</dt>
-            <dd>{settings.plextv_url}</dd>
-            <dt>"Source"</dt>
-            <dd class="muted">{source}</dd>
+            <dd>{move || current.with(|s| s.plextv_url.clone())}</dd>
         </dl>
-        <Show when=move || session.allows(Permission::ManageSettings)>
-            <ConnectionTest />
+    }
+}
+
+#[component]
+fn PlexSettingsForm(
+    settings: PlexSettingsResponse,
+    libraries: Vec<LibraryResponse>,
+) -> impl IntoView {
+    let session = use_session();
+    let can_edit = session.allows(Permission::ManageSettings);
+    let url_pinned = settings.server_url_source == SettingSource::Environment;
+    let token_pinned = settings.token_source == SettingSource::Environment;
+
+    let current = RwSignal::new(settings.clone());
+    let url = RwSignal::new(settings.server_url.clone().unwrap_or_default());
+    let token = RwSignal::new(String::new());
+    let clear_token = RwSignal::new(false);
+    let anchor = RwSignal::new(settings.anchor_library_id.unwrap_or(0));
+    let time_zone = RwSignal::new(settings.time_zone.clone());
+    let drift = RwSignal::new(settings.drift_policy);
+
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let failure = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error_of =
+        move |name: &'static str| Signal::derive(move || errors.with(|e| e.get(name).cloned()));
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() || !can_edit {
+            return;
+        }
+        // Only what changed is sent: an untouched field keeps its value (and an untouched time
+        // zone stays "the host's" instead of being pinned to today's host zone).
+        let before = current.get_untracked();
+        let new_url = url.get_untracked().trim().to_owned();
+        let new_token = token.get_untracked().trim().to_owned();
+        let new_tz = time_zone.get_untracked().trim().to_owned();
+        let new_anchor = anchor.get_untracked();
+        let body = UpdatePlexSettingsRequest {
+            server_url: (!url_pinned && new_url != before.server_url.clone().unwrap_or_default())
+                .then_some(new_url),
+            token: if token_pinned {
+                None
+            } else if clear_token.get_untracked() {
+                Some(String::new())
+            } else {
+                (!new_token.is_empty()).then_some(new_token)
+            },
+            anchor_library_id: (Some(new_anchor).filter(|a| *a != 0) != before.anchor_library_id)
+                .then_some(new_anchor),
+            time_zone: (new_tz != before.time_zone).then_some(new_tz),
+            drift_policy: (drift.get_untracked() != before.drift_policy)
+                .then(|| drift.get_untracked()),
+        };
+        errors.set(BTreeMap::new());
+        failure.set(None);
+        saved.set(false);
+        busy.set(true);
+        spawn_local(async move {
+            match api::update_plex_settings(&body).await {
+                Ok(now) => {
+                    url.set(now.server_url.clone().unwrap_or_default());
+                    token.set(String::new());
+                    clear_token.set(false);
+                    anchor.set(now.anchor_library_id.unwrap_or(0));
+                    time_zone.set(now.time_zone.clone());
+                    drift.set(now.drift_policy);
+                    current.set(now);
+                    saved.set(true);
+                }
+                Err(e) if !e.fields.is_empty() => errors.set(e.fields),
+                Err(e) => failure.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+
+    let anchor_options = libraries
+        .into_iter()
+        .filter(|l| !l.removed || Some(l.id) == settings.anchor_library_id)
+        .map(|l| {
+            let id = l.id;
+            let label = if l.removed {
+                format!("{} (removed from Plex)", l.title)
+            } else {
+                l.title
+            };
+            view! { <option value=id.to_string() selected=move || anchor.get() == id>{label}</option> }
+        })
+        .collect_view();
+
+    view! {
+        <CurrentConnection current />
+        <form class="form settings-form" on:submit=submit novalidate aria-label="Plex settings">
+            {(!can_edit).then(|| view! { <p class="hint">"Only admins can change these settings."</p> })}
+            <div class="form-grid">
+                <div class="field">
+                    <label for="plex-url">"Server URL"</label>
+                    <input
+                        id="plex-url"
+                        type="text"
+                        inputmode="url"
+                        maxlength="2048"
+                        autocomplete="off"
+                        autocapitalize="off"
+                        spellcheck="false"
+                        placeholder="http://192.168.1.10:32400"
+                        readonly=url_pinned
+                        disabled=!can_edit
+                        aria-invalid=move || error_of("server_url").with(Option::is_some).then_some("true")
+                        aria-describedby="plex-url-hint plex-url-error"
+                        prop:value=move || url.get()
+                        on:input:target=move |ev| url.set(ev.target().value())
+                    />
+                    <p class="hint" id="plex-url-hint">
+                        {if url_pinned {
+                            format!("Set by environment ({URL_ENV}); change it there.")
+                        } else {
+                            "Your Plex Media Server, e.g. http://192.168.1.10:32400. Empty removes it.".to_owned()
+                        }}
+                    </p>
+                    <FieldError id="plex-url-error" error=error_of("server_url") />
+                </div>
+                <div class="field">
+                    <label for="plex-token">"Plex token"</label>
+                    <input
+                        id="plex-token"
+                        type="password"
+                        maxlength="512"
+                        autocomplete="off"
+                        autocapitalize="off"
+                        spellcheck="false"
+                        placeholder=move || if current.with(|s| s.token_set) { "set (never shown)" } else { "not set" }
+                        readonly=token_pinned
+                        disabled=move || !can_edit || clear_token.get()
+                        aria-invalid=move || error_of("token").with(Option::is_some).then_some("true")
+                        aria-describedby="plex-token-hint plex-token-error"
+                        prop:value=move || token.get()
+                        on:input:target=move |ev| token.set(ev.target().value())
+                    />
+                    <p class="hint" id="plex-token-hint">
+                        {move || if token_pinned {
+                            format!("Set by environment ({TOKEN_ENV}); never shown.")
+                        } else if current.with(|s| s.token_set) {
+                            "A token is set (never shown). Leave empty to keep it; type a new one to replace it.".to_owned()
+                        } else {
+                            "The server owner's Plex token. Stored encrypted; never shown again.".to_owned()
+                        }}
+                    </p>
+                    <FieldError id="plex-token-error" error=error_of("token") />
+                    <Show when=move || can_edit && !token_pinned && current.with(|s| s.token_set)>
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                prop:checked=move || clear_token.get()
+                                on:change:target=move |ev| clear_token.set(ev.target().checked())
+                            />
+                            "Clear token"
+                        </label>
+                    </Show>
+                </div>
+                <div class="field">
+                    <label for="plex-anchor">"Anchor library"</label>
+                    <select
+                        id="plex-anchor"
+                        disabled=!can_edit
+                        aria-invalid=move || error_of("anchor_library_id").with(Option::is_some).then_some("true")
+                        aria-describedby="plex-anchor-hint plex-anchor-error"
+                        on:change:target=move |ev| anchor.set(ev.target().value().parse().unwrap_or(0))
+                    >
+                        <option value="0" selected=move || anchor.get() == 0>"None"</option>
+                        {anchor_options}
+                    </select>
+                    <p class="hint" id="plex-anchor-hint">
+                        "Every shared friend keeps it, so losing their last library does not end the share. \
+                         With none, a friend left without libraries is unshared (a later grant sends a new invite)."
+                    </p>
+                    <FieldError id="plex-anchor-error" error=error_of("anchor_library_id") />
+                </div>
+                <div class="field">
+                    <label for="plex-tz">"Time zone"</label>
+                    <input
+                        id="plex-tz"
+                        type="text"
+                        list="plex-tz-list"
+                        maxlength="64"
+                        autocomplete="off"
+                        autocapitalize="off"
+                        spellcheck="false"
+                        disabled=!can_edit
+                        aria-invalid=move || error_of("time_zone").with(Option::is_some).then_some("true")
+                        aria-describedby="plex-tz-hint plex-tz-error"
+                        prop:value=move || time_zone.get()
+                        on:input:target=move |ev| time_zone.set(ev.target().value())
+                    />
+                    <datalist id="plex-tz-list">
+                        {COMMON_TIME_ZONES.iter().map(|tz| view! { <option value=*tz></option> }).collect_view()}
+                    </datalist>
+                    <p class="hint" id="plex-tz-hint">
+                        "Access times are shown and entered in it (an IANA name such as Europe/Berlin). Empty = the server's own."
+                    </p>
+                    <FieldError id="plex-tz-error" error=error_of("time_zone") />
+                </div>
+            </div>
+            <fieldset class="field drift-choices" disabled=!can_edit>
+                <legend class="label">"Drift policy"</legend>
+                <p class="hint">"When someone changes a friend's libraries in Plex directly:"</p>
+                <label class="check">
+                    <input
+                        type="radio"
+                        name="drift-policy"
+                        value="enforce"
+                        prop:checked=move || drift.get() == DriftPolicy::Enforce
+                        on:change=move |_| drift.set(DriftPolicy::Enforce)
+                    />
+                    <span><strong>"Enforce"</strong>" — put Plex back to the plan and record it in the audit log."</span>
+                </label>
+                <label class="check">
+                    <input
+                        type="radio"
+                        name="drift-policy"
+                        value="report"
+                        prop:checked=move || drift.get() == DriftPolicy::Report
+                        on:change=move |_| drift.set(DriftPolicy::Report)
+                    />
+                    <span><strong>"Report"</strong>" — only show the difference; Plex is left as it is."</span>
+                </label>
+                <FieldError id="plex-drift-error" error=error_of("drift_policy") />
+            </fieldset>
+            <div aria-live="polite">
+                <Show when=move || saved.get()>
+                    <p class="alert success" role="status">"Plex settings saved."</p>
+                </Show>
+                <Show when=move || failure.with(Option::is_some)>
+                    <p class="alert error" role="alert">{move || failure.get()}</p>
+                </Show>
+                <Show when=move || errors.with(|e| !e.is_empty())>
+                    <p class="alert error" role="alert">"Some fields need attention; see below each one."</p>
+                </Show>
+            </div>
+            {can_edit.then(|| view! {
+                <div class="actions">
+                    <button type="submit" class="btn" disabled=move || busy.get()>
+                        {move || if busy.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            })}
+        </form>
+        {can_edit.then(|| view! { <ConnectionTest /> })}
+    }
+}
+
+/// A field's error line (present only while there is an error, so `aria-describedby` may name it).
+#[component]
+fn FieldError(id: &'static str, error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.with(Option::is_some)>
+            <p class="field-error" id=id>{move || error.get()}</p>
         </Show>
     }
 }
@@ -70,8 +404,9 @@ fn ConnectionTest() -> impl IntoView {
         });
     };
     view! {
-        <div class="actions">
-            <button class="btn" on:click=run disabled=move || busy.get()>
+        <div class="actions test-actions">
+            <p class="hint">"Tests the saved settings."</p>
+            <button type="button" class="btn ghost" on:click=run disabled=move || busy.get()>
                 {move || if busy.get() { "Testing…" } else { "Test connection" }}
             </button>
         </div>
