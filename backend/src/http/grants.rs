@@ -36,6 +36,28 @@ impl From<ChangeError> for ApiError {
     }
 }
 
+/// Changes one friend (saving, applying, answering with the outcome) for the handlers below.
+async fn change_one(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    action: &'static str,
+    dry_run: bool,
+    compute: &change::Compute<'_>,
+) -> Result<HttpResponse, ApiError> {
+    let response = change::change_friend(
+        &state.db,
+        &state.applier,
+        id,
+        &principal.actor(),
+        action,
+        dry_run,
+        compute,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(response))
+}
+
 /// Replace a friend's grants (libraries and time windows) and apply them to Plex at once. The
 /// answer says whether Plex now matches; a failure is retried in the background.
 #[utoipa::path(
@@ -62,17 +84,15 @@ pub async fn set_grants(
     let dry_run = query?.dry_run;
     let requested = body?.into_inner().grants;
     let compute = move |_: &_, catalog: &_, _| grants::validate(&requested, catalog);
-    let response = change::change_friend(
-        &state.db,
-        &state.applier,
+    change_one(
+        &state,
+        &principal,
         id.into_inner(),
-        &principal.actor(),
         "grants.set",
         dry_run,
         &compute,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(response))
+    .await
 }
 
 /// Extend a friend's access by a week, a month, a year, or without end — from the current end if
@@ -112,17 +132,15 @@ pub async fn extend(
             now,
         ))
     };
-    let response = change::change_friend(
-        &state.db,
-        &state.applier,
+    change_one(
+        &state,
+        &principal,
         id.into_inner(),
-        &principal.actor(),
         "grants.extend",
         dry_run,
         &compute,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(response))
+    .await
 }
 
 /// Change many friends at once: set libraries (one window for all), extend, or revoke. With

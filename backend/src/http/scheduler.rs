@@ -16,16 +16,9 @@ use crate::scheduler::{schedule, settings, worker};
 use crate::state::AppState;
 
 async fn current(state: &AppState) -> Result<SchedulerResponse, ApiError> {
-    let (settings, tz, last) = db::run(&state.db, |conn| {
-        Ok((
-            settings::load(conn)?,
-            settings::time_zone(conn)?,
-            db::jobs::latest_of_kind(conn, reconcile::KIND)?,
-        ))
-    })
-    .await?;
+    let (settings, tz, last) = db::run(&state.db, worker::load_schedule).await?;
     let now = state.applier.now();
-    let next_run_at = worker::next_run_at(&state.db, now).await?;
+    let next_run_at = worker::next_run_after(&settings, tz, last.as_ref(), now);
     Ok(SchedulerResponse {
         settings,
         time_zone: tz.name().to_owned(),

@@ -7,10 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use plexward_shared::ScheduleSettings;
 use tokio::sync::watch;
 
 use crate::access::applier::Applier;
 use crate::audit::Actor;
+use crate::db::jobs::Job;
 use crate::db::time::from_ms;
 use crate::db::{self, DbError, DbPool};
 use crate::jobs::reconcile;
@@ -19,20 +22,31 @@ use crate::scheduler::{schedule, settings};
 
 const TICK: Duration = Duration::from_secs(1);
 
+/// The schedule, its time zone and the last reconcile, as the next run depends on them.
+pub fn load_schedule(
+    conn: &mut diesel::SqliteConnection,
+) -> diesel::QueryResult<(ScheduleSettings, Tz, Option<Job>)> {
+    Ok((
+        settings::load(conn)?,
+        settings::time_zone(conn)?,
+        db::jobs::latest_of_kind(conn, reconcile::KIND)?,
+    ))
+}
+
 /// When the next reconcile is due: after the last one started, or after `since` when none ran.
-pub async fn next_run_at(pool: &DbPool, since: i64) -> Result<DateTime<Utc>, DbError> {
-    let (settings, tz, last) = db::run(pool, |conn| {
-        Ok((
-            settings::load(conn)?,
-            settings::time_zone(conn)?,
-            db::jobs::latest_of_kind(conn, reconcile::KIND)?,
-        ))
-    })
-    .await?;
-    let after = last
-        .map(|j| j.started_at.unwrap_or(j.created_at))
-        .unwrap_or(since);
-    Ok(schedule::next_run(&settings, tz, from_ms(after)))
+pub fn next_run_after(
+    settings: &ScheduleSettings,
+    tz: Tz,
+    last: Option<&Job>,
+    since: i64,
+) -> DateTime<Utc> {
+    let after = last.map_or(since, |j| j.started_at.unwrap_or(j.created_at));
+    schedule::next_run(settings, tz, from_ms(after))
+}
+
+async fn next_run_at(pool: &DbPool, since: i64) -> Result<DateTime<Utc>, DbError> {
+    let (settings, tz, last) = db::run(pool, load_schedule).await?;
+    Ok(next_run_after(&settings, tz, last.as_ref(), since))
 }
 
 pub async fn run(
