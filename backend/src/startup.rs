@@ -1,5 +1,6 @@
 //! `Application::build` turns a [`Config`] into a bound, ready-to-run server. Tests call it with
 //! port 0 and a temporary data directory, exactly as `main` does with the real configuration.
+//! `run_until_stopped` serves, with the background workers (apply jobs, retry tick) alongside.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::access::applier::Applier;
 use crate::auth::{self, AuthState};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
+use crate::jobs::apply_friend::ApplyQueue;
 use crate::plex::connection::PlexConnection;
 use crate::state::AppState;
 use crate::{data_dir, db, jobs};
@@ -24,6 +26,8 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     applier: Arc<Applier>,
+    db: db::DbPool,
+    apply_queue: ApplyQueue,
 }
 
 impl std::fmt::Debug for Application {
@@ -36,7 +40,7 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     /// Prepares the data directory and database, binds the listener and builds the server.
-    pub fn build(config: &Config) -> anyhow::Result<Self> {
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
         let pool = db::connect(&config.database_path()).with_context(|| {
@@ -52,6 +56,9 @@ impl Application {
                 );
             }
         }
+        let apply_queue = ApplyQueue::start(&config.database_path())
+            .await
+            .context("cannot open the apply job queue")?;
         if config.demo {
             tracing::warn!("DEMO MODE: documented demo accounts; do not use with real data");
             auth::bootstrap::ensure_demo_accounts(&pool)?;
@@ -63,10 +70,11 @@ impl Application {
         let plex = Arc::new(PlexConnection::load(config)?);
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone()));
         let state = web::Data::new(AppState {
-            db: pool,
+            db: pool.clone(),
             auth: Arc::new(auth),
             plex,
             applier: applier.clone(),
+            apply_queue: apply_queue.clone(),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
@@ -105,6 +113,8 @@ impl Application {
             address,
             server,
             applier,
+            db: pool,
+            apply_queue,
         })
     }
 
@@ -117,6 +127,11 @@ impl Application {
         self.address.port()
     }
 
+    /// The queue of apply jobs (tests push onto it; the app's producers use `AppState`'s).
+    pub fn apply_queue(&self) -> ApplyQueue {
+        self.apply_queue.clone()
+    }
+
     /// A handle to stop the server gracefully from elsewhere (tests, restart).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
@@ -127,11 +142,22 @@ impl Application {
     /// actix's server, so the workers are told here), finishing the apply in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let retries = tokio::spawn(jobs::retry::run(self.applier, stopped));
+        let retries = tokio::spawn(jobs::retry::run(
+            self.db,
+            self.apply_queue.clone(),
+            stopped.clone(),
+        ));
+        let applies = tokio::spawn(jobs::apply_friend::run(
+            self.apply_queue,
+            self.applier,
+            stopped,
+        ));
         let served = self.server.await;
         let _ = stop.send(true);
-        if let Err(e) = retries.await {
-            tracing::error!(error = %e, "the retry worker ended abnormally");
+        for (worker, ended) in [("retry", retries.await), ("apply", applies.await)] {
+            if let Err(e) = ended {
+                tracing::error!(error = %e, worker, "a background worker ended abnormally");
+            }
         }
         served
     }

@@ -1,10 +1,11 @@
 //! Background work a user starts and watches through `/api/v1/jobs/{id}`. Each job is a row in
 //! `jobs` (state, progress, result), so its outcome survives the request and a restart.
 //!
-//! Execution is an in-process task for now; the scheduler issue moves it onto apalis workers
-//! without changing this contract.
+//! Execution of these is an in-process task for now. Applies triggered in the background
+//! (retries, and later deadlines and reconcile) are apalis jobs: see [`apply_friend`].
 
 pub mod apply;
+pub mod apply_friend;
 pub mod retry;
 pub mod sync;
 

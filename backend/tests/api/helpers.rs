@@ -8,6 +8,7 @@ use plexward::config::Redacted;
 use reqwest::Method;
 
 use plexward::config::Config;
+use plexward::jobs::apply_friend::ApplyQueue;
 use plexward::startup::Application;
 use tempfile::TempDir;
 
@@ -16,7 +17,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: TempDir,
     pub db: plexward::db::DbPool,
+    /// The app's apalis queue of apply jobs.
+    pub queue: ApplyQueue,
+    config: Config,
     handle: actix_web::dev::ServerHandle,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 /// A password every policy check accepts.
@@ -164,6 +169,45 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Stops the app as SIGTERM would and waits until it has returned (workers included).
+    pub async fn stop(&mut self) {
+        self.handle.stop(true).await;
+        if let Some(running) = self.running.take() {
+            running
+                .await
+                .expect("the app did not panic")
+                .expect("the app stopped cleanly");
+        }
+    }
+
+    /// Stops the app and starts it again on the same data directory and configuration.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        // `TestApp` implements `Drop`: take the data directory out, leaving an empty one.
+        let placeholder = tempfile::tempdir().expect("placeholder dir");
+        let data_dir = std::mem::replace(&mut self.data_dir, placeholder);
+        start(self.config.clone(), data_dir).await
+    }
+
+    /// Waits (up to 10 s) until no apply job is waiting, running or due for another attempt,
+    /// and fails the test if one is left: a test that waited for convergence leaves none.
+    pub async fn assert_no_jobs_left(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = self.queue.outstanding().await.expect("jobs counted");
+            if left == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{left} apply job(s) left over in the queue"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting; the runtime ends with the test anyway.
@@ -187,11 +231,19 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     customize(&mut config);
-    let app = Application::build(&config).expect("application builds");
+    start(config, data_dir).await
+}
+
+/// Builds and runs the application for `config`, whose data directory is inside `data_dir`.
+async fn start(config: Config, data_dir: TempDir) -> TestApp {
+    let app = Application::build(&config)
+        .await
+        .expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = format!("http://{}", app.address());
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let queue = app.apply_queue();
+    let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::builder()
@@ -200,7 +252,10 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
             .expect("client"),
         data_dir,
         db,
+        queue,
+        config,
         handle,
+        running: Some(running),
     }
 }
 

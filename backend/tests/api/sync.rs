@@ -195,7 +195,7 @@ async fn a_sync_costs_three_plextv_requests_however_many_friends() {
             .count();
         let pms = requests.len() - plextv;
         let friends = job["result"]["friends"].as_u64().expect("friends");
-        println!("sync of {friends} friends: {plextv} plex.tv + {pms} PMS requests");
+        eprintln!("sync of {friends} friends: {plextv} plex.tv + {pms} PMS requests");
         assert_eq!(plextv, 3, "{friends} friends");
         assert_eq!(pms, 2, "server identity and libraries");
     }
