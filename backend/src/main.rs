@@ -52,7 +52,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    let app = Application::build(config)?;
+    let app = Application::build(config).await?;
     tracing::info!(
         version = plexward::VERSION,
         data_dir = %config.data_dir.display(),

@@ -1,5 +1,6 @@
 //! `Application::build` turns a [`Config`] into a bound, ready-to-run server. Tests call it with
 //! port 0 and a temporary data directory, exactly as `main` does with the real configuration.
+//! `run_until_stopped` serves, with the background workers (apply jobs, retry tick) alongside.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use crate::auth::{self, AuthState};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
+use crate::jobs::apply_friend::ApplyQueue;
 use crate::plex::connection::PlexConnection;
 use crate::state::AppState;
 use crate::{data_dir, db, jobs, scheduler};
@@ -27,6 +29,7 @@ pub struct Application {
     pool: db::DbPool,
     plex: Arc<PlexConnection>,
     applier: Arc<Applier>,
+    apply_queue: ApplyQueue,
 }
 
 impl std::fmt::Debug for Application {
@@ -39,12 +42,12 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     /// Prepares the data directory and database, binds the listener and builds the server.
-    pub fn build(config: &Config) -> anyhow::Result<Self> {
-        Self::build_with_clock(config, clock::system())
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, clock::system()).await
     }
 
     /// [`Application::build`] with the access logic on `clock` (tests move time with it).
-    pub fn build_with_clock(config: &Config, clock: SharedClock) -> anyhow::Result<Self> {
+    pub async fn build_with_clock(config: &Config, clock: SharedClock) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
         let pool = db::connect(&config.database_path()).with_context(|| {
@@ -60,6 +63,9 @@ impl Application {
                 );
             }
         }
+        let apply_queue = ApplyQueue::start(&config.database_path())
+            .await
+            .context("cannot open the apply job queue")?;
         if config.demo {
             tracing::warn!("DEMO MODE: documented demo accounts; do not use with real data");
             auth::bootstrap::ensure_demo_accounts(&pool)?;
@@ -83,10 +89,11 @@ impl Application {
         let worker_plex = plex.clone();
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let state = web::Data::new(AppState {
-            db: pool,
+            db: pool.clone(),
             auth: Arc::new(auth),
             plex,
             applier: applier.clone(),
+            apply_queue: apply_queue.clone(),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
@@ -127,6 +134,7 @@ impl Application {
             pool: worker_pool,
             plex: worker_plex,
             applier,
+            apply_queue,
         })
     }
 
@@ -137,6 +145,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.address.port()
+    }
+
+    /// The queue of apply jobs (tests push onto it; the app's producers use `AppState`'s).
+    pub fn apply_queue(&self) -> ApplyQueue {
+        self.apply_queue.clone()
     }
 
     /// A handle to stop the server gracefully from elsewhere (tests, restart).
@@ -150,24 +163,38 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let workers = [
-            tokio::spawn(jobs::retry::run(self.applier.clone(), stopped.clone())),
-            tokio::spawn(jobs::deadline::run(
-                self.pool.clone(),
-                self.applier.clone(),
-                stopped.clone(),
-            )),
-            tokio::spawn(scheduler::worker::run(
-                self.pool,
-                self.plex,
-                self.applier,
-                stopped,
-            )),
+            (
+                "deadline",
+                tokio::spawn(jobs::deadline::run(
+                    self.pool.clone(),
+                    self.applier.clone(),
+                    self.apply_queue.clone(),
+                    stopped.clone(),
+                )),
+            ),
+            (
+                "apply",
+                tokio::spawn(jobs::apply_friend::run(
+                    self.apply_queue,
+                    self.applier.clone(),
+                    stopped.clone(),
+                )),
+            ),
+            (
+                "scheduler",
+                tokio::spawn(scheduler::worker::run(
+                    self.pool,
+                    self.plex,
+                    self.applier,
+                    stopped,
+                )),
+            ),
         ];
         let served = self.server.await;
         let _ = stop.send(true);
-        for worker in workers {
-            if let Err(e) = worker.await {
-                tracing::error!(error = %e, "a background worker ended abnormally");
+        for (worker, handle) in workers {
+            if let Err(e) = handle.await {
+                tracing::error!(error = %e, worker, "a background worker ended abnormally");
             }
         }
         served

@@ -13,6 +13,8 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     pub plex: Arc<crate::plex::connection::PlexConnection>,
     pub applier: Arc<crate::access::applier::Applier>,
+    /// Background applies: push a friend here rather than applying inline (see `jobs::apply_friend`).
+    pub apply_queue: crate::jobs::apply_friend::ApplyQueue,
     /// When the process started serving (for uptime).
     pub started: Instant,
 }

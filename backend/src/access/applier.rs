@@ -348,19 +348,6 @@ impl Applier {
             next_retry_at,
         })
     }
-
-    /// Applies every friend whose retry is due (the background retry loop calls this).
-    pub async fn retry_due(&self) -> Result<usize, DbError> {
-        let now = self.now();
-        let due = db::run(&self.pool, move |conn| {
-            db::apply_states::due_retries(conn, now)
-        })
-        .await?;
-        for id in &due {
-            self.apply(*id, &Actor::system()).await?;
-        }
-        Ok(due.len())
-    }
 }
 
 /// What a share Plex returned says, trusting the libraries we sent when it lists none.

@@ -127,3 +127,21 @@ pub fn due_retries(conn: &mut SqliteConnection, now: i64) -> QueryResult<Vec<i64
         .select(apply_states::plex_user_id)
         .load(conn)
 }
+
+/// Friends whose retry is due at `now`, with their retry moved to `lease_until` (one
+/// transaction), so they are handed out once per lease.
+pub fn claim_due_retries(
+    conn: &mut SqliteConnection,
+    now: i64,
+    lease_until: i64,
+) -> QueryResult<Vec<i64>> {
+    conn.immediate_transaction(|conn| {
+        let due = due_retries(conn, now)?;
+        if !due.is_empty() {
+            diesel::update(apply_states::table.filter(apply_states::plex_user_id.eq_any(&due)))
+                .set(apply_states::next_retry_at.eq(lease_until))
+                .execute(conn)?;
+        }
+        Ok(due)
+    })
+}

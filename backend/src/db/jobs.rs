@@ -1,9 +1,10 @@
-//! Queries on `jobs`: user-visible background work.
+//! Queries on `watched_jobs`: user-visible background work (sync, bulk apply) with progress.
 
 use diesel::prelude::*;
 use plexward_shared::{JobResponse, JobState, Progress};
 
-use crate::db::schema::jobs;
+// The table is `watched_jobs` (apalis owns `Jobs`, and SQLite names ignore case).
+use crate::db::schema::watched_jobs as jobs;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]

@@ -131,7 +131,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    jobs (id) {
+    watched_jobs (id) {
         id -> Text,
         kind -> Text,
         state -> Text,
@@ -156,7 +156,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     libraries,
     plex_users,
     grants,
-    jobs,
+    watched_jobs,
     accounts,
     sessions,
     refresh_tokens,

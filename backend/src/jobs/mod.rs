@@ -1,10 +1,11 @@
 //! Background work a user starts and watches through `/api/v1/jobs/{id}`. Each job is a row in
 //! `jobs` (state, progress, result), so its outcome survives the request and a restart.
 //!
-//! Execution is an in-process task for now; the scheduler issue moves it onto apalis workers
-//! without changing this contract.
+//! These run as in-process tasks (a user watches them). Applies triggered in the background by
+//! window edges and retries are apalis jobs instead: see [`apply_friend`] and [`deadline`].
 
 pub mod apply;
+pub mod apply_friend;
 pub mod deadline;
 pub mod reconcile;
 pub mod retry;

@@ -498,6 +498,8 @@ async fn a_plex_failure_leaves_the_friend_failed_and_a_later_success_clears_it()
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(t.shared_sections(2_100_001), Some(ids(&[TV])));
+    // The retry went through the apply queue, which is empty again.
+    t.app.assert_no_jobs_left().await;
 }
 
 #[tokio::test]

@@ -43,6 +43,8 @@ async fn an_unusable_data_directory_stops_startup_with_a_reason() {
         data_dir: blocker,
         ..Default::default()
     };
-    let err = plexward::startup::Application::build(&config).expect_err("refused");
+    let err = plexward::startup::Application::build(&config)
+        .await
+        .expect_err("refused");
     assert!(format!("{err:#}").contains("not a directory"), "{err:#}");
 }

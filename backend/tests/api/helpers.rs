@@ -8,6 +8,7 @@ use plexward::config::Redacted;
 use reqwest::Method;
 
 use plexward::config::Config;
+use plexward::jobs::apply_friend::ApplyQueue;
 use plexward::startup::Application;
 use tempfile::TempDir;
 
@@ -16,9 +17,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: TempDir,
     pub db: plexward::db::DbPool,
-    handle: actix_web::dev::ServerHandle,
+    /// The app's apalis queue of apply jobs.
+    pub queue: ApplyQueue,
     config: Config,
-    running: tokio::task::JoinHandle<std::io::Result<()>>,
+    handle: actix_web::dev::ServerHandle,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 /// A password every policy check accepts.
@@ -196,19 +199,42 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Stops Plexward gracefully (server and workers) and starts it again on the same data
-    /// directory and configuration, on `clock`.
-    pub async fn restart(mut self, clock: plexward::clock::SharedClock) -> TestApp {
+    /// Stops the app as SIGTERM would and waits until it has returned (workers included).
+    pub async fn stop(&mut self) {
         self.handle.stop(true).await;
-        (&mut self.running)
-            .await
-            .expect("joined")
-            .expect("served until stopped");
-        let data_dir = std::mem::replace(&mut self.data_dir, tempfile::tempdir().expect("tmp"));
-        let config = self.config.clone();
-        // Dropping the old app stops a server that already stopped: a no-op.
-        drop(self);
-        start(config, data_dir, clock)
+        if let Some(running) = self.running.take() {
+            running
+                .await
+                .expect("the app did not panic")
+                .expect("the app stopped cleanly");
+        }
+    }
+
+    /// Stops the app and starts it again on the same data directory and configuration, with
+    /// the access logic on `clock`.
+    pub async fn restart(mut self, clock: plexward::clock::SharedClock) -> TestApp {
+        self.stop().await;
+        // `TestApp` implements `Drop`: take the data directory out, leaving an empty one.
+        let placeholder = tempfile::tempdir().expect("placeholder dir");
+        let data_dir = std::mem::replace(&mut self.data_dir, placeholder);
+        start(self.config.clone(), data_dir, clock).await
+    }
+
+    /// Waits (up to 10 s) until no apply job is waiting, running or due for another attempt,
+    /// and fails the test if one is left: a test that waited for convergence leaves none.
+    pub async fn assert_no_jobs_left(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = self.queue.outstanding().await.expect("jobs counted");
+            if left == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{left} apply job(s) left over in the queue"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 }
 
@@ -243,14 +269,18 @@ pub async fn spawn_app_on_clock(
         ..Config::default()
     };
     customize(&mut config);
-    start(config, data_dir, clock)
+    start(config, data_dir, clock).await
 }
 
-fn start(config: Config, data_dir: TempDir, clock: plexward::clock::SharedClock) -> TestApp {
-    let app = Application::build_with_clock(&config, clock).expect("application builds");
+/// Builds and runs the application for `config`, whose data directory is inside `data_dir`.
+async fn start(config: Config, data_dir: TempDir, clock: plexward::clock::SharedClock) -> TestApp {
+    let app = Application::build_with_clock(&config, clock)
+        .await
+        .expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = format!("http://{}", app.address());
     let handle = app.handle();
+    let queue = app.apply_queue();
     let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -260,9 +290,10 @@ fn start(config: Config, data_dir: TempDir, clock: plexward::clock::SharedClock)
             .expect("client"),
         data_dir,
         db,
-        handle,
+        queue,
         config,
-        running,
+        handle,
+        running: Some(running),
     }
 }
 

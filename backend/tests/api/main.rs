@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod apply_jobs;
 mod auth;
 mod errors;
 mod health;
