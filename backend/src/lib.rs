@@ -12,6 +12,7 @@ pub mod db;
 pub mod healthcheck;
 pub mod http;
 pub mod jobs;
+pub mod logs;
 pub mod plex;
 pub mod scheduler;
 pub mod settings;

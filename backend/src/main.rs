@@ -38,7 +38,7 @@ async fn main() -> ExitCode {
         };
     }
 
-    telemetry::init(&config.log);
+    telemetry::init(&config.log, &config.data_dir);
     match serve(&config).await {
         Ok(()) => {
             tracing::info!("Plexward stopped");

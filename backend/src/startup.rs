@@ -94,6 +94,8 @@ impl Application {
             plex,
             applier: applier.clone(),
             apply_queue: apply_queue.clone(),
+            logs_dir: crate::logs::dir(&config.data_dir),
+            log_hub: crate::logs::hub::LogHub::global(),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));

@@ -15,6 +15,10 @@ pub struct AppState {
     pub applier: Arc<crate::access::applier::Applier>,
     /// Background applies: push a friend here rather than applying inline (see `jobs::apply_friend`).
     pub apply_queue: crate::jobs::apply_friend::ApplyQueue,
+    /// The data directory's `logs/` (read by the log API).
+    pub logs_dir: std::path::PathBuf,
+    /// The live feed of `app.log` lines (`GET /api/v1/logs/stream`).
+    pub log_hub: Arc<crate::logs::hub::LogHub>,
     /// When the process started serving (for uptime).
     pub started: Instant,
 }

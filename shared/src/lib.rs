@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod jobs;
 pub mod list;
+pub mod logs;
 pub mod password;
 pub mod plex_data;
 pub mod plex_settings;
@@ -30,6 +31,10 @@ pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
 pub use jobs::{JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::List;
+pub use logs::{
+    LOG_LINES_DEFAULT, LOG_LINES_MAX, LOG_LINES_MIN, LOG_QUERY_MAX_CHARS, LogDownloadQuery,
+    LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,
+};
 pub use plex_data::{
     FriendQuery, FriendSort, FriendStatus, GrantResponse, LibraryResponse, NextChange,
     PlexUserDetailResponse, PlexUserResponse,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extractors;
 pub mod grants;
 pub mod health;
+pub mod logs;
 pub mod me;
 pub mod openapi;
 pub mod plex_data;
@@ -57,6 +58,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(scheduler::get_scheduler)
         .service(scheduler::put_scheduler)
         .service(scheduler::run_now)
+        .service(logs::read)
+        .service(logs::download)
+        .service(logs::stream)
         .service(plex_data::start_sync)
         .service(plex_data::job);
 }

@@ -8,6 +8,7 @@ mod apply_jobs;
 mod auth;
 mod errors;
 mod health;
+mod logs;
 mod openapi;
 mod permissions;
 mod plex_settings;

@@ -133,6 +133,17 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/jobs/{id}",
         Access::Needs(Permission::ViewPlexData),
     ),
+    ("GET", "/api/v1/logs", Access::Needs(Permission::ViewLogs)),
+    (
+        "GET",
+        "/api/v1/logs/download",
+        Access::Needs(Permission::DownloadLogs),
+    ),
+    (
+        "GET",
+        "/api/v1/logs/stream",
+        Access::Needs(Permission::ViewLogs),
+    ),
     // Last: it ends the sessions the rows above use.
     ("POST", "/api/v1/auth/logout", Access::Public),
 ];

@@ -1,0 +1,316 @@
+//! `/api/v1/logs`: the newest lines of the application log (filtered, parsed), the files as a
+//! download, and a live stream (Server-Sent Events). File names come from [`LogFile`], never from
+//! the request, so no parameter can reach another path.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header::{self, ContentEncoding};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use plexward_shared::{
+    LOG_LINES_DEFAULT, LOG_LINES_MAX, LOG_LINES_MIN, LOG_QUERY_MAX_CHARS, List, LogDownloadQuery,
+    LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery, Permission,
+};
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use crate::audit::{Event, Outcome};
+use crate::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::extractors::QueryParams;
+use crate::logs::hub::{HubLine, LogHub};
+use crate::logs::{archive, line::Filter, tail};
+use crate::state::AppState;
+
+/// The newest lines of a log file, oldest first.
+#[utoipa::path(
+    tag = "logs",
+    params(LogQuery),
+    responses(
+        (status = 200, description = "The lines", body = List<LogEntry>),
+        (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid parameters (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/logs")]
+pub async fn read(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: QueryParams<LogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewLogs)?;
+    let query = query?.into_inner();
+    let mut errors = BTreeMap::new();
+    let file = parse_file(query.file.as_deref(), &mut errors);
+    let level = parse_level(query.level.as_deref(), &mut errors);
+    let lines = match query.lines.as_deref() {
+        None | Some("") => LOG_LINES_DEFAULT,
+        Some(n) => match n.parse::<u32>() {
+            Ok(n) if (LOG_LINES_MIN..=LOG_LINES_MAX).contains(&n) => n,
+            _ => {
+                errors.insert(
+                    "lines".into(),
+                    format!("must be a number from {LOG_LINES_MIN} to {LOG_LINES_MAX}"),
+                );
+                LOG_LINES_DEFAULT
+            }
+        },
+    };
+    if query
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > LOG_QUERY_MAX_CHARS)
+    {
+        errors.insert(
+            "q".into(),
+            format!("must be at most {LOG_QUERY_MAX_CHARS} characters"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let filter = Filter::new(level, query.q.as_deref());
+    let dir = state.logs_dir.clone();
+    let entries = web::block(move || tail::newest(&dir, file, &filter, lines as usize))
+        .await
+        .map_err(|e| anyhow::anyhow!("log reader stopped: {e}"))?
+        .map_err(|e| ApiError::Unavailable(format!("the log files cannot be read: {e}")))?;
+    Ok(HttpResponse::Ok().json(List::all(entries)))
+}
+
+/// A log file as text, or with `all=true` the current and rotated files as one `.tar.gz`.
+#[utoipa::path(
+    tag = "logs",
+    params(LogDownloadQuery),
+    responses(
+        (status = 200, description = "The file (`text/plain`) or archive (`application/gzip`)"),
+        (status = 403, description = "Admins and auditors only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid parameters (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/logs/download")]
+pub async fn download(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: QueryParams<LogDownloadQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::DownloadLogs)?;
+    let query = query?.into_inner();
+    let mut errors = BTreeMap::new();
+    let file = parse_file(query.file.as_deref(), &mut errors);
+    let all = match query.all.as_deref() {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            errors.insert("all".into(), "must be `true` or `false`".into());
+            false
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let dir = state.logs_dir.clone();
+    let body = web::block(move || {
+        if all {
+            archive::tar_gz(&dir, file)
+        } else {
+            match std::fs::read(dir.join(file.file_name())) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                other => other,
+            }
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("log reader stopped: {e}"))?
+    .map_err(|e| ApiError::Unavailable(format!("the log files cannot be read: {e}")))?;
+    Event::new("logs.download", Outcome::Success, &principal.actor())
+        .ip(principal.ip.clone())
+        .details(json!({ "file": file.as_str(), "all": all, "bytes": body.len() }))
+        .record(&state.db)
+        .await;
+    let (name, content_type) = if all {
+        (
+            format!("plexward-{}-logs.tar.gz", file.as_str()),
+            "application/gzip",
+        )
+    } else {
+        (
+            format!("plexward-{}.log", file.as_str()),
+            "text/plain; charset=utf-8",
+        )
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
+}
+
+/// How long one stream lasts before the client reconnects (and is authenticated again).
+const STREAM_LIFETIME: Duration = Duration::from_secs(5 * 60);
+/// A comment line this often, so a vanished client is noticed (its write fails) and proxies
+/// keep the connection open.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// New lines of `app.log` as they are written (Server-Sent Events, `text/event-stream`): each
+/// event has the line's sequence number as its `id` and the parsed line as JSON `data`. A client
+/// reconnecting with `Last-Event-ID` (or `after`) first gets the lines it missed that are still
+/// in memory. Streams end after five minutes; clients reconnect.
+#[utoipa::path(
+    tag = "logs",
+    params(LogStreamQuery, ("after" = Option<u64>, Query, description = "Resume after this event id (as `Last-Event-ID`)")),
+    responses(
+        (status = 200, description = "An event stream of `LogEntry` JSON"),
+        (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid parameters (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/logs/stream")]
+pub async fn stream(
+    req: HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: QueryParams<LogStreamQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewLogs)?;
+    let query = query?.into_inner();
+    let mut errors = BTreeMap::new();
+    let level = parse_level(query.level.as_deref(), &mut errors);
+    let after = match resume_point(&req) {
+        Ok(after) => after,
+        Err(why) => {
+            errors.insert("after".into(), why);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let events = LiveLines::new(state.log_hub.clone(), after, level);
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // Compression would buffer the events: the stream must go out as written.
+        .insert_header(ContentEncoding::Identity)
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(events.into_stream()))
+}
+
+/// `Last-Event-ID` (what browsers send on reconnect) or `?after=`.
+fn resume_point(req: &HttpRequest) -> Result<Option<u64>, String> {
+    let from_header = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let from_query = web::Query::<BTreeMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("after").cloned());
+    match from_header.or(from_query).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| "must be an event id (a whole number)".to_owned()),
+    }
+}
+
+/// One client's stream: the backlog first, then live lines, catching up from the hub's recent
+/// lines if it fell behind.
+struct LiveLines {
+    hub: Arc<LogHub>,
+    pending: VecDeque<Arc<HubLine>>,
+    receiver: broadcast::Receiver<Arc<HubLine>>,
+    last_id: u64,
+    min_level: Option<LogLevel>,
+    heartbeat: tokio::time::Interval,
+    ends_at: tokio::time::Instant,
+    greeted: bool,
+}
+
+impl LiveLines {
+    fn new(hub: Arc<LogHub>, after: Option<u64>, min_level: Option<LogLevel>) -> Self {
+        let (backlog, receiver) = hub.subscribe(after);
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.reset();
+        Self {
+            hub,
+            pending: backlog.into(),
+            receiver,
+            last_id: after.unwrap_or(0),
+            min_level,
+            heartbeat,
+            ends_at: tokio::time::Instant::now() + STREAM_LIFETIME,
+            greeted: false,
+        }
+    }
+
+    fn into_stream(self) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+        futures_util::stream::unfold(self, |mut lines| async move {
+            let frame = lines.next_frame().await?;
+            Some((Ok(frame), lines))
+        })
+    }
+
+    /// The next bytes to send; `None` ends the stream.
+    async fn next_frame(&mut self) -> Option<Bytes> {
+        if !self.greeted {
+            self.greeted = true;
+            // Reconnect after 2 s; a comment so the client sees the stream is open.
+            return Some(Bytes::from_static(b"retry: 2000\n: connected\n\n"));
+        }
+        loop {
+            while let Some(line) = self.pending.pop_front() {
+                if line.id <= self.last_id && self.last_id != 0 {
+                    continue;
+                }
+                self.last_id = line.id;
+                if self.min_level.is_some_and(|min| line.level < min) {
+                    continue;
+                }
+                return Some(Bytes::from(format!(
+                    "id: {}\ndata: {}\n\n",
+                    line.id, line.json
+                )));
+            }
+            tokio::select! {
+                received = self.receiver.recv() => match received {
+                    Ok(line) => self.pending.push_back(line),
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        self.pending.extend(self.hub.since(self.last_id));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": keep-alive\n\n")),
+                _ = tokio::time::sleep_until(self.ends_at) => return None,
+            }
+        }
+    }
+}
+
+fn parse_file(value: Option<&str>, errors: &mut BTreeMap<String, String>) -> LogFile {
+    match value {
+        None | Some("") => LogFile::App,
+        Some(v) => v.parse().unwrap_or_else(|why| {
+            errors.insert("file".into(), why);
+            LogFile::App
+        }),
+    }
+}
+
+fn parse_level(value: Option<&str>, errors: &mut BTreeMap<String, String>) -> Option<LogLevel> {
+    match value {
+        None | Some("") => None,
+        Some(v) => match v.parse() {
+            Ok(level) => Some(level),
+            Err(why) => {
+                errors.insert("level".into(), why);
+                None
+            }
+        },
+    }
+}
