@@ -1,6 +1,8 @@
-//! Writes to the append-only `audit_events` table. Reading and export arrive with the audit viewer.
+//! The append-only `audit_events` table: writes, and the viewer's filtered reads. (Triggers in
+//! the schema refuse updates and deletes; nothing here offers either.)
 
 use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
 
 use crate::db::schema::audit_events;
 
@@ -69,5 +71,95 @@ pub fn for_target(
         .order((audit_events::at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select(AuditEvent::as_select())
+        .load(conn)
+}
+
+/// What the audit viewer asks for. All parts optional; together they narrow.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    /// An action exactly, or a family: `grants` also matches `grants.set`.
+    pub action: Option<String>,
+    pub target: Option<(String, String)>,
+    pub outcome: Option<String>,
+    /// Unix ms, inclusive.
+    pub from: Option<i64>,
+    /// Unix ms, exclusive.
+    pub to: Option<i64>,
+}
+
+fn filtered(filter: &AuditFilter) -> audit_events::BoxedQuery<'static, Sqlite> {
+    let mut query = audit_events::table.into_boxed();
+    if let Some(actor) = &filter.actor {
+        query = query.filter(audit_events::actor.eq(actor.clone()));
+    }
+    if let Some(action) = &filter.action {
+        // Callers allow only [a-z0-9_.] in actions; `_` is a LIKE wildcard, hence the escape.
+        let family = format!("{}.%", action.replace('_', "\\_"));
+        query = query.filter(
+            audit_events::action
+                .eq(action.clone())
+                .or(audit_events::action.like(family).escape('\\')),
+        );
+    }
+    if let Some((kind, id)) = &filter.target {
+        query = query
+            .filter(audit_events::target_type.eq(kind.clone()))
+            .filter(audit_events::target_id.eq(id.clone()));
+    }
+    if let Some(outcome) = &filter.outcome {
+        query = query.filter(audit_events::outcome.eq(outcome.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_events::at.lt(to));
+    }
+    query
+}
+
+/// One page of matching events, newest first, and how many match in all.
+pub fn page(
+    conn: &mut SqliteConnection,
+    filter: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<AuditEvent>, i64)> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let events = filtered(filter)
+        .order((audit_events::at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(AuditEvent::as_select())
+        .load(conn)?;
+    Ok((events, total))
+}
+
+/// Up to `limit` matching events with an id below `before` (all when `None`), newest first: the
+/// export reads the trail in such batches, so it never holds all of it.
+pub fn batch_before(
+    conn: &mut SqliteConnection,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    let mut query = filtered(filter);
+    if let Some(before) = before {
+        query = query.filter(audit_events::id.lt(before));
+    }
+    query
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}
+
+/// Every action recorded so far, for the viewer's filter.
+pub fn actions(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+    audit_events::table
+        .select(audit_events::action)
+        .distinct()
+        .order(audit_events::action.asc())
         .load(conn)
 }

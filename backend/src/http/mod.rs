@@ -2,6 +2,7 @@
 //! middleware every response passes through.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extractors;
@@ -58,6 +59,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(scheduler::get_scheduler)
         .service(scheduler::put_scheduler)
         .service(scheduler::run_now)
+        .service(audit::list)
+        .service(audit::actions)
+        .service(audit::export)
         .service(logs::read)
         .service(logs::download)
         .service(logs::stream)

@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod apply_jobs;
+mod audit;
 mod auth;
 mod errors;
 mod health;

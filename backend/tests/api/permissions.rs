@@ -133,6 +133,17 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/jobs/{id}",
         Access::Needs(Permission::ViewPlexData),
     ),
+    ("GET", "/api/v1/audit", Access::Needs(Permission::ViewAudit)),
+    (
+        "GET",
+        "/api/v1/audit/actions",
+        Access::Needs(Permission::ViewAudit),
+    ),
+    (
+        "GET",
+        "/api/v1/audit/export",
+        Access::Needs(Permission::ExportAudit),
+    ),
     ("GET", "/api/v1/logs", Access::Needs(Permission::ViewLogs)),
     (
         "GET",

@@ -1,0 +1,329 @@
+//! `/api/v1/audit`: the audit trail, filtered and paged, and the same as CSV. Read-only by
+//! design: there is no route that changes or deletes an event.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, get, web};
+use chrono::DateTime;
+use plexward_shared::{
+    AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, List, Permission,
+};
+use serde_json::json;
+
+use crate::audit::{Event, Outcome};
+use crate::auth::Principal;
+use crate::db::audit::{AuditEvent, AuditFilter};
+use crate::db::time::from_ms;
+use crate::db::{self, DbPool};
+use crate::http::error::ApiError;
+use crate::http::extractors::QueryParams;
+use crate::state::AppState;
+
+/// Audit events, newest first.
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of events; `total` counts all matches", body = List<AuditEventResponse>),
+        (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid filters (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/audit")]
+pub async fn list(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: QueryParams<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewAudit)?;
+    let (filter, limit, offset) = parse(&query?.into_inner())?;
+    let (events, total) = db::run(&state.db, move |conn| {
+        db::audit::page(conn, &filter, limit, offset)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(List {
+        items: events.into_iter().map(response).collect(),
+        total: total as u64,
+    }))
+}
+
+/// Every action recorded so far (for a filter's choices).
+#[utoipa::path(
+    tag = "audit",
+    responses(
+        (status = 200, description = "Action names, sorted", body = List<String>),
+        (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/audit/actions")]
+pub async fn actions(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewAudit)?;
+    let actions = db::run(&state.db, db::audit::actions).await?;
+    Ok(HttpResponse::Ok().json(List::all(actions)))
+}
+
+/// Matching events as CSV (`text/csv`), newest first, all of them (no paging). Cells that a
+/// spreadsheet would run as a formula are prefixed with `'`.
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "CSV: id, at, actor, action, outcome, target_type, target_id, ip, details"),
+        (status = 403, description = "Admins and auditors only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid filters (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/audit/export")]
+pub async fn export(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: QueryParams<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ExportAudit)?;
+    let query = query?.into_inner();
+    let (filter, _, _) = parse(&query)?;
+    // Recorded first: the export then contains its own event, and a failed export still shows.
+    Event::new("audit.export", Outcome::Success, &principal.actor())
+        .ip(principal.ip.clone())
+        .details(json!({ "filters": query_summary(&query) }))
+        .record(&state.db)
+        .await;
+    let rows = csv_rows(state.db.clone(), filter);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"plexward-audit.csv\"",
+        ))
+        .streaming(rows))
+}
+
+/// Rows in batches of [`EXPORT_BATCH`] (keyset paging by id), so memory stays flat however long
+/// the trail is.
+const EXPORT_BATCH: i64 = 1_000;
+
+fn csv_rows(
+    pool: DbPool,
+    filter: AuditFilter,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+    enum Next {
+        Header,
+        Before(Option<i64>),
+        Done,
+    }
+    futures_util::stream::unfold(Next::Header, move |next| {
+        let pool = pool.clone();
+        let filter = filter.clone();
+        async move {
+            match next {
+                Next::Done => None,
+                Next::Header => Some((
+                    Ok(Bytes::from_static(
+                        b"id,at,actor,action,outcome,target_type,target_id,ip,details\r\n",
+                    )),
+                    Next::Before(None),
+                )),
+                Next::Before(before) => {
+                    let batch = db::run(&pool, move |conn| {
+                        db::audit::batch_before(conn, &filter, before, EXPORT_BATCH)
+                    })
+                    .await;
+                    match batch {
+                        Err(e) => Some((
+                            Err(actix_web::error::ErrorServiceUnavailable(e.to_string())),
+                            Next::Done,
+                        )),
+                        Ok(events) if events.is_empty() => None,
+                        Ok(events) => {
+                            let last = events.last().map(|e| e.id);
+                            let full = events.len() as i64 == EXPORT_BATCH;
+                            let text: String = events.iter().map(csv_line).collect();
+                            Some((
+                                Ok(Bytes::from(text)),
+                                if full { Next::Before(last) } else { Next::Done },
+                            ))
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn csv_line(e: &AuditEvent) -> String {
+    let at = from_ms(e.at).to_rfc3339();
+    let cells = [
+        e.id.to_string(),
+        at,
+        e.actor.clone(),
+        e.action.clone(),
+        e.outcome.clone(),
+        e.target_type.clone().unwrap_or_default(),
+        e.target_id.clone().unwrap_or_default(),
+        e.ip.clone().unwrap_or_default(),
+        e.details.clone().unwrap_or_default(),
+    ];
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// RFC 4180 quoting, plus a `'` before a leading `= + - @` (or tab/CR) so a spreadsheet shows
+/// the text instead of running it (CSV injection).
+fn csv_cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn query_summary(q: &AuditQuery) -> serde_json::Value {
+    json!({
+        "actor": q.actor, "action": q.action, "plex_user_id": q.plex_user_id,
+        "outcome": q.outcome, "from": q.from, "to": q.to,
+    })
+}
+
+fn response(e: AuditEvent) -> AuditEventResponse {
+    AuditEventResponse {
+        id: e.id,
+        at: from_ms(e.at),
+        actor: e.actor,
+        actor_id: e.actor_id,
+        action: e.action,
+        outcome: e.outcome,
+        target_type: e.target_type,
+        target_id: e.target_id,
+        ip: e.ip,
+        details: e.details.and_then(|d| serde_json::from_str(&d).ok()),
+    }
+}
+
+/// A parameter's text, trimmed; empty counts as absent.
+fn text(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The filters, page size and offset, or every bad field at once.
+fn parse(q: &AuditQuery) -> Result<(AuditFilter, i64, i64), ApiError> {
+    let mut errors = BTreeMap::new();
+    let mut filter = AuditFilter::default();
+    if let Some(actor) = text(&q.actor) {
+        if actor.chars().count() > 100 {
+            errors.insert("actor".into(), "must be at most 100 characters".into());
+        }
+        filter.actor = Some(actor.to_owned());
+    }
+    if let Some(action) = text(&q.action) {
+        let valid = action.len() <= 64
+            && action
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+        if !valid {
+            errors.insert(
+                "action".into(),
+                "must be an action name like `grants.set` (a–z, 0–9, `_`, `.`)".into(),
+            );
+        }
+        filter.action = Some(action.trim_end_matches('.').to_owned());
+    }
+    if let Some(id) = text(&q.plex_user_id) {
+        match id.parse::<i64>() {
+            Ok(id) => filter.target = Some(("plex_user".into(), id.to_string())),
+            Err(_) => {
+                errors.insert(
+                    "plex_user_id".into(),
+                    "must be a friend's id (a number)".into(),
+                );
+            }
+        }
+    }
+    if let Some(outcome) = text(&q.outcome) {
+        if ["success", "failure", "denied"].contains(&outcome) {
+            filter.outcome = Some(outcome.to_owned());
+        } else {
+            errors.insert(
+                "outcome".into(),
+                "must be `success`, `failure` or `denied`".into(),
+            );
+        }
+    }
+    let mut instant = |name: &str, value: Option<&str>| {
+        value.and_then(|v| match DateTime::parse_from_rfc3339(v) {
+            Ok(t) => Some(t.timestamp_millis()),
+            Err(_) => {
+                errors.insert(
+                    name.into(),
+                    "must be a date and time like 2026-11-24T09:00:00Z".into(),
+                );
+                None
+            }
+        })
+    };
+    filter.from = instant("from", text(&q.from));
+    filter.to = instant("to", text(&q.to));
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from >= to
+    {
+        errors.insert("to".into(), "must be after `from`".into());
+    }
+    let limit = match text(&q.limit) {
+        None => i64::from(AUDIT_PAGE_DEFAULT),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=AUDIT_PAGE_MAX).contains(&n) => i64::from(n),
+            _ => {
+                errors.insert(
+                    "limit".into(),
+                    format!("must be a number from 1 to {AUDIT_PAGE_MAX}"),
+                );
+                0
+            }
+        },
+    };
+    let offset = match text(&q.offset) {
+        None => 0,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) => i64::from(n),
+            Err(_) => {
+                errors.insert("offset".into(), "must be a whole number ≥ 0".into());
+                0
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok((filter, limit, offset))
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("@cmd"), "'@cmd");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+    }
+}

@@ -1,0 +1,68 @@
+//! The audit trail (`/api/v1/audit…`): filters and events. Append-only: the API has no way to
+//! change or delete an event.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Most events one page returns.
+pub const AUDIT_PAGE_MAX: u32 = 500;
+pub const AUDIT_PAGE_DEFAULT: u32 = 50;
+
+/// Filters of `GET /api/v1/audit` and `/audit/export`. Values are checked by the server; each
+/// bad one is a 422 field error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+pub struct AuditQuery {
+    /// Who: an account name exactly, or `system`.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// What: an action (`grants.set`), or a family of them (`grants` matches `grants.*`).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// About which friend (Plexward's id).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<i64>))]
+    pub plex_user_id: Option<String>,
+    /// `success`, `failure` or `denied`.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// From this instant (RFC 3339, inclusive).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<DateTime<Utc>>))]
+    pub from: Option<String>,
+    /// Up to this instant (RFC 3339, exclusive).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<DateTime<Utc>>))]
+    pub to: Option<String>,
+    /// Page size, 1–500 (default 50). Ignored by the export.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
+    pub limit: Option<String>,
+    /// Events to skip (newest first). Ignored by the export.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u64>))]
+    pub offset: Option<String>,
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AuditEventResponse {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Account name, `system`, or the name someone tried to sign in with.
+    pub actor: String,
+    pub actor_id: Option<i64>,
+    /// e.g. `auth.login`, `grants.set`, `plex.apply`, `scheduler.reconcile`.
+    pub action: String,
+    /// `success`, `failure` or `denied`.
+    pub outcome: String,
+    /// What it was about, e.g. `plex_user` and its id.
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Where the request came from.
+    pub ip: Option<String>,
+    /// Before/after and other details (secrets never appear).
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub details: Option<serde_json::Value>,
+}
