@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::jobs::apply_friend::ApplyQueue;
 use crate::plex::connection::PlexConnection;
+use crate::scheduler::heartbeat::Heartbeat;
 use crate::state::AppState;
 use crate::{data_dir, db, jobs, scheduler};
 
@@ -30,6 +31,7 @@ pub struct Application {
     plex: Arc<PlexConnection>,
     applier: Arc<Applier>,
     apply_queue: ApplyQueue,
+    heartbeat: Heartbeat,
 }
 
 impl std::fmt::Debug for Application {
@@ -88,6 +90,7 @@ impl Application {
         let plex = Arc::new(plex);
         let worker_plex = plex.clone();
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
+        let heartbeat = Heartbeat::new();
         let state = web::Data::new(AppState {
             db: pool.clone(),
             auth: Arc::new(auth),
@@ -96,6 +99,7 @@ impl Application {
             apply_queue: apply_queue.clone(),
             logs_dir: crate::logs::dir(&config.data_dir),
             log_hub: crate::logs::hub::LogHub::global(),
+            scheduler: heartbeat.clone(),
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
@@ -137,6 +141,7 @@ impl Application {
             plex: worker_plex,
             applier,
             apply_queue,
+            heartbeat,
         })
     }
 
@@ -171,6 +176,7 @@ impl Application {
                     self.pool.clone(),
                     self.applier.clone(),
                     self.apply_queue.clone(),
+                    self.heartbeat,
                     stopped.clone(),
                 )),
             ),

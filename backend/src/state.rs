@@ -19,6 +19,8 @@ pub struct AppState {
     pub logs_dir: std::path::PathBuf,
     /// The live feed of `app.log` lines (`GET /api/v1/logs/stream`).
     pub log_hub: Arc<crate::logs::hub::LogHub>,
+    /// The deadline tick's sign of life (health).
+    pub scheduler: crate::scheduler::heartbeat::Heartbeat,
     /// When the process started serving (for uptime).
     pub started: Instant,
 }

@@ -23,6 +23,8 @@ pub struct HealthResponse {
     pub version: String,
     /// Whether the database answered.
     pub database: HealthStatus,
+    /// Whether the deadline tick is running (it completed a tick in the last 15 s).
+    pub scheduler: HealthStatus,
     /// Seconds since the process started.
     pub uptime_seconds: u64,
 }

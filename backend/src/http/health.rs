@@ -1,5 +1,6 @@
 //! `GET /api/v1/health`: public liveness and readiness in one answer. 200 when the database
-//! answers, 503 (`degraded`) when it does not; used by Docker's health check and monitoring.
+//! answers and the deadline tick runs, 503 (`degraded`) when either does not; used by Docker's
+//! health check and monitoring.
 
 use actix_web::{HttpResponse, get, web};
 use plexward_shared::{HealthResponse, HealthStatus};
@@ -11,7 +12,7 @@ use crate::state::AppState;
     tag = "system",
     responses(
         (status = 200, description = "Plexward and its database work", body = HealthResponse),
-        (status = 503, description = "The database does not answer", body = HealthResponse),
+        (status = 503, description = "The database does not answer or the scheduler stalled", body = HealthResponse),
     ),
 )]
 #[get("/health")]
@@ -23,13 +24,28 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             HealthStatus::Degraded
         }
     };
+    let scheduler = if state.scheduler.is_alive() {
+        HealthStatus::Ok
+    } else {
+        tracing::error!(
+            silent_for = ?state.scheduler.silence(),
+            "health check: the deadline tick has stalled"
+        );
+        HealthStatus::Degraded
+    };
+    let status = if database == HealthStatus::Ok && scheduler == HealthStatus::Ok {
+        HealthStatus::Ok
+    } else {
+        HealthStatus::Degraded
+    };
     let body = HealthResponse {
-        status: database,
+        status,
         version: crate::VERSION.to_owned(),
         database,
+        scheduler,
         uptime_seconds: state.started.elapsed().as_secs(),
     };
-    match database {
+    match status {
         HealthStatus::Ok => HttpResponse::Ok().json(body),
         HealthStatus::Degraded => HttpResponse::ServiceUnavailable().json(body),
     }

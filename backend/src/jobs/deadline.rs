@@ -17,6 +17,7 @@ use super::apply_friend::ApplyQueue;
 use super::retry;
 use crate::access::applier::Applier;
 use crate::db::{self, DbPool};
+use crate::scheduler::heartbeat::Heartbeat;
 
 /// How often the tick runs. Short sleeps only: a long one would stop across a suspend.
 pub const TICK: Duration = Duration::from_millis(250);
@@ -62,6 +63,7 @@ pub async fn run(
     pool: DbPool,
     applier: Arc<Applier>,
     queue: ApplyQueue,
+    heartbeat: Heartbeat,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut last = applier.now();
@@ -84,7 +86,10 @@ pub async fn run(
         }
         match tick(&pool, &queue, last, now).await {
             // Only move on when the interval was handled; a failed tick is retried whole.
-            Ok(_) => last = now,
+            Ok(_) => {
+                last = now;
+                heartbeat.beat();
+            }
             Err(e) => tracing::warn!(error = %e, "deadline tick failed; retrying next tick"),
         }
     }

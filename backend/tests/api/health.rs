@@ -12,6 +12,7 @@ async fn health_reports_ok_version_and_database() {
     let body: plexward_shared::HealthResponse = response.json().await.expect("health JSON");
     assert_eq!(body.status, plexward_shared::HealthStatus::Ok);
     assert_eq!(body.database, plexward_shared::HealthStatus::Ok);
+    assert_eq!(body.scheduler, plexward_shared::HealthStatus::Ok);
     assert_eq!(body.version, env!("CARGO_PKG_VERSION"));
 }
 
