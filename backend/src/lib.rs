@@ -13,6 +13,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod jobs;
 pub mod logs;
+pub mod metrics;
 pub mod plex;
 pub mod scheduler;
 pub mod settings;

@@ -123,6 +123,7 @@ impl Application {
                 .service(utoipa_actix_web::scope("/api/v1").configure(http::api_v1))
                 .split_for_parts();
             app.route("/api/docs", web::get().to(openapi::docs_redirect))
+                .route("/metrics", web::get().to(http::metrics::metrics))
                 .service(openapi::swagger_ui())
                 .default_service(web::to(http::fallback))
                 .wrap(Compress::default())

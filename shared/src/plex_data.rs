@@ -85,6 +85,33 @@ pub enum FriendStatus {
     Departed,
 }
 
+impl FriendStatus {
+    pub const ALL: [FriendStatus; 8] = [
+        FriendStatus::Active,
+        FriendStatus::Expiring,
+        FriendStatus::Expired,
+        FriendStatus::Scheduled,
+        FriendStatus::Pending,
+        FriendStatus::Failed,
+        FriendStatus::Drift,
+        FriendStatus::Departed,
+    ];
+
+    /// The name the API uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FriendStatus::Active => "active",
+            FriendStatus::Expiring => "expiring",
+            FriendStatus::Expired => "expired",
+            FriendStatus::Scheduled => "scheduled",
+            FriendStatus::Pending => "pending",
+            FriendStatus::Failed => "failed",
+            FriendStatus::Drift => "drift",
+            FriendStatus::Departed => "departed",
+        }
+    }
+}
+
 /// Sort order of `GET /api/v1/plex-users`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

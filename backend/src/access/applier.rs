@@ -95,6 +95,20 @@ impl Applier {
 
     /// Makes Plex match friend `id`'s grants now. `actor` is who caused it (audited).
     pub async fn apply(&self, id: i64, actor: &Actor) -> Result<ApplyOutcome, DbError> {
+        let outcome = self.apply_locked(id, actor).await;
+        if let Ok(outcome) = &outcome {
+            let (label, matched) = match outcome {
+                ApplyOutcome::Matched => ("matched", true),
+                ApplyOutcome::Failed { .. } => ("failed", false),
+                ApplyOutcome::Departed => ("departed", false),
+                ApplyOutcome::Missing => ("missing", false),
+            };
+            crate::metrics::global().applied(id, label, matched, self.now());
+        }
+        outcome
+    }
+
+    async fn apply_locked(&self, id: i64, actor: &Actor) -> Result<ApplyOutcome, DbError> {
         let lock = self.lock_of(id);
         let _guard = lock.lock().await;
         let (friend, catalog) = db::run(&self.pool, move |conn| {

@@ -232,27 +232,35 @@ pub fn replace_grants(
 }
 
 /// Friends (not departed) with a window starting or ending in `(after, upto]`: whose desired set
-/// changed since the last tick. Two range scans on the `grants_starts_at`/`grants_ends_at`
-/// indexes, whatever the number of friends.
+/// changed since the last tick, each with its earliest edge in the interval (Unix ms). Two range
+/// scans on the `grants_starts_at`/`grants_ends_at` indexes, whatever the number of friends.
 pub fn with_edges_between(
     conn: &mut SqliteConnection,
     after: i64,
     upto: i64,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<(i64, i64)>> {
     let starting = grants::table
         .filter(grants::starts_at.gt(after))
         .filter(grants::starts_at.le(upto))
-        .select(grants::plex_user_id);
+        .select((grants::plex_user_id, grants::starts_at.assume_not_null()));
     let ending = grants::table
         .filter(grants::ends_at.gt(after))
         .filter(grants::ends_at.le(upto))
-        .select(grants::plex_user_id);
-    let mut ids: Vec<i64> = starting.union(ending).load(conn)?;
+        .select((grants::plex_user_id, grants::ends_at.assume_not_null()));
+    let edges: Vec<(i64, i64)> = starting.union(ending).load(conn)?;
+    let mut earliest: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    for (id, at) in edges {
+        earliest
+            .entry(id)
+            .and_modify(|e| *e = (*e).min(at))
+            .or_insert(at);
+    }
+    let ids: Vec<i64> = earliest.keys().copied().collect();
     let departed: Vec<i64> = plex_users::table
         .filter(plex_users::id.eq_any(&ids))
         .filter(plex_users::departed_at.is_not_null())
         .select(plex_users::id)
         .load(conn)?;
-    ids.retain(|id| !departed.contains(id));
-    Ok(ids)
+    earliest.retain(|id, _| !departed.contains(id));
+    Ok(earliest.into_iter().collect())
 }

@@ -10,6 +10,7 @@ pub mod grants;
 pub mod health;
 pub mod logs;
 pub mod me;
+pub mod metrics;
 pub mod openapi;
 pub mod plex_data;
 pub mod request_id;

@@ -38,7 +38,17 @@ pub async fn middleware(
     let _entered = span.enter();
     let mut response = result?;
     let status = response.status();
-    let millis = started.elapsed().as_millis() as u64;
+    let took = started.elapsed();
+    let millis = took.as_millis() as u64;
+    // Timed here anyway, so the metrics are recorded here too: by the route's pattern, never the
+    // raw path (ids would make a series each); the SPA pages and unknown paths count as one.
+    let route = response.request().match_pattern();
+    crate::metrics::global().http_request(
+        method.as_str(),
+        route.as_deref().unwrap_or("(unmatched)"),
+        status.as_u16(),
+        took,
+    );
     if status.is_server_error() {
         tracing::error!(%method, path, status = status.as_u16(), millis, "request failed");
     } else if status.is_client_error() {

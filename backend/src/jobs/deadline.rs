@@ -48,8 +48,12 @@ pub async fn tick(
         Vec::new()
     };
     if !edges.is_empty() {
-        tracing::info!(friends = ?edges, "windows start or end: queueing applies");
-        queue.push_many(&edges).await?;
+        let ids: Vec<i64> = edges.iter().map(|(id, _)| *id).collect();
+        tracing::info!(friends = ?ids, "windows start or end: queueing applies");
+        for (id, at) in &edges {
+            crate::metrics::global().deadline_passed(*id, *at);
+        }
+        queue.push_many(&ids).await?;
     }
     let retries = retry::push_due(pool, queue, upto).await?;
     Ok(Pushed {

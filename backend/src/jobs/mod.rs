@@ -59,11 +59,18 @@ pub async fn report_progress(pool: &DbPool, id: &str, done: i64, total: i64) {
 /// Records the end of a job.
 pub async fn finish(pool: &DbPool, id: &str, outcome: Result<String, String>) {
     let id = id.to_owned();
-    if let Err(e) = db::run(pool, move |conn| {
-        db::jobs::finish(conn, &id, outcome, now_ms())
+    let succeeded = outcome.is_ok();
+    match db::run(pool, move |conn| {
+        db::jobs::finish(conn, &id, outcome, now_ms())?;
+        db::jobs::find(conn, &id)
     })
     .await
     {
-        tracing::error!(error = %e, "could not record the end of a job");
+        Ok(job) => {
+            if let Some(job) = job {
+                crate::metrics::global().job_finished(&job.kind, succeeded);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not record the end of a job"),
     }
 }

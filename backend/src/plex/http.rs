@@ -137,8 +137,17 @@ impl Transport {
             PlexHost::Pms => None,
         };
         tracing::debug!(%host, method = %out.method, path = out.path, "Plex request");
-        let resp = req.send().await.map_err(|e| transport_error(host, &e))?;
+        let method = out.method.as_str();
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                let status = if e.is_timeout() { "timeout" } else { "error" };
+                crate::metrics::global().plex_request(host_label(host), method, out.path, status);
+                return Err(transport_error(host, &e));
+            }
+        };
         let status = resp.status();
+        crate::metrics::global().plex_request(host_label(host), method, out.path, status.as_str());
         let retry_after = parse_retry_after(resp.headers());
         let body = resp.text().await.map_err(|e| transport_error(host, &e))?;
         if status.is_success() {
@@ -157,6 +166,13 @@ impl Transport {
     /// Scrubs a body for an error message.
     pub fn excerpt(&self, body: &str) -> String {
         excerpt(body, self.token.expose_secret())
+    }
+}
+
+fn host_label(host: PlexHost) -> &'static str {
+    match host {
+        PlexHost::Pms => "pms",
+        PlexHost::Plextv => "plextv",
     }
 }
 

@@ -10,6 +10,7 @@ mod auth;
 mod errors;
 mod health;
 mod logs;
+mod metrics;
 mod openapi;
 mod permissions;
 mod plex_settings;
