@@ -5,11 +5,6 @@ use reqwest::Method;
 
 use crate::helpers::{GOOD_PASSWORD, TestApp, spawn_app};
 
-async fn signed_in(app: &TestApp, name: &str, role: &str) -> String {
-    app.create_account(name, role, false).await;
-    app.login(name, GOOD_PASSWORD).await.token
-}
-
 /// Creates an account through the API (so it is audited), as `admin`.
 async fn create_via_api(app: &TestApp, admin: &str, name: &str) {
     let (status, body) = app
@@ -35,8 +30,8 @@ fn actions(body: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn events_filter_by_who_what_outcome_and_time_and_page_newest_first() {
     let app = spawn_app().await;
-    let auditor = signed_in(&app, "audrey", "auditor").await;
-    let admin = signed_in(&app, "root", "admin").await;
+    let auditor = app.token_for("audrey", "auditor").await;
+    let admin = app.token_for("root", "admin").await;
     // Three failed sign-ins as "mallory", one good one as audrey (above), a few account events.
     for _ in 0..3 {
         let r = app
@@ -153,7 +148,7 @@ async fn events_filter_by_who_what_outcome_and_time_and_page_newest_first() {
 #[tokio::test]
 async fn bad_filters_are_field_errors() {
     let app = spawn_app().await;
-    let token = signed_in(&app, "audrey", "auditor").await;
+    let token = app.token_for("audrey", "auditor").await;
     for (query, field) in [
         ("limit=0", "limit"),
         ("limit=501", "limit"),
@@ -186,8 +181,8 @@ async fn bad_filters_are_field_errors() {
 #[tokio::test]
 async fn the_export_is_csv_of_every_match_and_only_admins_and_auditors_get_it() {
     let app = spawn_app().await;
-    let auditor = signed_in(&app, "audrey", "auditor").await;
-    let admin = signed_in(&app, "root", "admin").await;
+    let auditor = app.token_for("audrey", "auditor").await;
+    let admin = app.token_for("root", "admin").await;
     for n in 0..5 {
         create_via_api(&app, &admin, &format!("user{n}")).await;
     }
@@ -231,7 +226,7 @@ async fn the_export_is_csv_of_every_match_and_only_admins_and_auditors_get_it() 
         "the export is audited"
     );
 
-    let moderator = signed_in(&app, "mod", "moderator").await;
+    let moderator = app.token_for("mod", "moderator").await;
     let (status, _) = app
         .call(Method::GET, "/api/v1/audit/export", &moderator, None)
         .await;
@@ -246,7 +241,7 @@ async fn the_export_is_csv_of_every_match_and_only_admins_and_auditors_get_it() 
 async fn no_route_changes_or_deletes_an_event_and_the_database_refuses_too() {
     let app = spawn_app().await;
     let admin_name = "root2";
-    let admin = signed_in(&app, admin_name, "admin").await;
+    let admin = app.token_for(admin_name, "admin").await;
     let (_, body) = app
         .call(Method::GET, "/api/v1/audit?limit=1", &admin, None)
         .await;

@@ -130,6 +130,12 @@ impl TestApp {
         )
     }
 
+    /// Creates an account `username` with `role` and signs it in: its bearer token.
+    pub async fn token_for(&self, username: &str, role: &str) -> String {
+        self.create_account(username, role, false).await;
+        self.login(username, GOOD_PASSWORD).await.token
+    }
+
     /// The id of the account named `username`.
     pub async fn account_id(&self, username: &str) -> i64 {
         let username = username.to_owned();

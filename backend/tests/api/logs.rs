@@ -9,13 +9,7 @@ use plexward::logs::hub::LogHub;
 use plexward_shared::{LogEntry, LogLevel};
 use reqwest::Method;
 
-use crate::helpers::{GOOD_PASSWORD, TestApp, spawn_app};
-
-async fn signed_in(app: &TestApp, role: &str) -> String {
-    let name = format!("logs-{role}");
-    app.create_account(&name, role, false).await;
-    app.login(&name, GOOD_PASSWORD).await.token
-}
+use crate::helpers::{TestApp, spawn_app};
 
 fn logs_dir(app: &TestApp) -> std::path::PathBuf {
     let dir = app.data_dir.path().join("data").join("logs");
@@ -48,7 +42,7 @@ fn messages(body: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn the_newest_lines_come_filtered_by_level_and_text_across_rotated_files() {
     let app = spawn_app().await;
-    let token = signed_in(&app, "moderator").await;
+    let token = app.token_for("logs-moderator", "moderator").await;
     let dir = logs_dir(&app);
     write_lines(
         &dir.join("app.log.1"),
@@ -122,7 +116,7 @@ async fn the_newest_lines_come_filtered_by_level_and_text_across_rotated_files()
 #[tokio::test]
 async fn bad_parameters_are_field_errors_and_no_path_can_be_named() {
     let app = spawn_app().await;
-    let token = signed_in(&app, "auditor").await;
+    let token = app.token_for("logs-auditor", "auditor").await;
     for (query, field) in [
         ("file=../../secret.key", "file"),
         ("file=app.log", "file"),
@@ -177,7 +171,7 @@ async fn auditors_download_the_file_or_every_rotated_file_and_moderators_cannot(
         (0..2).map(|n| line(n, "ERROR", "older")),
     );
 
-    let auditor = signed_in(&app, "auditor").await;
+    let auditor = app.token_for("logs-auditor", "auditor").await;
     let response = app
         .bearer(Method::GET, "/api/v1/logs/download?file=error", &auditor)
         .send()
@@ -226,7 +220,7 @@ async fn auditors_download_the_file_or_every_rotated_file_and_moderators_cannot(
     let downloads = app.audit_actions("logs.download").await;
     assert_eq!(downloads.len(), 2, "each download is audited");
 
-    let moderator = signed_in(&app, "moderator").await;
+    let moderator = app.token_for("logs-moderator", "moderator").await;
     let (status, _) = app
         .call(
             Method::GET,
@@ -291,7 +285,7 @@ fn publish(message: &str, level: LogLevel) {
 #[tokio::test]
 async fn the_stream_sends_new_lines_at_the_level_asked_and_resumes_after_the_last_event() {
     let app = spawn_app().await;
-    let token = signed_in(&app, "auditor").await;
+    let token = app.token_for("logs-auditor", "auditor").await;
     // Other tests publish to the same process-wide hub: this one looks for its own marker.
     let marker = format!("stream-{}", uuid::Uuid::new_v4());
     let mut response = app

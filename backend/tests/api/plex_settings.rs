@@ -123,9 +123,7 @@ async fn unconfigured_and_unreachable_plex_are_explained() {
 
 /// Signs in a fresh account with `role` and returns its bearer token.
 async fn signed_in(app: &TestApp, role: &str) -> String {
-    let name = format!("{role}-1");
-    app.create_account(&name, role, false).await;
-    app.login(&name, GOOD_PASSWORD).await.token
+    app.token_for(&format!("{role}-1"), role).await
 }
 
 /// An app that knows where the simulated plex.tv is, but has no server URL or token pinned.
