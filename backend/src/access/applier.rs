@@ -142,13 +142,15 @@ impl Applier {
         }
     }
 
-    /// Plex already matches: clear a failure or a queued mark, without writing when nothing
-    /// changes (the scheduler calls this often).
+    /// Plex already matches: clear a failure or a queued mark, and take what Plex has as the
+    /// applied baseline (it differs when a crash cut off an apply plex.tv had carried out; not
+    /// drift, since it is what the grants say), without writing when nothing changes (the
+    /// scheduler calls this often).
     async fn record_nothing_to_do(&self, friend: &Friend, now: i64) -> Result<(), DbError> {
         let keys = friend.user.actual_keys();
         let pending = friend.user.share_pending;
         let wanted = if pending { "pending_invite" } else { "applied" };
-        if friend.apply.as_ref().is_some_and(|a| a.state == wanted) {
+        if friend.apply.as_ref().is_some_and(|a| a.state == wanted) && !friend.drift() {
             return Ok(());
         }
         let id = friend.user.id;

@@ -238,6 +238,12 @@ impl Friend {
         }
     }
 
+    /// A change was saved and its apply has not finished (it may have reached Plex before a
+    /// crash cut it off).
+    pub fn queued(&self) -> bool {
+        self.user.departed_at.is_none() && self.apply.as_ref().is_some_and(|a| a.state == "queued")
+    }
+
     pub fn failed(&self) -> bool {
         self.user.departed_at.is_none() && self.apply.as_ref().is_some_and(|a| a.state == "failed")
     }

@@ -231,6 +231,22 @@ enum JobError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    #[error("Plexward is stopping; the job runs at the next start")]
+    Stopping,
+}
+
+/// Lets a stop wait for the apply in flight *before* apalis is told to stop.
+///
+/// Once told, apalis stops polling its backend until the jobs in flight end — and it may be
+/// holding a write transaction it has not committed yet (the "job started" mark, done lazily
+/// after the fetch). The apply's own write would then wait for SQLite's lock until its busy
+/// timeout, fail, and lose the record of a change Plex had made (seen under load: a 5 s stall
+/// and the job failed with "database is locked"). So the stop takes this lock for writing,
+/// which waits for the running handler (it holds it for reading) while apalis still polls, and
+/// a handler that starts after that returns at once, touching nothing.
+#[derive(Debug, Default)]
+struct StopGate {
+    stopping: tokio::sync::RwLock<bool>,
 }
 
 /// The handler: one apply. Only a database error is an error (apalis runs the job again).
@@ -239,7 +255,13 @@ async fn apply_friend(
     task: TaskId,
     queue: Data<ApplyQueue>,
     applier: Data<Arc<Applier>>,
+    gate: Data<Arc<StopGate>>,
 ) -> Result<(), JobError> {
+    let stopping = gate.stopping.read().await;
+    if *stopping {
+        // Failed with attempts left: fetched again at the next start, like a waiting job.
+        return Err(JobError::Stopping);
+    }
     queue.release_waiting_key(&task).await?;
     let id = job.plex_user_id;
     match applier.apply(id, &Actor::system()).await? {
@@ -255,8 +277,8 @@ async fn apply_friend(
     Ok(())
 }
 
-/// Runs the worker until `stop` turns true, then lets the apply in flight finish (jobs fetched
-/// but not started go back to pending) and returns. A worker that ends on an error (SQLite
+/// Runs the worker until `stop` turns true, then lets the apply in flight finish (a job fetched
+/// meanwhile is left failed with attempts to spare, so the next start runs it) and returns. A worker that ends on an error (SQLite
 /// unavailable) is started again after [`RESTART_DELAY`]. Finished jobs are pruned meanwhile.
 pub async fn run(queue: ApplyQueue, applier: Arc<Applier>, stop: watch::Receiver<bool>) {
     tokio::join!(
@@ -266,6 +288,7 @@ pub async fn run(queue: ApplyQueue, applier: Arc<Applier>, stop: watch::Receiver
 }
 
 async fn work(queue: ApplyQueue, applier: Arc<Applier>, mut stop: watch::Receiver<bool>) {
+    let gate = Arc::new(StopGate::default());
     loop {
         // A fresh name each time: apalis refuses a name whose worker was seen recently.
         let name = format!("{QUEUE}.worker-{}", uuid::Uuid::new_v4().simple());
@@ -278,13 +301,16 @@ async fn work(queue: ApplyQueue, applier: Arc<Applier>, mut stop: watch::Receive
             )
             .data(queue.clone())
             .data(applier.clone())
+            .data(gate.clone())
             .concurrency(1)
             .build(apply_friend);
         let mut signal = stop.clone();
+        let closing = gate.clone();
         let ended = worker
             .run_until(async move {
                 // A dropped sender also means stop.
                 let _ = signal.wait_for(|stopped| *stopped).await;
+                *closing.stopping.write().await = true;
                 Ok::<(), WorkerError>(())
             })
             .await;

@@ -79,10 +79,17 @@ async fn reconcile(
     let now = applier.now();
     let work: Vec<&Friend> = friends
         .iter()
-        .filter(|f| f.plan(&catalog, now) != Plan::Nothing)
+        .filter(|f| f.queued() || f.drift() || f.plan(&catalog, now) != Plan::Nothing)
         .collect();
     let total = work.len() as i64 + 4;
     for (done, friend) in work.iter().enumerate() {
+        if friend.plan(&catalog, now) == Plan::Nothing {
+            // Plex already matches the grants, yet the record says queued or drifted: a crash
+            // cut an apply off after plex.tv had made the change. Only the record is behind;
+            // the apply catches it up without a Plex request.
+            applier.apply(friend.user.id, &Actor::system()).await?;
+            continue;
+        }
         let drift = friend.drift();
         if drift {
             report.drift += 1;

@@ -153,6 +153,28 @@ async fn jobs_started(app: &TestApp) -> i64 {
     .n
 }
 
+/// Every apply job's status and result, for failure messages.
+async fn job_results(app: &TestApp) -> Vec<(String, Option<String>)> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        last_result: Option<String>,
+    }
+    plexward::db::run(&app.db, move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query("SELECT status, last_result FROM Jobs WHERE job_type = ?")
+            .bind::<diesel::sql_types::Text, _>(plexward::jobs::apply_friend::QUEUE)
+            .load::<Row>(conn)
+    })
+    .await
+    .expect("jobs read")
+    .into_iter()
+    .map(|r| (r.status, r.last_result))
+    .collect()
+}
+
 #[tokio::test]
 async fn a_pushed_apply_job_makes_plex_match() {
     let (sim, app, token, alice) = alice_waiting_for_an_apply().await;
@@ -244,6 +266,11 @@ async fn stopping_lets_the_apply_in_flight_finish() {
         Some(true),
         "the apply finished before the stop returned"
     );
-    assert_eq!(jobs_in(&app, "Done").await, 1, "and was acknowledged");
+    assert_eq!(
+        jobs_in(&app, "Done").await,
+        1,
+        "and was acknowledged: {:?}",
+        job_results(&app).await
+    );
     app.assert_no_jobs_left().await;
 }

@@ -284,3 +284,48 @@ async fn changes_due_while_plexward_was_down_are_applied_at_startup() {
         "an expired-while-down grant is not granted"
     );
 }
+
+#[tokio::test]
+async fn an_apply_a_crash_cut_off_after_plex_changed_is_recorded_by_the_startup_reconcile() {
+    let t = synced_on_clock(Seed::default(), plexward::clock::system()).await;
+    let alice = t.friend(2_100_001).await;
+    let (movies, tv) = (t.library(1).await, t.library(2).await);
+    let (status, body) = t
+        .set_grants(
+            alice,
+            json!([{ "library_id": movies }, { "library_id": tv }]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // As a kill between plex.tv's answer and the record leaves it: Plex has Movies + TV, the
+    // database still says "queued" with Alice's old libraries (Movies + Default, keys 1 and 3).
+    plexward::db::run(&t.app.db, move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query(
+            "UPDATE apply_states SET state = 'queued', applied_libraries = '[1,3]' \
+             WHERE plex_user_id = ?",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(alice)
+        .execute(conn)
+    })
+    .await
+    .expect("crash state written");
+
+    let Synced { sim, app, token } = t;
+    let before = latest_reconcile_of(&app).await.id;
+    sim.clear_requests();
+    let app = app.restart(plexward::clock::system()).await;
+    app.wait_for_reconcile_after(Some(&before)).await;
+    let t = Synced { sim, app, token };
+    let (_, detail) = t
+        .call(Method::GET, &format!("/api/v1/plex-users/{alice}"), None)
+        .await;
+    assert_eq!(detail["apply"]["state"], "applied", "{detail}");
+    assert_eq!(detail["drift"], false, "Plexward's own change is not drift");
+    assert!(
+        t.writes().is_empty(),
+        "Plex already matched: {:?}",
+        t.writes()
+    );
+    assert_eq!(t.shared_sections(2_100_001), Some(ids(&[MOVIES, TV])));
+}

@@ -46,6 +46,22 @@ pub struct LoggedRequest {
     pub injected: bool,
     /// Epoch milliseconds when received.
     pub at_ms: i64,
+    /// Epoch milliseconds when the answer was ready, after latency and faults: a change the
+    /// request made is visible in the state from then on (latency measurements start here).
+    #[serde(default)]
+    pub answered_ms: i64,
+}
+
+/// A request received but not answered yet (admin calls excluded).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InFlight {
+    /// The sequence number its [`LoggedRequest`] will have.
+    pub seq: u64,
+    pub host: Host,
+    pub method: String,
+    pub path: String,
+    /// Epoch milliseconds when received.
+    pub at_ms: i64,
 }
 
 impl LoggedRequest {
@@ -205,6 +221,7 @@ pub struct Sim {
     latency_ms: AtomicU64,
     faults: Mutex<Vec<FaultSpec>>,
     log: Mutex<Vec<LoggedRequest>>,
+    in_flight: Mutex<BTreeMap<u64, InFlight>>,
     seq: AtomicU64,
     bucket: Mutex<Option<Bucket>>,
     addrs: OnceLock<Addrs>,
@@ -225,6 +242,7 @@ impl Sim {
             latency_ms: AtomicU64::new(latency_ms),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
+            in_flight: Mutex::new(BTreeMap::new()),
             seq: AtomicU64::new(0),
             bucket: Mutex::new(None),
             addrs: OnceLock::new(),
@@ -249,6 +267,11 @@ impl Sim {
 
     pub fn requests(&self) -> Vec<LoggedRequest> {
         lock(&self.log).clone()
+    }
+
+    /// Requests received and not answered yet, oldest first.
+    pub fn in_flight(&self) -> Vec<InFlight> {
+        lock(&self.in_flight).values().cloned().collect()
     }
 
     pub fn clear_requests(&self) {
@@ -330,8 +353,39 @@ impl Sim {
         }
     }
 
-    fn log(&self, entry: LoggedRequest) {
+    fn log(&self, mut entry: LoggedRequest) {
+        entry.answered_ms = chrono::Utc::now().timestamp_millis();
         lock(&self.log).push(entry);
+    }
+}
+
+/// Keeps a request in [`Sim::in_flight`] until it is answered — or until actix drops the
+/// handler because the client went away, which is why this is a guard and not a call.
+struct InFlightGuard<'a> {
+    sim: &'a Sim,
+    seq: u64,
+}
+
+impl<'a> InFlightGuard<'a> {
+    fn enter(sim: &'a Sim, entry: &LoggedRequest) -> Self {
+        let request = InFlight {
+            seq: entry.seq,
+            host: entry.host,
+            method: entry.method.clone(),
+            path: entry.path.clone(),
+            at_ms: entry.at_ms,
+        };
+        lock(&sim.in_flight).insert(entry.seq, request);
+        Self {
+            sim,
+            seq: entry.seq,
+        }
+    }
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.sim.in_flight).remove(&self.seq);
     }
 }
 
@@ -471,7 +525,9 @@ pub async fn entry(
         dropped: false,
         injected: false,
         at_ms,
+        answered_ms: 0,
     };
+    let _in_flight = InFlightGuard::enter(&sim, &entry);
 
     let latency = sim.latency();
     if !latency.is_zero() {

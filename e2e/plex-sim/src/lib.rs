@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 
-pub use engine::{FaultSpec, Host, LoggedRequest, RateLimit};
+pub use engine::{FaultSpec, Host, InFlight, LoggedRequest, RateLimit};
 pub use model::{
     Account, Behaviour, DEFAULT_MACHINE_ID, DEFAULT_OWNER_TOKEN, EmptyListOnPut, ForeignShare,
     Library, Owner, SEED_EPOCH, Seed, SeedError, Server, Share, ShareSettings, State, ids,
@@ -202,6 +202,11 @@ impl SimHandle {
     /// The request log (admin calls excluded, tokens redacted), oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.sim.requests()
+    }
+    /// Requests received and not answered yet (latency, a slow fault), oldest first: what a
+    /// client killed now would leave behind.
+    pub fn in_flight(&self) -> Vec<InFlight> {
+        self.sim.in_flight()
     }
     pub fn clear_requests(&self) {
         self.sim.clear_requests();
