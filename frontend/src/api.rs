@@ -19,8 +19,8 @@ use plexward_shared::{
     ChangeResponse, CreateAccountRequest, CreateApiTokenRequest, CreatedApiTokenResponse,
     ErrorResponse, ExtendRequest, FriendQuery, HealthResponse, HistoryEntry, JobResponse,
     JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
-    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, SetGrantsRequest,
-    UpdateAccountRequest, UpdatePlexSettingsRequest,
+    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, SchedulerResponse,
+    SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -440,4 +440,15 @@ pub async fn start_sync() -> Result<JobStarted, ApiError> {
 /// `GET /api/v1/jobs/{id}`: how a background job is doing.
 pub async fn job(id: &str) -> Result<JobResponse, ApiError> {
     get(&format!("/api/v1/jobs/{id}")).await
+}
+
+/// `GET /api/v1/scheduler`: the reconcile schedule, the next run, the last one and the server's
+/// clock.
+pub async fn scheduler() -> Result<SchedulerResponse, ApiError> {
+    get("/api/v1/scheduler").await
+}
+
+/// `POST /api/v1/scheduler/run` (moderators, admins): starts a reconcile, or finds the one running.
+pub async fn run_reconcile() -> Result<JobStarted, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/scheduler/run").build()).await?).await
 }
