@@ -19,8 +19,8 @@ use plexward_shared::{
     ChangeResponse, CreateAccountRequest, CreateApiTokenRequest, CreatedApiTokenResponse,
     ErrorResponse, ExtendRequest, FriendQuery, HealthResponse, HistoryEntry, JobResponse,
     JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
-    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, SchedulerResponse,
-    SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
+    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, ScheduleSettings,
+    SchedulerResponse, SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -446,6 +446,12 @@ pub async fn job(id: &str) -> Result<JobResponse, ApiError> {
 /// clock.
 pub async fn scheduler() -> Result<SchedulerResponse, ApiError> {
     get("/api/v1/scheduler").await
+}
+
+/// `PUT /api/v1/scheduler` (admin): changes the schedule; answers with the next run under it. A
+/// 422 names the refused fields (`interval_minutes`, `daily_at`).
+pub async fn update_scheduler(body: &ScheduleSettings) -> Result<SchedulerResponse, ApiError> {
+    with_body("PUT", "/api/v1/scheduler", body).await
 }
 
 /// `POST /api/v1/scheduler/run` (moderators, admins): starts a reconcile, or finds the one running.
