@@ -112,8 +112,9 @@ pub fn SchedulerCard(version: RwSignal<u32>) -> impl IntoView {
         });
     };
 
-    // A reconcile already under way when the page loads (the schedule's, or someone else's "Run
-    // now") gets the same progress bar.
+    // A reconcile found under way — when the page loads, or when the countdown ran out — gets the
+    // same progress bar (it replaces an earlier run's result), and the card is read again when it
+    // ends.
     Effect::new(move |_| {
         let under_way = data.get().and_then(|loaded| {
             loaded
@@ -122,7 +123,7 @@ pub fn SchedulerCard(version: RwSignal<u32>) -> impl IntoView {
                 .filter(|last| matches!(last.state, JobState::Queued | JobState::Running))
         });
         if let Some(last) = under_way
-            && untrack(|| run.get() == RunState::Idle)
+            && untrack(|| !matches!(run.get(), RunState::Running(_)))
         {
             follow(last.job_id, false);
         }
