@@ -134,6 +134,48 @@ test('calls that fail together share one refresh', async () => {
   assert.equal(new URL(page.url()).pathname, '/accounts');
 });
 
+test('a call refused before the refresh finished retries without a second refresh', async () => {
+  await page.goto(`${server.url}/account`);
+  await page.getByTestId('me-username').waitFor();
+  await page.context().clearCookies({ name: /access/ });
+  // The accounts page asks for accounts and tokens at once; both are refused. The tokens' 401 is
+  // held back until the accounts call has refreshed the session and gone again — the order that
+  // under load made the tokens call refresh a second time.
+  const refreshes = [];
+  let accountsRequests = 0;
+  let retried;
+  const accountsRetried = new Promise((resolve) => { retried = resolve; });
+  const onRequest = (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path === '/api/v1/auth/refresh') refreshes.push(r);
+    if (path === '/api/v1/accounts' && (accountsRequests += 1) === 2) retried();
+  };
+  let held = 0;
+  const hold = async (route) => {
+    if (held++ > 0) return route.continue();
+    const response = await route.fetch();
+    assert.equal(response.status(), 401);
+    const timeout = new Promise((_, reject) => {
+      setTimeout(() => reject(new Error('the accounts call was never retried')), 15_000);
+    });
+    await Promise.race([accountsRetried, timeout]);
+    return route.fulfill({ response });
+  };
+  page.on('request', onRequest);
+  await page.route('**/api/v1/tokens', hold);
+  try {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await page.getByTestId('accounts').waitFor();
+    await page.getByText('No account has an API token.').waitFor();
+  } finally {
+    page.off('request', onRequest);
+    await page.unroute('**/api/v1/tokens', hold);
+  }
+  assert.equal(held, 2, 'the tokens call went twice: refused, then retried');
+  assert.equal(refreshes.length, 1);
+  assert.equal(new URL(page.url()).pathname, '/accounts');
+});
+
 test('sign-out returns to the sign-in page and the session is gone', async () => {
   await signOut(page);
   assert.equal(new URL(page.url()).search, '');

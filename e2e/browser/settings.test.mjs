@@ -63,7 +63,7 @@ test('an admin enters the connection in the form, saves it and tests it', async 
 
     // A bad URL: the field says why, nothing is saved.
     await p.getByLabel('Server URL').fill('plex.local:32400');
-    await p.getByRole('button', { name: 'Save' }).click();
+    await p.getByRole('button', { name: 'Save', exact: true }).click();
     const urlError = p.locator('#plex-url-error');
     await urlError.waitFor();
     assert.match(await urlError.textContent(), /http/);
@@ -73,7 +73,7 @@ test('an admin enters the connection in the form, saves it and tests it', async 
     await p.getByLabel('Plex token').fill('plex-sim-owner-token');
     await p.getByLabel('Time zone').fill('Europe/Berlin');
     await p.getByRole('radio', { name: /Report/ }).check();
-    await p.getByRole('button', { name: 'Save' }).click();
+    await p.getByRole('button', { name: 'Save', exact: true }).click();
     await p.getByText('Plex settings saved.').waitFor();
     assert.equal(await urlError.count(), 0, 'the field error is gone');
     const facts = await p.getByTestId('plex-settings').textContent();

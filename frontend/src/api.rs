@@ -7,7 +7,7 @@
 //! demands a password change, the session listener (see `session.rs`) is told, and it sends the
 //! user to the right page.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -19,8 +19,8 @@ use plexward_shared::{
     ChangeResponse, CreateAccountRequest, CreateApiTokenRequest, CreatedApiTokenResponse,
     ErrorResponse, ExtendRequest, FriendQuery, HealthResponse, HistoryEntry, JobResponse,
     JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
-    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, SetGrantsRequest,
-    UpdateAccountRequest, UpdatePlexSettingsRequest,
+    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, ScheduleSettings,
+    SchedulerResponse, SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -106,6 +106,11 @@ type Listener = Rc<dyn Fn(SessionEvent)>;
 thread_local! {
     static LISTENER: RefCell<Option<Listener>> = const { RefCell::new(None) };
     static REFRESH: RefCell<Option<Shared<LocalBoxFuture<'static, bool>>>> = const { RefCell::new(None) };
+    /// How many refreshes have renewed the cookies so far. A call remembers it when it sends: a
+    /// 401 to a request that left before the latest refresh finished was refused for the old
+    /// access token, and only needs to go again — refreshing once more would spend the new
+    /// refresh token for nothing.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Installs the one listener for session events (the session provider at the app's root).
@@ -128,15 +133,21 @@ async fn refresh_once() -> bool {
         None => {
             let shared = async {
                 let answer = refresh().await;
-                REFRESH.with(|r| *r.borrow_mut() = None);
-                match answer {
-                    Ok(answer) => {
-                        notify(SessionEvent::Refreshed(answer.account));
-                        true
-                    }
+                let renewed = match &answer {
+                    Ok(_) => true,
                     // Another tab refreshed at the same moment: its new cookies are ours too.
                     Err(e) => e.code == "refresh_conflict",
+                };
+                // In the same turn as clearing `REFRESH`, so no call can see neither a refresh
+                // under way nor the new generation.
+                if renewed {
+                    GENERATION.with(|g| g.set(g.get() + 1));
                 }
+                REFRESH.with(|r| *r.borrow_mut() = None);
+                if let Ok(answer) = answer {
+                    notify(SessionEvent::Refreshed(answer.account));
+                }
+                renewed
             }
             .boxed_local()
             .shared();
@@ -189,9 +200,12 @@ fn builder(method: &str, url: &str) -> RequestBuilder {
 /// listener hears when the session is over or a password change is due. Non-2xx answers become
 /// [`ApiError`]s.
 async fn call(make: impl Fn() -> Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+    let sent_in = GENERATION.with(Cell::get);
     let mut response = send(make()).await?;
     if response.status() == 401 {
-        if refresh_once().await {
+        // Cookies renewed while this request was on its way: they are what it lacked.
+        let renewed_since = GENERATION.with(Cell::get) != sent_in;
+        if renewed_since || refresh_once().await {
             response = send(make()).await?;
         }
         if response.status() == 401 {
@@ -440,4 +454,21 @@ pub async fn start_sync() -> Result<JobStarted, ApiError> {
 /// `GET /api/v1/jobs/{id}`: how a background job is doing.
 pub async fn job(id: &str) -> Result<JobResponse, ApiError> {
     get(&format!("/api/v1/jobs/{id}")).await
+}
+
+/// `GET /api/v1/scheduler`: the reconcile schedule, the next run, the last one and the server's
+/// clock.
+pub async fn scheduler() -> Result<SchedulerResponse, ApiError> {
+    get("/api/v1/scheduler").await
+}
+
+/// `PUT /api/v1/scheduler` (admin): changes the schedule; answers with the next run under it. A
+/// 422 names the refused fields (`interval_minutes`, `daily_at`).
+pub async fn update_scheduler(body: &ScheduleSettings) -> Result<SchedulerResponse, ApiError> {
+    with_body("PUT", "/api/v1/scheduler", body).await
+}
+
+/// `POST /api/v1/scheduler/run` (moderators, admins): starts a reconcile, or finds the one running.
+pub async fn run_reconcile() -> Result<JobStarted, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/scheduler/run").build()).await?).await
 }

@@ -2,7 +2,10 @@
 //! durations, plans and apply states. Times in the *server's* zone are in `time_zone.rs`.
 
 use chrono::{DateTime, Utc};
-use plexward_shared::{ApplyState, ApplyStatus, PlanAction, PlanResponse};
+use plexward_shared::{
+    ApplyState, ApplyStatus, PlanAction, PlanResponse, ReconcileReport, ScheduleMode,
+    ScheduleSettings,
+};
 use wasm_bindgen::JsValue;
 
 /// `24 Nov 2026, 10:31` in the user's locale and time zone.
@@ -53,6 +56,37 @@ pub fn duration_words(seconds: i64) -> String {
     }
 }
 
+/// The time left before a countdown's moment, to the second: `1 d 05 h 03 m 12 s`,
+/// `3 h 00 m 09 s`, `4 m 07 s`, `59 s`; `due now` once nothing is left. Days appear from one day
+/// on, hours from one hour on and are never left out after days (the old UI's "1 d 03 m" hid
+/// them); the units after the first are two digits wide so the text does not jump as it ticks.
+pub fn countdown_words(seconds_left: i64) -> String {
+    if seconds_left <= 0 {
+        return "due now".to_owned();
+    }
+    let (days, hours, minutes, secs) = (
+        seconds_left / 86_400,
+        seconds_left / 3_600 % 24,
+        seconds_left / 60 % 60,
+        seconds_left % 60,
+    );
+    if days > 0 {
+        format!("{days} d {hours:02} h {minutes:02} m {secs:02} s")
+    } else if hours > 0 {
+        format!("{hours} h {minutes:02} m {secs:02} s")
+    } else if minutes > 0 {
+        format!("{minutes} m {secs:02} s")
+    } else {
+        format!("{secs} s")
+    }
+}
+
+/// Whole seconds from `now_ms` until `target_ms`, rounded up: a countdown shows `1 s` until the
+/// very moment, and `due now` only once it has come.
+pub fn seconds_until(target_ms: i64, now_ms: i64) -> i64 {
+    (target_ms - now_ms).div_euclid(1000) + i64::from((target_ms - now_ms).rem_euclid(1000) > 0)
+}
+
 /// `Movies ends in 3 d 4 h` / `TV starts in 2 h 5 m` (`… now` once the moment has come).
 pub fn change_words(library: &str, starts: bool, seconds_left: i64) -> String {
     let verb = if starts { "starts" } else { "ends" };
@@ -61,6 +95,40 @@ pub fn change_words(library: &str, starts: bool, seconds_left: i64) -> String {
     } else {
         format!("{library} {verb} in {}", duration_words(seconds_left))
     }
+}
+
+/// `one` or `many`, as `n` asks.
+pub fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// The reconcile schedule in words: `every 60 minutes`, `daily at 04:00 Europe/Berlin`.
+pub fn schedule_words(settings: &ScheduleSettings, time_zone: &str) -> String {
+    match settings.mode {
+        ScheduleMode::Interval => {
+            let n = settings.interval_minutes;
+            format!("every {n} {}", plural(n.into(), "minute", "minutes"))
+        }
+        ScheduleMode::Daily => format!("daily at {} {time_zone}", settings.daily_at),
+    }
+}
+
+/// What a reconcile did: `Synced SimServer: 5 libraries, 8 friends — 2 applied, 0 failed, drift:
+/// 1 found, 1 corrected.`
+pub fn reconcile_words(report: &ReconcileReport) -> String {
+    let sync = &report.sync;
+    format!(
+        "Synced {}: {} {}, {} {} — {} applied, {} failed, drift: {} found, {} corrected.",
+        sync.server_name,
+        sync.libraries,
+        plural(sync.libraries, "library", "libraries"),
+        sync.friends,
+        plural(sync.friends, "friend", "friends"),
+        report.applied,
+        report.failed,
+        report.drift,
+        report.drift_corrected,
+    )
 }
 
 /// A list of library titles in words: `Movies, TV`.
@@ -159,6 +227,70 @@ mod tests {
         assert_eq!(duration_words(2 * 3600 + 5 * 60 + 59), "2 h 5 m");
         assert_eq!(duration_words(3 * 86_400 + 4 * 3600 + 120), "3 d 4 h");
         assert_eq!(duration_words(86_400), "1 d 0 h");
+    }
+
+    #[test]
+    fn countdowns_keep_days_and_hours() {
+        assert_eq!(countdown_words(0), "due now");
+        assert_eq!(countdown_words(-30), "due now");
+        assert_eq!(countdown_words(1), "1 s");
+        assert_eq!(countdown_words(59), "59 s");
+        assert_eq!(countdown_words(60), "1 m 00 s");
+        assert_eq!(countdown_words(3_599), "59 m 59 s");
+        assert_eq!(countdown_words(3_600), "1 h 00 m 00 s");
+        assert_eq!(countdown_words(86_399), "23 h 59 m 59 s");
+        assert_eq!(countdown_words(86_400), "1 d 00 h 00 m 00 s");
+        assert_eq!(countdown_words(25 * 3_600), "1 d 01 h 00 m 00 s");
+        assert_eq!(
+            countdown_words(86_400 + 5 * 3_600 + 3 * 60 + 12),
+            "1 d 05 h 03 m 12 s"
+        );
+        assert_eq!(countdown_words(3 * 86_400), "3 d 00 h 00 m 00 s");
+        assert_eq!(countdown_words(3 * 86_400 + 7), "3 d 00 h 00 m 07 s");
+    }
+
+    #[test]
+    fn countdowns_round_up_to_the_second() {
+        assert_eq!(seconds_until(10_000, 10_000), 0);
+        assert_eq!(seconds_until(10_000, 9_999), 1);
+        assert_eq!(seconds_until(10_000, 9_000), 1);
+        assert_eq!(seconds_until(10_000, 8_999), 2);
+        assert_eq!(seconds_until(10_000, 10_001), 0);
+        assert_eq!(seconds_until(10_000, 11_000), -1);
+        assert_eq!(seconds_until(10_000, 11_500), -1);
+    }
+
+    #[test]
+    fn schedules_read_as_words() {
+        let mut settings = ScheduleSettings::default();
+        assert_eq!(schedule_words(&settings, "UTC"), "every 60 minutes");
+        settings.interval_minutes = 1_440;
+        assert_eq!(schedule_words(&settings, "UTC"), "every 1440 minutes");
+        settings.mode = ScheduleMode::Daily;
+        assert_eq!(
+            schedule_words(&settings, "Europe/Berlin"),
+            "daily at 04:00 Europe/Berlin"
+        );
+    }
+
+    #[test]
+    fn reconcile_reports_read_as_a_sentence() {
+        let report = ReconcileReport {
+            sync: plexward_shared::SyncReport {
+                server_name: "SimServer".into(),
+                libraries: 5,
+                friends: 1,
+                ..plexward_shared::SyncReport::default()
+            },
+            applied: 2,
+            failed: 0,
+            drift: 1,
+            drift_corrected: 1,
+        };
+        assert_eq!(
+            reconcile_words(&report),
+            "Synced SimServer: 5 libraries, 1 friend — 2 applied, 0 failed, drift: 1 found, 1 corrected."
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The dashboard: the Plex server (counts, sync with live progress), access expiring this week,
-//! friends needing attention, the coming access changes on a timeline, and the service's health.
+//! The dashboard: the Plex server (counts, sync with live progress), the scheduler (countdown to
+//! the next reconcile, the last one, run now), access expiring this week, friends needing
+//! attention, the coming access changes on a timeline, and the service's health.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,19 +11,23 @@ use serde::Deserialize;
 
 use crate::api;
 use crate::components::friend_lists::{AttentionCard, ExpiringCard};
+use crate::components::job_progress::JobProgress;
+use crate::components::scheduler_card::SchedulerCard;
 use crate::components::upcoming::UpcomingCard;
-use crate::jobs::{POLL_MS, sleep};
+use crate::format::plural;
+use crate::jobs;
 use crate::session::use_session;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let health = LocalResource::new(api::health);
-    // Bumped after a sync: the Plex cards reload.
+    // Bumped after a sync or a reconcile: the Plex cards reload.
     let version = RwSignal::new(0_u32);
     view! {
         <h1 class="page-title">"Dashboard"</h1>
         <Show when=move || use_session().allows(Permission::ViewPlexData)>
             <PlexCard version />
+            <SchedulerCard version />
             <div class="two-col">
                 <ExpiringCard version />
                 <AttentionCard version />
@@ -62,8 +67,14 @@ enum SyncState {
 #[component]
 fn PlexCard(version: RwSignal<u32>) -> impl IntoView {
     let session = use_session();
-    let libraries = LocalResource::new(api::libraries);
-    let friends = LocalResource::new(api::plex_users);
+    let libraries = LocalResource::new(move || {
+        version.track();
+        api::libraries()
+    });
+    let friends = LocalResource::new(move || {
+        version.track();
+        api::plex_users()
+    });
     let state = RwSignal::new(SyncState::Idle);
     let running = move || matches!(state.get(), SyncState::Running(_));
     let sync = move |_| {
@@ -74,8 +85,6 @@ fn PlexCard(version: RwSignal<u32>) -> impl IntoView {
                 return;
             }
             state.set(outcome);
-            libraries.refetch();
-            friends.refetch();
             version.update(|v| *v += 1);
         });
     };
@@ -117,7 +126,15 @@ fn PlexCard(version: RwSignal<u32>) -> impl IntoView {
             </Suspense>
             {move || match state.get() {
                 SyncState::Idle => ().into_any(),
-                SyncState::Running(progress) => view! { <SyncProgress progress /> }.into_any(),
+                SyncState::Running(progress) => view! {
+                    <JobProgress
+                        progress
+                        label="Syncing with Plex…"
+                        bar_label="Sync progress"
+                        testid="sync-progress"
+                    />
+                }
+                    .into_any(),
                 SyncState::Done(report) => view! {
                     <p class="alert success" role="status" data-testid="sync-report">
                         {report_sentence(&report)}
@@ -133,53 +150,25 @@ fn PlexCard(version: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-#[component]
-fn SyncProgress(progress: Progress) -> impl IntoView {
-    let label = if progress.total == 0 {
-        "Syncing with Plex…".to_owned()
-    } else {
-        format!("Syncing with Plex… {} of {}", progress.done, progress.total)
-    };
-    view! {
-        <div class="sync-progress" role="status" data-testid="sync-progress">
-            <progress
-                max=progress.total.max(1).to_string()
-                value=progress.done.min(progress.total).to_string()
-                aria-label="Sync progress"
-            ></progress>
-            <span class="muted">{label}</span>
-        </div>
-    }
-}
-
 /// Starts (or joins) a sync and follows it until it ends, showing its progress in `state`.
 async fn follow_sync(state: RwSignal<SyncState>) -> SyncState {
     let started = match api::start_sync().await {
         Ok(started) => started,
         Err(e) => return SyncState::Failed(e.message),
     };
-    loop {
-        let job = match api::job(&started.job_id).await {
-            Ok(job) => job,
-            Err(e) => return SyncState::Failed(e.message),
-        };
-        match job.state {
-            JobState::Succeeded => return finished(job),
-            JobState::Failed => {
-                return SyncState::Failed(
-                    job.error
-                        .unwrap_or_else(|| "The sync failed for an unknown reason.".to_owned()),
-                );
-            }
-            JobState::Queued | JobState::Running => {
-                // Left the page: nobody is watching any more.
-                if state.is_disposed() {
-                    return SyncState::Idle;
-                }
-                state.set(SyncState::Running(job.progress));
-            }
-        }
-        sleep(POLL_MS).await;
+    // `None`: the page was left, nobody is watching any more.
+    let outcome = jobs::follow(&started.job_id, |progress| {
+        state.try_set(SyncState::Running(progress)).is_none()
+    })
+    .await;
+    match outcome {
+        None => SyncState::Idle,
+        Some(Err(e)) => SyncState::Failed(e.message),
+        Some(Ok(job)) if job.state == JobState::Succeeded => finished(job),
+        Some(Ok(job)) => SyncState::Failed(
+            job.error
+                .unwrap_or_else(|| "The sync failed for an unknown reason.".to_owned()),
+        ),
     }
 }
 
@@ -227,10 +216,6 @@ fn report_sentence(report: &SyncReport) -> String {
     }
     text.push('.');
     text
-}
-
-fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 #[component]

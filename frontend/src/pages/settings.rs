@@ -2,6 +2,8 @@
 //! the time zone and the drift policy. Admins edit; moderators and auditors see the same form read
 //! only. Values pinned by environment variables are read only for everyone and say so. The token
 //! is write-only: the page only ever learns whether one is set.
+//!
+//! Settings → Scheduler: when the reconcile runs (see `components/scheduler_form.rs`).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,8 @@ use plexward_shared::{
 };
 
 use crate::api;
+use crate::components::field_error::FieldError;
+use crate::components::scheduler_form::SchedulerSettings;
 use crate::session::use_session;
 
 const URL_ENV: &str = "PLEXWARD_PLEX_URL";
@@ -91,6 +95,7 @@ pub fn Settings() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <SchedulerSettings />
     }
 }
 
@@ -377,16 +382,6 @@ fn PlexSettingsForm(
             })}
         </form>
         {can_edit.then(|| view! { <ConnectionTest /> })}
-    }
-}
-
-/// A field's error line (present only while there is an error, so `aria-describedby` may name it).
-#[component]
-fn FieldError(id: &'static str, error: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || error.with(Option::is_some)>
-            <p class="field-error" id=id>{move || error.get()}</p>
-        </Show>
     }
 }
 
