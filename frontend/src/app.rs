@@ -9,8 +9,8 @@ use plexward_shared::Permission;
 use crate::components::layout::Layout;
 use crate::pages::{
     account::MyAccount, accounts::Accounts, change_password::ChangePassword, dashboard::Dashboard,
-    friend::Friend, friends::Friends, libraries::Libraries, login::Login, not_found::NotFound,
-    settings::Settings,
+    friend::Friend, friends::Friends, libraries::Libraries, login::Login, logs::Logs,
+    not_found::NotFound, settings::Settings,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -36,6 +36,10 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/libraries")
                             view=|| view! { <Protected permission=Permission::ViewPlexData><Libraries /></Protected> }
+                        />
+                        <Route
+                            path=path!("/logs")
+                            view=|| view! { <Protected permission=Permission::ViewLogs><Logs /></Protected> }
                         />
                         <Route
                             path=path!("/settings")

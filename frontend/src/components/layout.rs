@@ -15,7 +15,7 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 6] = [
+const NAV: [NavItem; 7] = [
     NavItem {
         href: "/",
         label: "Dashboard",
@@ -30,6 +30,11 @@ const NAV: [NavItem; 6] = [
         href: "/libraries",
         label: "Libraries",
         permission: Some(Permission::ViewPlexData),
+    },
+    NavItem {
+        href: "/logs",
+        label: "Logs",
+        permission: Some(Permission::ViewLogs),
     },
     NavItem {
         href: "/settings",

@@ -11,6 +11,8 @@ pub mod grant_editor;
 pub mod history;
 pub mod job_progress;
 pub mod layout;
+pub mod live_tail;
+pub mod log_lines;
 pub mod password_input;
 pub mod scheduler_card;
 pub mod scheduler_form;

@@ -8,5 +8,6 @@ pub mod friend;
 pub mod friends;
 pub mod libraries;
 pub mod login;
+pub mod logs;
 pub mod not_found;
 pub mod settings;
