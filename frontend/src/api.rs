@@ -15,13 +15,13 @@ use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, BulkRequest, BulkResponse, ChangePasswordRequest,
-    ChangeResponse, CreateAccountRequest, CreateApiTokenRequest, CreatedApiTokenResponse,
-    ErrorResponse, ExtendRequest, FriendQuery, HealthResponse, HistoryEntry, JobResponse,
-    JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginRequest,
-    LoginResponse, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
-    PlexUserResponse, ScheduleSettings, SchedulerResponse, SetGrantsRequest, UpdateAccountRequest,
-    UpdatePlexSettingsRequest,
+    AccountResponse, ApiTokenResponse, AuditEventResponse, AuditQuery, BulkRequest, BulkResponse,
+    ChangePasswordRequest, ChangeResponse, CreateAccountRequest, CreateApiTokenRequest,
+    CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
+    HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
+    LogQuery, LoginRequest, LoginResponse, PlexSettingsResponse, PlexTestResponse,
+    PlexUserDetailResponse, PlexUserResponse, ScheduleSettings, SchedulerResponse,
+    SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -549,6 +549,42 @@ pub fn log_stream_url(level: Option<LogLevel>, after: Option<u64>) -> String {
     )
 }
 
+/// The filters of `/audit` and `/audit/export` as a query string (paging included when set).
+pub fn audit_query_string(q: &AuditQuery) -> String {
+    query(&[
+        ("actor", q.actor.as_deref()),
+        ("action", q.action.as_deref()),
+        ("plex_user_id", q.plex_user_id.as_deref()),
+        ("outcome", q.outcome.as_deref()),
+        ("from", q.from.as_deref()),
+        ("to", q.to.as_deref()),
+        ("limit", q.limit.as_deref()),
+        ("offset", q.offset.as_deref()),
+    ])
+}
+
+/// `GET /api/v1/audit` (admins, moderators, auditors): a page of events, newest first. A 422
+/// names the refused filters.
+pub async fn audit(q: &AuditQuery) -> Result<List<AuditEventResponse>, ApiError> {
+    get(&format!("/api/v1/audit{}", audit_query_string(q))).await
+}
+
+/// `GET /api/v1/audit/actions`: every action recorded so far, sorted.
+pub async fn audit_actions() -> Result<List<String>, ApiError> {
+    get("/api/v1/audit/actions").await
+}
+
+/// Where `GET /api/v1/audit/export` serves the events matching `q` as CSV (admins, auditors).
+/// Paging is left out: the export holds every match.
+pub fn audit_export_url(q: &AuditQuery) -> String {
+    let filters = AuditQuery {
+        limit: None,
+        offset: None,
+        ..q.clone()
+    };
+    format!("/api/v1/audit/export{}", audit_query_string(&filters))
+}
+
 /// Makes sure the session cookies are fresh (refreshing them through [`call`] if the access token
 /// has expired). For requests the browser makes by itself — a download, an event stream — which
 /// cannot refresh on a 401 the way [`call`] does.
@@ -654,9 +690,9 @@ pub fn log_stream(
 
 #[cfg(test)]
 mod tests {
-    use plexward_shared::{LogFile, LogLevel};
+    use plexward_shared::{AuditQuery, LogFile, LogLevel};
 
-    use super::{log_stream_url, logs_download_url, query};
+    use super::{audit_export_url, log_stream_url, logs_download_url, query};
 
     #[test]
     fn queries_leave_out_blanks_and_encode_values() {
@@ -685,6 +721,17 @@ mod tests {
         assert_eq!(
             log_stream_url(Some(LogLevel::Warn), Some(42)),
             "/api/v1/logs/stream?level=warn&after=42"
+        );
+        let filters = AuditQuery {
+            action: Some("grants".into()),
+            outcome: Some("denied".into()),
+            limit: Some("50".into()),
+            offset: Some("100".into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            audit_export_url(&filters),
+            "/api/v1/audit/export?action=grants&outcome=denied"
         );
     }
 }

@@ -15,7 +15,7 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 7] = [
+const NAV: [NavItem; 8] = [
     NavItem {
         href: "/",
         label: "Dashboard",
@@ -35,6 +35,11 @@ const NAV: [NavItem; 7] = [
         href: "/logs",
         label: "Logs",
         permission: Some(Permission::ViewLogs),
+    },
+    NavItem {
+        href: "/audit",
+        label: "Audit",
+        permission: Some(Permission::ViewAudit),
     },
     NavItem {
         href: "/settings",

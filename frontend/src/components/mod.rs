@@ -1,5 +1,7 @@
 //! Reusable pieces of the UI.
 
+pub mod audit_events;
+pub mod audit_filters;
 pub mod avatar;
 pub mod bulk_dialog;
 pub mod change_password_form;
