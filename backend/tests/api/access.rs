@@ -686,8 +686,16 @@ async fn an_apply_waits_for_a_sync_in_progress_so_the_sync_never_stores_an_older
     let job = start_sync(&t.app, &t.token).await;
     // Save Alice's grants once the sync is listing the shares.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !t.sim.in_flight().iter().any(|r| r.path.ends_with("/shared_servers")) {
-        assert!(Instant::now() < deadline, "the sync never listed the shares");
+    while !t
+        .sim
+        .in_flight()
+        .iter()
+        .any(|r| r.path.ends_with("/shared_servers"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the sync never listed the shares"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let (status, body) = t.set_grants(alice, json!([{ "library_id": tv }])).await;
