@@ -246,13 +246,24 @@ impl Application {
     /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish,
     /// with the background workers alongside; they stop after the server (SIGTERM only stops
     /// actix's server, so the workers are told here), finishing the apply in flight.
+    ///
+    /// Nothing here could build the application again, so `POST /api/v1/system/restart` is
+    /// refused (409) while it runs this way; [`serve`] runs it restartable.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run().await.map(|_| ())
+        self.run_inner(false).await.map(|_| ())
     }
 
     /// [`Application::run_until_stopped`], also stopping gracefully when a restart is asked for
-    /// through the API; says which of the two ended it.
+    /// through the API; says which of the two ended it. The caller builds and runs again on
+    /// [`Stopped::Restart`] (as [`serve`] does).
     pub async fn run(self) -> std::io::Result<Stopped> {
+        self.run_inner(true).await
+    }
+
+    async fn run_inner(self, restartable: bool) -> std::io::Result<Stopped> {
+        if restartable {
+            self.restart.enable();
+        }
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let workers = [
             (
@@ -290,8 +301,9 @@ impl Application {
             served = &mut server => served,
             () = restart.requested() => {
                 tracing::info!("restart requested: finishing in-flight requests and jobs");
-                handle.stop(true).await;
-                server.await
+                // The server future carries out the stop: poll both.
+                let (served, ()) = tokio::join!(server, handle.stop(true));
+                served
             }
         };
         let _ = stop.send(true);

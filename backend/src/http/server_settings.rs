@@ -345,6 +345,7 @@ fn multipart_error(e: MultipartError) -> ApiError {
     responses(
         (status = 202, description = "Restarting", body = RestartResponse),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "This process cannot restart itself (embedded without the serve loop)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[post("/system/restart")]
@@ -354,6 +355,12 @@ pub async fn restart(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
+    if !state.server.restart.is_enabled() {
+        return Err(ApiError::conflict(
+            "restart_unavailable",
+            "This Plexward runs without its serve loop and cannot restart itself; restart the process.",
+        ));
+    }
     let effective = effective(&state).await?;
     let scheme = {
         let (state, effective) = (state.clone(), effective.clone());

@@ -117,11 +117,22 @@ pub struct Running {
 /// A restart asked for through the API.
 #[derive(Debug, Default)]
 pub struct RestartSignal {
+    /// Set while a serve loop runs that can build the application again (`startup::serve`).
+    enabled: AtomicBool,
     requested: AtomicBool,
     notify: tokio::sync::Notify,
 }
 
 impl RestartSignal {
+    pub fn enable(&self) {
+        self.enabled.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a restart can be carried out (the application runs under `startup::serve`).
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::SeqCst)
+    }
+
     pub fn request(&self) {
         self.requested.store(true, Ordering::SeqCst);
         self.notify.notify_one();
@@ -186,7 +197,9 @@ impl ServerControl {
                     Scheme::Http => HttpsMode::Off,
                 },
             },
-            certificate: configured.or_else(|| running.certificate.clone()),
+            certificate: configured
+                .or_else(|| running.certificate.clone())
+                .or_else(|| crate::tls::read_info(&self.data_dir, HttpsMode::Custom, now)),
             tls_problem: running.problem.clone().or(configured_problem),
         }
     }
