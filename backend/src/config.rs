@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 
 /// The default config file, read from the working directory when it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "plexward.toml";
+/// The environment variables that pin the server settings.
+pub const PORT_ENV: &str = "PLEXWARD_PORT";
+pub const HTTPS_ENV: &str = "PLEXWARD_HTTPS";
+pub const HOSTNAMES_ENV: &str = "PLEXWARD_HOSTNAMES";
 
 /// Everything the process needs to start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,8 +23,24 @@ pub struct Config {
     /// Address to listen on. `127.0.0.1` by default; `0.0.0.0` to accept other machines
     /// (the Docker image sets this).
     pub bind: IpAddr,
-    /// TCP port, 1024–65535 (0 picks a free port: for tests).
+    /// TCP port, 1024–65535 (0 picks a free port: for tests). The port saved in the server
+    /// settings wins over this one unless it is pinned (see [`Config::port_pinned`]).
     pub port: u16,
+    /// Whether `port` was given by `PLEXWARD_PORT` or `--port` (set by [`Config::load`]); then
+    /// the server settings cannot change it. Port 0 counts as pinned too.
+    #[serde(skip)]
+    pub port_pinned: bool,
+    /// HTTPS mode (`off`, `self_signed`, `custom`); set here or by `PLEXWARD_HTTPS`, it pins the
+    /// server setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https: Option<plexward_shared::HttpsMode>,
+    /// Names and IPs for the self-signed certificate; set here or by `PLEXWARD_HOSTNAMES`
+    /// (comma-separated), it pins the server setting.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "hostnames_list"
+    )]
+    pub hostnames: Option<Vec<String>>,
     /// Directory for the database, keys, certificates and logs. Created 0700 if missing.
     pub data_dir: PathBuf,
     /// Directory holding the built SPA (`trunk build` output).
@@ -50,6 +70,9 @@ impl Default for Config {
         Self {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 5000,
+            port_pinned: false,
+            https: None,
+            hostnames: None,
             data_dir: PathBuf::from("data"),
             web_dir: PathBuf::from("dist"),
             log: "info".into(),
@@ -62,6 +85,29 @@ impl Default for Config {
             demo: false,
         }
     }
+}
+
+/// `hostnames` as a list or as one comma-separated string (how the environment gives it).
+fn hostnames_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<String>),
+        One(String),
+    }
+    Ok(
+        Option::<OneOrMany>::deserialize(deserializer)?.map(|v| match v {
+            OneOrMany::Many(list) => list,
+            OneOrMany::One(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }),
+    )
 }
 
 /// A secret string read from configuration: `Debug` shows `<redacted>`.
@@ -108,12 +154,20 @@ impl Config {
             Some(path) => path.to_path_buf(),
             None => PathBuf::from(DEFAULT_CONFIG_FILE),
         };
-        Self::from_figment(
+        let mut config = Self::from_figment(
             Figment::from(Serialized::defaults(Config::default()))
                 .merge(Toml::file(toml))
                 .merge(Self::env())
                 .merge(Serialized::defaults(overrides)),
-        )
+        )?;
+        config.port_pinned = overrides.port.is_some() || std::env::var_os(PORT_ENV).is_some();
+        Ok(config)
+    }
+
+    /// Whether the port cannot be changed from the server settings: given by the environment or
+    /// a flag, or 0 (a free port: tests).
+    pub fn port_is_pinned(&self) -> bool {
+        self.port_pinned || self.port == 0
     }
 
     /// The `PLEXWARD_*` variables that map to fields of [`Config`]. Others (secrets such as
@@ -122,6 +176,8 @@ impl Config {
         Env::prefixed("PLEXWARD_").only(&[
             "bind",
             "port",
+            "https",
+            "hostnames",
             "data_dir",
             "web_dir",
             "log",
@@ -151,6 +207,14 @@ impl Config {
                     "{} is a privileged port; use 1024–65535 (0 picks a free port)",
                     self.port
                 ),
+            });
+        }
+        if let Some(hostnames) = &self.hostnames
+            && let Err(reason) = plexward_shared::server_settings::check_hostnames(hostnames)
+        {
+            return Err(ConfigError::Invalid {
+                field: "hostnames",
+                reason,
             });
         }
         if self.data_dir.as_os_str().is_empty() {
@@ -252,6 +316,45 @@ mod tests {
                 8000,
                 "flag beats env"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn server_pins_come_from_env_and_flags() {
+        Jail::expect_with(|jail| {
+            jail.create_file("plexward.toml", "port = 6000\n")?;
+            let config = load_in_jail(&Overrides::default()).expect("valid");
+            assert!(!config.port_is_pinned(), "the file does not pin the port");
+            assert_eq!(config.https, None);
+
+            jail.set_env("PLEXWARD_HTTPS", "self_signed");
+            jail.set_env("PLEXWARD_HOSTNAMES", "plex.example.com, 192.168.1.10");
+            let config = load_in_jail(&Overrides {
+                port: Some(7000),
+                ..Overrides::default()
+            })
+            .expect("valid");
+            assert!(config.port_is_pinned());
+            assert_eq!(config.https, Some(plexward_shared::HttpsMode::SelfSigned));
+            assert_eq!(
+                config.hostnames,
+                Some(vec!["plex.example.com".into(), "192.168.1.10".into()])
+            );
+
+            jail.set_env("PLEXWARD_PORT", "7100");
+            assert!(
+                load_in_jail(&Overrides::default())
+                    .expect("valid")
+                    .port_pinned
+            );
+
+            jail.set_env("PLEXWARD_HOSTNAMES", "bad name");
+            let err = load_in_jail(&Overrides::default()).expect_err("refused");
+            assert!(err.to_string().contains("hostnames"), "{err}");
+            jail.set_env("PLEXWARD_HOSTNAMES", "ok.lan");
+            jail.set_env("PLEXWARD_HTTPS", "on");
+            assert!(load_in_jail(&Overrides::default()).is_err());
             Ok(())
         });
     }

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 
 /// Plexward's version, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,8 +6,7 @@ use clap::Parser;
 use plexward::auth::bootstrap::{self, PasswordSource};
 use plexward::cli::{AdminCommand, Cli, Command};
 use plexward::config::{Config, Overrides};
-use plexward::startup::Application;
-use plexward::{healthcheck, install_crypto_provider, telemetry};
+use plexward::{healthcheck, install_crypto_provider, startup, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -39,7 +38,7 @@ async fn main() -> ExitCode {
     }
 
     telemetry::init(&config.log, &config.data_dir);
-    match serve(&config).await {
+    match startup::serve(&config, |_| {}).await {
         Ok(()) => {
             tracing::info!("Plexward stopped");
             ExitCode::SUCCESS
@@ -49,18 +48,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-async fn serve(config: &Config) -> anyhow::Result<()> {
-    let app = Application::build(config).await?;
-    tracing::info!(
-        version = plexward::VERSION,
-        data_dir = %config.data_dir.display(),
-        "Plexward listening on http://{}",
-        app.address()
-    );
-    app.run_until_stopped().await?;
-    Ok(())
 }
 
 /// `plexward admin reset-password USER`: works on the database directly (the server may run).

@@ -1,6 +1,8 @@
 //! `Application::build` turns a [`Config`] into a bound, ready-to-run server. Tests call it with
 //! port 0 and a temporary data directory, exactly as `main` does with the real configuration.
 //! `run_until_stopped` serves, with the background workers (apply jobs, retry tick) alongside.
+//! [`serve`] is what `main` runs: build, serve, and build again after a restart asked for through
+//! the API (in-process, so it works the same under Docker and on a bare machine).
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -20,13 +22,26 @@ use crate::http::{self, extractors, openapi, request_id, security_headers, spa::
 use crate::jobs::apply_friend::ApplyQueue;
 use crate::plex::connection::PlexConnection;
 use crate::scheduler::heartbeat::Heartbeat;
+use crate::settings::server::{self as server_settings, RestartSignal, Running, ServerControl};
 use crate::state::AppState;
-use crate::{data_dir, db, jobs, scheduler};
+use crate::{data_dir, db, jobs, scheduler, tls};
+use plexward_shared::Scheme;
+
+/// Why [`Application::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// SIGINT/SIGTERM or a [`ServerHandle::stop`]: the process ends.
+    Shutdown,
+    /// `POST /api/v1/system/restart`: build and serve again.
+    Restart,
+}
 
 /// A bound server, not yet running.
 pub struct Application {
     address: SocketAddr,
+    scheme: Scheme,
     server: Server,
+    restart: Arc<RestartSignal>,
     pool: db::DbPool,
     plex: Arc<PlexConnection>,
     applier: Arc<Applier>,
@@ -91,6 +106,57 @@ impl Application {
         let worker_plex = plex.clone();
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let heartbeat = Heartbeat::new();
+
+        // The server settings: saved ones, unless the configuration pins them. A certificate
+        // problem never stops the start: HTTP instead, said loudly (log and settings page).
+        let pins = server_settings::ServerPins::from(config);
+        let effective =
+            server_settings::effective(&pins, &server_settings::load(&mut *pool.get()?)?);
+        let prepared = {
+            let (data_dir, mode, names) = (
+                config.data_dir.clone(),
+                effective.https,
+                effective.hostnames.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let file = tls::read_info(&data_dir, mode, chrono::Utc::now()).map(|c| c.sha256);
+                (tls::prepare(&data_dir, mode, &names), file)
+            })
+            .await
+            .context("preparing TLS did not run")?
+        };
+        let (prepared, cert_file_sha256) = prepared;
+        if let Some(problem) = &prepared.problem {
+            tracing::error!(
+                https = effective.https.as_str(),
+                problem,
+                "HTTPS IS NOT SERVED: falling back to plain HTTP; fix the certificate in the \
+                 server settings and restart"
+            );
+        }
+        let listener = bind(config, &effective)?;
+        let address = listener.local_addr()?;
+        let scheme = if prepared.server_config.is_some() {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        };
+        let restart = Arc::new(RestartSignal::default());
+        let control = Arc::new(ServerControl {
+            pins,
+            data_dir: config.data_dir.clone(),
+            running: Running {
+                requested: effective,
+                port: address.port(),
+                scheme,
+                certificate: prepared.certificate,
+                cert_file_sha256,
+                problem: prepared.problem,
+            },
+            restart: restart.clone(),
+        });
+        write_listening(&config.data_dir, scheme, address.port(), &control);
+
         let state = web::Data::new(AppState {
             db: pool.clone(),
             auth: Arc::new(auth),
@@ -100,16 +166,13 @@ impl Application {
             logs_dir: crate::logs::dir(&config.data_dir),
             log_hub: crate::logs::hub::LogHub::global(),
             scheduler: heartbeat.clone(),
+            server: control,
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
         let document = web::Data::new(openapi::Document(
             serde_json::to_vec(&http::openapi_document())?.into(),
         ));
-
-        let listener = TcpListener::bind((config.bind, config.port))
-            .with_context(|| format!("cannot listen on {}:{}", config.bind, config.port))?;
-        let address = listener.local_addr()?;
 
         let server = HttpServer::new(move || {
             let (app, _api) = App::new()
@@ -130,14 +193,19 @@ impl Application {
                 .wrap(from_fn(security_headers::middleware))
                 .wrap(from_fn(request_id::middleware))
         })
-        .listen(listener)?
         .shutdown_timeout(config.shutdown_timeout_secs)
-        .client_request_timeout(Duration::from_secs(30))
+        .client_request_timeout(Duration::from_secs(30));
+        let server = match prepared.server_config {
+            Some(tls) => server.listen_rustls_0_23(listener, tls)?,
+            None => server.listen(listener)?,
+        }
         .run();
 
         Ok(Self {
             address,
+            scheme,
             server,
+            restart,
             pool: worker_pool,
             plex: worker_plex,
             applier,
@@ -155,6 +223,16 @@ impl Application {
         self.address.port()
     }
 
+    /// `http` or `https` (HTTPS may have been asked for and fallen back).
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The base URL of the bound address, e.g. `https://127.0.0.1:5000`.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.scheme.as_str(), self.address)
+    }
+
     /// The queue of apply jobs (tests push onto it; the app's producers use `AppState`'s).
     pub fn apply_queue(&self) -> ApplyQueue {
         self.apply_queue.clone()
@@ -168,7 +246,24 @@ impl Application {
     /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), letting in-flight requests finish,
     /// with the background workers alongside; they stop after the server (SIGTERM only stops
     /// actix's server, so the workers are told here), finishing the apply in flight.
+    ///
+    /// Nothing here could build the application again, so `POST /api/v1/system/restart` is
+    /// refused (409) while it runs this way; [`serve`] runs it restartable.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_inner(false).await.map(|_| ())
+    }
+
+    /// [`Application::run_until_stopped`], also stopping gracefully when a restart is asked for
+    /// through the API; says which of the two ended it. The caller builds and runs again on
+    /// [`Stopped::Restart`] (as [`serve`] does).
+    pub async fn run(self) -> std::io::Result<Stopped> {
+        self.run_inner(true).await
+    }
+
+    async fn run_inner(self, restartable: bool) -> std::io::Result<Stopped> {
+        if restartable {
+            self.restart.enable();
+        }
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let workers = [
             (
@@ -199,14 +294,112 @@ impl Application {
                 )),
             ),
         ];
-        let served = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let restart = self.restart;
+        let served = tokio::select! {
+            served = &mut server => served,
+            () = restart.requested() => {
+                tracing::info!("restart requested: finishing in-flight requests and jobs");
+                // The server future carries out the stop: poll both.
+                let (served, ()) = tokio::join!(server, handle.stop(true));
+                served
+            }
+        };
         let _ = stop.send(true);
         for (worker, handle) in workers {
             if let Err(e) = handle.await {
                 tracing::error!(error = %e, worker, "a background worker ended abnormally");
             }
         }
-        served
+        served.map(|()| {
+            if restart.is_requested() {
+                Stopped::Restart
+            } else {
+                Stopped::Shutdown
+            }
+        })
+    }
+}
+
+/// Builds and serves until a shutdown, building again (new port, new TLS) after each restart
+/// asked for through the API. `on_start` sees every application built (tests take its address
+/// and handle).
+pub async fn serve(config: &Config, mut on_start: impl FnMut(&Application)) -> anyhow::Result<()> {
+    let mut config = config.clone();
+    loop {
+        let app = Application::build(&config).await?;
+        tracing::info!(
+            version = crate::VERSION,
+            data_dir = %config.data_dir.display(),
+            "Plexward listening on {}",
+            app.url()
+        );
+        if config.port == 0 {
+            // A free port was picked: a restart keeps it.
+            config.port = app.port();
+            config.port_pinned = true;
+        }
+        on_start(&app);
+        match app.run().await? {
+            Stopped::Shutdown => return Ok(()),
+            Stopped::Restart => tracing::info!("restarting with the saved server settings"),
+        }
+    }
+}
+
+/// Binds the port in effect. When a port saved from the UI cannot be bound (taken), the
+/// configuration's port is tried instead, so a bad setting cannot lock the admin out.
+fn bind(config: &Config, effective: &server_settings::Effective) -> anyhow::Result<TcpListener> {
+    match TcpListener::bind((config.bind, effective.port)) {
+        Ok(listener) => Ok(listener),
+        Err(e)
+            if effective.port_source == plexward_shared::SettingSource::Database
+                && effective.port != config.port =>
+        {
+            tracing::error!(
+                port = effective.port,
+                error = %e,
+                "cannot listen on the port saved in the server settings; using {} instead",
+                config.port
+            );
+            TcpListener::bind((config.bind, config.port))
+                .with_context(|| format!("cannot listen on {}:{}", config.bind, config.port))
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot listen on {}:{}", config.bind, effective.port))
+        }
+    }
+}
+
+/// The file `plexward healthcheck` reads to find the running server (its port may come from the
+/// database, its scheme from the certificate's fate).
+pub const LISTENING_FILE: &str = "listening.json";
+
+/// What [`LISTENING_FILE`] holds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Listening {
+    pub scheme: Scheme,
+    pub port: u16,
+    /// The certificate file served, if HTTPS.
+    pub certificate: Option<std::path::PathBuf>,
+}
+
+fn write_listening(data_dir: &std::path::Path, scheme: Scheme, port: u16, control: &ServerControl) {
+    let certificate = match scheme {
+        Scheme::Https => tls::files(data_dir, control.running.requested.https).map(|(c, _)| c),
+        Scheme::Http => None,
+    };
+    let listening = Listening {
+        scheme,
+        port,
+        certificate,
+    };
+    let written = serde_json::to_vec(&listening)
+        .map_err(std::io::Error::other)
+        .and_then(|json| tls::write_atomically(&data_dir.join(LISTENING_FILE), &json, false));
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "cannot write {LISTENING_FILE}; `plexward healthcheck` may not find the server");
     }
 }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     pub log_hub: Arc<crate::logs::hub::LogHub>,
     /// The deadline tick's sign of life (health).
     pub scheduler: crate::scheduler::heartbeat::Heartbeat,
+    /// The server settings as running, and the restart trigger.
+    pub server: Arc<crate::settings::server::ServerControl>,
     /// When the process started serving (for uptime).
     pub started: Instant,
 }

@@ -19,6 +19,7 @@ pub mod plex_data;
 pub mod plex_settings;
 pub mod roles;
 pub mod scheduler;
+pub mod server_settings;
 pub mod tokens;
 
 pub use access::{
@@ -47,6 +48,10 @@ pub use plex_settings::{
 };
 pub use roles::{Permission, Role};
 pub use scheduler::{LastRun, ReconcileReport, ScheduleMode, ScheduleSettings, SchedulerResponse};
+pub use server_settings::{
+    CertificateInfo, CertificateKind, HttpsMode, RestartResponse, RunningServer, Scheme,
+    ServerSettingsResponse, UpdateServerSettingsRequest,
+};
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,
 };

@@ -14,6 +14,8 @@ pub enum SettingSource {
     Database,
     /// Not set yet.
     Unset,
+    /// Neither pinned nor saved: the configuration file's value or the built-in default.
+    Default,
 }
 
 /// What Plexward does when Plex's shares differ from what it last applied (someone edited Plex

@@ -69,6 +69,8 @@ pub struct Applier {
     plex: Arc<PlexConnection>,
     clock: SharedClock,
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Applies hold this shared, a sync exclusively (see [`Applier::exclude_applies`]).
+    plex_state: tokio::sync::RwLock<()>,
 }
 
 impl Applier {
@@ -78,7 +80,15 @@ impl Applier {
             plex,
             clock,
             locks: Mutex::new(HashMap::new()),
+            plex_state: tokio::sync::RwLock::new(()),
         }
+    }
+
+    /// Held by a sync from before it lists the shares on Plex until it has stored them: an apply
+    /// recorded in between would be overwritten by the older listing, and the next apply would
+    /// send the same change again. Applies wait meanwhile (a sync is three requests).
+    pub async fn exclude_applies(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.plex_state.write().await
     }
 
     /// The time the access logic runs on.
@@ -109,6 +119,7 @@ impl Applier {
     }
 
     async fn apply_locked(&self, id: i64, actor: &Actor) -> Result<ApplyOutcome, DbError> {
+        let _no_sync = self.plex_state.read().await;
         let lock = self.lock_of(id);
         let _guard = lock.lock().await;
         let (friend, catalog) = db::run(&self.pool, move |conn| {

@@ -16,6 +16,7 @@ pub mod plex_data;
 pub mod request_id;
 pub mod scheduler;
 pub mod security_headers;
+pub mod server_settings;
 pub mod settings;
 pub mod spa;
 pub mod tokens;
@@ -50,6 +51,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(settings::get_plex)
         .service(settings::put_plex)
         .service(settings::test_plex)
+        .service(server_settings::get_server)
+        .service(server_settings::put_server)
+        .service(server_settings::upload_certificate)
+        .service(server_settings::restart)
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
         .service(plex_data::plex_user)

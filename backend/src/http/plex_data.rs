@@ -177,6 +177,7 @@ pub async fn start_sync(
         actix_web::rt::spawn(sync::run_job(
             state.db.clone(),
             client,
+            state.applier.clone(),
             job_id.clone(),
             actor,
         ));

@@ -65,7 +65,7 @@ async fn reconcile(
         Some(client) => client?,
     };
     let mut report = ReconcileReport {
-        sync: sync::sync(pool, &client, job_id).await?,
+        sync: sync::sync(pool, &client, applier, job_id).await?,
         ..ReconcileReport::default()
     };
     let (friends, catalog, prefs) = db::run(pool, |conn| {

@@ -3,9 +3,11 @@
 //! undated grants, so the plan for them is "nothing to do".
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use plexward_shared::SyncReport;
 
+use crate::access::applier::Applier;
 use crate::audit::{Actor, Event, Outcome};
 use crate::db::plex_users::SeenFriend;
 use crate::db::time::now_ms;
@@ -26,7 +28,13 @@ pub enum SyncError {
 }
 
 /// Runs a sync for job `job_id`, recording progress, outcome and an audit event.
-pub async fn run_job(pool: DbPool, client: Option<PlexClient>, job_id: String, actor: Actor) {
+pub async fn run_job(
+    pool: DbPool,
+    client: Option<PlexClient>,
+    applier: Arc<Applier>,
+    job_id: String,
+    actor: Actor,
+) {
     let now = now_ms();
     let started = {
         let id = job_id.clone();
@@ -37,7 +45,7 @@ pub async fn run_job(pool: DbPool, client: Option<PlexClient>, job_id: String, a
     }
     let outcome = match client {
         None => Err(SyncError::NotConfigured),
-        Some(client) => sync(&pool, &client, &job_id).await,
+        Some(client) => sync(&pool, &client, &applier, &job_id).await,
     };
     let event = match &outcome {
         Ok(report) => {
@@ -61,9 +69,11 @@ static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 pub async fn sync(
     pool: &DbPool,
     client: &PlexClient,
+    applier: &Applier,
     job_id: &str,
 ) -> Result<SyncReport, SyncError> {
     let _running = RUNNING.lock().await;
+    let _no_applies = applier.exclude_applies().await;
     const STEPS: i64 = 4;
     let server = client.server_info().await?;
     super::report_progress(pool, job_id, 1, STEPS).await;

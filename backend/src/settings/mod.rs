@@ -3,3 +3,4 @@
 pub mod plex;
 pub mod plex_server;
 pub mod secret_box;
+pub mod server;

@@ -673,3 +673,53 @@ async fn drift_on_plex_is_detected_by_the_next_sync() {
         json!([t.library(2).await])
     );
 }
+
+#[tokio::test]
+async fn an_apply_waits_for_a_sync_in_progress_so_the_sync_never_stores_an_older_share() {
+    // Without the exclusion, a share changed between the sync's listing and its write-back was
+    // overwritten by the older listing, and the next apply sent the same change again.
+    let t = synced_on_clock(Seed::default(), plexward::clock::system()).await;
+    let alice = t.friend(2_100_001).await;
+    let tv = t.library(2).await;
+    t.sim.set_latency(Duration::from_millis(300));
+    t.sim.clear_requests();
+    let job = start_sync(&t.app, &t.token).await;
+    // Save Alice's grants once the sync is listing the shares.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !t
+        .sim
+        .in_flight()
+        .iter()
+        .any(|r| r.path.ends_with("/shared_servers"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the sync never listed the shares"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (status, body) = t.set_grants(alice, json!([{ "library_id": tv }])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["plex_matches"], true, "{body}");
+    let done = wait_for(&t.app, &t.token, &job).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+
+    let log = t.sim.requests();
+    let listing = log
+        .iter()
+        .find(|r| r.method == "GET" && r.path.ends_with("/shared_servers"))
+        .expect("the sync's listing");
+    let writes: Vec<_> = log.iter().filter(|r| r.method == "PUT").collect();
+    assert_eq!(writes.len(), 1, "one change, sent once: {writes:?}");
+    assert!(
+        writes[0].at_ms >= listing.answered_ms,
+        "the apply waited for the sync: {log:?}"
+    );
+    // What Plexward recorded is what Plex has: nothing left to send, no drift.
+    let (_, detail) = t
+        .call(Method::GET, &format!("/api/v1/plex-users/{alice}"), None)
+        .await;
+    assert_eq!(detail["plan"]["action"], "nothing", "{detail}");
+    assert_eq!(detail["drift"], false, "{detail}");
+    assert_eq!(t.shared_sections(2_100_001), Some(ids(&[TV])));
+}

@@ -43,27 +43,21 @@ impl TestApp {
 
     /// Creates an account directly in the database (no API, no audit), password already chosen.
     pub async fn create_account(&self, username: &str, role: &str, must_change: bool) -> i64 {
-        let hash = plexward::auth::password::hash(GOOD_PASSWORD.to_owned())
-            .await
-            .expect("hash");
-        let (username, role) = (username.to_owned(), role.to_owned());
-        plexward::db::run(&self.db, move |conn| {
-            let now = plexward::db::time::now_ms();
-            plexward::db::accounts::insert(
-                conn,
-                &plexward::db::accounts::NewAccount {
-                    username: &username,
-                    password_hash: &hash,
-                    role: &role,
-                    must_change_password: must_change,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .map(|a| a.id)
-        })
-        .await
-        .expect("account inserted")
+        insert_account(&self.db, username, role, must_change).await
+    }
+
+    /// The configuration the app was started with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The port the app listens on.
+    pub fn port(&self) -> u16 {
+        self.address
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("address has a port")
     }
 
     pub async fn login_response(&self, username: &str, password: &str) -> reqwest::Response {
@@ -251,6 +245,36 @@ impl Drop for TestApp {
     }
 }
 
+/// Inserts an account directly in the database (no API, no audit), password [`GOOD_PASSWORD`].
+pub async fn insert_account(
+    db: &plexward::db::DbPool,
+    username: &str,
+    role: &str,
+    must_change: bool,
+) -> i64 {
+    let hash = plexward::auth::password::hash(GOOD_PASSWORD.to_owned())
+        .await
+        .expect("hash");
+    let (username, role) = (username.to_owned(), role.to_owned());
+    plexward::db::run(db, move |conn| {
+        let now = plexward::db::time::now_ms();
+        plexward::db::accounts::insert(
+            conn,
+            &plexward::db::accounts::NewAccount {
+                username: &username,
+                password_hash: &hash,
+                role: &role,
+                must_change_password: must_change,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .map(|a| a.id)
+    })
+    .await
+    .expect("account inserted")
+}
+
 /// Starts Plexward with defaults and no built web UI.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -284,7 +308,7 @@ async fn start(config: Config, data_dir: TempDir, clock: plexward::clock::Shared
         .await
         .expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
-    let address = format!("http://{}", app.address());
+    let address = app.url();
     let handle = app.handle();
     let queue = app.apply_queue();
     let running = tokio::spawn(app.run_until_stopped());

@@ -15,6 +15,7 @@ mod openapi;
 mod permissions;
 mod plex_settings;
 mod scheduler;
+mod server_settings;
 mod spa;
 mod sync;
 mod tokens;

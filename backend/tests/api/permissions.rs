@@ -79,6 +79,27 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/settings/server",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/server",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "POST",
+        "/api/v1/settings/server/certificate",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    // Refused with 409 here: the test app runs without the serve loop that could restart it.
+    (
+        "POST",
+        "/api/v1/system/restart",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "GET",
         "/api/v1/libraries",
         Access::Needs(Permission::ViewPlexData),
     ),

@@ -104,6 +104,7 @@ fn source_text(source: SettingSource, env: &str) -> String {
         SettingSource::Environment => format!("set by environment ({env})"),
         SettingSource::Database => "saved in Plexward".into(),
         SettingSource::Unset => "not set".into(),
+        SettingSource::Default => "default".into(),
     }
 }
 
