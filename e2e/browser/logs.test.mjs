@@ -1,20 +1,24 @@
 // The Logs page in the browser, against the real binary and its real log files: an auditor reads
 // the newest lines, filters them by level, follows them live and sees a line the test causes
-// arrive; markup inside a log line shows as text and never runs; the server's 422 lands under its
-// field; the Download buttons are there for auditors and not for moderators.
+// arrive; markup inside a log line — one the app writes itself, quoting Plex's answer, and lines
+// put in the file — shows as text and never runs; the server's 422 lands under its field; the
+// Download buttons are there for auditors and not for moderators (whom the API refuses too).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startWithAdmin,
-  submitSignIn, unexpectedProblems, waitForPath,
+  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
+  startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
 const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
 const AUDITOR = { username: 'audrey', password: 'velvet compass harvest lighthouse', role: 'auditor' };
 const MARKUP = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
+const PLEX_MARKUP = '<script>window.__pwned=1</script><img src=p onerror="window.__pwned=2">';
+const ALICE = 2100001;
 
+let sim;
 let server;
 let browser;
 let page;
@@ -74,7 +78,8 @@ async function openLogs() {
 }
 
 before(async () => {
-  server = await startWithAdmin();
+  sim = await startSimulator();
+  server = await startWithAdmin(sim.env);
   ({ browser, page, problems } = await openBrowser());
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -92,6 +97,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await sim?.stop();
 });
 
 test('an auditor reads the newest lines and filters them by level', async () => {
@@ -155,6 +161,40 @@ test('markup in a log line is shown as text, never run', async () => {
   assert.match(await row.textContent(), /path=<img src=y/);
 });
 
+test('markup the app logs from Plex\'s answer is shown as text, never run', async () => {
+  await api('POST', '/api/v1/sync');
+  let alice;
+  await until('alice synced from Plex', async () => {
+    alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_user_id === ALICE);
+    return alice !== undefined;
+  });
+  const movies = (await api('GET', '/api/v1/libraries')).items.find((l) => l.title === 'Movies');
+  // plex.tv refuses the next share update with markup for a body; the applier logs the refusal
+  // (WARN "apply failed; will retry") quoting the body.
+  const fault = await fetch(`${sim.plextv}/__sim/fault`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      host: 'plextv', method: 'PUT', path: '/api/servers/*/shared_servers/*', status: 400,
+      body: PLEX_MARKUP, content_type: 'text/html', count: 1,
+    }),
+  });
+  assert.ok(fault.ok, `fault → ${fault.status}`);
+  await api('PUT', `/api/v1/plex-users/${alice.id}/grants`, { grants: [{ library_id: movies.id }] });
+
+  const list = page.getByTestId('log-lines');
+  const row = list.locator('li', { hasText: PLEX_MARKUP });
+  await until('the refusal in the log', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    return (await row.count()) > 0;
+  });
+  assert.equal(await row.first().getAttribute('data-level'), 'warn');
+  assert.match(await row.first().textContent(), /apply failed; will retry/);
+  assert.equal(await list.locator('script, img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(dialogs, []);
+});
+
 test('a refused filter is explained under its field', async () => {
   await page.getByLabel('Lines', { exact: true }).fill('5');
   await page.getByRole('button', { name: 'Refresh' }).click();
@@ -189,5 +229,15 @@ test('moderators read the logs but cannot download them', async () => {
   await lines().first().waitFor();
   assert.equal(await page.getByRole('link', { name: 'Download', exact: true }).count(), 0);
   assert.equal(await page.getByRole('link', { name: 'Download all rotated files' }).count(), 0);
+  // Not only hidden: the API refuses a moderator's download.
+  const { token } = await api('POST', '/api/v1/auth/login', {
+    username: MODERATOR.username, password: MODERATOR.password,
+  });
+  for (const query of ['file=app', 'file=app&all=true']) {
+    const response = await fetch(`${server.url}/api/v1/logs/download?${query}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    assert.equal(response.status, 403, query);
+  }
   assert.deepEqual(unexpectedProblems(problems, [401, 404, 422]), []);
 });

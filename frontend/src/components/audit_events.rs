@@ -17,8 +17,18 @@ pub fn outcome_class(outcome: &str) -> &'static str {
     }
 }
 
-/// `plex_user 7`, `account 3`, or `—`.
-pub fn target_text(event: &AuditEventResponse) -> String {
+/// What an event is about: a friend by name (`alice (friend #7)`, or `friend #7` when not
+/// known), else `account 3`, or `—`.
+pub fn target_text(
+    event: &AuditEventResponse,
+    friend_name: &dyn Fn(i64) -> Option<String>,
+) -> String {
+    if let Some(id) = friend_id(event) {
+        return match friend_name(id) {
+            Some(name) => format!("{name} (friend #{id})"),
+            None => format!("friend #{id}"),
+        };
+    }
     match (&event.target_type, &event.target_id) {
         (Some(kind), Some(id)) => format!("{kind} {id}"),
         (Some(kind), None) => kind.clone(),
@@ -44,7 +54,12 @@ pub fn details_text(event: &AuditEventResponse) -> Option<String> {
 }
 
 #[component]
-pub fn AuditEvents(events: Vec<AuditEventResponse>, zone: Zone) -> impl IntoView {
+pub fn AuditEvents(
+    events: Vec<AuditEventResponse>,
+    zone: Zone,
+    /// Friends as (id, name), to name the friend an event is about.
+    friends: StoredValue<Vec<(i64, String)>>,
+) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="data audit" data-testid="audit-events">
@@ -55,14 +70,14 @@ pub fn AuditEvents(events: Vec<AuditEventResponse>, zone: Zone) -> impl IntoView
                         <th scope="col">"What"</th>
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"About"</th>
-                        <th scope="col">"From"</th>
+                        <th scope="col">"IP"</th>
                         <th scope="col">"Details"</th>
                     </tr>
                 </thead>
                 <tbody>
                     {events
                         .into_iter()
-                        .map(|event| view! { <AuditRow event zone=zone.clone() /> })
+                        .map(|event| view! { <AuditRow event zone=zone.clone() friends /> })
                         .collect_view()}
                 </tbody>
             </table>
@@ -71,8 +86,19 @@ pub fn AuditEvents(events: Vec<AuditEventResponse>, zone: Zone) -> impl IntoView
 }
 
 #[component]
-fn AuditRow(event: AuditEventResponse, zone: Zone) -> impl IntoView {
-    let target = target_text(&event);
+fn AuditRow(
+    event: AuditEventResponse,
+    zone: Zone,
+    friends: StoredValue<Vec<(i64, String)>>,
+) -> impl IntoView {
+    let name_of = |id: i64| {
+        friends.with_value(|all| {
+            all.iter()
+                .find(|(known, _)| *known == id)
+                .map(|(_, name)| name.clone())
+        })
+    };
+    let target = target_text(&event, &name_of);
     let about = match friend_id(&event) {
         Some(id) => view! { <A href=format!("/friends/{id}")>{target}</A> }.into_any(),
         None => view! { <span>{target}</span> }.into_any(),
@@ -130,19 +156,23 @@ mod tests {
     #[test]
     fn targets_and_outcomes_read_plainly() {
         let e = event();
-        assert_eq!(target_text(&e), "plex_user 7");
+        let alice = |id: i64| (id == 7).then(|| "alice".to_owned());
+        let nobody = |_: i64| None;
+        assert_eq!(target_text(&e, &alice), "alice (friend #7)");
+        assert_eq!(target_text(&e, &nobody), "friend #7");
         assert_eq!(friend_id(&e), Some(7));
         let account = AuditEventResponse {
             target_type: Some("account".into()),
             ..event()
         };
         assert_eq!(friend_id(&account), None);
+        assert_eq!(target_text(&account, &alice), "account 7");
         let none = AuditEventResponse {
             target_type: None,
             target_id: None,
             ..event()
         };
-        assert_eq!(target_text(&none), "—");
+        assert_eq!(target_text(&none, &alice), "—");
         assert_eq!(outcome_class("success"), "pill ok");
         assert_eq!(outcome_class("failure"), "pill bad");
         assert_eq!(outcome_class("denied"), "pill warn");

@@ -1,7 +1,8 @@
-//! Audit: the trail of every sign-in, refusal and change, filtered and paged on the server, 50
-//! events a page, with a CSV export of everything matching (admins and auditors). The filters
-//! and the page live in the URL (`/audit?action=grants&offset=50`), so a view can be linked —
-//! the friend page links here with `?plex_user_id=`.
+//! Audit: the trail of every sign-in, refusal and change, filtered and paged on the server (50
+//! events a page unless chosen otherwise), with a CSV export of everything matching (admins and
+//! auditors). The filters, the page size and the page live in the URL
+//! (`/audit?action=grants&limit=25&offset=50`), so a view can be linked — the friend page links
+//! here with `?plex_user_id=`.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,18 @@ use crate::pages::friends::display_name;
 use crate::session::use_session;
 use crate::time_zone::{Zone, server_zone};
 
-const PAGE: u64 = AUDIT_PAGE_DEFAULT as u64;
+const PAGE_DEFAULT: u64 = AUDIT_PAGE_DEFAULT as u64;
+/// The page sizes offered (the URL may hold any the server accepts, 1–500).
+const PAGE_SIZES: [u64; 5] = [10, 25, 50, 100, 200];
+
+/// The page size a URL's `limit` asks for: the default when absent or unreadable (the server
+/// answers a value out of range with a 422 under the field).
+fn page_size(limit: Option<&str>) -> u64 {
+    limit
+        .and_then(|l| l.parse::<u64>().ok())
+        .filter(|&l| l > 0)
+        .unwrap_or(PAGE_DEFAULT)
+}
 
 /// `51–100 of 123`; `No events match.` for none.
 pub fn range_text(offset: u64, shown: usize, total: u64) -> String {
@@ -45,10 +57,11 @@ pub fn Audit() -> impl IntoView {
             outcome: p.get("outcome"),
             from: p.get("from"),
             to: p.get("to"),
-            limit: Some(PAGE.to_string()),
+            limit: p.get("limit"),
             offset: p.get("offset"),
         })
     });
+    let size = move || current.with(|q| page_size(q.limit.as_deref()));
     let offset = move || {
         current.with(|q| {
             q.offset
@@ -96,17 +109,45 @@ pub fn Audit() -> impl IntoView {
             );
         }
     };
+    // New filters start at the first page and keep the page size.
     let on_apply = Callback::new({
         let go = go.clone();
-        move |query: AuditQuery| go(query)
+        move |query: AuditQuery| {
+            go(AuditQuery {
+                limit: current.with_untracked(|q| q.limit.clone()),
+                offset: None,
+                ..query
+            })
+        }
     });
-    let to_page = move |new_offset: u64| {
-        let mut query = current.get_untracked();
-        query.limit = None;
-        query.offset = (new_offset > 0).then(|| new_offset.to_string());
-        go(query);
+    let to_page = {
+        let go = go.clone();
+        move |new_offset: u64| {
+            let mut query = current.get_untracked();
+            query.offset = (new_offset > 0).then(|| new_offset.to_string());
+            go(query);
+        }
     };
     let to_page_prev = to_page.clone();
+    let resize = move |ev: leptos::ev::Event| {
+        let chosen = page_size(Some(&event_target_value(&ev)));
+        let mut query = current.get_untracked();
+        query.limit = (chosen != PAGE_DEFAULT).then(|| chosen.to_string());
+        query.offset = None;
+        go(query);
+    };
+    let size_options = move || {
+        let chosen = size();
+        let mut sizes = PAGE_SIZES.to_vec();
+        if !sizes.contains(&chosen) {
+            sizes.push(chosen);
+            sizes.sort_unstable();
+        }
+        sizes
+            .into_iter()
+            .map(|n| view! { <option value=n.to_string() selected=n == chosen>{n}</option> })
+            .collect_view()
+    };
     let export_url = move || api::audit_export_url(&current.get());
     let export = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
@@ -156,7 +197,7 @@ pub fn Audit() -> impl IntoView {
                         type="button"
                         class="btn ghost small"
                         disabled=move || offset() == 0
-                        on:click=move |_| to_page_prev(offset().saturating_sub(PAGE))
+                        on:click=move |_| to_page_prev(offset().saturating_sub(size()))
                     >
                         "← Newer"
                     </button>
@@ -167,19 +208,44 @@ pub fn Audit() -> impl IntoView {
                             Some(Ok(list)) => offset() + (list.items.len() as u64) >= list.total,
                             _ => true,
                         })
-                        on:click=move |_| to_page(offset() + PAGE)
+                        on:click=move |_| to_page(offset() + size())
                     >
                         "Older →"
                     </button>
+                    <label class="muted" for="audit-page-size">"Per page"</label>
+                    <select
+                        id="audit-page-size"
+                        class="small"
+                        prop:value=move || size().to_string()
+                        on:change=resize
+                    >
+                        {size_options}
+                    </select>
                 </div>
             </div>
             <Suspense fallback=|| view! { <p class="muted">"Loading events…"</p> }>
                 {move || Suspend::new(async move {
-                    let zone = context.await.map_or_else(|_| Zone::utc(), |(_, _, zone, _)| zone);
-                    view! { <PageOfEvents page zone /> }
+                    let (zone, friends) = context
+                        .await
+                        .map_or_else(|_| (Zone::utc(), Vec::new()), |(_, friends, zone, _)| (zone, friends));
+                    view! { <PageOfEvents page zone friends=StoredValue::new(friends) /> }
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// A 422's message for the events list: the paging fields (from a hand-edited URL) have no
+/// field of their own to show their error under; the filters do.
+fn paging_problem(fields: &BTreeMap<String, String>) -> String {
+    let paging: Vec<String> = [("limit", "Per page"), ("offset", "Page")]
+        .into_iter()
+        .filter_map(|(key, label)| fields.get(key).map(|why| format!("{label}: {why}")))
+        .collect();
+    if paging.is_empty() {
+        "Some filters need attention; see below each one.".to_owned()
+    } else {
+        paging.join(" ")
     }
 }
 
@@ -187,6 +253,7 @@ pub fn Audit() -> impl IntoView {
 fn PageOfEvents(
     page: RwSignal<Option<Result<List<AuditEventResponse>, ApiError>>>,
     zone: Zone,
+    friends: StoredValue<Vec<(i64, String)>>,
 ) -> impl IntoView {
     move || {
         page.with(|p| match p {
@@ -195,12 +262,13 @@ fn PageOfEvents(
                 view! { <p class="muted">"No events match these filters."</p> }.into_any()
             }
             Some(Ok(list)) => {
-                view! { <AuditEvents events=list.items.clone() zone=zone.clone() /> }.into_any()
+                view! { <AuditEvents events=list.items.clone() zone=zone.clone() friends /> }
+                    .into_any()
             }
-            Some(Err(e)) if !e.fields.is_empty() => view! {
-                <p class="alert error" role="alert">"Some filters need attention; see below each one."</p>
+            Some(Err(e)) if !e.fields.is_empty() => {
+                view! { <p class="alert error" role="alert">{paging_problem(&e.fields)}</p> }
+                    .into_any()
             }
-            .into_any(),
             Some(Err(e)) => {
                 view! { <p class="alert error" role="alert">{e.message.clone()}</p> }.into_any()
             }
@@ -210,7 +278,15 @@ fn PageOfEvents(
 
 #[cfg(test)]
 mod tests {
-    use super::range_text;
+    use super::{page_size, range_text};
+
+    #[test]
+    fn the_page_size_falls_back_to_the_default() {
+        assert_eq!(page_size(None), 50);
+        assert_eq!(page_size(Some("10")), 10);
+        assert_eq!(page_size(Some("0")), 50);
+        assert_eq!(page_size(Some("ten")), 50);
+    }
 
     #[test]
     fn the_range_counts_from_one() {
