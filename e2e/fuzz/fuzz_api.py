@@ -111,14 +111,21 @@ class Api:
     def login(self, username, password):
         return self.call("POST", "/auth/login", json={"username": username, "password": password})["token"]
 
-    def requests_sent(self):
-        """Requests Plexward has answered so far, from its own counter (scrapes of /metrics excluded)."""
+    def answered(self):
+        """Requests Plexward has answered so far by status class ("2xx", …), from its own counter
+        (scrapes of /metrics left out)."""
         text = self.http.get(f"{self.base}/metrics", timeout=10).text
-        total = 0
+        counts = {}
         for line in text.splitlines():
-            if line.startswith("plexward_http_requests_total{") and 'route="/metrics"' not in line:
-                total += int(float(line.rsplit(" ", 1)[1]))
-        return total
+            match = re.match(r'plexward_http_requests_total\{(.*)\} (\S+)$', line)
+            if match and 'route="/metrics"' not in match.group(1):
+                status = re.search(r'status="(\d)', match.group(1)).group(1) + "xx"
+                counts[status] = counts.get(status, 0) + int(float(match.group(2)))
+        return counts
+
+    def still_signed_in(self, token):
+        r = self.http.get(f"{self.base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        return r.status_code == 200
 
 
 def set_up(api):
@@ -220,7 +227,7 @@ def main():
 
         failed, summary = [], []
         for role in ROLES:
-            started, before, seed, rounds = time.monotonic(), api.requests_sent(), args.seed, 0
+            started, before, seed, rounds = time.monotonic(), api.answered(), args.seed, 0
             while True:
                 report_dir = reports / f"{role}-{seed}"
                 report_dir.mkdir(parents=True, exist_ok=True)
@@ -228,15 +235,22 @@ def main():
                 examples = LONG_MAX_EXAMPLES if args.long else CI_MAX_EXAMPLES
                 status = schemathesis(base, tokens[role], protected, examples, seed, report_dir)
                 rounds += 1
-                sent = api.requests_sent() - before
+                after = api.answered()
+                by_class = {k: after.get(k, 0) - before.get(k, 0) for k in sorted(after)}
+                sent = sum(by_class.values())
+                # A run that lost its token would pass on 401s alone (they are documented).
+                if not api.still_signed_in(tokens[role]):
+                    print(f"the {role} token no longer works after the run: its results mean nothing")
+                    status = status or 1
                 if status != 0:
                     failed.append(f"{role} (seed {seed})")
                     break
                 if not args.long or sent >= LONG_MIN_REQUESTS:
                     break
                 seed += 1
-            summary.append(f"{role}: {sent} requests in {rounds} run(s), {time.monotonic() - started:.0f} s, "
-                           f"{'FAILED' if status else 'passed'}")
+            classes = ", ".join(f"{k} {v}" for k, v in by_class.items() if v)
+            summary.append(f"{role}: {sent} requests ({classes}) in {rounds} run(s), "
+                           f"{time.monotonic() - started:.0f} s, {'FAILED' if status else 'passed'}")
         print("\n==> fuzz summary\n" + "\n".join(summary), flush=True)
         if failed:
             sys.exit(f"schemathesis found problems as: {', '.join(failed)} (reports in {reports})")

@@ -7,6 +7,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{OpenApi, RefOr};
 
 /// (from `method path`, its status, link name, to `method path`, where the `id` comes from).
+#[rustfmt::skip] // a table: one link a line reads better than five
 const LINKS: &[(&str, &str, &str, &str, &str)] = &[
     ("post /api/v1/accounts", "201", "GetAccount", "get /api/v1/accounts/{id}", "$response.body#/id"),
     ("post /api/v1/accounts", "201", "UpdateAccount", "patch /api/v1/accounts/{id}", "$response.body#/id"),
@@ -65,7 +66,10 @@ fn operation<'a>(doc: &'a mut OpenApi, method: &str, path: &str) -> Option<&'a m
 
 /// A JSON pointer to the operation (`~1` escapes `/`): unlike operation ids, always unique.
 fn operation_ref(method: &str, path: &str) -> String {
-    format!("#/paths/{}/{method}", path.replace('~', "~0").replace('/', "~1"))
+    format!(
+        "#/paths/{}/{method}",
+        path.replace('~', "~0").replace('/', "~1")
+    )
 }
 
 #[cfg(test)]
@@ -76,16 +80,23 @@ mod tests {
     fn every_link_is_in_the_document() {
         let doc = crate::http::openapi_document();
         let json = serde_json::to_value(&doc).expect("serialises");
-        let link = &json["paths"]["/api/v1/accounts"]["post"]["responses"]["201"]["links"]
-            ["DeleteAccount"];
-        assert_eq!(link["operationRef"], "#/paths/~1api~1v1~1accounts~1{id}/delete");
+        let link = &json["paths"]["/api/v1/accounts"]["post"]["responses"]["201"]["links"]["DeleteAccount"];
+        assert_eq!(
+            link["operationRef"],
+            "#/paths/~1api~1v1~1accounts~1{id}/delete"
+        );
         assert_eq!(link["parameters"]["id"], "$response.body#/id");
         let count: usize = json["paths"]
             .as_object()
             .expect("paths")
             .values()
             .flat_map(|item| item.as_object().expect("item").values())
-            .flat_map(|op| op["responses"].as_object().into_iter().flat_map(|r| r.values()))
+            .flat_map(|op| {
+                op["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|r| r.values())
+            })
             .map(|response| response["links"].as_object().map_or(0, |l| l.len()))
             .sum();
         assert_eq!(count, LINKS.len());

@@ -103,5 +103,8 @@ async fn shared_error_answers_are_documented() {
         );
     }
     // Seen by the handler itself: its own description stays.
-    assert_eq!(grants["404"]["description"].as_str().map(str::is_empty), Some(false));
+    assert_eq!(
+        grants["404"]["description"].as_str().map(str::is_empty),
+        Some(false)
+    );
 }
