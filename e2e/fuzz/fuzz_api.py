@@ -204,11 +204,17 @@ def main():
                            "plex-sim", r"pms=(\S+) plextv=(\S+)")
         procs.append(sim)
         pms, plextv = ready.groups()
+        # schemathesis first probes the server's root (`/`), which is the web UI's page: without a
+        # built UI Plexward answers it with a 503 "not built" page, so give it a stand-in one.
+        web_dir = work / "web"
+        web_dir.mkdir()
+        (web_dir / "index.html").write_text("<!doctype html><title>Plexward</title>")
         app_env = {
             **os.environ,
             "PLEXWARD_BIND": "127.0.0.1",
             "PLEXWARD_PORT": "0",
             "PLEXWARD_DATA_DIR": str(work / "data"),
+            "PLEXWARD_WEB_DIR": str(web_dir),
             "PLEXWARD_LOG": "info",  # the "listening on" line is at info
             "PLEXWARD_ADMIN_PASSWORD": ADMIN_PASSWORD,
             # Pinned, so a fuzzed PUT /settings/plex can never point Plexward at a host outside
@@ -239,6 +245,10 @@ def main():
                 by_class = {k: after.get(k, 0) - before.get(k, 0) for k in sorted(after)}
                 sent = sum(by_class.values())
                 # A run that lost its token would pass on 401s alone (they are documented).
+                # Plexward's own count, which also sees requests schemathesis does not check.
+                if by_class.get("5xx"):
+                    print(f"Plexward answered {by_class['5xx']} requests with a 5xx (its log: {reports}/plexward-logs)")
+                    status = status or 1
                 if not api.still_signed_in(tokens[role]):
                     print(f"the {role} token no longer works after the run: its results mean nothing")
                     status = status or 1
@@ -253,6 +263,7 @@ def main():
                            f"{time.monotonic() - started:.0f} s, {'FAILED' if status else 'passed'}")
         print("\n==> fuzz summary\n" + "\n".join(summary), flush=True)
         if failed:
+            shutil.copytree(work / "data" / "logs", reports / "plexward-logs", dirs_exist_ok=True)
             sys.exit(f"schemathesis found problems as: {', '.join(failed)} (reports in {reports})")
     finally:
         for proc in reversed(procs):
