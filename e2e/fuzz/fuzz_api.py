@@ -182,8 +182,7 @@ def schemathesis(base, token, protected, max_examples, seed, report_dir):
     ]
     for path in EXCLUDED_PATHS:
         command += ["--exclude-path", path]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS.stem, "PLEXWARD_FUZZ_PROTECTED": json.dumps(protected)}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOOKS.parent), env.get("PYTHONPATH")]))
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS), "PLEXWARD_FUZZ_PROTECTED": json.dumps(protected)}
     return subprocess.run(command, env=env, cwd=report_dir, check=False).returncode
 
 
