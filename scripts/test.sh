@@ -31,8 +31,9 @@ if [[ -d e2e/conformance ]]; then
 fi
 
 step "API fuzzing (schemathesis, every role, bounded)"
+# A fixed seed keeps CI repeatable (PLEXWARD_FUZZ_SEED explores others; --long runs many).
 PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" \
-  bash scripts/fuzz-api.sh
+  bash scripts/fuzz-api.sh --seed "${PLEXWARD_FUZZ_SEED:-500}"
 
 step "browser tests (headless Chromium)"
 PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" PLEXWARD_WEB_DIR="$PWD/dist" \
