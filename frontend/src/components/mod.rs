@@ -2,6 +2,7 @@
 
 pub mod avatar;
 pub mod bulk_dialog;
+pub mod certificate_upload;
 pub mod change_password_form;
 pub mod dialog;
 pub mod field_error;
@@ -12,9 +13,11 @@ pub mod history;
 pub mod job_progress;
 pub mod layout;
 pub mod password_input;
+pub mod restart_server;
 pub mod scheduler_card;
 pub mod scheduler_form;
 pub mod secret_dialog;
+pub mod server_settings;
 pub mod strength_meter;
 pub mod timeline;
 pub mod upcoming;
