@@ -188,7 +188,7 @@ test('pinned values are read only and say so; HTTPS that fell back to HTTP gets 
   }
 });
 
-test('an admin moves Plexward to another port and restarts; the page follows and still works', async () => {
+test('an admin moves Plexward to another port and restarts; the page follows and still works', async (t) => {
   const newPort = await freePort();
   const oldUrl = server.url;
   const newUrl = `http://127.0.0.1:${newPort}`;
@@ -209,7 +209,14 @@ test('an admin moves Plexward to another port and restarts; the page follows and
   await section.getByText('Restarting…').waitFor();
 
   // The page moves itself once Plexward answers on the new port: same path, new origin.
-  await page.waitForURL((url) => url.origin === newUrl && url.pathname === '/settings', { timeout: FOLLOW_TIMEOUT });
+  const asked = Date.now();
+  try {
+    await page.waitForURL((url) => url.origin === newUrl && url.pathname === '/settings', { timeout: FOLLOW_TIMEOUT });
+  } catch (e) {
+    const status = await page.getByTestId('restart-status').textContent().catch(() => '(gone)');
+    assert.fail(`the page stayed at ${page.url()}: ${status}\n${problems.join('\n')}\n${e.message}`);
+  }
+  t.diagnostic(`the page followed to the new port ${Date.now() - asked} ms after the restart was confirmed`);
   // The session survived: cookies belong to the host, not the port, and sessions are in the data
   // directory. The page is signed in and shows what runs now.
   await page.getByTestId('user').waitFor();

@@ -533,7 +533,8 @@ pub async fn restart() -> Result<RestartResponse, ApiError> {
 /// Whether Plexward answers at `origin` (another port or scheme of this host, after a restart).
 /// A `no-cors` fetch of the public health check: its answer is opaque, only that one arrived
 /// counts. The page's CSP allows this host on any port for it, and the health check allows being
-/// read from the same site (`Cross-Origin-Resource-Policy: same-site`). A certificate the browser
+/// read from other origins (`Cross-Origin-Resource-Policy: cross-origin`; `same-site` fails for
+/// IP addresses in Chromium). A certificate the browser
 /// does not trust looks like no answer.
 pub async fn answers_at(origin: &str) -> bool {
     let request = Request::get(&format!("{origin}/api/v1/health"))

@@ -19,7 +19,10 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
 
 /// The public health answer may be read by Plexward's own pages on another port or scheme of the
 /// same host: after a restart onto a new port the SPA polls it there (a `no-cors` fetch, which
-/// `same-origin` would block) to know when to follow. It holds nothing private.
+/// `same-origin` blocks) to know when to follow. `same-site` is not enough: Chromium never counts
+/// two IP-address origins as same-site (`http://192.168.1.10:5000` → `:5001` is blocked), and
+/// self-hosters often use IPs. It holds nothing private (any client may GET it), so it is
+/// `cross-origin`; the page's own CSP still limits where the SPA may connect.
 const HEALTH_PATH: &str = "/api/v1/health";
 
 const FIXED: [(&str, &str); 6] = [
@@ -54,7 +57,7 @@ fn apply(path: &str, headers: &mut HeaderMap) {
     if path == HEALTH_PATH {
         headers.insert(
             HeaderName::from_static("cross-origin-resource-policy"),
-            HeaderValue::from_static("same-site"),
+            HeaderValue::from_static("cross-origin"),
         );
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -97,7 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn only_health_may_be_read_from_another_port_of_the_same_site() {
+    fn only_health_may_be_read_from_another_origin() {
         let corp = |path: &str| {
             let mut headers = HeaderMap::new();
             apply(path, &mut headers);
@@ -105,7 +108,7 @@ mod tests {
                 .get("cross-origin-resource-policy")
                 .map(|v| v.to_str().unwrap_or_default().to_owned())
         };
-        assert_eq!(corp("/api/v1/health").as_deref(), Some("same-site"));
+        assert_eq!(corp("/api/v1/health").as_deref(), Some("cross-origin"));
         assert_eq!(corp("/api/v1/health/x").as_deref(), Some("same-origin"));
         assert_eq!(corp("/api/v1/me").as_deref(), Some("same-origin"));
         assert_eq!(corp("/").as_deref(), Some("same-origin"));
