@@ -8,6 +8,7 @@ mod apply_jobs;
 mod audit;
 mod auth;
 mod errors;
+mod flaky_plex;
 mod health;
 mod logs;
 mod metrics;
