@@ -20,8 +20,9 @@ use plexward_shared::{
     CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
     HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
     LogQuery, LoginRequest, LoginResponse, PlexSettingsResponse, PlexTestResponse,
-    PlexUserDetailResponse, PlexUserResponse, ScheduleSettings, SchedulerResponse,
-    SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
+    PlexUserDetailResponse, PlexUserResponse, RestartResponse, ScheduleSettings, SchedulerResponse,
+    ServerSettingsResponse, SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
+    UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -53,6 +54,17 @@ impl ApiError {
             status: 0,
             code: "network".into(),
             message: format!("Plexward cannot be reached ({err})."),
+            fields: BTreeMap::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Something that failed in the browser before any request left.
+    fn local(message: String) -> Self {
+        Self {
+            status: 0,
+            code: "browser".into(),
+            message,
             fields: BTreeMap::new(),
             retry_after: None,
         }
@@ -686,6 +698,68 @@ pub fn log_stream(
         _on_message: on_message,
         _on_error: on_error,
     })
+}
+
+/// `GET /api/v1/settings/server`: port, HTTPS and hostnames with their sources, what runs now, the
+/// certificate and any TLS problem.
+pub async fn server_settings() -> Result<ServerSettingsResponse, ApiError> {
+    get("/api/v1/settings/server").await
+}
+
+/// `PUT /api/v1/settings/server` (admin): saves port, HTTPS mode and hostnames (absent fields are
+/// kept); they apply at the next restart. A 422 names the refused fields.
+pub async fn update_server_settings(
+    body: &UpdateServerSettingsRequest,
+) -> Result<ServerSettingsResponse, ApiError> {
+    with_body("PUT", "/api/v1/settings/server", body).await
+}
+
+/// `POST /api/v1/settings/server/certificate` (admin): uploads a PEM certificate chain and its
+/// private key as multipart parts `cert` and `key`. A 422 says which part was refused and why;
+/// nothing is saved then.
+pub async fn upload_certificate(
+    cert: &web_sys::File,
+    key: &web_sys::File,
+) -> Result<ServerSettingsResponse, ApiError> {
+    let form = web_sys::FormData::new()
+        .and_then(|form| {
+            form.append_with_blob_and_filename("cert", cert, &cert.name())?;
+            form.append_with_blob_and_filename("key", key, &key.name())?;
+            Ok(form)
+        })
+        .map_err(|e| ApiError::local(format!("The files cannot be read ({e:?}).")))?;
+    // No Content-Type of our own: the browser writes `multipart/form-data` with its boundary.
+    // The server lets this one non-JSON body through only with `Sec-Fetch-Site: same-origin`.
+    let response = call(|| {
+        Request::post("/api/v1/settings/server/certificate")
+            .header("Accept", "application/json")
+            .body(form.clone())
+    })
+    .await?;
+    decode(response).await
+}
+
+/// `POST /api/v1/system/restart` (admin): Plexward restarts with the saved server settings; the
+/// answer says where it will be. 409 `restart_unavailable` when it cannot restart itself.
+pub async fn restart() -> Result<RestartResponse, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/system/restart").build()).await?).await
+}
+
+/// Whether Plexward answers at `origin` (another port or scheme of this host, after a restart).
+/// A `no-cors` fetch of the public health check: its answer is opaque, only that one arrived
+/// counts. The page's CSP allows this host on any port for it, and the health check allows being
+/// read from other origins (`Cross-Origin-Resource-Policy: cross-origin`; `same-site` fails for
+/// IP addresses in Chromium). A certificate the browser
+/// does not trust looks like no answer.
+pub async fn answers_at(origin: &str) -> bool {
+    let request = Request::get(&format!("{origin}/api/v1/health"))
+        .mode(web_sys::RequestMode::NoCors)
+        .cache(web_sys::RequestCache::NoStore)
+        .build();
+    match request {
+        Ok(request) => request.send().await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]

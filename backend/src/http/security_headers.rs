@@ -17,6 +17,14 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
      img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
      frame-ancestors 'none'; form-action 'self'";
 
+/// The public health answer may be read by Plexward's own pages on another port or scheme of the
+/// same host: after a restart onto a new port the SPA polls it there (a `no-cors` fetch, which
+/// `same-origin` blocks) to know when to follow. `same-site` is not enough: Chromium never counts
+/// two IP-address origins as same-site (`http://192.168.1.10:5000` → `:5001` is blocked), and
+/// self-hosters often use IPs. It holds nothing private (any client may GET it), so it is
+/// `cross-origin`; the page's own CSP still limits where the SPA may connect.
+const HEALTH_PATH: &str = "/api/v1/health";
+
 const FIXED: [(&str, &str); 6] = [
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "strict-origin-when-cross-origin"),
@@ -44,6 +52,12 @@ fn apply(path: &str, headers: &mut HeaderMap) {
         headers.insert(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
+        );
+    }
+    if path == HEALTH_PATH {
+        headers.insert(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
         );
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -83,6 +97,21 @@ mod tests {
             headers.get("x-content-type-options").map(|v| v.as_bytes()),
             Some(&b"nosniff"[..])
         );
+    }
+
+    #[test]
+    fn only_health_may_be_read_from_another_origin() {
+        let corp = |path: &str| {
+            let mut headers = HeaderMap::new();
+            apply(path, &mut headers);
+            headers
+                .get("cross-origin-resource-policy")
+                .map(|v| v.to_str().unwrap_or_default().to_owned())
+        };
+        assert_eq!(corp("/api/v1/health").as_deref(), Some("cross-origin"));
+        assert_eq!(corp("/api/v1/health/x").as_deref(), Some("same-origin"));
+        assert_eq!(corp("/api/v1/me").as_deref(), Some("same-origin"));
+        assert_eq!(corp("/").as_deref(), Some("same-origin"));
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub struct Spa {
 #[derive(Debug, Clone)]
 struct IndexPage {
     html: web::Bytes,
-    csp: String,
+    /// ` 'sha256-…'` for each inline script, for the page's policy.
+    script_hashes: String,
 }
 
 /// Shown when `index.html` is missing, so a fresh checkout explains itself instead of 404ing.
@@ -36,10 +37,10 @@ impl Spa {
     pub fn load(dir: &Path) -> Self {
         let index = match std::fs::read(dir.join("index.html")) {
             Ok(html) => {
-                let csp = page_csp(&String::from_utf8_lossy(&html));
+                let script_hashes = script_hashes(&String::from_utf8_lossy(&html));
                 Some(IndexPage {
                     html: html.into(),
-                    csp,
+                    script_hashes,
                 })
             }
             Err(e) => {
@@ -58,12 +59,18 @@ impl Spa {
         self.index.is_some()
     }
 
-    fn index_response(&self) -> HttpResponse {
+    fn index_response(&self, req: &HttpRequest) -> HttpResponse {
         match &self.index {
             Some(page) => HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
                 .insert_header((header::CACHE_CONTROL, "no-cache"))
-                .insert_header((header::CONTENT_SECURITY_POLICY, page.csp.as_str()))
+                .insert_header((
+                    header::CONTENT_SECURITY_POLICY,
+                    page_csp(
+                        &page.script_hashes,
+                        csp_host(req.connection_info().host()).as_deref(),
+                    ),
+                ))
                 .body(page.html.clone()),
             None => HttpResponse::ServiceUnavailable()
                 .content_type("text/html; charset=utf-8")
@@ -73,10 +80,9 @@ impl Spa {
     }
 }
 
-/// The page's policy: `'self'` for everything, WASM compilation allowed, and the exact inline
-/// scripts of the built page (Trunk's module loader) allowed by hash.
-fn page_csp(html: &str) -> String {
-    let hashes: String = inline_scripts(html)
+/// ` 'sha256-…'` for each inline script of the built page (Trunk's module loader).
+fn script_hashes(html: &str) -> String {
+    inline_scripts(html)
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
             format!(
@@ -84,12 +90,42 @@ fn page_csp(html: &str) -> String {
                 base64::engine::general_purpose::STANDARD.encode(digest)
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The page's policy: `'self'` for everything, WASM compilation allowed, and the exact inline
+/// scripts of the built page allowed by hash. `connect-src` also names the page's own host on any
+/// port and either scheme: after Settings → Server → Restart the page polls Plexward's health
+/// where it will come back (new port, maybe HTTPS) before following it there, and no narrower
+/// source expression can name a port chosen after the page loaded. Only Plexward's own host;
+/// nothing else can be fetched.
+fn page_csp(script_hashes: &str, host: Option<&str>) -> String {
+    let restart_target = host
+        .map(|h| format!(" http://{h}:* https://{h}:*"))
+        .unwrap_or_default();
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
-         img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-         base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script_hashes}; style-src 'self'; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self'{restart_target}; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
+}
+
+/// The request's host name (port dropped) when it can stand in a CSP source expression: a DNS
+/// name or an IPv4 address, letters, digits, `-` and `.` only. Anything else (IPv6, which CSP
+/// cannot name, or a malformed `Host`) gets no extra source — never a header injection.
+fn csp_host(host: &str) -> Option<String> {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let valid = !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    valid.then(|| name.to_ascii_lowercase())
 }
 
 /// Bodies of the `<script>` elements without a `src` attribute, byte for byte as the browser
@@ -145,7 +181,7 @@ pub async fn serve(req: HttpRequest, spa: web::Data<Spa>) -> HttpResponse {
     let path = req.path();
     let last = path.rsplit('/').next().unwrap_or_default();
     if last.is_empty() || !last.contains('.') || last == "index.html" {
-        return spa.index_response();
+        return spa.index_response(&req);
     }
     match safe_relative(path) {
         Some(rel) => serve_file(&req, &spa.dir.join(rel), last).await,
@@ -188,12 +224,34 @@ mod tests {
         let html = r#"<html><head><script src="/a.js"></script><script type="module">import init from '/x.js';init();</script></head></html>"#;
         let scripts: Vec<_> = inline_scripts(html).collect();
         assert_eq!(scripts, vec!["import init from '/x.js';init();"]);
-        let csp = page_csp(html);
+        let csp = page_csp(&script_hashes(html), None);
         let expected = base64::engine::general_purpose::STANDARD
             .encode(Sha256::digest(b"import init from '/x.js';init();"));
         assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
         assert!(csp.contains("'wasm-unsafe-eval'"));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn connect_src_names_only_the_pages_own_host() {
+        let csp = page_csp("", csp_host("plex.lan:5000").as_deref());
+        assert!(
+            csp.contains("connect-src 'self' http://plex.lan:* https://plex.lan:*;"),
+            "{csp}"
+        );
+        assert_eq!(csp_host("127.0.0.1:8080").as_deref(), Some("127.0.0.1"));
+        assert_eq!(csp_host("Plex.LAN").as_deref(), Some("plex.lan"));
+        for bad in [
+            "[::1]:5000",
+            "a b",
+            "x;script-src *",
+            "",
+            "a..b",
+            "evil.example/x",
+        ] {
+            assert_eq!(csp_host(bad), None, "{bad}");
+        }
+        assert!(page_csp("", None).contains("connect-src 'self';"));
     }
 
     #[test]

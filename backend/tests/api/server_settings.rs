@@ -103,6 +103,34 @@ async fn upload(app: &TestApp, token: &str, parts: &[(&str, &[u8])]) -> (u16, se
     )
 }
 
+/// The SPA's upload: the access cookie, no bearer token, and the browser's fetch metadata.
+async fn upload_with_cookie(
+    app: &TestApp,
+    cookie: &str,
+    headers: &[(&str, &str)],
+    parts: &[(&str, &[u8])],
+) -> (u16, serde_json::Value) {
+    let mut request = app
+        .client
+        .post(app.url("/api/v1/settings/server/certificate"))
+        .header("cookie", cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart(parts));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
 async fn admin(app: &TestApp) -> String {
     app.create_account("root", "admin", false).await;
     app.login("root", GOOD_PASSWORD).await.token
@@ -786,4 +814,46 @@ async fn restart_serves_https_on_the_new_port_and_leaves_the_old_one() {
         .await
         .expect("no panic")
         .expect("a stop after a restart ends the serve loop cleanly");
+}
+
+#[tokio::test]
+async fn the_spa_uploads_with_its_cookie_only_from_its_own_origin() {
+    let app = spawn_app().await;
+    app.create_account("root", "admin", false).await;
+    let cookie = format!(
+        "pw_access={}",
+        app.login("root", GOOD_PASSWORD).await.access_cookie
+    );
+    let (chain, key) = Ca::new("Test CA").good_pair();
+    let parts: &[(&str, &[u8])] = &[("cert", chain.as_bytes()), ("key", key.as_bytes())];
+    let origin = app.address.clone();
+
+    // A form on another site can send multipart with our cookie (were it not SameSite=Strict):
+    // neither it nor a bare matching Origin — a weaker signal — is enough for a non-JSON body.
+    for headers in [
+        vec![
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "http://evil.example"),
+        ],
+        vec![("sec-fetch-site", "same-site"), ("origin", origin.as_str())],
+        vec![("origin", origin.as_str())],
+    ] {
+        let (status, body) = upload_with_cookie(&app, &cookie, &headers, parts).await;
+        assert_eq!(status, 403, "{headers:?}: {body}");
+        assert_eq!(body["error"]["code"], "cross_origin_refused", "{body}");
+    }
+    assert!(!tls_file(&app.config().data_dir, "custom.crt").exists());
+
+    // The browser's own same-origin fetch of FormData passes and is validated like any upload.
+    let same = [
+        ("sec-fetch-site", "same-origin"),
+        ("origin", origin.as_str()),
+    ];
+    let (status, body) =
+        upload_with_cookie(&app, &cookie, &same, &[("cert", b"garbage"), ("key", b"x")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["fields"]["cert"].is_string(), "{body}");
+    let (status, body) = upload_with_cookie(&app, &cookie, &same, parts).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["certificate"]["kind"], "custom", "{body}");
 }

@@ -4,6 +4,9 @@
 //! is write-only: the page only ever learns whether one is set.
 //!
 //! Settings → Scheduler: when the reconcile runs (see `components/scheduler_form.rs`).
+//!
+//! Settings → Server (admins only): port, HTTPS, certificate and restart (see
+//! `components/server_settings.rs`).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +20,7 @@ use plexward_shared::{
 use crate::api;
 use crate::components::field_error::FieldError;
 use crate::components::scheduler_form::SchedulerSettings;
+use crate::components::server_settings::ServerSettings;
 use crate::session::use_session;
 
 const URL_ENV: &str = "PLEXWARD_PLEX_URL";
@@ -76,6 +80,8 @@ const COMMON_TIME_ZONES: &[&str] = &[
 
 #[component]
 pub fn Settings() -> impl IntoView {
+    // Only admins may change how Plexward serves; nobody else is shown the section.
+    let show_server = use_session().allows(Permission::ManageSettings);
     let settings = LocalResource::new(api::plex_settings);
     let libraries = LocalResource::new(api::libraries);
     view! {
@@ -96,6 +102,7 @@ pub fn Settings() -> impl IntoView {
             </Suspense>
         </section>
         <SchedulerSettings />
+        {show_server.then(|| view! { <ServerSettings /> })}
     }
 }
 
