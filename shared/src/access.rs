@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// (422) naming the grant, not as an unreadable body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct GrantRequest {
     pub library_id: i64,
     #[serde(default)]
@@ -22,6 +23,7 @@ pub struct GrantRequest {
 /// not listed lose their grant). The anchor library, when configured, is added by Plexward.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SetGrantsRequest {
     pub grants: Vec<GrantRequest>,
 }
@@ -43,6 +45,7 @@ pub enum ExtendPeriod {
 /// for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ExtendRequest {
     pub period: ExtendPeriod,
     #[serde(default)]
@@ -125,7 +128,7 @@ pub struct ChangeResponse {
 /// What a bulk change does to each selected friend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BulkAction {
     /// Give exactly these libraries, with one window for all (times RFC 3339, optional).
     SetLibraries {
@@ -148,6 +151,7 @@ pub enum BulkAction {
 /// Body of `POST /api/v1/plex-users/bulk`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct BulkRequest {
     /// Plexward ids of the friends (1–1000, no duplicates).
     pub plex_user_ids: Vec<i64>,
