@@ -35,4 +35,12 @@ if (( age_days > WARN_AFTER_DAYS )); then
   echo "warning: the advisory snapshot is over $WARN_AFTER_DAYS days old; refresh it (supply-chain/README.md)" >&2
 fi
 
-cargo deny --offline --locked check --disable-fetch "$@"
+# --frozen = --locked --offline: no crate index, advisory or other download.
+if [[ $# -gt 0 ]]; then
+  cargo deny --frozen check "$@"
+else
+  cargo deny --frozen check advisories licenses sources
+  # Duplicate versions are only warnings: named without their (long) inclusion graphs. For the
+  # graphs: bash scripts/supply-chain.sh bans
+  cargo deny --frozen check --hide-inclusion-graph bans
+fi
