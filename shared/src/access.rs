@@ -144,8 +144,9 @@ pub enum BulkAction {
         #[serde(default)]
         library_ids: Option<Vec<i64>>,
     },
-    /// Remove every grant (the anchor library stays when configured).
-    Revoke,
+    /// Remove every grant (the anchor library stays when configured). A struct variant, not a
+    /// unit one: serde ignores unknown fields beside the tag of a unit variant.
+    Revoke {},
 }
 
 /// Body of `POST /api/v1/plex-users/bulk`.
