@@ -37,7 +37,10 @@ fn patterns() -> Vec<(String, Vec<u8>)> {
     let mut all = Vec::new();
     for canary in CANARIES {
         all.push((canary.to_owned(), canary.as_bytes().to_vec()));
-        all.push((format!("hex({canary})"), hex(canary.as_bytes()).into_bytes()));
+        all.push((
+            format!("hex({canary})"),
+            hex(canary.as_bytes()).into_bytes(),
+        ));
         for engine in [
             base64::engine::general_purpose::STANDARD_NO_PAD,
             base64::engine::general_purpose::URL_SAFE_NO_PAD,
@@ -133,7 +136,8 @@ async fn start(dir: &Path, sim: &SimHandle) -> Plexward {
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let text = String::from_utf8_lossy(&std::fs::read(&output).unwrap_or_default()).into_owned();
+        let text =
+            String::from_utf8_lossy(&std::fs::read(&output).unwrap_or_default()).into_owned();
         if let Some(at) = text.find("listening on http://") {
             let url: String = text[at + "listening on ".len()..]
                 .chars()
@@ -145,7 +149,10 @@ async fn start(dir: &Path, sim: &SimHandle) -> Plexward {
         if let Some(status) = running.child.try_wait().expect("status") {
             panic!("plexward exited with {status}:\n{text}");
         }
-        assert!(Instant::now() < deadline, "plexward did not listen:\n{text}");
+        assert!(
+            Instant::now() < deadline,
+            "plexward did not listen:\n{text}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -164,7 +171,10 @@ impl Recorder {
         let status = response.status().as_u16();
         let mut head = format!("{status}\n");
         for (name, value) in response.headers() {
-            head.push_str(&format!("{name}: {}\n", String::from_utf8_lossy(value.as_bytes())));
+            head.push_str(&format!(
+                "{name}: {}\n",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
         }
         let body = response.bytes().await.expect("body").to_vec();
         let mut all = head.into_bytes();
@@ -182,7 +192,10 @@ impl Recorder {
             request = request.json(&body);
         }
         let (status, bytes) = self.send(request, format!("{method} {path}")).await;
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     async fn login(&mut self, username: &str, password: &str) -> (u16, Value) {
@@ -191,7 +204,10 @@ impl Recorder {
             .post(format!("{}/api/v1/auth/login", self.base))
             .json(&json!({ "username": username, "password": password }));
         let (status, bytes) = self.send(request, format!("login {username}")).await;
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     /// Polls a job until it ends (deadline 30 s).
@@ -356,7 +372,7 @@ async fn no_secret_appears_in_answers_logs_or_the_database() {
     let (status, body) = r.call(Method::POST, "/api/v1/scheduler/run", None).await;
     assert_eq!(status, 202, "{body}");
     if let Some(job) = body["job_id"].as_str() {
-        r.wait_for_job(&job.to_owned()).await;
+        r.wait_for_job(job).await;
     }
     // A token Plex refuses: the error path must not echo it either.
     sim.revoke_token(TOKEN_CANARY);
@@ -368,7 +384,7 @@ async fn no_secret_appears_in_answers_logs_or_the_database() {
     sim.restore_token(TOKEN_CANARY);
     let (_, body) = r.call(Method::POST, "/api/v1/sync", None).await;
     if let Some(job) = body["job_id"].as_str() {
-        r.wait_for_job(&job.to_owned()).await;
+        r.wait_for_job(job).await;
     }
 
     // --- every GET of the OpenAPI document, path parameters filled with real ids ------------
@@ -387,7 +403,10 @@ async fn no_secret_appears_in_answers_logs_or_the_database() {
             continue;
         }
         let filled = path
-            .replace("{id}", &id_for(path, account_id, friend, &sync_job, &tokens))
+            .replace(
+                "{id}",
+                &id_for(path, account_id, friend, &sync_job, &tokens),
+            )
             .to_string();
         let full = if filled.starts_with("/api/v1") {
             filled
@@ -437,10 +456,16 @@ async fn no_secret_appears_in_answers_logs_or_the_database() {
     let mut scanned = Vec::new();
     for file in files(dir.path()) {
         let bytes = std::fs::read(&file).expect("readable");
-        let name = file.strip_prefix(dir.path()).expect("inside").display().to_string();
+        let name = file
+            .strip_prefix(dir.path())
+            .expect("inside")
+            .display()
+            .to_string();
         found.extend(leaks(&name, &bytes));
         scanned.push(format!("{name} ({} bytes)", bytes.len()));
     }
+    let output = std::fs::read_to_string(dir.path().join("stdout.log")).expect("output");
+    assert!(output.contains("DEBUG"), "the binary logged at debug level");
     for must in ["stdout.log", "plexward.db", "app.log"] {
         assert!(
             scanned.iter().any(|s| s.contains(must)),
@@ -453,6 +478,36 @@ async fn no_secret_appears_in_answers_logs_or_the_database() {
         found.join("\n"),
         r.seen.len()
     );
+}
+
+#[test]
+fn the_scan_finds_each_canary_in_every_encoding() {
+    let canary = TOKEN_CANARY.as_bytes();
+    let mut forms = vec![
+        format!("token={TOKEN_CANARY}&x=1").into_bytes(),
+        format!("X-Plex-Token: {}", hex(canary)).into_bytes(),
+    ];
+    for prefix in ["", "a", "ab", "abc"] {
+        let input = [prefix.as_bytes(), canary, b"-tail"].concat();
+        forms.push(
+            base64::engine::general_purpose::STANDARD
+                .encode(&input)
+                .into_bytes(),
+        );
+        forms.push(
+            base64::engine::general_purpose::URL_SAFE
+                .encode(&input)
+                .into_bytes(),
+        );
+    }
+    for form in forms {
+        assert!(
+            !leaks("probe", &form).is_empty(),
+            "{}",
+            String::from_utf8_lossy(&form)
+        );
+    }
+    assert!(leaks("probe", b"canarytoken-7f3e2a91c4d85b06e1f").is_empty());
 }
 
 /// A real id for the `{id}` of `path`.

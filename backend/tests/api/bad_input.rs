@@ -267,8 +267,12 @@ fn cases(friend: i64, library: i64) -> Vec<Case> {
             "app.log%2F..%2F..%2F..%2Fetc%2Fpasswd",
         ] {
             cases.push(
-                case("traversal in `file`", M::GET, format!("{endpoint}?file={file}"))
-                    .naming("file"),
+                case(
+                    "traversal in `file`",
+                    M::GET,
+                    format!("{endpoint}?file={file}"),
+                )
+                .naming("file"),
             );
         }
     }

@@ -34,7 +34,11 @@ async fn bounded(request: reqwest::RequestBuilder) -> (u16, Option<String>, Valu
         .await
         .expect("body within the deadline")
         .unwrap_or(Value::Null);
-    assert!(started.elapsed() < REQUEST_DEADLINE, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < REQUEST_DEADLINE,
+        "took {:?}",
+        started.elapsed()
+    );
     (status, retry_after, body)
 }
 
