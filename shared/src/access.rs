@@ -8,15 +8,43 @@ use serde::{Deserialize, Serialize};
 /// as UTC); `starts_at` missing = from now, `ends_at` missing = forever. Start inclusive, end
 /// exclusive. Strings rather than typed dates so that a bad value is reported as a field error
 /// (422) naming the grant, not as an unreadable body.
+///
+/// Unknown fields are refused (a misspelt `ends_at` would otherwise grant forever), except the
+/// read-only `active` and `anchor` of a friend's grants, so those can be sent back as they came.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
+#[serde(from = "GrantRequestWire")]
 pub struct GrantRequest {
     pub library_id: i64,
     #[serde(default)]
     pub starts_at: Option<String>,
     #[serde(default)]
     pub ends_at: Option<String>,
+}
+
+/// What [`GrantRequest`] reads: its fields plus the ignored read-only ones of `GrantResponse`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantRequestWire {
+    library_id: i64,
+    #[serde(default)]
+    starts_at: Option<String>,
+    #[serde(default)]
+    ends_at: Option<String>,
+    #[serde(default, rename = "active")]
+    _active: serde::de::IgnoredAny,
+    #[serde(default, rename = "anchor")]
+    _anchor: serde::de::IgnoredAny,
+}
+
+impl From<GrantRequestWire> for GrantRequest {
+    fn from(wire: GrantRequestWire) -> Self {
+        Self {
+            library_id: wire.library_id,
+            starts_at: wire.starts_at,
+            ends_at: wire.ends_at,
+        }
+    }
 }
 
 /// Body of `PUT /api/v1/plex-users/{id}/grants`: the friend's complete set of grants (libraries
