@@ -98,11 +98,18 @@ async fn a_database_locked_by_another_writer_answers_503_and_recovers() {
         .batch_execute("PRAGMA busy_timeout = 5000; BEGIN EXCLUSIVE;")
         .expect("lock taken");
 
+    let started = Instant::now();
     let (status, retry_after, body) = bounded(set_time_zone(&app, &admin, "Asia/Tokyo")).await;
     assert_storage_unavailable(status, retry_after, &body);
+    let write_took = started.elapsed();
+    let started = Instant::now();
     let (status, body) = health(&app).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["database"], "degraded", "{body}");
+    eprintln!(
+        "locked: the write answered 503 after {write_took:?}, /health 503 after {:?}",
+        started.elapsed()
+    );
     // WAL readers are not blocked by a writer: reads keep working.
     assert_eq!(time_zone(&app, &admin).await, before);
 
