@@ -67,18 +67,20 @@ if [[ $WITH_TEST -eq 1 ]]; then
     step "installing cargo-deny ${CARGO_DENY_VERSION} (a few minutes, once)"
     cargo install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
   fi
-  # --- Python venv for the python-plexapi conformance suite -------------------------------------
-  REQ=e2e/conformance/requirements.txt
-  if [[ -f $REQ ]]; then
-    if [[ ! -x .venv/bin/python ]]; then
-      step "creating the Python venv"
-      python3 -m venv .venv
-    fi
-    if [[ $REQ -nt .venv/.installed || ! -f .venv/.installed ]]; then
-      step "installing Python test packages"
-      .venv/bin/pip install --quiet --disable-pip-version-check -r "$REQ"
-      touch .venv/.installed
-    fi
+  # --- Python venv: python-plexapi conformance suite and the schemathesis API fuzzer ------------
+  REQS=(e2e/conformance/requirements.txt e2e/fuzz/requirements.txt)
+  if [[ ! -x .venv/bin/python ]]; then
+    step "creating the Python venv"
+    python3 -m venv .venv
   fi
+  for req in "${REQS[@]}"; do
+    if [[ ! -f .venv/.installed || $req -nt .venv/.installed ]]; then
+      step "installing Python test packages"
+      # One resolve over both files, so neither can move the other's pins.
+      .venv/bin/pip install --quiet --disable-pip-version-check "${REQS[@]/#/-r}"
+      touch .venv/.installed
+      break
+    fi
+  done
 fi
 step "set-up complete"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: formatting, the supply-chain check (cargo deny), lints, unit + API
-# tests, the python-plexapi conformance suite against the Plex simulator, and the browser tests
-# in headless Chromium.
+# tests, the python-plexapi conformance suite against the Plex simulator, API fuzzing
+# (schemathesis) and the browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -32,6 +32,11 @@ if [[ -d e2e/conformance ]]; then
   step "python-plexapi conformance against the simulator"
   PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" .venv/bin/python -m pytest -q e2e/conformance
 fi
+
+step "API fuzzing (schemathesis, every role, bounded)"
+# A fixed seed keeps CI repeatable (PLEXWARD_FUZZ_SEED explores others; --long runs many).
+PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" \
+  bash scripts/fuzz-api.sh --seed "${PLEXWARD_FUZZ_SEED:-500}"
 
 step "browser tests (headless Chromium)"
 PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" PLEXWARD_WEB_DIR="$PWD/dist" \

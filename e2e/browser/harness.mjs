@@ -14,7 +14,7 @@ const WEB_DIR = process.env.PLEXWARD_WEB_DIR ?? join(ROOT, 'dist');
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const START_DEADLINE_MS = 30_000;
 
-/** Starts Plexward; resolves to { url, stop, logs } once it listens. */
+/** Starts Plexward; resolves to { url, stop, logs, dataDir } once it listens. */
 export async function startPlexward(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'plexward-e2e-'));
   const child = spawn(BIN, ['serve'], {
@@ -59,7 +59,7 @@ export async function startPlexward(extraEnv = {}) {
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { url, stop, logs };
+  return { url, stop, logs, dataDir: join(dataDir, 'data') };
 }
 
 /** Launches headless Chromium with a page that records console errors and CSP violations. */

@@ -15,15 +15,18 @@ use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, BulkRequest, BulkResponse, ChangePasswordRequest,
-    ChangeResponse, CreateAccountRequest, CreateApiTokenRequest, CreatedApiTokenResponse,
-    ErrorResponse, ExtendRequest, FriendQuery, HealthResponse, HistoryEntry, JobResponse,
-    JobStarted, LibraryResponse, List, LoginRequest, LoginResponse, PlexSettingsResponse,
-    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, ScheduleSettings,
-    SchedulerResponse, SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
+    AccountResponse, ApiTokenResponse, AuditEventResponse, AuditQuery, BulkRequest, BulkResponse,
+    ChangePasswordRequest, ChangeResponse, CreateAccountRequest, CreateApiTokenRequest,
+    CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
+    HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
+    LogQuery, LoginRequest, LoginResponse, PlexSettingsResponse, PlexTestResponse,
+    PlexUserDetailResponse, PlexUserResponse, ScheduleSettings, SchedulerResponse,
+    SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 /// A failed call, ready to show: the API's own code and message when it sent one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -471,4 +474,264 @@ pub async fn update_scheduler(body: &ScheduleSettings) -> Result<SchedulerRespon
 /// `POST /api/v1/scheduler/run` (moderators, admins): starts a reconcile, or finds the one running.
 pub async fn run_reconcile() -> Result<JobStarted, ApiError> {
     decode(call(|| builder("POST", "/api/v1/scheduler/run").build()).await?).await
+}
+
+/// `?a=1&b=x%20y` from the pairs that have a value (blank ones are left out, as the API treats
+/// them as absent anyway); empty when none has.
+pub fn query(pairs: &[(&str, Option<&str>)]) -> String {
+    let encoded: Vec<String> = pairs
+        .iter()
+        .filter_map(|(key, value)| {
+            value
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{key}={}", percent_encode(v)))
+        })
+        .collect();
+    if encoded.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", encoded.join("&"))
+    }
+}
+
+/// RFC 3986 percent-encoding of everything but the unreserved characters. Pure Rust, so the URL
+/// builders are unit-tested on the host (`encodeURIComponent` only exists in a browser).
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn log_query_string(q: &LogQuery) -> String {
+    query(&[
+        ("file", q.file.as_deref()),
+        ("level", q.level.as_deref()),
+        ("lines", q.lines.as_deref()),
+        ("q", q.q.as_deref()),
+    ])
+}
+
+/// `GET /api/v1/logs` (admins, moderators, auditors): the newest matching lines, oldest first. A
+/// 422 names the refused fields (`file`, `level`, `lines`, `q`).
+pub async fn logs(q: &LogQuery) -> Result<List<LogEntry>, ApiError> {
+    get(&format!("/api/v1/logs{}", log_query_string(q))).await
+}
+
+/// Where `GET /api/v1/logs/download` serves a log file (with `all`: every rotated file as one
+/// `.tar.gz`). Admins and auditors.
+pub fn logs_download_url(file: LogFile, all: bool) -> String {
+    format!(
+        "/api/v1/logs/download{}",
+        query(&[
+            ("file", Some(file.as_str())),
+            ("all", all.then_some("true")),
+        ])
+    )
+}
+
+/// Where `GET /api/v1/logs/stream` sends new lines at `level` and up, resuming after event
+/// `after` (the stream's `Last-Event-ID`).
+pub fn log_stream_url(level: Option<LogLevel>, after: Option<u64>) -> String {
+    let after = after.map(|id| id.to_string());
+    format!(
+        "/api/v1/logs/stream{}",
+        query(&[
+            ("level", level.map(LogLevel::as_str)),
+            ("after", after.as_deref()),
+        ])
+    )
+}
+
+/// The filters of `/audit` and `/audit/export` as a query string (paging included when set).
+pub fn audit_query_string(q: &AuditQuery) -> String {
+    query(&[
+        ("actor", q.actor.as_deref()),
+        ("action", q.action.as_deref()),
+        ("plex_user_id", q.plex_user_id.as_deref()),
+        ("outcome", q.outcome.as_deref()),
+        ("from", q.from.as_deref()),
+        ("to", q.to.as_deref()),
+        ("limit", q.limit.as_deref()),
+        ("offset", q.offset.as_deref()),
+    ])
+}
+
+/// `GET /api/v1/audit` (admins, moderators, auditors): a page of events, newest first. A 422
+/// names the refused filters.
+pub async fn audit(q: &AuditQuery) -> Result<List<AuditEventResponse>, ApiError> {
+    get(&format!("/api/v1/audit{}", audit_query_string(q))).await
+}
+
+/// `GET /api/v1/audit/actions`: every action recorded so far, sorted.
+pub async fn audit_actions() -> Result<List<String>, ApiError> {
+    get("/api/v1/audit/actions").await
+}
+
+/// Where `GET /api/v1/audit/export` serves the events matching `q` as CSV (admins, auditors).
+/// Paging is left out: the export holds every match.
+pub fn audit_export_url(q: &AuditQuery) -> String {
+    let filters = AuditQuery {
+        limit: None,
+        offset: None,
+        ..q.clone()
+    };
+    format!("/api/v1/audit/export{}", audit_query_string(&filters))
+}
+
+/// Makes sure the session cookies are fresh (refreshing them through [`call`] if the access token
+/// has expired). For requests the browser makes by itself — a download, an event stream — which
+/// cannot refresh on a 401 the way [`call`] does.
+pub async fn ensure_session() -> Result<(), ApiError> {
+    me().await.map(drop)
+}
+
+/// Downloads `url` (an attachment: the page stays where it is) once the session is known fresh.
+pub async fn download(url: &str) -> Result<(), ApiError> {
+    ensure_session().await?;
+    let location = web_sys::window().map(|w| w.location());
+    if let Some(location) = location {
+        location.set_href(url).map_err(|_| ApiError {
+            status: 0,
+            code: "download".into(),
+            message: "The browser refused to start the download.".into(),
+            fields: BTreeMap::new(),
+            retry_after: None,
+        })?;
+    }
+    Ok(())
+}
+
+/// What a [`LogStream`] reports.
+pub struct StreamHandlers {
+    /// The server answered: lines will follow.
+    pub on_open: Box<dyn FnMut()>,
+    /// One line and its event id.
+    pub on_line: Box<dyn FnMut(Option<u64>, LogEntry)>,
+    /// The stream is over: its five minutes are up, the server went away, or it was refused
+    /// (a 401 looks the same to an `EventSource`). The source is closed by then; reconnecting is
+    /// the caller's choice. Called from inside the source's handler: the caller must not drop
+    /// the [`LogStream`] before returning (spawn the reconnect instead).
+    pub on_end: Box<dyn FnMut()>,
+}
+
+/// An open `GET /api/v1/logs/stream` (an `EventSource`, authenticated by the session cookies).
+/// Dropping it closes the connection.
+pub struct LogStream {
+    source: web_sys::EventSource,
+    _on_open: Closure<dyn FnMut(web_sys::Event)>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for LogStream {
+    fn drop(&mut self) {
+        self.source.close();
+        // No late event may reach the closures dropped with this struct.
+        self.source.set_onopen(None);
+        self.source.set_onmessage(None);
+        self.source.set_onerror(None);
+    }
+}
+
+/// Opens the live log at `level` and up, resuming after event `after`.
+pub fn log_stream(
+    level: Option<LogLevel>,
+    after: Option<u64>,
+    handlers: StreamHandlers,
+) -> Result<LogStream, ApiError> {
+    let StreamHandlers {
+        mut on_open,
+        mut on_line,
+        mut on_end,
+    } = handlers;
+    let source =
+        web_sys::EventSource::new(&log_stream_url(level, after)).map_err(|_| ApiError {
+            status: 0,
+            code: "network".into(),
+            message: "The browser cannot open the live log.".into(),
+            fields: BTreeMap::new(),
+            retry_after: None,
+        })?;
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_open());
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let Some(data) = event.data().as_string() else {
+                return;
+            };
+            // A line this page cannot read is skipped rather than ending the stream.
+            if let Ok(entry) = serde_json::from_str::<LogEntry>(&data) {
+                on_line(event.last_event_id().parse().ok(), entry);
+            }
+        });
+    let closing = source.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        // Closed here so the browser does not also reconnect by itself (with a session it cannot
+        // refresh); the caller reconnects with `after` instead.
+        closing.close();
+        on_end();
+    });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(LogStream {
+        source,
+        _on_open: on_open,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use plexward_shared::{AuditQuery, LogFile, LogLevel};
+
+    use super::{audit_export_url, log_stream_url, logs_download_url, query};
+
+    #[test]
+    fn queries_leave_out_blanks_and_encode_values() {
+        assert_eq!(query(&[("a", None), ("b", Some("  "))]), "");
+        assert_eq!(
+            query(&[("q", Some("<script> & ü")), ("n", Some("10"))]),
+            "?q=%3Cscript%3E%20%26%20%C3%BC&n=10"
+        );
+        assert_eq!(
+            query(&[("from", Some("2026-11-24T09:00:00+01:00"))]),
+            "?from=2026-11-24T09%3A00%3A00%2B01%3A00"
+        );
+    }
+
+    #[test]
+    fn urls_carry_their_parameters() {
+        assert_eq!(
+            logs_download_url(LogFile::Error, true),
+            "/api/v1/logs/download?file=error&all=true"
+        );
+        assert_eq!(
+            logs_download_url(LogFile::App, false),
+            "/api/v1/logs/download?file=app"
+        );
+        assert_eq!(log_stream_url(None, None), "/api/v1/logs/stream");
+        assert_eq!(
+            log_stream_url(Some(LogLevel::Warn), Some(42)),
+            "/api/v1/logs/stream?level=warn&after=42"
+        );
+        let filters = AuditQuery {
+            action: Some("grants".into()),
+            outcome: Some("denied".into()),
+            limit: Some("50".into()),
+            offset: Some("100".into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            audit_export_url(&filters),
+            "/api/v1/audit/export?action=grants&outcome=denied"
+        );
+    }
 }

@@ -8,9 +8,9 @@ use plexward_shared::Permission;
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    account::MyAccount, accounts::Accounts, change_password::ChangePassword, dashboard::Dashboard,
-    friend::Friend, friends::Friends, libraries::Libraries, login::Login, not_found::NotFound,
-    settings::Settings,
+    account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
+    dashboard::Dashboard, friend::Friend, friends::Friends, libraries::Libraries, login::Login,
+    logs::Logs, not_found::NotFound, settings::Settings,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -36,6 +36,14 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/libraries")
                             view=|| view! { <Protected permission=Permission::ViewPlexData><Libraries /></Protected> }
+                        />
+                        <Route
+                            path=path!("/logs")
+                            view=|| view! { <Protected permission=Permission::ViewLogs><Logs /></Protected> }
+                        />
+                        <Route
+                            path=path!("/audit")
+                            view=|| view! { <Protected permission=Permission::ViewAudit><Audit /></Protected> }
                         />
                         <Route
                             path=path!("/settings")

@@ -258,6 +258,30 @@ mod web {
     }
 }
 
+/// The server's time zone from the Plex settings, with a note for the reader when it could not
+/// be read (then times are shown and entered in UTC).
+pub async fn server_zone() -> (Zone, Option<String>) {
+    match crate::api::plex_settings().await {
+        Ok(settings) => {
+            let zone = Zone::new(&settings.time_zone);
+            let note = (zone.name() != settings.time_zone.trim()).then(|| {
+                format!(
+                    "This browser does not know the server's time zone “{}”: times are in UTC.",
+                    settings.time_zone
+                )
+            });
+            (zone, note)
+        }
+        Err(e) => (
+            Zone::utc(),
+            Some(format!(
+                "The server's time zone could not be read ({}): times are in UTC.",
+                e.message
+            )),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{parse_wall, rfc3339, wall_input, wall_to_utc};
@@ -346,29 +370,5 @@ mod tests {
         assert_eq!(parse_wall("24.11.2026 10:30"), None);
         assert_eq!(parse_wall("2026-02-30T10:30"), None);
         assert_eq!(parse_wall("2026-11-24T1:30"), None);
-    }
-}
-
-/// The server's time zone from the Plex settings, with a note for the reader when it could not
-/// be read (then times are shown and entered in UTC).
-pub async fn server_zone() -> (Zone, Option<String>) {
-    match crate::api::plex_settings().await {
-        Ok(settings) => {
-            let zone = Zone::new(&settings.time_zone);
-            let note = (zone.name() != settings.time_zone.trim()).then(|| {
-                format!(
-                    "This browser does not know the server's time zone “{}”: times are in UTC.",
-                    settings.time_zone
-                )
-            });
-            (zone, note)
-        }
-        Err(e) => (
-            Zone::utc(),
-            Some(format!(
-                "The server's time zone could not be read ({}): times are in UTC.",
-                e.message
-            )),
-        ),
     }
 }

@@ -3,7 +3,7 @@
 //! and the database is the truth: an apply recomputes the plan from the grants at the moment it
 //! runs, so a repeated or late apply is harmless.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use rand::Rng;
@@ -21,6 +21,7 @@ use crate::plex::{
     PlexSectionId, PmsKey, SectionMap, Share, UserId,
 };
 use crate::settings::plex_server::{self, ServerIdentity};
+use plexward_shared::PlanAction;
 
 /// First retry after this long; doubles per failure up to [`RETRY_CAP_MS`].
 const RETRY_BASE_MS: i64 = 30_000;
@@ -135,7 +136,8 @@ impl Applier {
         let now = self.now();
         let planned = friend.plan(&catalog, now);
         if planned == Plan::Nothing {
-            self.record_nothing_to_do(&friend, now).await?;
+            self.record_nothing_to_do(&friend, &catalog, now, actor)
+                .await?;
             return Ok(ApplyOutcome::Matched);
         }
         let before = friend.actual_share();
@@ -156,17 +158,54 @@ impl Applier {
     /// Plex already matches: clear a failure or a queued mark, and take what Plex has as the
     /// applied baseline (it differs when a crash cut off an apply plex.tv had carried out; not
     /// drift, since it is what the grants say), without writing when nothing changes (the
-    /// scheduler calls this often).
-    async fn record_nothing_to_do(&self, friend: &Friend, now: i64) -> Result<(), DbError> {
+    /// scheduler calls this often). A baseline that moves is a change Plex made that was never
+    /// audited (the crash came between plex.tv's answer and the record): it gets its one
+    /// `plex.apply` event now, marked `recovered`.
+    async fn record_nothing_to_do(
+        &self,
+        friend: &Friend,
+        catalog: &Catalog,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<(), DbError> {
         let keys = friend.user.actual_keys();
         let pending = friend.user.share_pending;
         let wanted = if pending { "pending_invite" } else { "applied" };
-        if friend.apply.as_ref().is_some_and(|a| a.state == wanted) && !friend.drift() {
+        let moved = friend.drift();
+        if friend.apply.as_ref().is_some_and(|a| a.state == wanted) && !moved {
             return Ok(());
         }
+        let event = moved.then(|| {
+            let before: BTreeSet<PmsKey> = applied_baseline(friend);
+            let after: BTreeSet<PmsKey> = keys.iter().map(|k| PmsKey(*k as u64)).collect();
+            let action = if friend.user.share_id.is_none() {
+                PlanAction::Revoke
+            } else if before.is_empty() {
+                PlanAction::Invite
+            } else {
+                PlanAction::Update
+            };
+            Event::new("plex.apply", Outcome::Success, actor)
+                .target("plex_user", friend.user.id)
+                .details(json!({
+                    "friend": friend.user.title,
+                    "action": action,
+                    "library_ids": catalog.ids_of(&after),
+                    "added_library_ids": catalog.ids_of(after.difference(&before)),
+                    "removed_library_ids": catalog.ids_of(before.difference(&after)),
+                    "pending_invite": pending,
+                    "recovered": true,
+                }))
+        });
         let id = friend.user.id;
         db::run(&self.pool, move |conn| {
-            db::apply_states::record_success(conn, id, pending, &keys, now)
+            conn.immediate_transaction(|conn| {
+                db::apply_states::record_success(conn, id, pending, &keys, now)?;
+                match event {
+                    Some(event) => event.insert(conn),
+                    None => Ok(()),
+                }
+            })
         })
         .await
     }
@@ -378,6 +417,18 @@ impl Applier {
 }
 
 /// What a share Plex returned says, trusting the libraries we sent when it lists none.
+/// The libraries Plexward last recorded as applied for `friend` (none when never applied).
+fn applied_baseline(friend: &Friend) -> BTreeSet<PmsKey> {
+    friend
+        .apply
+        .as_ref()
+        .and_then(|a| a.applied_keys())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| PmsKey(k as u64))
+        .collect()
+}
+
 fn observed(share: &Share, sent: &NonEmptySet<PmsKey>) -> ActualShare {
     let listed = share.shared_keys();
     ActualShare {

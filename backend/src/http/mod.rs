@@ -12,6 +12,8 @@ pub mod logs;
 pub mod me;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_errors;
+pub mod openapi_links;
 pub mod plex_data;
 pub mod request_id;
 pub mod scheduler;
@@ -75,13 +77,16 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(plex_data::job);
 }
 
-/// The OpenAPI document of everything [`api_v1`] mounts.
+/// The OpenAPI document of everything [`api_v1`] mounts, with the error answers the layers in
+/// front of the handlers share (see [`openapi_errors`]) and the links between operations.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_, api) = actix_web::App::new()
+    let (_, mut api) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
         .split_for_parts();
+    openapi_errors::add_shared_errors(&mut api);
+    openapi_links::add_links(&mut api);
     api
 }
 

@@ -14,7 +14,16 @@ use utoipa::OpenApi;
             times are RFC 3339 UTC; lists are `{\"items\":[…],\"total\":N}`.",
         license(name = "MIT"),
     ),
-    components(schemas(plexward_shared::ErrorResponse, plexward_shared::ErrorBody)),
+    // Schemas that only query parameters refer to: utoipa-actix-web collects the schemas of
+    // bodies and responses, not these, and a dangling `$ref` makes the whole operation unusable
+    // to clients and fuzzers (checked by tests/api/openapi.rs).
+    components(schemas(
+        plexward_shared::ErrorResponse,
+        plexward_shared::ErrorBody,
+        plexward_shared::LogFile,
+        plexward_shared::FriendStatus,
+        plexward_shared::FriendSort,
+    )),
     tags((name = "system", description = "Health, documentation and operations")),
 )]
 #[derive(Debug)]

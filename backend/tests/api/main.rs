@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod errors;
+mod flaky_plex;
 mod health;
 mod logs;
 mod metrics;

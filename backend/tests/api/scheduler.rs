@@ -328,4 +328,19 @@ async fn an_apply_a_crash_cut_off_after_plex_changed_is_recorded_by_the_startup_
         t.writes()
     );
     assert_eq!(t.shared_sections(2_100_001), Some(ids(&[MOVIES, TV])));
+    // The change Plex made was never audited (the crash came first): it is, once, now.
+    let recovered: Vec<serde_json::Value> = t
+        .app
+        .audit_actions("plex.apply")
+        .await
+        .into_iter()
+        .filter_map(|e| serde_json::from_str(e.details.as_deref()?).ok())
+        .filter(|d: &serde_json::Value| d["recovered"] == true)
+        .collect();
+    assert_eq!(recovered.len(), 1, "{recovered:?}");
+    assert_eq!(recovered[0]["added_library_ids"], json!([tv]));
+    assert_eq!(
+        recovered[0]["removed_library_ids"],
+        json!([t.library(3).await])
+    );
 }

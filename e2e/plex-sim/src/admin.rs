@@ -6,9 +6,10 @@
 //! | GET | `/__sim/state` | the whole state (a superset of the seed format) |
 //! | GET | `/__sim/requests[?host=pms\|plextv]` | request log, tokens redacted |
 //! | DELETE | `/__sim/requests` | clear the log |
-//! | POST | `/__sim/reset` | back to the seed; clears log, faults, rate limit, latency |
+//! | POST | `/__sim/reset` | back to the seed; clears log, faults, chaos, rate limit, latency |
 //! | POST | `/__sim/fault` | a [`FaultSpec`] or a list of them |
 //! | GET/DELETE | `/__sim/faults` | list / clear pending faults |
+//! | POST/GET/DELETE | `/__sim/chaos` | a [`Chaos`]: a random share of requests fail |
 //! | POST | `/__sim/ratelimit` | a [`RateLimit`] (token bucket); DELETE turns it off |
 //! | POST | `/__sim/latency` | `{"ms": N}` added to every request |
 //! | POST | `/__sim/accept/{shareId}` | mark an invite accepted |
@@ -24,6 +25,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::chaos::Chaos;
 use crate::engine::{FaultSpec, Host, RateLimit, Sim, accept};
 use crate::model::Behaviour;
 use crate::resp;
@@ -158,6 +160,19 @@ fn admin(
         (&Method::GET, ["faults"]) => ok(&json!(sim.faults())),
         (&Method::DELETE, ["fault" | "faults"]) => {
             sim.clear_faults();
+            ok(&json!({"cleared": true}))
+        }
+        (&Method::POST, ["chaos"]) => {
+            let chaos: Chaos = parse(body)?;
+            if !(0.0..=1.0).contains(&chaos.rate) {
+                return Err(err(StatusCode::BAD_REQUEST, "rate must be within 0.0–1.0"));
+            }
+            sim.set_chaos(Some(chaos));
+            ok(&json!(sim.chaos()))
+        }
+        (&Method::GET, ["chaos"]) => ok(&json!(sim.chaos())),
+        (&Method::DELETE, ["chaos"]) => {
+            sim.set_chaos(None);
             ok(&json!({"cleared": true}))
         }
         (&Method::POST, ["ratelimit"]) => {

@@ -10,6 +10,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use crate::chaos::Chaos;
 use crate::model::{Behaviour, Seed, State};
 use crate::{SimConfig, admin, plextv, pms, resp};
 
@@ -220,6 +221,7 @@ pub struct Sim {
     initial_latency: Duration,
     latency_ms: AtomicU64,
     faults: Mutex<Vec<FaultSpec>>,
+    chaos: Mutex<Option<Chaos>>,
     log: Mutex<Vec<LoggedRequest>>,
     in_flight: Mutex<BTreeMap<u64, InFlight>>,
     seq: AtomicU64,
@@ -241,6 +243,7 @@ impl Sim {
             initial_latency: config.latency,
             latency_ms: AtomicU64::new(latency_ms),
             faults: Mutex::new(Vec::new()),
+            chaos: Mutex::new(None),
             log: Mutex::new(Vec::new()),
             in_flight: Mutex::new(BTreeMap::new()),
             seq: AtomicU64::new(0),
@@ -290,6 +293,14 @@ impl Sim {
         lock(&self.faults).clear();
     }
 
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        *lock(&self.chaos) = chaos;
+    }
+
+    pub fn chaos(&self) -> Option<Chaos> {
+        lock(&self.chaos).clone()
+    }
+
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
         *lock(&self.bucket) = limit.map(|limit| Bucket {
             tokens: f64::from(limit.capacity),
@@ -315,6 +326,7 @@ impl Sim {
         *lock(&self.state) = State::from_seed(&self.seed, &self.behaviour);
         self.clear_requests();
         self.clear_faults();
+        self.set_chaos(None);
         self.set_rate_limit(None);
         self.set_latency(self.initial_latency);
     }
@@ -542,7 +554,9 @@ pub async fn entry(
         return r;
     }
 
-    let fault = sim.take_fault(host, &method, &path);
+    let fault = sim
+        .take_fault(host, &method, &path)
+        .or_else(|| sim.chaos().and_then(|c| c.fault_for(host, entry.seq)));
     if let Some(ms) = fault.as_ref().map(|f| f.delay_ms).filter(|ms| *ms > 0) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }

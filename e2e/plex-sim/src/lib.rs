@@ -19,6 +19,7 @@
 #![recursion_limit = "256"]
 
 mod admin;
+mod chaos;
 mod engine;
 mod model;
 mod plextv;
@@ -32,6 +33,7 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 
+pub use chaos::Chaos;
 pub use engine::{FaultSpec, Host, InFlight, LoggedRequest, RateLimit};
 pub use model::{
     Account, Behaviour, DEFAULT_MACHINE_ID, DEFAULT_OWNER_TOKEN, EmptyListOnPut, ForeignShare,
@@ -221,6 +223,10 @@ impl SimHandle {
     /// Turns the token bucket on (`Some`) or off (`None`).
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
         self.sim.set_rate_limit(limit);
+    }
+    /// Random faults on a share of all requests (`None` turns them off).
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.sim.set_chaos(chaos);
     }
     /// Latency added to every non-admin request.
     pub fn set_latency(&self, latency: Duration) {

@@ -2,10 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use plexward_shared::{HistoryEntry, LibraryResponse};
+use leptos_router::components::A;
+use plexward_shared::{HistoryEntry, LibraryResponse, Permission};
 use serde_json::Value;
 
 use crate::api;
+use crate::session::use_session;
 use crate::time_zone::{Zone, rfc3339};
 
 /// The longest summary shown; the audit log has the rest.
@@ -131,6 +133,7 @@ pub fn History(
     version: RwSignal<u32>,
     libraries: Vec<LibraryResponse>,
 ) -> impl IntoView {
+    let session = use_session();
     let libraries = StoredValue::new(libraries);
     let entries = LocalResource::new(move || {
         version.track();
@@ -140,6 +143,9 @@ pub fn History(
         <section class="card glass" aria-labelledby="history-title">
             <div class="card-head">
                 <h2 id="history-title">"History"</h2>
+                <Show when=move || session.allows(Permission::ViewAudit)>
+                    <A href=format!("/audit?plex_user_id={id}")>"Full audit trail"</A>
+                </Show>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading history…"</p> }>
                 {move || {

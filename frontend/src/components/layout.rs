@@ -15,7 +15,7 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 6] = [
+const NAV: [NavItem; 8] = [
     NavItem {
         href: "/",
         label: "Dashboard",
@@ -30,6 +30,16 @@ const NAV: [NavItem; 6] = [
         href: "/libraries",
         label: "Libraries",
         permission: Some(Permission::ViewPlexData),
+    },
+    NavItem {
+        href: "/logs",
+        label: "Logs",
+        permission: Some(Permission::ViewLogs),
+    },
+    NavItem {
+        href: "/audit",
+        label: "Audit",
+        permission: Some(Permission::ViewAudit),
     },
     NavItem {
         href: "/settings",

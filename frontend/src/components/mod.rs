@@ -1,5 +1,7 @@
 //! Reusable pieces of the UI.
 
+pub mod audit_events;
+pub mod audit_filters;
 pub mod avatar;
 pub mod bulk_dialog;
 pub mod change_password_form;
@@ -11,6 +13,8 @@ pub mod grant_editor;
 pub mod history;
 pub mod job_progress;
 pub mod layout;
+pub mod live_tail;
+pub mod log_lines;
 pub mod password_input;
 pub mod scheduler_card;
 pub mod scheduler_form;

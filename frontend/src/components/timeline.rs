@@ -276,11 +276,13 @@ mod tests {
     fn open_and_outside_windows() {
         let from = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
         let to = from + Duration::days(10);
-        let (x1, x2, left, right) = bar_extent(None, None, &from, &to).unwrap();
+        let (x1, x2, left, right) =
+            bar_extent(None, None, &from, &to).expect("an open window is drawn");
         assert!((x1 - LABEL).abs() < 1e-9 && (x2 - (WIDTH - RIGHT)).abs() < 1e-9);
         assert!(left && right);
         let inside = (from + Duration::days(2), from + Duration::days(4));
-        let (_, _, left, right) = bar_extent(Some(&inside.0), Some(&inside.1), &from, &to).unwrap();
+        let (_, _, left, right) = bar_extent(Some(&inside.0), Some(&inside.1), &from, &to)
+            .expect("a window inside is drawn");
         assert!(!left && !right);
         let past = from - Duration::days(1);
         assert_eq!(bar_extent(None, Some(&past), &from, &to), None);

@@ -2,11 +2,13 @@
 
 pub mod account;
 pub mod accounts;
+pub mod audit;
 pub mod change_password;
 pub mod dashboard;
 pub mod friend;
 pub mod friends;
 pub mod libraries;
 pub mod login;
+pub mod logs;
 pub mod not_found;
 pub mod settings;
