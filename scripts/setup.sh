@@ -3,11 +3,13 @@
 # Fast when already done: every step first checks whether its exact version is present.
 #
 #   bash scripts/setup.sh          # build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
-#   bash scripts/setup.sh --test   # plus Chromium, the Python venv for the conformance suite
+#   bash scripts/setup.sh --test   # plus Chromium, the Python venv for the conformance suite,
+#                                  # cargo-deny for the supply-chain check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+CARGO_DENY_VERSION=0.20.2
 WITH_TEST=0
 [[ "${1:-}" == "--test" ]] && WITH_TEST=1
 
@@ -59,6 +61,11 @@ if [[ $WITH_TEST -eq 1 ]]; then
     step "installing Debian's chromium"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  # --- cargo-deny for the supply-chain check (scripts/supply-chain.sh) ---------------------------
+  if [[ "$(cargo deny --version 2>/dev/null)" != "cargo-deny ${CARGO_DENY_VERSION}" ]]; then
+    step "installing cargo-deny ${CARGO_DENY_VERSION} (a few minutes, once)"
+    cargo install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
   fi
   # --- Python venv: python-plexapi conformance suite and the schemathesis API fuzzer ------------
   REQS=(e2e/conformance/requirements.txt e2e/fuzz/requirements.txt)

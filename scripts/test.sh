@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: formatting, lints, unit + API tests, the python-plexapi conformance
-# suite against the Plex simulator, API fuzzing (schemathesis) and the browser tests in headless
-# Chromium.
+# Sets up and runs every test: formatting, the supply-chain check (cargo deny), lints, unit + API
+# tests, the python-plexapi conformance suite against the Plex simulator, API fuzzing
+# (schemathesis) and the browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -12,6 +12,9 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+
+step "supply chain: cargo deny (bans, licenses, sources, RustSec advisories; offline)"
+bash scripts/supply-chain.sh
 
 step "clippy (host crates, then the SPA for wasm32)"
 cargo clippy --locked --all-targets -- -D warnings

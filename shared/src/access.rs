@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 /// as UTC); `starts_at` missing = from now, `ends_at` missing = forever. Start inclusive, end
 /// exclusive. Strings rather than typed dates so that a bad value is reported as a field error
 /// (422) naming the grant, not as an unreadable body.
+///
+/// Unknown fields are refused (a misspelt `ends_at` would otherwise grant forever), except the
+/// read-only `active` and `anchor` of a friend's grants, so those can be sent back as they came.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(from = "GrantRequestWire")]
 pub struct GrantRequest {
     pub library_id: i64,
     #[serde(default)]
@@ -18,10 +22,36 @@ pub struct GrantRequest {
     pub ends_at: Option<String>,
 }
 
+/// What [`GrantRequest`] reads: its fields plus the ignored read-only ones of `GrantResponse`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantRequestWire {
+    library_id: i64,
+    #[serde(default)]
+    starts_at: Option<String>,
+    #[serde(default)]
+    ends_at: Option<String>,
+    #[serde(default, rename = "active")]
+    _active: serde::de::IgnoredAny,
+    #[serde(default, rename = "anchor")]
+    _anchor: serde::de::IgnoredAny,
+}
+
+impl From<GrantRequestWire> for GrantRequest {
+    fn from(wire: GrantRequestWire) -> Self {
+        Self {
+            library_id: wire.library_id,
+            starts_at: wire.starts_at,
+            ends_at: wire.ends_at,
+        }
+    }
+}
+
 /// Body of `PUT /api/v1/plex-users/{id}/grants`: the friend's complete set of grants (libraries
 /// not listed lose their grant). The anchor library, when configured, is added by Plexward.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SetGrantsRequest {
     pub grants: Vec<GrantRequest>,
 }
@@ -43,6 +73,7 @@ pub enum ExtendPeriod {
 /// for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ExtendRequest {
     pub period: ExtendPeriod,
     #[serde(default)]
@@ -125,7 +156,7 @@ pub struct ChangeResponse {
 /// What a bulk change does to each selected friend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BulkAction {
     /// Give exactly these libraries, with one window for all (times RFC 3339, optional).
     SetLibraries {
@@ -141,13 +172,15 @@ pub enum BulkAction {
         #[serde(default)]
         library_ids: Option<Vec<i64>>,
     },
-    /// Remove every grant (the anchor library stays when configured).
-    Revoke,
+    /// Remove every grant (the anchor library stays when configured). A struct variant, not a
+    /// unit one: serde ignores unknown fields beside the tag of a unit variant.
+    Revoke {},
 }
 
 /// Body of `POST /api/v1/plex-users/bulk`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct BulkRequest {
     /// Plexward ids of the friends (1–1000, no duplicates).
     pub plex_user_ids: Vec<i64>,

@@ -18,6 +18,7 @@ pub enum ScheduleMode {
 /// Body of `PUT /api/v1/scheduler` and part of its `GET`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ScheduleSettings {
     pub mode: ScheduleMode,
     /// Minutes between runs in `interval` mode (5–1440).

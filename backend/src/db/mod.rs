@@ -119,9 +119,37 @@ fn classify(err: diesel::result::Error) -> DbError {
     DbError::Query(err)
 }
 
-/// `SELECT 1`: whether the database answers at all.
-pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
-    run(pool, |conn| conn.batch_execute("SELECT 1")).await
+/// How long the health check waits for SQLite's write lock: short, so a database locked by
+/// another process shows as down at once instead of stalling the check for [`BUSY_TIMEOUT`].
+const PROBE_BUSY_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Whether the database answers *and takes a write*: commits the one row of `storage_probe`.
+/// A `SELECT` passes while another process holds the write lock or the files are read-only,
+/// which is when most requests fail.
+pub async fn probe(pool: &DbPool) -> Result<(), DbError> {
+    run(pool, |conn| {
+        use diesel::prelude::*;
+        use schema::storage_probe::dsl;
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {};",
+            PROBE_BUSY_TIMEOUT.as_millis()
+        ))?;
+        let now = time::now_ms();
+        let written = diesel::insert_into(dsl::storage_probe)
+            .values((dsl::id.eq(1), dsl::checked_at.eq(now)))
+            .on_conflict(dsl::id)
+            .do_update()
+            .set(dsl::checked_at.eq(now))
+            .execute(conn);
+        // The connection goes back to the pool: it must wait as long as every other one.
+        let restored = conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {};",
+            BUSY_TIMEOUT.as_millis()
+        ));
+        written?;
+        restored
+    })
+    .await
 }
 
 #[cfg(test)]

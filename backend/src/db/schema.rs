@@ -146,6 +146,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    storage_probe (id) {
+        id -> BigInt,
+        checked_at -> BigInt,
+    }
+}
+
 diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(grants -> libraries (library_id));
 diesel::joinable!(apply_states -> plex_users (plex_user_id));
@@ -163,5 +170,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_events,
     settings,
-    apply_states
+    apply_states,
+    storage_probe
 );

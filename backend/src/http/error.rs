@@ -43,9 +43,13 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// A dependency (the database) is down; the client may retry.
+    /// A dependency (the log files, …) is down; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// SQLite is locked by another process, or its files cannot be written (a read-only volume,
+    /// a full disk); the client may retry once the operator has cleared it.
+    #[error("{0}")]
+    StorageUnavailable(String),
     /// An extractor's own answer (already an envelope: see `extractors`), passed through when a
     /// handler examines its body late (`JsonBody`).
     #[error("{0}")]
@@ -102,6 +106,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "service_unavailable",
+            Self::StorageUnavailable(_) => "storage_unavailable",
             Self::Extractor(_) => "invalid_request",
             Self::Internal(_) => "internal_error",
         }
@@ -115,6 +120,10 @@ impl ApiError {
             Self::Unavailable(_) => {
                 "The service is temporarily unavailable; try again shortly.".into()
             }
+            Self::StorageUnavailable(_) => "The database cannot be written right now (locked by \
+                another process, or its volume is read-only or full); nothing was saved. Try \
+                again shortly."
+                .into(),
             Self::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
             other => other.to_string(),
         }
@@ -130,7 +139,7 @@ impl From<actix_web::Error> for ApiError {
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::Unavailable(reason) => Self::Unavailable(reason),
+            DbError::Unavailable(reason) => Self::StorageUnavailable(reason),
             DbError::Query(e) => Self::Internal(e.into()),
         }
     }
@@ -149,7 +158,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Extractor(e) => e.as_response_error().status_code(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -163,6 +172,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(e) => tracing::error!(request_id, error = ?e, "internal error"),
             Self::Unavailable(reason) => tracing::warn!(request_id, reason, "service unavailable"),
+            Self::StorageUnavailable(reason) => {
+                tracing::warn!(request_id, reason, "database unavailable")
+            }
             _ => {}
         }
         let body = ErrorResponse {
@@ -178,7 +190,7 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
             }
             Self::TooManyRequests {
@@ -233,5 +245,7 @@ mod tests {
         let response = err.error_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(response.headers().contains_key(header::RETRY_AFTER));
+        let (_, body) = body_of(DbError::Unavailable("database is locked".into()).into()).await;
+        assert_eq!(body["error"]["code"], "storage_unavailable");
     }
 }

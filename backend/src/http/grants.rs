@@ -196,7 +196,7 @@ pub async fn bulk(
                 now,
             ))
         }
-        BulkAction::Revoke => Ok(Vec::new()),
+        BulkAction::Revoke {} => Ok(Vec::new()),
     };
     let actor = principal.actor();
     let (friends, to_apply) = change::bulk(

@@ -1,5 +1,5 @@
 //! `GET /api/v1/health`: public liveness and readiness in one answer. 200 when the database
-//! answers and the deadline tick runs, 503 (`degraded`) when either does not; used by Docker's
+//! takes a write and the deadline tick runs, 503 (`degraded`) when either does not; used by Docker's
 //! health check and monitoring.
 
 use actix_web::{HttpResponse, get, web};
@@ -12,15 +12,15 @@ use crate::state::AppState;
     tag = "system",
     responses(
         (status = 200, description = "Plexward and its database work", body = HealthResponse),
-        (status = 503, description = "The database does not answer or the scheduler stalled", body = HealthResponse),
+        (status = 503, description = "The database cannot be written (locked, read-only) or the scheduler stalled", body = HealthResponse),
     ),
 )]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let database = match crate::db::ping(&state.db).await {
+    let database = match crate::db::probe(&state.db).await {
         Ok(()) => HealthStatus::Ok,
         Err(e) => {
-            tracing::warn!(error = %e, "health check: database does not answer");
+            tracing::warn!(error = %e, "health check: the database cannot be written");
             HealthStatus::Degraded
         }
     };

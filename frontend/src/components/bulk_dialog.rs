@@ -97,7 +97,7 @@ pub fn BulkDialog(
                 period: period.get_untracked(),
                 library_ids: None,
             },
-            Kind::Revoke => BulkAction::Revoke,
+            Kind::Revoke => BulkAction::Revoke {},
         })
     };
     let request = move |dry_run: bool| -> Result<BulkRequest, String> {
