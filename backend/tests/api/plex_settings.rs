@@ -285,7 +285,7 @@ async fn a_saved_connection_is_used_at_once_and_the_token_never_comes_back() {
 #[tokio::test]
 async fn saved_settings_survive_a_restart_and_a_lost_key_only_unsets_the_token() {
     let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
-    let app = app_knowing_plextv(&sim).await;
+    let mut app = app_knowing_plextv(&sim).await;
     let admin = signed_in(&app, "admin").await;
     let (status, _) = put(
         &app,
@@ -295,6 +295,8 @@ async fn saved_settings_survive_a_restart_and_a_lost_key_only_unsets_the_token()
     .await;
     assert_eq!(status, 200);
     let data_dir = app.data_dir.path().join("data");
+    // One app at a time on the data directory, as in real life (two would fight over SQLite).
+    app.stop().await;
 
     let restart = || {
         let (dir, plextv) = (data_dir.clone(), sim.plextv_url().to_owned());
@@ -303,7 +305,7 @@ async fn saved_settings_survive_a_restart_and_a_lost_key_only_unsets_the_token()
             c.plextv_url = plextv;
         })
     };
-    let again = restart().await;
+    let mut again = restart().await;
     let token = again.login("admin-1", GOOD_PASSWORD).await.token;
     let (_, got) = again
         .call(Method::GET, "/api/v1/settings/plex", &token, None)
@@ -315,9 +317,11 @@ async fn saved_settings_survive_a_restart_and_a_lost_key_only_unsets_the_token()
         .await;
     assert_eq!(result["ok"], true, "{result}");
 
+    again.stop().await;
+
     // Without the key the token cannot be read: Plexward still starts, the token counts as unset.
     std::fs::remove_file(data_dir.join("secret.key")).expect("key removed");
-    let third = restart().await;
+    let mut third = restart().await;
     let token = third.login("admin-1", GOOD_PASSWORD).await.token;
     let (_, got) = third
         .call(Method::GET, "/api/v1/settings/plex", &token, None)
@@ -325,6 +329,8 @@ async fn saved_settings_survive_a_restart_and_a_lost_key_only_unsets_the_token()
     assert_eq!(got["token_set"], false, "{got}");
     assert_eq!(got["token_source"], "unset");
     assert_eq!(got["server_url"], sim.pms_url());
+
+    third.stop().await;
 
     // A corrupt key file neither.
     std::fs::write(data_dir.join("secret.key"), b"not a key").expect("corrupted");
