@@ -45,7 +45,10 @@ async fn main() -> anyhow::Result<()> {
             other => anyhow::bail!("unknown option {other} (--friends, --changed, --latency-ms)"),
         }
     }
-    anyhow::ensure!(2 * changed <= friends, "--changed at most half of --friends");
+    anyhow::ensure!(
+        2 * changed <= friends,
+        "--changed at most half of --friends"
+    );
     println!("Reconcile: {friends} friends × 5 libraries, {changed} changed\n");
 
     let sim = PlexSim::start(SimConfig {
@@ -77,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
 
     let import = support::wait_for_last_reconcile(&client, &base, &token).await?;
     let imported = started.elapsed();
-    let grants = db::run(&pool, |conn| db::plex_users::all_grants(conn))
+    let grants = db::run(&pool, db::plex_users::all_grants)
         .await?
         .values()
         .map(Vec::len)
@@ -93,9 +96,25 @@ async fn main() -> anyhow::Result<()> {
 
     let tv = key_of(&sim, ids::TV)?;
     let music = key_of(&sim, ids::MUSIC)?;
-    run(&sim, &client, &base, &token, "1. Nothing changed, no latency", 0).await?;
+    run(
+        &sim,
+        &client,
+        &base,
+        &token,
+        "1. Nothing changed, no latency",
+        0,
+    )
+    .await?;
     remove_grant(&pool, 0..changed, tv).await?;
-    let job = run(&sim, &client, &base, &token, "2. Changed, no latency", changed).await?;
+    let job = run(
+        &sim,
+        &client,
+        &base,
+        &token,
+        "2. Changed, no latency",
+        changed,
+    )
+    .await?;
     check_applied(&sim, &job, changed, ids::TV)?;
 
     sim.set_latency(Duration::from_millis(latency_ms));

@@ -139,13 +139,7 @@ async fn main() -> anyhow::Result<()> {
     let wrk = load.result?;
     println!(
         "   latency p50 {}  p75 {}  p90 {}  p99 {}  (max {}); {} requests/s; non-2xx: {}",
-        wrk.p50,
-        wrk.p75,
-        wrk.p90,
-        wrk.p99,
-        wrk.max,
-        wrk.requests_per_sec,
-        wrk.non_2xx
+        wrk.p50, wrk.p75, wrk.p90, wrk.p99, wrk.max, wrk.requests_per_sec, wrk.non_2xx
     );
     println!(
         "   RSS during the load: mean {}, peak {} (after: {})",
