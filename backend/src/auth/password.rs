@@ -2,14 +2,71 @@
 //! OWASP minimum). Hashing is CPU- and memory-heavy, so it runs on the blocking pool, at most a
 //! few at a time, so a burst of sign-ins cannot exhaust the machine.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use argon2::password_hash::PasswordHasher;
-use argon2::{Argon2, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use tokio::sync::Semaphore;
 
 /// Concurrent hash computations allowed (each takes ~19 MiB and ~20 ms of a core).
-static HASHING: Semaphore = Semaphore::const_new(2);
+const PERMITS: usize = 2;
+static HASHING: Semaphore = Semaphore::const_new(PERMITS);
+
+/// Argon2's working memory for verifications, allocated once and reused. With a fresh 19 MiB
+/// buffer per sign-in on whichever blocking thread ran it, glibc kept each one in that thread's
+/// arena: RSS reached 1.6 GiB after 200 concurrent sign-ins and stayed there (docs/BENCHMARKS.md).
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Largest memory cost a stored hash may ask for (KiB): a tampered row cannot make us allocate
+/// gigabytes.
+const MAX_M_COST: u32 = 256 * 1024;
+
+/// Argon2 over `password` with the algorithm, version, parameters and salt of `stored`, in pooled
+/// memory; whether the output equals the stored one (a constant-time comparison).
+fn verify_pooled(password: &[u8], stored: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(hash.algorithm.as_str()),
+        Params::try_from(&hash),
+    ) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    if params.m_cost() > MAX_M_COST {
+        return false;
+    }
+    let mut out = vec![0_u8; expected.len()];
+    let blocks = params.m_cost() as usize;
+    let mut memory = MEMORY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop()
+        .unwrap_or_default();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password,
+        salt,
+        &mut out,
+        &mut memory[..blocks],
+    );
+    let mut pool = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
+    if pool.len() < PERMITS {
+        pool.push(memory);
+    }
+    drop(pool);
+    hashed.is_ok() && argon2::password_hash::phc::Output::new(&out).is_ok_and(|o| &o == expected)
+}
 
 /// A valid hash of a random password, verified against when the username is unknown so that
 /// "no such user" costs the same time as "wrong password".
@@ -39,10 +96,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
             Some(h) => (h, true),
             None => (DUMMY_HASH.clone(), false),
         };
-        let ok = Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok();
-        ok && known
+        verify_pooled(password.as_bytes(), &hash) && known
     })
     .await
     .unwrap_or(false)
@@ -85,5 +139,25 @@ mod tests {
         assert!(verify("correct horse battery staple".into(), Some(h.clone())).await);
         assert!(!verify("Correct horse battery staple".into(), Some(h)).await);
         assert!(!verify("anything".into(), None).await);
+    }
+
+    #[test]
+    fn pooled_verification_agrees_with_the_crate_and_reuses_its_memory() {
+        use argon2::PasswordVerifier;
+        let h = hash_now("correct horse battery staple").expect("hash");
+        for (password, right) in [("correct horse battery staple", true), ("wrong", false)] {
+            let crate_says = Argon2::default()
+                .verify_password(password.as_bytes(), h.as_str())
+                .is_ok();
+            assert_eq!(crate_says, right);
+            assert_eq!(verify_pooled(password.as_bytes(), &h), right, "{password}");
+        }
+        // Another algorithm's and a tampered hash are refused, not panicked on.
+        assert!(!verify_pooled(
+            b"x",
+            "$argon2id$v=19$m=999999999,t=2,p=1$c2FsdHNhbHQ$aGFzaA"
+        ));
+        assert!(!verify_pooled(b"x", "not a hash"));
+        assert!(MEMORY.lock().map(|p| p.len() <= PERMITS).unwrap_or(false));
     }
 }
