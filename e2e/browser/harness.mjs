@@ -210,3 +210,20 @@ export async function startSimulator() {
     },
   };
 }
+
+/** A JSON call to Plexward's API at `url`, with `token` as Bearer when given; fails the test on
+ * any non-2xx answer and returns the parsed body (null when empty). */
+export async function apiJson(url, token, method, path, body) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}

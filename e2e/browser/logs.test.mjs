@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
   startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
+  apiJson,
 } from './harness.mjs';
 
 const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
@@ -26,19 +27,8 @@ let problems;
 let adminToken;
 const dialogs = [];
 
-async function api(method, path, body) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      Accept: 'application/json',
-      'Content-Type': 'application/json',
-      ...(adminToken ? { Authorization: `Bearer ${adminToken}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path} → ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
+function api(method, path, body) {
+  return apiJson(server.url, adminToken, method, path, body);
 }
 
 /** A wrong password: the request middleware logs `request refused` (INFO) for the 401. */

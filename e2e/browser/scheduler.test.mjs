@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import {
   ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
   startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
+  apiJson,
 } from './harness.mjs';
 
 const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
@@ -29,19 +30,8 @@ let problems;
 let adminToken;
 
 /** A JSON call to Plexward's API as the admin (Bearer token). */
-async function api(method, path, body) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      Accept: 'application/json',
-      'Content-Type': 'application/json',
-      ...(adminToken ? { Authorization: `Bearer ${adminToken}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path} → ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
+function api(method, path, body) {
+  return apiJson(server.url, adminToken, method, path, body);
 }
 
 /** Polls `check` until it returns a truthy value, failing after `ms`. */

@@ -194,6 +194,21 @@ impl Harness {
         assert!(status == 200 || status == 204, "{status} {body}");
     }
 
+    /// The first run: started, the admin signed in, the startup reconcile over and a sync of
+    /// the simulator's friends and libraries done.
+    pub(crate) async fn start_synced(&mut self) -> Plexward {
+        let app = self.start().await;
+        self.sign_in(&app).await;
+        self.wait_for_reconcile(&app, None).await;
+        let (status, sync) = self.call(&app, Method::POST, "/api/v1/sync", None).await;
+        assert_eq!(status, 202, "{sync}");
+        let job = self
+            .wait_for_job(&app, sync["job_id"].as_str().expect("job id"))
+            .await;
+        assert_eq!(job["state"], "succeeded", "{job}");
+        app
+    }
+
     /// Waits (deadline 30 s) until the reconcile this run started with has ended.
     pub(crate) async fn wait_for_reconcile(
         &self,

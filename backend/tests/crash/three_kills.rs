@@ -69,15 +69,7 @@ async fn killed_mid_apply_three_times_plex_converges_without_duplicates_or_lost_
     .await
     .expect("simulator");
     let mut h = Harness::new(&sim);
-    let app = h.start().await;
-    h.sign_in(&app).await;
-    h.wait_for_reconcile(&app, None).await;
-    let (status, sync) = h.call(&app, Method::POST, "/api/v1/sync", None).await;
-    assert_eq!(status, 202, "{sync}");
-    let job = h
-        .wait_for_job(&app, sync["job_id"].as_str().expect("job id"))
-        .await;
-    assert_eq!(job["state"], "succeeded", "{job}");
+    let app = h.start_synced().await;
 
     let (_, libraries) = h.call(&app, Method::GET, "/api/v1/libraries", None).await;
     let library = |key: i64| {

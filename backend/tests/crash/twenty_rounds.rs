@@ -147,15 +147,7 @@ async fn twenty_kills_at_random_moments_leave_plex_as_planned_and_the_database_i
     .await
     .expect("simulator");
     let mut h = Harness::new(&sim);
-    let app = h.start().await;
-    h.sign_in(&app).await;
-    h.wait_for_reconcile(&app, None).await;
-    let (status, sync) = h.call(&app, Method::POST, "/api/v1/sync", None).await;
-    assert_eq!(status, 202, "{sync}");
-    let job = h
-        .wait_for_job(&app, sync["job_id"].as_str().expect("job id"))
-        .await;
-    assert_eq!(job["state"], "succeeded", "{job}");
+    let app = h.start_synced().await;
 
     // Plexward's library ids, and the plex.tv section id each stands for.
     let (_, listed) = h.call(&app, Method::GET, "/api/v1/libraries", None).await;
