@@ -63,6 +63,13 @@ pub struct Config {
     pub plextv_url: String,
     /// Demo mode: seeds documented demo accounts. Never for real use.
     pub demo: bool,
+    /// plex.tv requests in flight at once, for the whole process (1–16).
+    pub plextv_concurrency: usize,
+    /// plex.tv requests started per second, for the whole process (0 = no rate limit).
+    pub plextv_requests_per_second: u32,
+    /// How long saving a friend waits for its apply before answering "queued" with the job id
+    /// (milliseconds, 0–60000).
+    pub apply_wait_ms: u64,
 }
 
 impl Default for Config {
@@ -83,6 +90,9 @@ impl Default for Config {
             plex_token: None,
             plextv_url: crate::plex::DEFAULT_PLEXTV_URL.to_owned(),
             demo: false,
+            plextv_concurrency: crate::plex::limiter::DEFAULT_CONCURRENCY,
+            plextv_requests_per_second: crate::plex::limiter::DEFAULT_PER_SECOND,
+            apply_wait_ms: 5_000,
         }
     }
 }
@@ -188,6 +198,9 @@ impl Config {
             "plex_token",
             "plextv_url",
             "demo",
+            "plextv_concurrency",
+            "plextv_requests_per_second",
+            "apply_wait_ms",
         ])
     }
 
@@ -247,6 +260,24 @@ impl Config {
                     reason: format!("`{url}` must start with http:// or https://"),
                 });
             }
+        }
+        if !(1..=16).contains(&self.plextv_concurrency) {
+            return Err(ConfigError::Invalid {
+                field: "plextv_concurrency",
+                reason: "must be between 1 and 16".into(),
+            });
+        }
+        if self.plextv_requests_per_second > 1_000 {
+            return Err(ConfigError::Invalid {
+                field: "plextv_requests_per_second",
+                reason: "must be at most 1000 (0 = no rate limit)".into(),
+            });
+        }
+        if self.apply_wait_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                field: "apply_wait_ms",
+                reason: "must be at most 60000".into(),
+            });
         }
         if self.shutdown_timeout_secs > 3600 {
             return Err(ConfigError::Invalid {

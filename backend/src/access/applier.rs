@@ -97,6 +97,11 @@ impl Applier {
         self.clock.now_ms()
     }
 
+    /// The clock behind [`Applier::now`] (the deadline worker sleeps on it).
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
     fn lock_of(&self, id: i64) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         // Forget locks nobody holds, so the map stays as small as the work in flight.

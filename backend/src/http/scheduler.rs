@@ -104,7 +104,9 @@ pub async fn run_now(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::RunSync)?;
-    let job_id =
-        reconcile::start(&state.db, &state.plex, &state.applier, principal.actor()).await?;
+    let job_id = state
+        .jobs
+        .submit_unique(reconcile::ReconcileJob, principal.actor())
+        .await?;
     Ok(HttpResponse::Accepted().json(JobStarted { job_id }))
 }

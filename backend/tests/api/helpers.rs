@@ -1,6 +1,7 @@
 //! `spawn_app`: the real `Application` on 127.0.0.1 port 0, a fresh data directory, and a client.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plex_sim::SimHandle;
@@ -8,7 +9,9 @@ use plexward::config::Redacted;
 use reqwest::Method;
 
 use plexward::config::Config;
+use plexward::jobs::Executor;
 use plexward::jobs::apply_friend::ApplyQueue;
+use plexward::scheduler::heartbeat::Heartbeat;
 use plexward::startup::Application;
 use tempfile::TempDir;
 
@@ -19,6 +22,11 @@ pub struct TestApp {
     pub db: plexward::db::DbPool,
     /// The app's apalis queue of apply jobs.
     pub queue: ApplyQueue,
+    /// The deadline worker's and the reconcile schedule's signs of life (what they have handled).
+    pub deadlines: Heartbeat,
+    pub schedule: Heartbeat,
+    /// The executor every background job runs on.
+    pub executor: Arc<Executor>,
     config: Config,
     handle: actix_web::dev::ServerHandle,
     running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -220,6 +228,36 @@ impl TestApp {
         start(self.config.clone(), data_dir, clock).await
     }
 
+    /// Waits (deadline 5 s) until the deadline worker has handled everything due up to `at` on
+    /// the access clock and the applies it started have ended: after this, whatever an edge
+    /// up to `at` causes has happened.
+    pub async fn deadlines_handled(&self, at: i64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.deadlines.covered() < at || self.executor.in_flight() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the deadline worker has covered only up to {} (want {at}); {} job(s) in flight",
+                self.deadlines.covered(),
+                self.executor.in_flight()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits (deadline 5 s) until the reconcile schedule was evaluated at `at` or later on the
+    /// access clock: a reconcile due by then has been started.
+    pub async fn schedule_evaluated(&self, at: i64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.schedule.covered() < at {
+            assert!(
+                Instant::now() < deadline,
+                "the schedule was last evaluated at {} (want {at})",
+                self.schedule.covered()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// Waits (up to 10 s) until no apply job is waiting, running or due for another attempt,
     /// and fails the test if one is left: a test that waited for convergence leaves none.
     pub async fn assert_no_jobs_left(&self) {
@@ -311,6 +349,8 @@ async fn start(config: Config, data_dir: TempDir, clock: plexward::clock::Shared
     let address = app.url();
     let handle = app.handle();
     let queue = app.apply_queue();
+    let (deadlines, schedule, executor) =
+        (app.heartbeat(), app.schedule_heartbeat(), app.executor());
     let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -321,6 +361,9 @@ async fn start(config: Config, data_dir: TempDir, clock: plexward::clock::Shared
         data_dir,
         db,
         queue,
+        deadlines,
+        schedule,
+        executor,
         config,
         handle,
         running: Some(running),
