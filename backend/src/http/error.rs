@@ -9,8 +9,10 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use plexward_shared::{ErrorBody, ErrorResponse};
 
+use crate::auth::AuthError;
 use crate::db::DbError;
 use crate::http::request_id;
+use crate::settings::SettingsError;
 
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +143,76 @@ impl From<DbError> for ApiError {
         match err {
             DbError::Unavailable(reason) => Self::StorageUnavailable(reason),
             DbError::Query(e) => Self::Internal(e.into()),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Unauthenticated => Self::unauthenticated(),
+            AuthError::InvalidCredentials => Self::Unauthorized {
+                code: "invalid_credentials",
+                message: "Wrong username or password.".into(),
+            },
+            AuthError::RefreshConflict => Self::Unauthorized {
+                code: "refresh_conflict",
+                message: "The session was refreshed by another request a moment ago.".into(),
+            },
+            AuthError::Forbidden => Self::forbidden(),
+            AuthError::PasswordChangeRequired => Self::Forbidden {
+                code: "password_change_required",
+                message: "Choose a new password before doing anything else.".into(),
+            },
+            AuthError::AccountDisabled => Self::Forbidden {
+                code: "account_disabled",
+                message: "This account is disabled; ask an administrator.".into(),
+            },
+            AuthError::SessionRequired => Self::Forbidden {
+                code: "session_required",
+                message: "API tokens can only be created from a signed-in session.".into(),
+            },
+            AuthError::LoginThrottled { retry_after_secs } => Self::TooManyRequests {
+                message: format!("Too many sign-in attempts; try again in {retry_after_secs} s."),
+                retry_after_secs,
+            },
+            AuthError::PasswordThrottled { retry_after_secs } => Self::TooManyRequests {
+                message: format!("Too many wrong passwords; try again in {retry_after_secs} s."),
+                retry_after_secs,
+            },
+            AuthError::Invalid { field, reason } => Self::field(field, reason),
+            AuthError::NotFound => Self::NotFound,
+            AuthError::SelfChange(what) => Self::conflict(
+                "self_change_refused",
+                format!("You cannot {what} your own account."),
+            ),
+            AuthError::LastAdmin => Self::conflict(
+                "last_admin",
+                "This is the last enabled admin; make another admin first.",
+            ),
+            AuthError::UsernameTaken => {
+                Self::conflict("username_taken", "An account with this username exists.")
+            }
+            AuthError::TokenNameTaken => Self::conflict(
+                "token_name_taken",
+                "You already have a token with this name.",
+            ),
+            AuthError::Db(e) => e.into(),
+            AuthError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(err: SettingsError) -> Self {
+        match err {
+            SettingsError::Invalid(fields) => Self::Validation(fields),
+            SettingsError::RestartUnavailable => Self::conflict(
+                "restart_unavailable",
+                "This Plexward runs without its serve loop and cannot restart itself; restart the process.",
+            ),
+            SettingsError::Db(e) => e.into(),
+            SettingsError::Internal(e) => Self::Internal(e),
         }
     }
 }
