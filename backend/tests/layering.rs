@@ -308,6 +308,29 @@ fn db_returns_rows_never_wire_dtos() {
 }
 
 #[test]
+fn only_the_entry_layer_speaks_actix() {
+    // Services and below run on the main runtime and know nothing of HTTP: no actix types, no
+    // spawning onto actix's worker runtimes.
+    let mut files = Vec::new();
+    rust_files(&src_dir(), &mut files);
+    let mut speaking = Vec::new();
+    for path in &files {
+        let file = relative(path);
+        let Some(layer) = module_of(&file).and_then(layer_of) else {
+            continue;
+        };
+        let code = strip_comments(&std::fs::read_to_string(path).expect("readable"));
+        if layer > 0 && (code.contains("actix_web") || code.contains("actix_multipart")) {
+            speaking.push(file);
+        }
+    }
+    assert!(
+        speaking.is_empty(),
+        "below http/ but naming actix: {speaking:?}"
+    );
+}
+
+#[test]
 fn the_reader_finds_paths_and_skips_comments() {
     let code = strip_comments(
         "use crate::db::{self, DbPool};\n\
