@@ -312,6 +312,63 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn auth_refusals_keep_their_codes() {
+        let cases = [
+            (AuthError::Unauthenticated, 401, "unauthenticated"),
+            (AuthError::InvalidCredentials, 401, "invalid_credentials"),
+            (AuthError::RefreshConflict, 401, "refresh_conflict"),
+            (AuthError::Forbidden, 403, "forbidden"),
+            (
+                AuthError::PasswordChangeRequired,
+                403,
+                "password_change_required",
+            ),
+            (AuthError::AccountDisabled, 403, "account_disabled"),
+            (AuthError::SessionRequired, 403, "session_required"),
+            (AuthError::NotFound, 404, "not_found"),
+            (AuthError::SelfChange("delete"), 409, "self_change_refused"),
+            (AuthError::LastAdmin, 409, "last_admin"),
+            (AuthError::UsernameTaken, 409, "username_taken"),
+            (AuthError::TokenNameTaken, 409, "token_name_taken"),
+            (
+                AuthError::invalid("name", "is bad"),
+                422,
+                "validation_failed",
+            ),
+            (
+                AuthError::LoginThrottled {
+                    retry_after_secs: 7,
+                },
+                429,
+                "too_many_attempts",
+            ),
+        ];
+        for (err, status, code) in cases {
+            let (got, body) = body_of(err.into()).await;
+            assert_eq!(
+                (got.as_u16(), body["error"]["code"].as_str()),
+                (status, Some(code))
+            );
+        }
+        let response = ApiError::from(AuthError::PasswordThrottled {
+            retry_after_secs: 3,
+        })
+        .error_response();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.as_bytes()),
+            Some(&b"3"[..])
+        );
+        let (_, body) = body_of(AuthError::SelfChange("demote").into()).await;
+        assert_eq!(
+            body["error"]["message"],
+            "You cannot demote your own account."
+        );
+    }
+
+    #[actix_web::test]
     async fn database_outage_is_503_with_retry_after() {
         let err: ApiError = DbError::Unavailable("database is locked".into()).into();
         let response = err.error_response();
