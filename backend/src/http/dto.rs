@@ -2,8 +2,9 @@
 //! (db/ returns rows; services return rows or their own types).
 
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, AuditEventResponse, HttpsMode, PlexSettingsResponse,
-    RunningServer, Scheme, ServerSettingsResponse,
+    AccountResponse, ApiTokenResponse, AuditEventResponse, HttpsMode, PlexProblem,
+    PlexServerDetails, PlexSettingsResponse, PlexTestResponse, RunningServer, Scheme,
+    ServerSettingsResponse,
 };
 
 use crate::db::accounts::Account;
@@ -12,6 +13,7 @@ use crate::db::audit::AuditEvent;
 use crate::db::time::from_ms;
 use crate::plex::connection::PlexConnection;
 use crate::settings::plex::{PlexPreferences, effective_time_zone};
+use crate::settings::plex_probe::{Problem, ServerDetails};
 use crate::settings::server::{Effective, Running, ServerStatus};
 
 pub fn account(a: &Account) -> AccountResponse {
@@ -97,5 +99,30 @@ pub fn server_settings(
         },
         certificate: status.certificate,
         tls_problem: status.tls_problem,
+    }
+}
+
+/// The outcome of a connection test: `ok` with the server, or the problem.
+pub fn plex_test(result: Result<ServerDetails, Problem>) -> PlexTestResponse {
+    match result {
+        Ok(s) => PlexTestResponse {
+            ok: true,
+            server: Some(PlexServerDetails {
+                server_name: s.server_name,
+                version: s.version,
+                machine_id: s.machine_id,
+                owner: s.owner,
+                plex_pass: s.plex_pass,
+            }),
+            problem: None,
+        },
+        Err(p) => PlexTestResponse {
+            ok: false,
+            server: None,
+            problem: Some(PlexProblem {
+                code: p.code.to_owned(),
+                message: p.message,
+            }),
+        },
     }
 }

@@ -1,21 +1,18 @@
 //! `/api/v1/settings/plex`: the Plex connection and preferences (read by every role, changed and
 //! tested by admins). The token is write-only: answers only say whether one is set. The rules of
-//! a change are `settings::plex_update`'s.
+//! a change are `settings::plex_update`'s, the test is `settings::plex_probe`'s.
 
 use actix_web::{HttpResponse, get, post, put, web};
 use plexward_shared::{
-    Permission, PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse,
-    UpdatePlexSettingsRequest,
+    Permission, PlexSettingsResponse, PlexTestResponse, UpdatePlexSettingsRequest,
 };
 
-use crate::audit::{Event, Outcome};
 use crate::auth::Principal;
 use crate::db;
 use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
-use crate::plex::{PlexClient, PlexError};
-use crate::settings::{plex as plex_settings, plex_update};
+use crate::settings::{plex as plex_settings, plex_probe, plex_update};
 use crate::state::AppState;
 
 /// The Plex connection settings (never the token).
@@ -82,89 +79,12 @@ pub async fn test_plex(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let result = match state.plex.probe_client() {
-        None => Err(problem(
-            "not_configured",
-            "Set the Plex server URL and token first.",
-        )),
-        Some(Err(e)) => Err(problem("plex_error", &e.to_string())),
-        Some(Ok(client)) => probe(&client).await,
-    };
-    let response = match result {
-        Ok(server) => PlexTestResponse {
-            ok: true,
-            server: Some(server),
-            problem: None,
-        },
-        Err(p) => PlexTestResponse {
-            ok: false,
-            server: None,
-            problem: Some(p),
-        },
-    };
-    Event::new(
-        "settings.plex_test",
-        if response.ok {
-            Outcome::Success
-        } else {
-            Outcome::Failure
-        },
+    let result = plex_probe::test(
+        &state.db,
+        &state.plex,
         &principal.actor(),
+        principal.ip.clone(),
     )
-    .ip(principal.ip.clone())
-    .details(serde_json::json!({
-        "server": response.server.as_ref().map(|s| &s.server_name),
-        "problem": response.problem.as_ref().map(|p| &p.code),
-    }))
-    .record(&state.db)
     .await;
-    Ok(HttpResponse::Ok().json(response))
-}
-
-async fn probe(client: &PlexClient) -> Result<PlexServerDetails, PlexProblem> {
-    let server = client.server_info().await.map_err(explain)?;
-    let account = client.account().await.map_err(explain)?;
-    if let Some(owner) = &server.my_plex_username
-        && !owner.eq_ignore_ascii_case(&account.username)
-        && !owner.eq_ignore_ascii_case(&account.email)
-    {
-        return Err(problem(
-            "not_owner",
-            &format!(
-                "The token belongs to {} but the server is owned by {owner}: use the owner's token.",
-                account.username
-            ),
-        ));
-    }
-    Ok(PlexServerDetails {
-        server_name: server.name,
-        version: server.version,
-        machine_id: server.machine_id.to_string(),
-        owner: account.username,
-        plex_pass: account.plex_pass,
-    })
-}
-
-fn problem(code: &str, message: &str) -> PlexProblem {
-    PlexProblem {
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
-fn explain(e: PlexError) -> PlexProblem {
-    match e {
-        PlexError::Unauthorized { .. } => {
-            problem("bad_token", "Plex refused the token (401): check it.")
-        }
-        PlexError::InvalidToken => problem(
-            "token_deauthorized",
-            "plex.tv says the token was deauthorized or expired: get a new one.",
-        ),
-        PlexError::Timeout { .. } | PlexError::Transport { .. } => problem(
-            "unreachable",
-            &format!("{e}. Check the server URL and that Plex is running."),
-        ),
-        other => problem("plex_error", &other.to_string()),
-    }
+    Ok(HttpResponse::Ok().json(dto::plex_test(result)))
 }

@@ -3,6 +3,7 @@
 //! to answers in `http/error.rs`.
 
 pub mod plex;
+pub mod plex_probe;
 pub mod plex_server;
 pub mod plex_update;
 pub mod secret_box;
