@@ -311,10 +311,27 @@ impl Config {
         self.data_dir.join("plexward.db")
     }
 
-    pub fn login_limits(&self) -> crate::auth::LoginLimits {
-        crate::auth::LoginLimits {
+    pub fn login_limits(&self) -> LoginLimits {
+        LoginLimits {
             burst: self.login_rate_burst,
             period: std::time::Duration::from_secs(self.login_rate_period_secs),
+        }
+    }
+}
+
+/// Per-IP sign-in rate: `burst` attempts at once, then one per `period` (used by
+/// `auth::throttle`).
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub burst: u32,
+    pub period: std::time::Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            burst: 10,
+            period: std::time::Duration::from_secs(6),
         }
     }
 }

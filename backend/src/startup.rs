@@ -65,6 +65,16 @@ impl Application {
 
     /// [`Application::build`] with the access logic on `clock` (tests move time with it).
     pub async fn build_with_clock(config: &Config, clock: SharedClock) -> anyhow::Result<Self> {
+        Self::build_with_clocks(config, clock, clock::system()).await
+    }
+
+    /// [`Application::build_with_clock`] with sessions too on a clock of their own (`auth_clock`:
+    /// session lifetimes, the refresh race window), so tests can step past them.
+    pub async fn build_with_clocks(
+        config: &Config,
+        clock: SharedClock,
+        auth_clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
         let pool = db::connect(&config.database_path()).with_context(|| {
@@ -89,8 +99,13 @@ impl Application {
         } else if let Some(source) = auth::bootstrap::ensure_admin(&pool)? {
             announce_first_admin(&source);
         }
-        let auth = AuthState::load(&config.data_dir, &config.login_limits())
-            .context("cannot load the sign-in key")?;
+        let auth = AuthState::load(
+            &config.data_dir,
+            &config.login_limits(),
+            pool.clone(),
+            auth_clock,
+        )
+        .context("cannot load the sign-in key")?;
         let worker_pool = pool.clone();
         let plex = PlexConnection::load(config)?;
         {

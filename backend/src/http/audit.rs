@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::db::audit::{AuditEvent, AuditFilter};
 use crate::db::time::from_ms;
 use crate::db::{self, DbPool};
+use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::QueryParams;
 use crate::state::AppState;
@@ -44,7 +45,7 @@ pub async fn list(
     })
     .await?;
     Ok(HttpResponse::Ok().json(List {
-        items: events.into_iter().map(response).collect(),
+        items: events.into_iter().map(dto::audit_event).collect(),
         total: total as u64,
     }))
 }
@@ -197,21 +198,6 @@ fn query_summary(q: &AuditQuery) -> serde_json::Value {
         "actor": q.actor, "action": q.action, "plex_user_id": q.plex_user_id,
         "outcome": q.outcome, "from": q.from, "to": q.to,
     })
-}
-
-fn response(e: AuditEvent) -> AuditEventResponse {
-    AuditEventResponse {
-        id: e.id,
-        at: from_ms(e.at),
-        actor: e.actor,
-        actor_id: e.actor_id,
-        action: e.action,
-        outcome: e.outcome,
-        target_type: e.target_type,
-        target_id: e.target_id,
-        ip: e.ip,
-        details: e.details.and_then(|d| serde_json::from_str(&d).ok()),
-    }
 }
 
 /// A parameter's text, trimmed; empty counts as absent.

@@ -4,6 +4,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cookies;
+pub mod csrf;
+pub mod dto;
 pub mod error;
 pub mod extractors;
 pub mod grants;
@@ -15,6 +18,7 @@ pub mod openapi;
 pub mod openapi_errors;
 pub mod openapi_links;
 pub mod plex_data;
+pub mod principal;
 pub mod request_id;
 pub mod scheduler;
 pub mod security_headers;
