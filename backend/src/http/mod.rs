@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod etag;
 pub mod extractors;
 pub mod grants;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod security_headers;
 pub mod server_settings;
 pub mod settings;
 pub mod spa;
+pub mod summary;
 pub mod tokens;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -60,6 +62,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
         .service(plex_data::plex_user)
+        .service(summary::summary)
         .service(grants::set_grants)
         .service(grants::extend)
         .service(grants::bulk)
