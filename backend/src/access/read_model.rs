@@ -32,8 +32,9 @@ use crate::clock::SharedClock;
 use crate::db::libraries::Library;
 use crate::db::{self, DbError, DbPool};
 
-/// Whole answers kept per snapshot (distinct list queries); more clears them.
-const ANSWERS_KEPT: usize = 64;
+/// Bytes of whole list answers kept per snapshot (distinct queries); more clears them. The full
+/// list of 1,000 friends is about 470 KB.
+const ANSWERS_BUDGET: usize = 4 * 1024 * 1024;
 
 /// A serialised answer and its entity tag (weak: the same JSON may be sent compressed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +149,14 @@ pub struct Snapshot {
     order: Vec<Arc<Entry>>,
     /// `(valid_until, friend id)`: the views a clock edge invalidates, soonest first.
     edges: BTreeSet<(i64, i64)>,
-    answers: Mutex<HashMap<ListQuery, Answer>>,
+    answers: Mutex<Answers>,
+}
+
+/// Whole list answers by query, and their size in all.
+#[derive(Debug, Default)]
+struct Answers {
+    by_query: HashMap<ListQuery, Answer>,
+    bytes: usize,
 }
 
 impl Snapshot {
@@ -186,7 +194,7 @@ impl Snapshot {
             entries,
             order,
             edges,
-            answers: Mutex::new(HashMap::new()),
+            answers: Mutex::new(Answers::default()),
         }
     }
 
@@ -291,21 +299,22 @@ impl Snapshot {
     /// fragments. Kept per query, except `status=expiring`, which moves with the clock.
     pub fn list(&self, query: &ListQuery, now: i64) -> Answer {
         let cacheable = query.status != Some(FriendStatus::Expiring);
-        if cacheable && let Some(hit) = self.answers().get(query) {
+        if cacheable && let Some(hit) = self.answers().by_query.get(query) {
             return hit.clone();
         }
         let answer = self.render_list(query, now);
-        if cacheable {
+        if cacheable && answer.body.len() <= ANSWERS_BUDGET {
             let mut answers = self.answers();
-            if answers.len() >= ANSWERS_KEPT {
-                answers.clear();
+            if answers.bytes + answer.body.len() > ANSWERS_BUDGET {
+                *answers = Answers::default();
             }
-            answers.insert(query.clone(), answer.clone());
+            answers.bytes += answer.body.len();
+            answers.by_query.insert(query.clone(), answer.clone());
         }
         answer
     }
 
-    fn answers(&self) -> std::sync::MutexGuard<'_, HashMap<ListQuery, Answer>> {
+    fn answers(&self) -> std::sync::MutexGuard<'_, Answers> {
         self.answers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -406,5 +415,200 @@ impl ReadModel {
             state.snapshot = Arc::new(next);
         }
         Ok(state.snapshot.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::db::plex_users::SeenFriend;
+
+    const NOW: i64 = 1_800_000_000_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn seen(plex_id: i64, title: &str, keys: &[i64]) -> SeenFriend {
+        SeenFriend {
+            plex_user_id: plex_id,
+            title: title.into(),
+            username: None,
+            email: None,
+            thumb: None,
+            home: false,
+            share_id: Some(plex_id * 10),
+            share_pending: false,
+            actual_keys: keys.to_vec(),
+        }
+    }
+
+    async fn setup() -> (tempfile::TempDir, DbPool, Arc<ManualClock>, ReadModel) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pool = db::connect(&dir.path().join("t.db")).expect("db");
+        let clock = ManualClock::new(NOW);
+        let model = ReadModel::new(pool.clone(), clock.clone());
+        db::run(&pool, |conn| {
+            db::libraries::upsert(conn, 1, Some(11), "Movies", "movie", NOW)?;
+            db::libraries::upsert(conn, 2, Some(22), "TV", "show", NOW)?;
+            db::plex_users::upsert(conn, &seen(100, "alice", &[1]), NOW)?;
+            db::plex_users::upsert(conn, &seen(200, "bob", &[]), NOW)?;
+            Ok(())
+        })
+        .await
+        .expect("seeded");
+        (dir, pool, clock, model)
+    }
+
+    async fn seq(pool: &DbPool) -> i64 {
+        db::run(pool, db::friend_changes::latest)
+            .await
+            .expect("seq")
+    }
+
+    fn titles(s: &Snapshot) -> Vec<String> {
+        s.views().map(|v| v.friend.user.title.clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_sync_that_changes_nothing_records_no_change_and_keeps_the_snapshot() {
+        let (_dir, pool, _clock, model) = setup().await;
+        let first = model.snapshot().await.expect("snapshot");
+        assert_eq!(titles(&first), ["alice", "bob"]);
+        assert_eq!(
+            first.view(1).map(|v| v.actual_library_ids.clone()),
+            Some(vec![1])
+        );
+        let before = seq(&pool).await;
+        // The same friends and libraries again, later: only `last_synced_at`/`updated_at` move.
+        db::run(&pool, |conn| {
+            db::libraries::upsert(conn, 1, Some(11), "Movies", "movie", NOW + 1)?;
+            db::plex_users::upsert(conn, &seen(100, "alice", &[1]), NOW + 1)?;
+            Ok(())
+        })
+        .await
+        .expect("resynced");
+        assert_eq!(seq(&pool).await, before, "nothing a view shows changed");
+        let again = model.snapshot().await.expect("snapshot");
+        assert!(Arc::ptr_eq(&first, &again), "the same snapshot is served");
+    }
+
+    #[tokio::test]
+    async fn a_changed_friend_is_recomputed_alone_and_a_library_change_rebuilds_all() {
+        let (_dir, pool, _clock, model) = setup().await;
+        let first = model.snapshot().await.expect("snapshot");
+        db::run(&pool, |conn| {
+            db::plex_users::record_share(conn, 2, Some(2000), false, &[1, 2])?;
+            Ok(())
+        })
+        .await
+        .expect("shared");
+        let second = model.snapshot().await.expect("snapshot");
+        assert_eq!(
+            second.view(2).map(|v| v.actual_library_ids.clone()),
+            Some(vec![1, 2])
+        );
+        assert!(
+            Arc::ptr_eq(&first.entries[&1], &second.entries[&1]),
+            "alice was not recomputed"
+        );
+        db::run(&pool, |conn| {
+            db::libraries::upsert(conn, 2, Some(22), "TV Shows", "show", NOW)?;
+            Ok(())
+        })
+        .await
+        .expect("renamed");
+        let third = model.snapshot().await.expect("snapshot");
+        assert!(!Arc::ptr_eq(&second.entries[&1], &third.entries[&1]));
+        assert_eq!(third.catalog.title_of(2), "TV Shows");
+    }
+
+    #[tokio::test]
+    async fn a_clock_edge_recomputes_the_friends_whose_edge_passed() {
+        let (_dir, pool, clock, model) = setup().await;
+        db::run(&pool, |conn| {
+            db::plex_users::replace_grants(conn, 1, &[(1, None, Some(NOW + HOUR))], NOW)?;
+            db::plex_users::replace_grants(conn, 2, &[(1, None, None)], NOW)
+        })
+        .await
+        .expect("granted");
+        let before = model.snapshot().await.expect("snapshot");
+        assert_eq!(
+            before.view(1).map(|v| v.granted_library_ids.clone()),
+            Some(vec![1])
+        );
+        clock.set(NOW + HOUR - 1);
+        let just_before = model.snapshot().await.expect("snapshot");
+        assert!(Arc::ptr_eq(&before, &just_before), "no edge passed yet");
+        clock.set(NOW + HOUR);
+        let after = model.snapshot().await.expect("snapshot");
+        assert_eq!(
+            after.view(1).map(|v| v.granted_library_ids.clone()),
+            Some(vec![])
+        );
+        assert!(
+            Arc::ptr_eq(&before.entries[&2], &after.entries[&2]),
+            "bob has no edge: kept"
+        );
+        // Back in time: everything is computed again for the earlier instant.
+        clock.set(NOW);
+        let back = model.snapshot().await.expect("snapshot");
+        assert_eq!(
+            back.view(1).map(|v| v.granted_library_ids.clone()),
+            Some(vec![1])
+        );
+    }
+
+    #[tokio::test]
+    async fn lists_filter_sort_and_page_from_the_snapshot() {
+        let (_dir, pool, _clock, model) = setup().await;
+        db::run(&pool, |conn| {
+            db::plex_users::replace_grants(conn, 1, &[(1, None, Some(NOW + 2 * HOUR))], NOW)?;
+            db::plex_users::replace_grants(conn, 2, &[(1, None, Some(NOW + HOUR))], NOW)
+        })
+        .await
+        .expect("granted");
+        let s = model.snapshot().await.expect("snapshot");
+        let ids = |a: &Answer| -> (Vec<i64>, u64) {
+            let v: serde_json::Value = serde_json::from_slice(&a.body).expect("json");
+            (
+                v["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .filter_map(|f| f["id"].as_i64())
+                    .collect(),
+                v["total"].as_u64().expect("total"),
+            )
+        };
+        let all = s.list(&ListQuery::default(), NOW);
+        assert_eq!(ids(&all), (vec![1, 2], 2));
+        let by_expiry = ListQuery {
+            sort: FriendSort::Expiry,
+            ..ListQuery::default()
+        };
+        assert_eq!(ids(&s.list(&by_expiry, NOW)), (vec![2, 1], 2));
+        let page = ListQuery {
+            limit: Some(1),
+            offset: 1,
+            ..by_expiry.clone()
+        };
+        let paged = s.list(&page, NOW);
+        assert_eq!(ids(&paged), (vec![1], 2));
+        assert_ne!(paged.etag, all.etag);
+        assert_eq!(
+            s.list(&page, NOW),
+            paged,
+            "served again from the kept answer"
+        );
+        let bob = ListQuery {
+            needle: Some("bo".into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(ids(&s.list(&bob, NOW)), (vec![2], 1));
+        let expiring_soon = ListQuery {
+            status: Some(FriendStatus::Expiring),
+            within_days: 1,
+            ..ListQuery::default()
+        };
+        assert_eq!(ids(&s.list(&expiring_soon, NOW)), (vec![1, 2], 2));
     }
 }

@@ -56,7 +56,10 @@ mod tests {
         let plain = TestRequest::default().to_http_request();
         let ok = respond(&plain, &a);
         assert_eq!(ok.status(), 200);
-        assert_eq!(ok.headers().get(header::ETAG).expect("tag"), a.etag.as_str());
+        assert_eq!(
+            ok.headers().get(header::ETAG).expect("tag"),
+            a.etag.as_str()
+        );
         for sent in [
             a.etag.clone(),
             a.etag.trim_start_matches("W/").to_owned(),
