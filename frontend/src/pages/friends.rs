@@ -9,7 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use plexward_shared::{FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse};
+use plexward_shared::{
+    EXPIRING_SOON_DAYS, FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse,
+};
 
 use crate::api;
 use crate::components::avatar::Avatar;
@@ -31,7 +33,8 @@ const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 const STATUSES: [(&str, &str); 9] = [
     ("", "All"),
     ("active", "Active"),
-    ("expiring", "Expiring (7 days)"),
+    // The label names the shared `EXPIRING_SOON_DAYS` (see `status_label`).
+    ("expiring", "Expiring"),
     ("expired", "Expired"),
     ("scheduled", "Scheduled"),
     ("pending", "Pending invite"),
@@ -39,6 +42,15 @@ const STATUSES: [(&str, &str); 9] = [
     ("drift", "Drift"),
     ("departed", "Departed"),
 ];
+
+/// `Expiring (7 days)`: the filter's default period is the shared one.
+fn status_label(value: &str, label: &str) -> String {
+    if value == "expiring" {
+        format!("{label} ({EXPIRING_SOON_DAYS} days)")
+    } else {
+        label.to_owned()
+    }
+}
 
 fn status_of(value: &str) -> Option<FriendStatus> {
     Some(match value {
@@ -134,7 +146,7 @@ pub fn Friends() -> impl IntoView {
                     }>
                         {STATUSES
                             .iter()
-                            .map(|(value, label)| view! { <option value=*value>{*label}</option> })
+                            .map(|(value, label)| view! { <option value=*value>{status_label(value, label)}</option> })
                             .collect_view()}
                     </select>
                     <select aria-label="Sort by" on:change=move |ev| {
