@@ -9,8 +9,9 @@
 //! 1. startup to healthy: spawn → first 200 from `GET /api/v1/health`, on a fresh data
 //!    directory and again on the imported one;
 //! 2. RSS idle, after the startup reconcile;
-//! 3. `GET /api/v1/plex-users` (1,000 friends, 5 grants each) under `wrk` with 50 connections:
-//!    p50/p99 latency, requests/s, RSS during the load;
+//! 3. `GET /api/v1/plex-users` (1,000 friends, 5 grants each), a page of 50 of it, one friend
+//!    and `GET /api/v1/summary`, each under `wrk` with 50 connections: p50/p99 latency,
+//!    requests/s, RSS during the load;
 //! 4. sign-in throughput (sequential and 2 at a time) and 200 concurrent sign-ins: all answered,
 //!    their latency and the peak RSS meanwhile. The per-IP sign-in limit (burst 10, then one
 //!    every 6 s) would refuse all but the first few, so the child runs with
@@ -135,18 +136,30 @@ async fn main() -> anyhow::Result<()> {
         o.connections,
         o.duration_secs
     );
-    let load = under_load(pid, || wrk(&base, &token, &o)).await?;
-    let wrk = load.result?;
-    println!(
-        "   latency p50 {}  p75 {}  p90 {}  p99 {}  (max {}); {} requests/s; non-2xx: {}",
-        wrk.p50, wrk.p75, wrk.p90, wrk.p99, wrk.max, wrk.requests_per_sec, wrk.non_2xx
-    );
-    println!(
-        "   RSS during the load: mean {}, peak {} (after: {})",
-        support::mib(load.mean_kib),
-        support::mib(load.peak_kib),
-        support::mib(support::memory_kib(pid)?.0)
-    );
+    let first = items[0]["id"].as_i64().context("an id")?;
+    for (label, path) in [
+        ("the whole list", "/api/v1/plex-users".to_owned()),
+        (
+            "a page of 50",
+            "/api/v1/plex-users?limit=50&offset=500".to_owned(),
+        ),
+        ("one friend", format!("/api/v1/plex-users/{first}")),
+        ("the dashboard's summary", "/api/v1/summary".to_owned()),
+    ] {
+        let load = under_load(pid, || wrk(&base, &path, &token, &o)).await?;
+        let wrk = load.result?;
+        println!("   {label} (GET {path}):");
+        println!(
+            "   latency p50 {}  p75 {}  p90 {}  p99 {}  (max {}); {} requests/s; non-2xx: {}",
+            wrk.p50, wrk.p75, wrk.p90, wrk.p99, wrk.max, wrk.requests_per_sec, wrk.non_2xx
+        );
+        println!(
+            "   RSS during the load: mean {}, peak {} (after: {})",
+            support::mib(load.mean_kib),
+            support::mib(load.peak_kib),
+            support::mib(support::memory_kib(pid)?.0)
+        );
+    }
 
     // 4. Sign-ins.
     println!("4. Sign-ins (Argon2id m=19 MiB t=2 p=1, at most 2 hashes at once):");
@@ -370,10 +383,10 @@ struct Wrk {
     non_2xx: u64,
 }
 
-/// Runs wrk (2 threads, `connections`, `duration`) on `GET /api/v1/plex-users` with a bearer
+/// Runs wrk (2 threads, `connections`, `duration`) on `GET {path}` with a bearer
 /// token and reads its `--latency` summary. wrk is closed-loop: each connection sends its next
 /// request when the answer arrives, so at saturation the percentiles include queueing.
-async fn wrk(base: &str, token: &str, o: &Options) -> anyhow::Result<Wrk> {
+async fn wrk(base: &str, path: &str, token: &str, o: &Options) -> anyhow::Result<Wrk> {
     let args = [
         "-t2".to_owned(),
         format!("-c{}", o.connections),
@@ -383,7 +396,7 @@ async fn wrk(base: &str, token: &str, o: &Options) -> anyhow::Result<Wrk> {
         "10s".to_owned(),
         "-H".to_owned(),
         format!("Authorization: Bearer {token}"),
-        format!("{base}/api/v1/plex-users"),
+        format!("{base}{path}"),
     ];
     let output = tokio::task::spawn_blocking(move || Command::new("wrk").args(args).output())
         .await?

@@ -15,6 +15,7 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
 use crate::access::applier::Applier;
+use crate::access::read_model::ReadModel;
 use crate::auth::{self, AuthState};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
@@ -119,6 +120,7 @@ impl Application {
         }
         let plex = Arc::new(plex);
         let worker_plex = plex.clone();
+        let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let heartbeat = Heartbeat::new();
 
@@ -177,6 +179,7 @@ impl Application {
             auth: Arc::new(auth),
             plex,
             applier: applier.clone(),
+            friends,
             apply_queue: apply_queue.clone(),
             logs_dir: crate::logs::dir(&config.data_dir),
             log_hub: crate::logs::hub::LogHub::global(),

@@ -39,8 +39,10 @@ pub use logs::{
     LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,
 };
 pub use plex_data::{
-    FriendQuery, FriendSort, FriendStatus, GrantResponse, LibraryResponse, NextChange,
-    PlexUserDetailResponse, PlexUserResponse,
+    EXPIRING_DAYS_MAX, EXPIRING_SOON_DAYS, FRIEND_PAGE_MAX, FriendQuery, FriendSort, FriendStatus,
+    GrantResponse, LibraryResponse, NextChange, PlexUserDetailResponse, PlexUserResponse,
+    SUMMARY_LIST_MAX, StatusCounts, SummaryQuery, SummaryResponse, UPCOMING_DAYS_DEFAULT, Upcoming,
+    UpcomingEdge, UpcomingFriend, display_name, expires_soon, expires_within,
 };
 pub use plex_settings::{
     DriftPolicy, PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse,

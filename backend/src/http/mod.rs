@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod dto;
 pub mod error;
+pub mod etag;
 pub mod extractors;
 pub mod grants;
 pub mod health;
@@ -25,6 +26,7 @@ pub mod security_headers;
 pub mod server_settings;
 pub mod settings;
 pub mod spa;
+pub mod summary;
 pub mod tokens;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -64,6 +66,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
         .service(plex_data::plex_user)
+        .service(summary::summary)
         .service(grants::set_grants)
         .service(grants::extend)
         .service(grants::bulk)

@@ -16,6 +16,7 @@ mod metrics;
 mod openapi;
 mod permissions;
 mod plex_settings;
+mod read_model;
 mod scheduler;
 mod server_settings;
 mod spa;
