@@ -11,7 +11,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Response};
 
 /// Operations that answer without credentials (`method path`); every other one needs them.
-const PUBLIC: &[&str] = &[
+pub const PUBLIC: &[&str] = &[
     "get /api/v1/health",
     "get /api/v1/openapi.json",
     "post /api/v1/auth/login",
