@@ -65,7 +65,8 @@ fn add_to(operation: &mut Operation, authenticated: bool) {
     if authenticated {
         shared.push((
             "401",
-            "Not signed in, or the session or API token is no longer valid",
+            "Not signed in, the session or API token is no longer valid, or `Authorization` \
+             and `X-Api-Key` carry different credentials",
         ));
         shared.push((
             "403",

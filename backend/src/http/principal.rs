@@ -8,6 +8,9 @@
 //! they must carry the same token; otherwise the request is refused (401
 //! `conflicting_credentials`, the status of every other credential problem) rather than guessing
 //! which one the script meant.
+//!
+//! Neither header needs the CSRF check: a browser never adds them on its own, and a page's script
+//! cannot send them cross-site without a CORS preflight this server never approves.
 
 use std::future::Future;
 use std::pin::Pin;
