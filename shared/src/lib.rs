@@ -28,7 +28,7 @@ pub use access::{
     SetGrantsRequest,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
-pub use audit::{AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery};
+pub use audit::{AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken};
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};

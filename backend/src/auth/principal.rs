@@ -5,15 +5,21 @@
 
 use plexward_shared::{API_TOKEN_PREFIX, Permission, Role};
 
-use crate::audit::{Actor, Event, Outcome};
+use crate::audit::{Actor, Event, Outcome, TokenRef};
 use crate::auth::{AuthError, AuthState, secrets::token_hash};
 use crate::db::{self, DbPool, accounts::Account};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    Session { id: String },
-    ApiToken { id: i64 },
+    Session {
+        id: String,
+    },
+    /// An API token: its id and name (the name for the audit trail).
+    ApiToken {
+        id: i64,
+        name: String,
+    },
 }
 
 /// An authenticated caller whose account is enabled (and, once [`Principal::ready`], needs no
@@ -64,8 +70,19 @@ impl Principal {
         Ok(self)
     }
 
+    /// The caller as the audit trail records them: the account, the client's address and the
+    /// API token used, if any.
     pub fn actor(&self) -> Actor {
+        let token = match &self.via {
+            Via::ApiToken { id, name } => Some(TokenRef {
+                id: *id,
+                name: name.clone(),
+            }),
+            Via::Session { .. } => None,
+        };
         Actor::account(self.account.id, &self.account.username)
+            .from_ip(self.ip.clone())
+            .with_token(token)
     }
 
     pub fn session_id(&self) -> Option<&str> {
@@ -141,14 +158,15 @@ pub async fn by_api_token(
         if token.last_used_at.is_none_or(|at| now - at > 60_000) {
             db::api_tokens::touch(conn, token.id, now)?;
         }
-        Ok(Some((account, token.id, token.role())))
+        let role = token.role();
+        Ok(Some((account, token.id, token.name, role)))
     })
     .await?;
     match found {
-        Some((account, id, role)) if !account.disabled => Ok(Principal {
+        Some((account, id, name, role)) if !account.disabled => Ok(Principal {
             account,
             role,
-            via: Via::ApiToken { id },
+            via: Via::ApiToken { id, name },
             ip,
             db: auth.db.clone(),
             runtime: auth.runtime.clone(),

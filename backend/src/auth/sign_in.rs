@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use crate::audit::{Actor, Event, Outcome};
 use crate::auth::sessions::{self, NewIds, Refresh};
-use crate::auth::throttle::retry_after_secs;
+use crate::auth::throttle::{Quota, retry_after_secs};
 use crate::auth::{AuthError, AuthState, Principal, password, secrets::token_hash};
 use crate::db::accounts::{self, Account};
 use crate::db::{self};
@@ -27,9 +27,51 @@ impl Client {
     }
 }
 
+/// A sign-in attempt's outcome and the client's sign-in quota after it (none when the socket
+/// gave no address), which every answer reports, success or not.
+#[derive(Debug)]
+pub struct Attempt {
+    pub quota: Option<Quota>,
+    pub outcome: Result<(Account, NewIds), AuthError>,
+}
+
 /// Checks the password of `username` (throttled per address and per name) and starts a session.
 /// Every outcome is audited.
-pub async fn login(
+pub async fn login(auth: &AuthState, username: &str, password: String, client: &Client) -> Attempt {
+    let by_ip = client.ip.map(|ip| auth.throttle.check_ip(ip));
+    let mut quota = by_ip.map(|checked| checked.unwrap_or_else(|refused| refused.quota));
+    let limited = match by_ip {
+        Some(Err(refused)) => Err(refused.wait),
+        _ => auth.throttle.check_name(username),
+    };
+    if let Err(wait) = limited {
+        quota = quota.map(|q| q.exhausted_for(wait));
+        Event::new(
+            "auth.login",
+            Outcome::Denied,
+            &Actor::anonymous(Some(username)),
+        )
+        .ip(client.ip_text())
+        .details(
+            serde_json::json!({"reason": "throttled", "retry_after_secs": retry_after_secs(wait)}),
+        )
+        .record(&auth.db)
+        .await;
+        return Attempt {
+            quota,
+            outcome: Err(AuthError::LoginThrottled {
+                retry_after_secs: retry_after_secs(wait),
+            }),
+        };
+    }
+    Attempt {
+        quota,
+        outcome: check_and_start(auth, username, password, client).await,
+    }
+}
+
+/// The part of [`login`] past the throttles: the password, the account's state, the session.
+async fn check_and_start(
     auth: &AuthState,
     username: &str,
     password: String,
@@ -37,22 +79,6 @@ pub async fn login(
 ) -> Result<(Account, NewIds), AuthError> {
     let ip = client.ip_text();
     let attempt = Actor::anonymous(Some(username));
-    let limited = client
-        .ip
-        .map(|ip| auth.throttle.check_ip(ip))
-        .unwrap_or(Ok(()))
-        .and_then(|()| auth.throttle.check_name(username));
-    if let Err(wait) = limited {
-        Event::new("auth.login", Outcome::Denied, &attempt)
-            .ip(ip)
-            .details(serde_json::json!({"reason": "throttled", "retry_after_secs": retry_after_secs(wait)}))
-            .record(&auth.db)
-            .await;
-        return Err(AuthError::LoginThrottled {
-            retry_after_secs: retry_after_secs(wait),
-        });
-    }
-
     let lookup = username.to_owned();
     let account = db::run(&auth.db, move |conn| {
         accounts::find_by_username(conn, &lookup)

@@ -71,6 +71,8 @@ diesel::table! {
         target_id -> Nullable<Text>,
         ip -> Nullable<Text>,
         details -> Nullable<Text>,
+        token_id -> Nullable<BigInt>,
+        token_name -> Nullable<Text>,
     }
 }
 

@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: sign in, refresh, sign out. The rules (throttles, sessions, audit) are
 //! `auth::sign_in`'s; here the access token and the cookies that carry it.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
 use chrono::Utc;
 use plexward_shared::{LoginRequest, LoginResponse};
 
@@ -11,7 +11,7 @@ use crate::auth::sign_in::{self, Client, Refreshed};
 use crate::db::accounts::Account;
 use crate::http::error::ApiError;
 use crate::http::principal::{client_ip, cross_origin_refused};
-use crate::http::{cookies, csrf, dto};
+use crate::http::{cookies, csrf, dto, rate_limit};
 use crate::state::AppState;
 
 /// The answer to a successful sign-in or refresh: the token in the body for scripts, and the
@@ -50,7 +50,7 @@ fn signed_out(req: &HttpRequest, mut response: actix_web::HttpResponseBuilder) -
 
 /// 401 in the error envelope, clearing the cookies of a session that is over.
 fn session_over(req: &HttpRequest) -> HttpResponse {
-    let mut response = actix_web::ResponseError::error_response(&ApiError::Unauthorized {
+    let mut response = ResponseError::error_response(&ApiError::Unauthorized {
         code: "session_expired",
         message: "The session is over; sign in again.".into(),
     });
@@ -66,11 +66,24 @@ fn session_over(req: &HttpRequest) -> HttpResponse {
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; cookies set", body = LoginResponse),
+        (status = 200, description = "Signed in; cookies set. Every answer of this operation \
+            carries the caller's sign-in quota as `RateLimit-Limit`, `RateLimit-Remaining` and \
+            `RateLimit-Reset` (seconds until the full limit is back).", body = LoginResponse,
+            headers(
+                ("RateLimit-Limit" = u32, description = "Sign-in attempts allowed in a burst from this address"),
+                ("RateLimit-Remaining" = u32, description = "Attempts left now"),
+                ("RateLimit-Reset" = u64, description = "Seconds until the full limit is available again"),
+            )),
         (status = 401, description = "Wrong username or password", body = plexward_shared::ErrorResponse),
         (status = 403, description = "Account disabled", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Missing fields", body = plexward_shared::ErrorResponse),
-        (status = 429, description = "Too many attempts (see Retry-After)", body = plexward_shared::ErrorResponse),
+        (status = 429, description = "Too many attempts: `Retry-After` says when to try again, `RateLimit-Remaining` is 0", body = plexward_shared::ErrorResponse,
+            headers(
+                ("Retry-After" = u64, description = "Seconds until the next attempt is allowed"),
+                ("RateLimit-Limit" = u32, description = "Sign-in attempts allowed in a burst from this address"),
+                ("RateLimit-Remaining" = u32, description = "0"),
+                ("RateLimit-Reset" = u64, description = "Seconds until the full limit is available again"),
+            )),
     ),
 )]
 #[post("/auth/login")]
@@ -97,8 +110,16 @@ pub async fn login(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let (account, ids) = sign_in::login(&state.auth, &username, password, &client).await?;
-    signed_in(&req, &state, &account, &ids)
+    let attempt = sign_in::login(&state.auth, &username, password, &client).await;
+    let mut response = attempt
+        .outcome
+        .map_err(ApiError::from)
+        .and_then(|(account, ids)| signed_in(&req, &state, &account, &ids))
+        .unwrap_or_else(|e| e.error_response());
+    if let Some(quota) = attempt.quota {
+        rate_limit::insert_headers(response.headers_mut(), &quota);
+    }
+    Ok(response)
 }
 
 /// Trade the refresh cookie for a new access token (and a new refresh cookie).

@@ -56,6 +56,10 @@ pub fn audit_event(e: AuditEvent) -> AuditEventResponse {
         target_id: e.target_id,
         ip: e.ip,
         details: e.details.and_then(|d| serde_json::from_str(&d).ok()),
+        via_token: e.token_id.map(|id| plexward_shared::ViaToken {
+            id,
+            name: e.token_name.unwrap_or_default(),
+        }),
     }
 }
 

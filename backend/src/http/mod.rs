@@ -18,8 +18,10 @@ pub mod metrics;
 pub mod openapi;
 pub mod openapi_errors;
 pub mod openapi_links;
+pub mod openapi_security;
 pub mod plex_data;
 pub mod principal;
+pub mod rate_limit;
 pub mod request_id;
 pub mod scheduler;
 pub mod security_headers;
@@ -85,7 +87,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 }
 
 /// The OpenAPI document of everything [`api_v1`] mounts, with the error answers the layers in
-/// front of the handlers share (see [`openapi_errors`]) and the links between operations.
+/// front of the handlers share (see [`openapi_errors`]), the links between operations and who
+/// may call each (see [`openapi_security`]).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let (_, mut api) = actix_web::App::new()
         .into_utoipa_app()
@@ -94,6 +97,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     openapi_errors::add_shared_errors(&mut api);
     openapi_links::add_links(&mut api);
+    openapi_security::require_credentials(&mut api);
     api
 }
 
