@@ -127,6 +127,7 @@ async fn main() -> anyhow::Result<()> {
         support::mib(idle),
         support::mib(idle_peak)
     );
+    println!("   ({})", support::memory_split(pid)?);
     println!("ROW|RSS idle|{}", support::mib(idle));
 
     // 3. The friends list, a page of it and one friend, under load.
@@ -342,6 +343,7 @@ async fn measure(
         support::mib(load.peak_kib),
         support::mib(after)
     );
+    println!("      2 s after: {}", support::memory_split(pid)?);
     let r = e.row;
     println!("ROW|{r} req/s|{}", w.requests_per_sec);
     println!("ROW|{r} p50|{}", w.p50);
