@@ -212,6 +212,7 @@ impl Application {
                 .wrap(from_fn(request_id::middleware))
         })
         .shutdown_timeout(config.shutdown_timeout_secs)
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .client_request_timeout(Duration::from_secs(30));
         let server = match prepared.server_config {
             Some(tls) => server.listen_rustls_0_23(listener, tls)?,
@@ -392,6 +393,13 @@ fn bind(config: &Config, effective: &server_settings::Effective) -> anyhow::Resu
 
 /// The file `plexward healthcheck` reads to find the running server (its port may come from the
 /// database, its scheme from the certificate's fate).
+/// Threads each actix worker may run blocking work on (`db::run`, `web::block`). actix's default
+/// (512 / cores) let 50 concurrent `GET /plex-users` start ~100 threads, each loading every friend
+/// at once with glibc spreading them over its arenas: RSS 137 MiB under that load and kept after.
+/// With 2: 87 MiB, and faster (361 vs 328 requests/s; one friend's p99 9 ms vs 20 ms), since the
+/// work is CPU-bound on a small machine (docs/BENCHMARKS.md, issue #15).
+const BLOCKING_THREADS_PER_WORKER: usize = 2;
+
 pub const LISTENING_FILE: &str = "listening.json";
 
 /// What [`LISTENING_FILE`] holds.
