@@ -287,14 +287,20 @@ fn fill(conn: &mut SqliteConnection, friends: usize, base: i64) -> QueryResult<(
         }
         for f in 0..friends as i64 {
             diesel::sql_query(
-                "INSERT INTO plex_users (id, plex_user_id, title, actual_libraries, \
-                 first_seen_at, last_synced_at) VALUES (?, ?, ?, '[1,2,3,4,5]', ?, ?)",
+                "INSERT INTO plex_users (id, plex_user_id, title, \
+                 first_seen_at, last_synced_at) VALUES (?, ?, ?, ?, ?)",
             )
             .bind::<BigInt, _>(f + 1)
             .bind::<BigInt, _>(5_000_000 + f)
             .bind::<Text, _>(format!("friend{f:05}"))
             .bind::<BigInt, _>(base)
             .bind::<BigInt, _>(base)
+            .execute(conn)?;
+            diesel::sql_query(
+                "INSERT INTO actual_libraries (plex_user_id, pms_key) \
+                 SELECT ?, value FROM json_each('[1,2,3,4,5]')",
+            )
+            .bind::<BigInt, _>(f + 1)
             .execute(conn)?;
             for l in 0..LIBRARIES as i64 {
                 let windowed = l >= 2;

@@ -25,7 +25,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        crate::db::time::now_ms()
+        chrono::Utc::now().timestamp_millis()
     }
 }
 

@@ -16,6 +16,7 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
 use crate::access::applier::Applier;
+use crate::access::read_model::ReadModel;
 use crate::auth::{self, AuthState};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
@@ -70,6 +71,16 @@ impl Application {
 
     /// [`Application::build`] with the access logic on `clock` (tests move time with it).
     pub async fn build_with_clock(config: &Config, clock: SharedClock) -> anyhow::Result<Self> {
+        Self::build_with_clocks(config, clock, clock::system()).await
+    }
+
+    /// [`Application::build_with_clock`] with sessions too on a clock of their own (`auth_clock`:
+    /// session lifetimes, the refresh race window), so tests can step past them.
+    pub async fn build_with_clocks(
+        config: &Config,
+        clock: SharedClock,
+        auth_clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
         let pool = db::connect(&config.database_path()).with_context(|| {
@@ -94,8 +105,13 @@ impl Application {
         } else if let Some(source) = auth::bootstrap::ensure_admin(&pool)? {
             announce_first_admin(&source);
         }
-        let auth = AuthState::load(&config.data_dir, &config.login_limits())
-            .context("cannot load the sign-in key")?;
+        let auth = AuthState::load(
+            &config.data_dir,
+            &config.login_limits(),
+            pool.clone(),
+            auth_clock,
+        )
+        .context("cannot load the sign-in key")?;
         let worker_pool = pool.clone();
         let plex = PlexConnection::load(config)?;
         {
@@ -108,6 +124,7 @@ impl Application {
             ));
         }
         let plex = Arc::new(plex);
+        let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let heartbeat = Heartbeat::new();
         let schedule_heartbeat = Heartbeat::new();
@@ -181,6 +198,7 @@ impl Application {
             auth: Arc::new(auth),
             plex,
             applier: applier.clone(),
+            friends,
             apply_queue: apply_queue.clone(),
             jobs: executor.clone(),
             logs_dir: crate::logs::dir(&config.data_dir),
@@ -214,6 +232,7 @@ impl Application {
                 .wrap(from_fn(request_id::middleware))
         })
         .shutdown_timeout(config.shutdown_timeout_secs)
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .client_request_timeout(Duration::from_secs(30));
         let server = match prepared.server_config {
             Some(tls) => server.listen_rustls_0_23(listener, tls)?,
@@ -418,6 +437,13 @@ fn bind(config: &Config, effective: &server_settings::Effective) -> anyhow::Resu
 
 /// The file `plexward healthcheck` reads to find the running server (its port may come from the
 /// database, its scheme from the certificate's fate).
+/// Threads each actix worker may run blocking work on (`db::run`, `web::block`). actix's default
+/// (512 / cores) let 50 concurrent `GET /plex-users` start ~100 threads, each loading every friend
+/// at once with glibc spreading them over its arenas: RSS 137 MiB under that load and kept after.
+/// With 2: 87 MiB, and faster (361 vs 328 requests/s; one friend's p99 9 ms vs 20 ms), since the
+/// work is CPU-bound on a small machine (docs/BENCHMARKS.md, issue #15).
+const BLOCKING_THREADS_PER_WORKER: usize = 2;
+
 pub const LISTENING_FILE: &str = "listening.json";
 
 /// What [`LISTENING_FILE`] holds.

@@ -13,6 +13,8 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     pub plex: Arc<crate::plex::connection::PlexConnection>,
     pub applier: Arc<crate::access::applier::Applier>,
+    /// Every friend's derived view, cached (lists, details, the summary read it).
+    pub friends: Arc<crate::access::read_model::ReadModel>,
     /// Background applies: push a friend here rather than applying inline (see `jobs::apply_friend`).
     pub apply_queue: crate::jobs::apply_friend::ApplyQueue,
     /// The one executor: handlers enqueue sync, reconcile and applies here (see `jobs::executor`).

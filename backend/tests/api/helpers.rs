@@ -340,9 +340,32 @@ pub async fn spawn_app_on_clock(
     start(config, data_dir, clock).await
 }
 
+/// [`spawn_app`] with sessions on `auth_clock` (their lifetimes, the refresh race window), so a
+/// test steps past a window instead of sleeping through it.
+pub async fn spawn_app_on_auth_clock(auth_clock: plexward::clock::SharedClock) -> TestApp {
+    plexward::install_crypto_provider();
+    let data_dir = tempfile::tempdir().expect("temp data dir");
+    let config = Config {
+        port: 0,
+        data_dir: data_dir.path().join("data"),
+        web_dir: data_dir.path().join("no-web-ui"),
+        ..Config::default()
+    };
+    start_with_clocks(config, data_dir, plexward::clock::system(), auth_clock).await
+}
+
 /// Builds and runs the application for `config`, whose data directory is inside `data_dir`.
 async fn start(config: Config, data_dir: TempDir, clock: plexward::clock::SharedClock) -> TestApp {
-    let app = Application::build_with_clock(&config, clock)
+    start_with_clocks(config, data_dir, clock, plexward::clock::system()).await
+}
+
+async fn start_with_clocks(
+    config: Config,
+    data_dir: TempDir,
+    clock: plexward::clock::SharedClock,
+    auth_clock: plexward::clock::SharedClock,
+) -> TestApp {
+    let app = Application::build_with_clocks(&config, clock, auth_clock)
         .await
         .expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
