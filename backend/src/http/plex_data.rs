@@ -194,5 +194,5 @@ pub async fn job(
     let job = db::run(&state.db, move |conn| db::jobs::find(conn, &id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(job.to_response()))
+    Ok(HttpResponse::Ok().json(crate::http::dto::job(&job)))
 }

@@ -24,7 +24,7 @@ async fn current(state: &AppState) -> Result<SchedulerResponse, ApiError> {
         time_zone: tz.name().to_owned(),
         next_run_at,
         last_run: last.map(|job| {
-            let r = job.to_response();
+            let r = crate::http::dto::job(&job);
             LastRun {
                 job_id: r.id,
                 state: r.state,

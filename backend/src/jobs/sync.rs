@@ -45,10 +45,6 @@ impl Job for SyncJob {
     }
 }
 
-/// Held while a sync runs: a sync and a reconcile (which starts with a sync) never run at once;
-/// the second waits for the first.
-static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// The sync itself: three steps (server, libraries, friends with shares), then one transaction.
 pub async fn sync(
     pool: &DbPool,
@@ -56,7 +52,7 @@ pub async fn sync(
     applier: &Applier,
     job_id: &str,
 ) -> Result<SyncReport, SyncError> {
-    let _running = RUNNING.lock().await;
+    let _running = applier.one_sync_at_a_time().await;
     let _no_applies = applier.exclude_applies().await;
     const STEPS: i64 = 4;
     let server = client.server_info().await?;

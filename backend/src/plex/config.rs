@@ -7,8 +7,7 @@ use secrecy::SecretString;
 
 use super::limiter::PlextvLimiter;
 
-/// Production plex.tv. Tests and demo mode point `PLEXWARD_PLEXTV_URL` at the simulator.
-pub const DEFAULT_PLEXTV_URL: &str = "https://plex.tv";
+pub use crate::config::DEFAULT_PLEXTV_URL;
 
 /// How the client talks to Plex. `Debug` is derived on purpose: the token is a
 /// [`SecretString`], whose `Debug` prints `[REDACTED]`.

@@ -22,7 +22,6 @@ use secrecy::SecretString;
 use crate::config::Config;
 use crate::plex::limiter::PlextvLimiter;
 use crate::plex::{PlexClient, PlexClientConfig, PlexError, RetryPolicy};
-use crate::settings::plex::SavedConnection;
 
 /// The environment variables that pin the values (named in the UI and in refusals).
 pub const URL_ENV: &str = "PLEXWARD_PLEX_URL";
@@ -45,6 +44,15 @@ pub struct PlexConnection {
     client: Mutex<Option<Arc<PlexClient>>>,
     /// The process' plex.tv limiter, shared by every client built here.
     limiter: Arc<PlextvLimiter>,
+}
+
+/// The saved connection with the token decrypted (by `settings::plex`): what the live
+/// connection uses when the configuration does not pin a value.
+#[derive(Debug, Clone, Default)]
+pub struct SavedConnection {
+    pub server_url: Option<String>,
+    /// Redacted in Debug by `secrecy`.
+    pub token: Option<SecretString>,
 }
 
 /// What the settings API shows about the connection (never the token).

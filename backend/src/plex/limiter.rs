@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// Defaults: one request at a time (spec §5), ten a second.
-pub const DEFAULT_CONCURRENCY: usize = 1;
-pub const DEFAULT_PER_SECOND: u32 = 10;
+pub use crate::config::{DEFAULT_PLEXTV_CONCURRENCY, DEFAULT_PLEXTV_PER_SECOND};
 
 #[derive(Debug)]
 pub struct PlextvLimiter {

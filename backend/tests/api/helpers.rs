@@ -183,15 +183,16 @@ impl TestApp {
             })
             .await
             .expect("read jobs");
-            if let Some(j) = job
+            if let Some(j) = &job
                 && Some(j.id.as_str()) != previous
                 && (j.state == "succeeded" || j.state == "failed")
             {
-                return j.id;
+                return j.id.clone();
             }
             assert!(
                 Instant::now() < deadline,
-                "the startup reconcile did not end"
+                "the reconcile did not end (latest: {job:?}; {} job(s) in flight)",
+                self.executor.in_flight()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -449,6 +450,15 @@ pub async fn app_on_clock(
     sim: &SimHandle,
     clock: plexward::clock::SharedClock,
 ) -> (TestApp, String) {
+    app_on_clock_with(sim, clock, |_| {}).await
+}
+
+/// [`app_on_clock`] with more configuration.
+pub async fn app_on_clock_with(
+    sim: &SimHandle,
+    clock: plexward::clock::SharedClock,
+    customize: impl FnOnce(&mut Config) + Send + 'static,
+) -> (TestApp, String) {
     let (pms, plextv, token) = (
         sim.pms_url().to_owned(),
         sim.plextv_url().to_owned(),
@@ -459,6 +469,7 @@ pub async fn app_on_clock(
             c.plex_url = Some(pms);
             c.plextv_url = plextv;
             c.plex_token = Some(Redacted(token));
+            customize(c);
         },
         clock,
     )
