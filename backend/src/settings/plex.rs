@@ -12,7 +12,6 @@ use std::path::Path;
 use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 use plexward_shared::DriftPolicy;
-use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::db;
