@@ -16,6 +16,13 @@ pub const PORT_ENV: &str = "PLEXWARD_PORT";
 pub const HTTPS_ENV: &str = "PLEXWARD_HTTPS";
 pub const HOSTNAMES_ENV: &str = "PLEXWARD_HOSTNAMES";
 
+/// Production plex.tv. Tests and demo mode point `PLEXWARD_PLEXTV_URL` at the simulator.
+pub const DEFAULT_PLEXTV_URL: &str = "https://plex.tv";
+/// plex.tv requests in flight at once, for the whole process (spec §5: one).
+pub const DEFAULT_PLEXTV_CONCURRENCY: usize = 1;
+/// plex.tv requests started per second, for the whole process.
+pub const DEFAULT_PLEXTV_PER_SECOND: u32 = 10;
+
 /// Everything the process needs to start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 // Unknown keys are refused: a misspelt key in `plexward.toml` would otherwise be silently
@@ -65,6 +72,13 @@ pub struct Config {
     pub plextv_url: String,
     /// Demo mode: seeds documented demo accounts. Never for real use.
     pub demo: bool,
+    /// plex.tv requests in flight at once, for the whole process (1–16).
+    pub plextv_concurrency: usize,
+    /// plex.tv requests started per second, for the whole process (0 = no rate limit).
+    pub plextv_requests_per_second: u32,
+    /// How long saving a friend waits for its apply before answering "queued" with the job id
+    /// (milliseconds, 0–60000).
+    pub apply_wait_ms: u64,
 }
 
 impl Default for Config {
@@ -83,8 +97,11 @@ impl Default for Config {
             login_rate_period_secs: 6,
             plex_url: None,
             plex_token: None,
-            plextv_url: crate::plex::DEFAULT_PLEXTV_URL.to_owned(),
+            plextv_url: DEFAULT_PLEXTV_URL.to_owned(),
             demo: false,
+            plextv_concurrency: DEFAULT_PLEXTV_CONCURRENCY,
+            plextv_requests_per_second: DEFAULT_PLEXTV_PER_SECOND,
+            apply_wait_ms: 5_000,
         }
     }
 }
@@ -239,6 +256,9 @@ impl Config {
             "plex_token",
             "plextv_url",
             "demo",
+            "plextv_concurrency",
+            "plextv_requests_per_second",
+            "apply_wait_ms",
         ])
     }
 
@@ -296,6 +316,24 @@ impl Config {
                     reason: format!("`{url}` must start with http:// or https://"),
                 });
             }
+        }
+        if !(1..=16).contains(&self.plextv_concurrency) {
+            return Err(ConfigError::Invalid {
+                field: "plextv_concurrency",
+                reason: "must be between 1 and 16".into(),
+            });
+        }
+        if self.plextv_requests_per_second > 1_000 {
+            return Err(ConfigError::Invalid {
+                field: "plextv_requests_per_second",
+                reason: "must be at most 1000 (0 = no rate limit)".into(),
+            });
+        }
+        if self.apply_wait_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                field: "apply_wait_ms",
+                reason: "must be at most 60000".into(),
+            });
         }
         if self.shutdown_timeout_secs > 3600 {
             return Err(ConfigError::Invalid {
@@ -449,6 +487,38 @@ mod tests {
             jail.set_env("PLEXWARD_LOG", "info,[[[");
             let err = load_in_jail(&Overrides::default()).expect_err("bad filter is refused");
             assert!(err.to_string().contains("log"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_plextv_limits_and_the_apply_wait_are_bounded() {
+        Jail::expect_with(|jail| {
+            let defaults = load_in_jail(&Overrides::default()).expect("defaults load");
+            assert_eq!(defaults.plextv_concurrency, 1);
+            assert_eq!(defaults.plextv_requests_per_second, 10);
+            assert_eq!(defaults.apply_wait_ms, 5_000);
+            for (key, value, field) in [
+                ("PLEXWARD_PLEXTV_CONCURRENCY", "0", "plextv_concurrency"),
+                ("PLEXWARD_PLEXTV_CONCURRENCY", "17", "plextv_concurrency"),
+                (
+                    "PLEXWARD_PLEXTV_REQUESTS_PER_SECOND",
+                    "1001",
+                    "plextv_requests_per_second",
+                ),
+                ("PLEXWARD_APPLY_WAIT_MS", "60001", "apply_wait_ms"),
+            ] {
+                jail.set_env(key, value);
+                let err = load_in_jail(&Overrides::default()).expect_err("out of range");
+                assert!(err.to_string().contains(field), "{key}={value}: {err}");
+                jail.clear_env();
+            }
+            jail.set_env("PLEXWARD_PLEXTV_REQUESTS_PER_SECOND", "0");
+            jail.set_env("PLEXWARD_APPLY_WAIT_MS", "0");
+            assert!(
+                load_in_jail(&Overrides::default()).is_ok(),
+                "0 means no limit / no wait"
+            );
             Ok(())
         });
     }

@@ -1,6 +1,7 @@
 //! `Application::build` turns a [`Config`] into a bound, ready-to-run server. Tests call it with
 //! port 0 and a temporary data directory, exactly as `main` does with the real configuration.
-//! `run_until_stopped` serves, with the background workers (apply jobs, retry tick) alongside.
+//! `run_until_stopped` serves, with the background workers (deadlines, apply queue, reconcile
+//! schedule) and the job executor alongside; a stop or restart drains them.
 //! [`serve`] is what `main` runs: build, serve, and build again after a restart asked for through
 //! the API (in-process, so it works the same under Docker and on a bare machine).
 
@@ -21,6 +22,7 @@ use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::jobs::apply_friend::ApplyQueue;
+use crate::jobs::{Executor, JobContext};
 use crate::plex::connection::PlexConnection;
 use crate::scheduler::heartbeat::Heartbeat;
 use crate::settings::server::{self as server_settings, RestartSignal, Running, ServerControl};
@@ -44,10 +46,13 @@ pub struct Application {
     server: Server,
     restart: Arc<RestartSignal>,
     pool: db::DbPool,
-    plex: Arc<PlexConnection>,
     applier: Arc<Applier>,
     apply_queue: ApplyQueue,
     heartbeat: Heartbeat,
+    schedule_heartbeat: Heartbeat,
+    executor: Arc<Executor>,
+    /// Tells the workers and the executor's jobs to stop (sent once the server has stopped).
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Application {
@@ -119,10 +124,24 @@ impl Application {
             ));
         }
         let plex = Arc::new(plex);
-        let worker_plex = plex.clone();
         let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let heartbeat = Heartbeat::new();
+        let schedule_heartbeat = Heartbeat::new();
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        // Built on the main runtime (this function runs there): the executor spawns its jobs on
+        // it, never on actix's worker runtimes.
+        let executor = Arc::new(Executor::new(
+            JobContext {
+                pool: pool.clone(),
+                plex: plex.clone(),
+                applier: applier.clone(),
+                queue: apply_queue.clone(),
+                stopping,
+            },
+            tokio::runtime::Handle::current(),
+            Duration::from_millis(config.apply_wait_ms),
+        ));
 
         // The server settings: saved ones, unless the configuration pins them. A certificate
         // problem never stops the start: HTTP instead, said loudly (log and settings page).
@@ -181,6 +200,7 @@ impl Application {
             applier: applier.clone(),
             friends,
             apply_queue: apply_queue.clone(),
+            jobs: executor.clone(),
             logs_dir: crate::logs::dir(&config.data_dir),
             log_hub: crate::logs::hub::LogHub::global(),
             scheduler: heartbeat.clone(),
@@ -226,10 +246,12 @@ impl Application {
             server,
             restart,
             pool: worker_pool,
-            plex: worker_plex,
             applier,
             apply_queue,
             heartbeat,
+            schedule_heartbeat,
+            executor,
+            stop,
         })
     }
 
@@ -255,6 +277,21 @@ impl Application {
     /// The queue of apply jobs (tests push onto it; the app's producers use `AppState`'s).
     pub fn apply_queue(&self) -> ApplyQueue {
         self.apply_queue.clone()
+    }
+
+    /// The deadline worker's sign of life (tests wait on it instead of sleeping).
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat.clone()
+    }
+
+    /// The reconcile schedule worker's sign of life (tests wait on it instead of sleeping).
+    pub fn schedule_heartbeat(&self) -> Heartbeat {
+        self.schedule_heartbeat.clone()
+    }
+
+    /// The executor all background work runs on.
+    pub fn executor(&self) -> Arc<Executor> {
+        self.executor.clone()
     }
 
     /// A handle to stop the server gracefully from elsewhere (tests, restart).
@@ -283,18 +320,17 @@ impl Application {
         if restartable {
             self.restart.enable();
         }
-        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let stopped = self.stop.subscribe();
+        let deadlines = scheduler::deadline::Deadlines {
+            pool: self.pool.clone(),
+            clock: self.applier.clock().clone(),
+            executor: self.executor.clone(),
+            queue: self.apply_queue.clone(),
+            heartbeat: self.heartbeat,
+            wake: self.executor.grants_changed(),
+        };
         let workers = [
-            (
-                "deadline",
-                tokio::spawn(jobs::deadline::run(
-                    self.pool.clone(),
-                    self.applier.clone(),
-                    self.apply_queue.clone(),
-                    self.heartbeat,
-                    stopped.clone(),
-                )),
-            ),
+            ("deadline", tokio::spawn(deadlines.run(stopped.clone()))),
             (
                 "apply",
                 tokio::spawn(jobs::apply_friend::run(
@@ -307,8 +343,9 @@ impl Application {
                 "scheduler",
                 tokio::spawn(scheduler::worker::run(
                     self.pool,
-                    self.plex,
-                    self.applier,
+                    self.executor.clone(),
+                    self.applier.clock().clone(),
+                    self.schedule_heartbeat,
                     stopped,
                 )),
             ),
@@ -325,12 +362,19 @@ impl Application {
                 served
             }
         };
-        let _ = stop.send(true);
+        let _ = self.stop.send(true);
         for (worker, handle) in workers {
             if let Err(e) = handle.await {
                 tracing::error!(error = %e, worker, "a background worker ended abnormally");
             }
         }
+        // The scheduler has stopped enqueueing: wait for the jobs in flight (each stops at its
+        // next step; a bulk apply hands the rest to the durable queue).
+        let left = self.executor.in_flight();
+        if left > 0 {
+            tracing::info!(jobs = left, "waiting for the jobs in flight");
+        }
+        self.executor.drain().await;
         served.map(|()| {
             if restart.is_requested() {
                 Stopped::Restart

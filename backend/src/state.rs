@@ -17,6 +17,8 @@ pub struct AppState {
     pub friends: Arc<crate::access::read_model::ReadModel>,
     /// Background applies: push a friend here rather than applying inline (see `jobs::apply_friend`).
     pub apply_queue: crate::jobs::apply_friend::ApplyQueue,
+    /// The one executor: handlers enqueue sync, reconcile and applies here (see `jobs::executor`).
+    pub jobs: Arc<crate::jobs::Executor>,
     /// The data directory's `logs/` (read by the log API).
     pub logs_dir: std::path::PathBuf,
     /// The live feed of `app.log` lines (`GET /api/v1/logs/stream`).

@@ -42,23 +42,10 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// Today's upward imports outside the accounts/auth/settings/audit areas, as
 /// `(importing file, imported top-level module)`. Each is removed by the part of #15 named.
-const ALLOWED: &[(&str, &str)] = &[
-    // #15 item 7 "break the jobs ↔ scheduler cycle" (the deadline worker's heartbeat).
-    ("jobs/deadline.rs", "scheduler"),
-    // #15 item 2 "one Plex client": the live connection takes its saved settings as a
-    // `settings::plex::SavedConnection`; the type moves down into plex/.
-    ("plex/connection.rs", "settings"),
-    // Not claimed by a part of #15 yet (lead, after part 2 "one Plex client" merges): the
-    // default plex.tv URL the configuration starts from is `plex::DEFAULT_PLEXTV_URL`; it moves
-    // into config/ and plex/ takes it from there.
-    ("config.rs", "plex"),
-];
+const ALLOWED: &[(&str, &str)] = &[];
 
 /// `db/` files that still build a wire DTO, each removed by the part of #15 named.
-const DTO_IN_DB_ALLOWED: &[&str] = &[
-    // #15 item 3 "one job path" (`Job::to_response`).
-    "db/jobs.rs",
-];
+const DTO_IN_DB_ALLOWED: &[&str] = &[];
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

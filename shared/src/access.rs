@@ -151,6 +151,10 @@ pub struct ChangeResponse {
     pub apply: ApplyStatus,
     /// The friend after the change (unchanged with `dry_run`).
     pub friend: crate::PlexUserDetailResponse,
+    /// The job applying the change (absent with `dry_run`). When the apply took longer than
+    /// the server waits, `apply.state` is `queued`: watch the job at `/api/v1/jobs/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
 }
 
 /// What a bulk change does to each selected friend.

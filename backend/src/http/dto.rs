@@ -2,14 +2,15 @@
 //! (db/ returns rows; services return rows or their own types).
 
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, AuditEventResponse, HttpsMode, PlexProblem,
-    PlexServerDetails, PlexSettingsResponse, PlexTestResponse, RunningServer, Scheme,
-    ServerSettingsResponse,
+    AccountResponse, ApiTokenResponse, AuditEventResponse, HttpsMode, JobResponse, JobState,
+    PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse, Progress,
+    RunningServer, Scheme, ServerSettingsResponse,
 };
 
 use crate::db::accounts::Account;
 use crate::db::api_tokens::ApiToken;
 use crate::db::audit::AuditEvent;
+use crate::db::jobs::Job;
 use crate::db::time::from_ms;
 use crate::plex::connection::PlexConnection;
 use crate::settings::plex::{PlexPreferences, effective_time_zone};
@@ -128,5 +129,28 @@ pub fn plex_test(result: Result<ServerDetails, Problem>) -> PlexTestResponse {
                 message: p.message,
             }),
         },
+    }
+}
+
+pub fn job(job: &Job) -> JobResponse {
+    JobResponse {
+        id: job.id.clone(),
+        kind: job.kind.clone(),
+        state: match job.state.as_str() {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "succeeded" => JobState::Succeeded,
+            _ => JobState::Failed,
+        },
+        progress: Progress {
+            done: job.progress_done.max(0) as u64,
+            total: job.progress_total.max(0) as u64,
+        },
+        // Stored as JSON text by the job lifecycle; unreadable text is shown as no result.
+        result: job
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok()),
+        error: job.error.clone(),
     }
 }

@@ -45,21 +45,25 @@ async fn change_one(
     dry_run: bool,
     compute: &change::Compute<'_>,
 ) -> Result<HttpResponse, ApiError> {
+    let actor = principal.actor();
     let response = change::change_friend(
         &state.db,
         &state.applier,
         id,
-        &principal.actor(),
+        &actor,
         action,
         dry_run,
         compute,
+        |id| state.jobs.apply_and_wait(id, actor.clone()),
     )
     .await?;
     Ok(HttpResponse::Ok().json(response))
 }
 
 /// Replace a friend's grants (libraries and time windows) and apply them to Plex at once. The
-/// answer says whether Plex now matches; a failure is retried in the background.
+/// answer says whether Plex now matches; a failure is retried in the background. The apply runs
+/// as job `job_id`; when it takes longer than the server waits (`apply_wait_ms`, 5 s), the
+/// answer says `queued` and the job goes on.
 #[utoipa::path(
     tag = "access",
     params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
@@ -215,18 +219,14 @@ pub async fn bulk(
             job_id: None,
         }));
     }
-    let job_id = jobs::enqueue(&state.db, jobs::apply::KIND, &actor).await?;
-    actix_web::rt::spawn(jobs::apply::run_job(
-        state.db.clone(),
-        state.applier.clone(),
-        job_id.clone(),
-        to_apply,
-        actor,
-    ));
+    let job = state
+        .jobs
+        .submit(jobs::apply::ApplyJob { friends: to_apply }, actor)
+        .await?;
     Ok(HttpResponse::Accepted().json(BulkResponse {
         dry_run: false,
         friends,
-        job_id: Some(job_id),
+        job_id: Some(job.job_id),
     }))
 }
 

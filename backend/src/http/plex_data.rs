@@ -18,7 +18,7 @@ use crate::http::extractors::QueryParams;
 use crate::auth::Principal;
 use crate::db;
 use crate::http::error::ApiError;
-use crate::jobs::{self, sync};
+use crate::jobs::sync;
 use crate::state::AppState;
 
 /// The server's libraries (removed ones last, flagged), with how many friends have each now.
@@ -170,24 +170,7 @@ pub async fn start_sync(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::RunSync)?;
     let actor = principal.actor();
-    let (job_id, start) = jobs::enqueue_unique(&state.db, sync::KIND, &actor).await?;
-    if start {
-        let client = match state.plex.client() {
-            Some(Ok(client)) => Some(client),
-            Some(Err(e)) => {
-                tracing::error!(error = %e, "cannot build the Plex client");
-                None
-            }
-            None => None,
-        };
-        actix_web::rt::spawn(sync::run_job(
-            state.db.clone(),
-            client,
-            state.applier.clone(),
-            job_id.clone(),
-            actor,
-        ));
-    }
+    let job_id = state.jobs.submit_unique(sync::SyncJob, actor).await?;
     Ok(HttpResponse::Accepted().json(JobStarted { job_id }))
 }
 
@@ -211,5 +194,5 @@ pub async fn job(
     let job = db::run(&state.db, move |conn| db::jobs::find(conn, &id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(job.to_response()))
+    Ok(HttpResponse::Ok().json(crate::http::dto::job(&job)))
 }

@@ -14,6 +14,7 @@ mod bad_input;
 mod errors;
 mod flaky_plex;
 mod health;
+mod job_path;
 mod logs;
 mod metrics;
 mod openapi;
