@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod duration;
 pub mod error;
 pub mod health;
 pub mod jobs;
@@ -24,8 +25,8 @@ pub mod tokens;
 
 pub use access::{
     ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, ChangeResponse,
-    ExtendPeriod, ExtendRequest, GrantRequest, HistoryEntry, PlanAction, PlanResponse,
-    SetGrantsRequest,
+    ExtendPeriod, ExtendRequest, GrantChange, GrantRequest, GrantWindow, HistoryEntry, PlanAction,
+    PlanResponse, SetGrantsRequest,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
 pub use audit::{AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken};

@@ -81,6 +81,7 @@ where
     let new = compute(&friend, &catalog, now).map_err(ChangeError::Invalid)?;
     let after = with_grants(&friend, &new, &catalog);
     let plan = after.plan_response(&catalog, now);
+    let changes = grants::changes(&grants::from_rows(&friend.grants), &new, &catalog);
     if dry_run {
         return Ok(ChangeResponse {
             dry_run: true,
@@ -89,6 +90,7 @@ where
             apply: friend.apply_status(&catalog, now),
             friend: friend.detail(&catalog, now),
             job_id: None,
+            changes,
         });
     }
     save(pool, &[(&friend, new)], actor, action).await?;
@@ -102,6 +104,7 @@ where
         apply: friend.apply_status(&catalog, now),
         friend: friend.detail(&catalog, now),
         job_id: applied.job_id,
+        changes,
     })
 }
 
@@ -195,6 +198,7 @@ pub async fn bulk(
             plex_user_id: friend.user.id,
             title: friend.user.title.clone(),
             plan: with_grants(friend, &new, &catalog).plan_response(&catalog, now),
+            changes: grants::changes(&grants::from_rows(&friend.grants), &new, &catalog),
         });
         changes.push((friend, new));
     }

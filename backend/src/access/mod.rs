@@ -3,6 +3,7 @@
 //! applier that carries it out; and the friend read model every list, detail and summary reads.
 
 pub mod applier;
+pub mod bulk_action;
 pub mod change;
 pub mod friend;
 pub mod friend_dto;

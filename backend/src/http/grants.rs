@@ -3,13 +3,13 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use plexward_shared::{
-    BulkAction, BulkRequest, BulkResponse, ChangeResponse, ExtendRequest, HistoryEntry, List,
-    Permission, SetGrantsRequest,
+    BulkRequest, BulkResponse, ChangeResponse, ExtendRequest, HistoryEntry, List, Permission,
+    SetGrantsRequest,
 };
 use serde::Deserialize;
 
 use crate::access::change::{self, ChangeError};
-use crate::access::grants;
+use crate::access::{bulk_action, grants};
 use crate::auth::Principal;
 use crate::db;
 use crate::db::time::from_ms;
@@ -99,8 +99,10 @@ pub async fn set_grants(
     .await
 }
 
-/// Extend a friend's access by a week, a month, a year, or without end — from the current end if
-/// it is in the future, else from now — for all or the chosen libraries, and apply.
+/// Extend a friend's access by a week, a month, a year, any ISO 8601 duration (`P10D`), or without
+/// end — from the current end if it is in the future, else from now — for all or the chosen
+/// libraries, and apply. The answer's `changes` lists each library's window before and after
+/// (with `dry_run`: the preview of the new ends).
 #[utoipa::path(
     tag = "access",
     params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
@@ -131,7 +133,7 @@ pub async fn extend(
         grants::validate_extend_libraries(library_ids.as_deref(), catalog, "library_ids")?;
         Ok(grants::extend(
             &grants::from_rows(&friend.grants),
-            period,
+            &period,
             library_ids.as_deref(),
             now,
         ))
@@ -147,7 +149,8 @@ pub async fn extend(
     .await
 }
 
-/// Change many friends at once: set libraries (one window for all), extend, or revoke. With
+/// Change many friends at once: set libraries (one window for all), add or remove libraries
+/// (keeping each friend's other windows), extend, or revoke. With
 /// `dry_run` the answer is every friend's plan; otherwise the grants are saved (all or nothing)
 /// and applied by a job (202; progress at `/api/v1/jobs/{id}`).
 #[utoipa::path(
@@ -172,35 +175,8 @@ pub async fn bulk(
         action,
         dry_run,
     } = body?.into_inner();
-    let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| match &action {
-        BulkAction::SetLibraries {
-            library_ids,
-            starts_at,
-            ends_at,
-        } => grants::validate_set(
-            library_ids,
-            starts_at.as_deref(),
-            ends_at.as_deref(),
-            catalog,
-            "action",
-        ),
-        BulkAction::Extend {
-            period,
-            library_ids,
-        } => {
-            grants::validate_extend_libraries(
-                library_ids.as_deref(),
-                catalog,
-                "action.library_ids",
-            )?;
-            Ok(grants::extend(
-                &grants::from_rows(&friend.grants),
-                *period,
-                library_ids.as_deref(),
-                now,
-            ))
-        }
-        BulkAction::Revoke {} => Ok(Vec::new()),
+    let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
+        bulk_action::apply(&action, friend, catalog, now)
     };
     let actor = principal.actor();
     let (friends, to_apply) = change::bulk(

@@ -23,6 +23,7 @@ mod permissions;
 mod plex_settings;
 mod read_model;
 mod scheduler;
+mod scripting;
 mod server_settings;
 mod spa;
 mod storage_faults;
