@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod openapi_errors;
 pub mod openapi_links;
+pub mod password;
 pub mod plex_data;
 pub mod request_id;
 pub mod scheduler;
@@ -40,6 +41,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::me)
         .service(me::change_password)
+        .service(password::strength)
         .service(me::list_tokens)
         .service(me::create_token)
         .service(me::delete_token)

@@ -14,6 +14,7 @@ mod health;
 mod logs;
 mod metrics;
 mod openapi;
+mod password_strength;
 mod permissions;
 mod plex_settings;
 mod scheduler;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plexward_shared::password::check_password;
+use plexward_shared::password::length_problem;
 use plexward_shared::{
     AccountResponse, ApiTokenResponse, CreateAccountRequest, Role, UpdateAccountRequest,
 };
@@ -287,9 +287,9 @@ fn CreateAccount(on_created: Callback<AccountResponse>) -> impl IntoView {
             username_error.set(Some("Enter a username.".into()));
             return;
         }
-        let check = check_password(&password.get_untracked(), &name);
-        if !check.acceptable {
-            password_error.set(Some(check.message));
+        // The length rule is checked here; the rest of the policy is the server's (its 422).
+        if let Some(problem) = length_problem(&password.get_untracked()) {
+            password_error.set(Some(problem));
             return;
         }
         let body = CreateAccountRequest {
@@ -418,9 +418,8 @@ fn ResetPassword(
         if busy.get_untracked() {
             return;
         }
-        let check = check_password(&password.get_untracked(), &account.username);
-        if !check.acceptable {
-            error.set(Some(check.message));
+        if let Some(problem) = length_problem(&password.get_untracked()) {
+            error.set(Some(problem));
             return;
         }
         let body = UpdateAccountRequest {
