@@ -239,12 +239,14 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     found.into_iter()
 }
 
-/// Trunk names built assets `name-<16 hex>.ext`: their content never changes under that name.
+/// Trunk names built assets `name-<hash>.ext`, the hash a 64-bit number in hex without leading
+/// zeros (so one build in sixteen has 15 digits): their content never changes under that name.
 fn is_hashed_asset(file_name: &str) -> bool {
     let stem = file_name.split('.').next().unwrap_or(file_name);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// A request path as a file path inside the SPA directory, or `None` when it could escape it
@@ -396,6 +398,9 @@ mod tests {
         assert!(is_hashed_asset("plexward-web-0123456789abcdef.js"));
         assert!(is_hashed_asset("plexward-web-0123456789abcdef_bg.wasm"));
         assert!(is_hashed_asset("style-fedcba9876543210.css"));
+        // A hash with a leading zero digit, as Trunk prints it.
+        assert!(is_hashed_asset("plexward-web-e396c3bdfa3e41b_bg.wasm"));
+        assert!(!is_hashed_asset("plexward-web.js"));
         assert!(!is_hashed_asset("favicon.svg"));
         assert!(!is_hashed_asset("style-notahash.css"));
     }

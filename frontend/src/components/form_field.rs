@@ -13,7 +13,7 @@ use crate::components::field_error::FieldError;
 pub fn FormField(
     /// The control's id; the hint's and the error's are derived from it.
     id: &'static str,
-    label: &'static str,
+    #[prop(into)] label: TextProp,
     /// Why the server refused this field, if it did.
     #[prop(into)]
     error: Signal<Option<String>>,
@@ -37,7 +37,7 @@ pub fn FormField(
         .add_any_attr(aria_describedby(described_by));
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id>{move || label.get()}</label>
             {control}
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{move || hint.get()}</p> })}
             <FieldError id=error_id error />
