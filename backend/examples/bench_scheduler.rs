@@ -6,8 +6,8 @@
 //!    N friends (default 120) sharing Movies + TV, each TV window ending at its own moment
 //!    over the next ~30 s. For each end: when the simulator answered the `PUT` that removed TV,
 //!    minus the end. Reports p50/p95/p99/max.
-//! 2. Tick cost: a database with 10,000 grants (2,000 friends × 5 libraries), the deadline
-//!    tick's queries and the whole tick (queries + pushing the jobs) timed over many
+//! 2. Pass cost: a database with 10,000 grants (2,000 friends × 5 libraries), the deadline
+//!    worker's queries (edges in an interval, due retries, the next wake-up) timed over many
 //!    iterations, plus `EXPLAIN QUERY PLAN` showing the indexes are used.
 //!
 //! Everything listens on 127.0.0.1 and nothing but the simulator is contacted.
@@ -27,8 +27,7 @@ use plex_sim::ids::{MOVIES, TV};
 use plex_sim::{PlexSim, Seed, Share, ShareSettings, SimConfig};
 use plexward::config::{Config, Redacted};
 use plexward::db::{self, DbPool};
-use plexward::jobs::apply_friend::ApplyQueue;
-use plexward::jobs::deadline;
+use plexward::scheduler::deadline;
 use plexward::startup::Application;
 
 /// The first TV window ends this long after set-up; the others follow [`SPACING`] apart. The
@@ -59,9 +58,9 @@ async fn main() -> anyhow::Result<()> {
     };
     println!("Plexward scheduler benchmark — {cores} cores, {profile} build");
     println!(
-        "(deadline tick every {:?}, apply worker polls every {:?})\n",
-        deadline::TICK,
-        plexward::jobs::apply_friend::POLL_INTERVAL
+        "(the deadline worker sleeps until the next edge, at most {:?}; edges are applied at \
+         once, without a queue)\n",
+        deadline::MAX_SLEEP
     );
     latency(deadlines).await?;
     tick_cost(friends).await?;
@@ -287,14 +286,20 @@ fn fill(conn: &mut SqliteConnection, friends: usize, base: i64) -> QueryResult<(
         }
         for f in 0..friends as i64 {
             diesel::sql_query(
-                "INSERT INTO plex_users (id, plex_user_id, title, actual_libraries, \
-                 first_seen_at, last_synced_at) VALUES (?, ?, ?, '[1,2,3,4,5]', ?, ?)",
+                "INSERT INTO plex_users (id, plex_user_id, title, \
+                 first_seen_at, last_synced_at) VALUES (?, ?, ?, ?, ?)",
             )
             .bind::<BigInt, _>(f + 1)
             .bind::<BigInt, _>(5_000_000 + f)
             .bind::<Text, _>(format!("friend{f:05}"))
             .bind::<BigInt, _>(base)
             .bind::<BigInt, _>(base)
+            .execute(conn)?;
+            diesel::sql_query(
+                "INSERT INTO actual_libraries (plex_user_id, pms_key) \
+                 SELECT ?, value FROM json_each('[1,2,3,4,5]')",
+            )
+            .bind::<BigInt, _>(f + 1)
             .execute(conn)?;
             for l in 0..LIBRARIES as i64 {
                 let windowed = l >= 2;
@@ -419,8 +424,6 @@ async fn tick_cost(friends: usize) -> anyhow::Result<()> {
         );
         diesel::sql_query("ANALYZE").execute(&mut *pool.get()?)?;
     }
-    let queue = ApplyQueue::start(&path).await?;
-
     // Intervals as the tick sees them: 250 ms with no edge (the usual case), 250 ms holding one
     // window end (library 4 of a friend 70 % down the list), and a 12-hour catch-up (a tick
     // after a suspend) holding about a hundred.
@@ -470,14 +473,25 @@ async fn tick_cost(friends: usize) -> anyhow::Result<()> {
             &s,
         );
     }
-    for (name, after, upto) in intervals {
-        let (pool, queue) = (pool.clone(), queue.clone());
-        let s = time_async(iterations / 4, || {
-            let (pool, queue) = (pool.clone(), queue.clone());
-            async move { deadline::tick(&pool, &queue, after, upto).await }
+    for (name, after, _) in intervals {
+        let pool = pool.clone();
+        let s = time_async(iterations, || {
+            let pool = pool.clone();
+            async move {
+                Ok(db::run(&pool, move |conn| {
+                    Ok((
+                        db::grant_edges::next_edge_after(conn, after)?,
+                        db::grant_edges::next_retry_at(conn)?,
+                    ))
+                })
+                .await?)
+            }
         })
         .await?;
-        report(&format!("whole tick (queries + job pushes), {name}"), &s);
+        report(
+            &format!("next wake-up (next edge + next retry), after {name}"),
+            &s,
+        );
     }
 
     let mut conn = pool.get()?;

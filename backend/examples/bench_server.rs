@@ -2,20 +2,27 @@
 //! `bash scripts/bench.sh server` (builds the release binary first), or
 //! `cargo run --release -p plexward --example bench_server [-- --friends N --duration S
 //! --connections N --signins N]` after `cargo build --release -p plexward`.
+//! `PLEXWARD_BIN` names another server binary to measure (default: `plexward` next to this
+//! example), `PLEXWARD_WEB_DIR` the built SPA it serves (default: none, and no step 5).
 //!
-//! The release binary `plexward` runs as a child process (its memory read from
-//! `/proc/<pid>/status`: VmRSS now, VmHWM the peak since a reset through `clear_refs`) on the
-//! in-process simulator with 1,000 friends × 5 libraries:
+//! The server runs as a child process (its memory read from `/proc/<pid>/status`: VmRSS now,
+//! VmHWM the peak since a reset through `clear_refs`) on the in-process simulator with 1,000
+//! friends × 5 libraries:
 //! 1. startup to healthy: spawn → first 200 from `GET /api/v1/health`, on a fresh data
 //!    directory and again on the imported one;
 //! 2. RSS idle, after the startup reconcile;
-//! 3. `GET /api/v1/plex-users` (1,000 friends, 5 grants each) under `wrk` with 50 connections:
-//!    p50/p99 latency, requests/s, RSS during the load;
+//! 3. under `wrk` with 50 connections (p50/p99 latency, requests/s, bytes, RSS during and after):
+//!    a. `GET /api/v1/plex-users` (1,000 friends, 5 grants each);
+//!    b. a page of it, `?limit=50&offset=0` ("n/a" when the build refuses or ignores paging);
+//!    c. one friend, `GET /api/v1/plex-users/{id}`;
+//!    d. the dashboard's `GET /api/v1/summary`;
 //! 4. sign-in throughput (sequential and 2 at a time) and 200 concurrent sign-ins: all answered,
 //!    their latency and the peak RSS meanwhile. The per-IP sign-in limit (burst 10, then one
 //!    every 6 s) would refuse all but the first few, so the child runs with
-//!    `PLEXWARD_LOGIN_RATE_BURST=1000000`: what is measured is the Argon2id cost.
+//!    `PLEXWARD_LOGIN_RATE_BURST=1000000`: what is measured is the Argon2id cost;
+//! 5. the dashboard's first load in Chromium (`bench_dashboard.mjs`): requests and bytes.
 //!
+//! Lines starting `ROW|` are the summary `scripts/bench.sh` tabulates (and compares).
 //! Everything listens on 127.0.0.1 and nothing but the simulator is contacted.
 
 #![allow(
@@ -67,12 +74,24 @@ async fn main() -> anyhow::Result<()> {
             ),
         }
     }
-    let binary = release_binary()?;
+    let binary = match std::env::var_os("PLEXWARD_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => release_binary()?,
+    };
+    let web_dir = std::env::var_os("PLEXWARD_WEB_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.join("index.html").is_file());
     println!(
         "Server: release binary {} ({:.1} MB), {} friends × 5 libraries\n",
         binary.display(),
         std::fs::metadata(&binary)?.len() as f64 / 1e6,
         o.friends
+    );
+    println!(
+        "SPA served from: {}\n",
+        web_dir
+            .as_deref()
+            .map_or("(none)".into(), Path::to_string_lossy)
     );
     let sim = PlexSim::start(SimConfig {
         seed: support::seed_all_libraries(o.friends),
@@ -83,11 +102,13 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
 
     // 1. Startup to healthy, fresh then with the imported data.
-    let (child, base, fresh) = start(&binary, dir.path(), &sim, &client).await?;
+    let (child, base, fresh) =
+        start(&binary, web_dir.as_deref(), dir.path(), &sim, &client).await?;
     let token = first_sign_in(&client, &base).await?;
     support::wait_for_last_reconcile(&client, &base, &token).await?;
     stop(child)?;
-    let (child, base, again) = start(&binary, dir.path(), &sim, &client).await?;
+    let (child, base, again) =
+        start(&binary, web_dir.as_deref(), dir.path(), &sim, &client).await?;
     let child = Running(child);
     println!(
         "1. Startup to healthy (spawn → first 200 from /api/v1/health, polled every 2 ms): \
@@ -107,15 +128,11 @@ async fn main() -> anyhow::Result<()> {
         support::mib(idle),
         support::mib(idle_peak)
     );
+    println!("   ({})", support::memory_split(pid)?);
+    println!("ROW|RSS idle|{}", support::mib(idle));
 
-    // 3. The friends list under load.
-    let page = client
-        .get(format!("{base}/api/v1/plex-users"))
-        .bearer_auth(&token)
-        .send()
-        .await?;
-    anyhow::ensure!(page.status() == 200, "GET /plex-users: {}", page.status());
-    let body = page.bytes().await?;
+    // 3. The friends list, a page of it and one friend, under load.
+    let body = get_ok(&client, &base, &token, "/api/v1/plex-users").await?;
     let list: Value = serde_json::from_slice(&body)?;
     let items = list["items"].as_array().context("items")?;
     let grants: usize = items
@@ -127,26 +144,64 @@ async fn main() -> anyhow::Result<()> {
         "{} friends, {grants} grants listed",
         items.len()
     );
+    let first_id = items[0]["id"].as_i64().context("a friend id")?;
     println!(
-        "3. GET /api/v1/plex-users ({} friends, {grants} grants, {} KB of JSON uncompressed), \
-         wrk -t2 -c{} -d{}s --latency:",
-        items.len(),
-        body.len() / 1000,
-        o.connections,
-        o.duration_secs
+        "3. Under wrk -t2 -c{} -d{}s --latency (closed loop, no Accept-Encoding: bodies as JSON):",
+        o.connections, o.duration_secs
     );
-    let load = under_load(pid, || wrk(&base, &token, &o)).await?;
-    let wrk = load.result?;
-    println!(
-        "   latency p50 {}  p75 {}  p90 {}  p99 {}  (max {}); {} requests/s; non-2xx: {}",
-        wrk.p50, wrk.p75, wrk.p90, wrk.p99, wrk.max, wrk.requests_per_sec, wrk.non_2xx
-    );
-    println!(
-        "   RSS during the load: mean {}, peak {} (after: {})",
-        support::mib(load.mean_kib),
-        support::mib(load.peak_kib),
-        support::mib(support::memory_kib(pid)?.0)
-    );
+    let list_row = Endpoint {
+        row: "list",
+        title: format!(
+            "a. GET /api/v1/plex-users ({} friends, {grants} grants)",
+            items.len()
+        ),
+        path: "/api/v1/plex-users".to_owned(),
+    };
+    measure(&client, &base, &token, pid, &o, &list_row).await?;
+
+    let paged = "/api/v1/plex-users?limit=50&offset=0";
+    let answer = client
+        .get(format!("{base}{paged}"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    let status = answer.status();
+    let page: Value = answer.json().await.unwrap_or_default();
+    let listed = page["items"].as_array().map(Vec::len);
+    match (status.as_u16(), listed) {
+        (200, Some(n)) if n <= 50 && page["total"].as_u64().is_some() => {
+            let row = Endpoint {
+                row: "page",
+                title: format!("b. GET {paged} ({n} of {} friends)", page["total"]),
+                path: paged.to_owned(),
+            };
+            measure(&client, &base, &token, pid, &o, &row).await?;
+        }
+        (code, listed) => {
+            let why = match listed {
+                Some(n) if code == 200 => format!("answered all {n} friends, no `total`"),
+                _ => format!("answered {status}"),
+            };
+            println!("   b. GET {paged}: n/a (not supported by this build: it {why})");
+            for field in ["req/s", "p50", "p99", "bytes"] {
+                println!("ROW|page {field}|n/a");
+            }
+        }
+    }
+
+    let friend = Endpoint {
+        row: "friend",
+        title: format!("c. GET /api/v1/plex-users/{first_id} (one friend)"),
+        path: format!("/api/v1/plex-users/{first_id}"),
+    };
+    measure(&client, &base, &token, pid, &o, &friend).await?;
+
+    let summary = Endpoint {
+        row: "summary",
+        title: "d. GET /api/v1/summary (the dashboard's cards)".to_owned(),
+        path: "/api/v1/summary".to_owned(),
+    };
+    measure(&client, &base, &token, pid, &o, &summary).await?;
 
     // 4. Sign-ins.
     println!("4. Sign-ins (Argon2id m=19 MiB t=2 p=1, at most 2 hashes at once):");
@@ -186,6 +241,19 @@ async fn main() -> anyhow::Result<()> {
         support::mib(support::memory_kib(pid)?.0)
     );
     anyhow::ensure!(b.ok == o.signins, "not every sign-in succeeded");
+
+    // 5. The dashboard in a browser.
+    match &web_dir {
+        Some(_) => dashboard(&base).await?,
+        None => {
+            println!(
+                "5. Dashboard first load: skipped (no PLEXWARD_WEB_DIR: the SPA is not served)"
+            );
+            for field in ["api requests", "api bytes"] {
+                println!("ROW|dashboard {field}|n/a");
+            }
+        }
+    }
     drop(child);
     sim.stop().await;
     Ok(())
@@ -216,10 +284,142 @@ impl Drop for Running {
     }
 }
 
+/// A `GET` that must answer 200: its body.
+async fn get_ok(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let answer = client
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(answer.status() == 200, "GET {path}: {}", answer.status());
+    Ok(answer.bytes().await?.to_vec())
+}
+
+/// One endpoint to load: its `ROW|` prefix, its title, its path and query.
+struct Endpoint {
+    row: &'static str,
+    title: String,
+    path: String,
+}
+
+/// The endpoint's size (as JSON and as sent to a client accepting compression), then wrk on it
+/// with the child's RSS sampled: prints the result and its `ROW|` lines.
+async fn measure(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    pid: u32,
+    o: &Options,
+    e: &Endpoint,
+) -> anyhow::Result<()> {
+    let plain = get_ok(client, base, token, &e.path).await?;
+    let compressed = client
+        .get(format!("{base}{}", e.path))
+        .bearer_auth(token)
+        .header("Accept-Encoding", "br, gzip")
+        .send()
+        .await?;
+    let encoding = compressed
+        .headers()
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("identity")
+        .to_owned();
+    let wire = compressed.bytes().await?.len();
+    println!(
+        "   {}: {:.1} KB of JSON ({:.1} KB when the client accepts br/gzip: {encoding})",
+        e.title,
+        plain.len() as f64 / 1e3,
+        wire as f64 / 1e3
+    );
+    let load = under_load(pid, || wrk(base, token, &e.path, o)).await?;
+    let w = load.result?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = support::memory_kib(pid)?.0;
+    println!(
+        "      latency p50 {}  p75 {}  p90 {}  p99 {}  (max {}); {} requests/s; non-2xx: {}",
+        w.p50, w.p75, w.p90, w.p99, w.max, w.requests_per_sec, w.non_2xx
+    );
+    println!(
+        "      RSS during the load: mean {}, peak {}; 2 s after: {}",
+        support::mib(load.mean_kib),
+        support::mib(load.peak_kib),
+        support::mib(after)
+    );
+    println!("      2 s after: {}", support::memory_split(pid)?);
+    let r = e.row;
+    println!("ROW|{r} req/s|{}", w.requests_per_sec);
+    println!("ROW|{r} p50|{}", w.p50);
+    println!("ROW|{r} p99|{}", w.p99);
+    println!(
+        "ROW|{r} bytes|{:.1} KB JSON, {:.1} KB {encoding}",
+        plain.len() as f64 / 1e3,
+        wire as f64 / 1e3
+    );
+    if r == "list" {
+        println!(
+            "ROW|RSS under list load (peak)|{}",
+            support::mib(load.peak_kib)
+        );
+        println!("ROW|RSS after list load (2 s)|{}", support::mib(after));
+    }
+    anyhow::ensure!(w.non_2xx == 0, "{} answers were not 2xx", w.non_2xx);
+    Ok(())
+}
+
+/// Step 5: `bench_dashboard.mjs` (next to this file's source) in Chromium; its output shown,
+/// its summary line turned into `ROW|` lines.
+async fn dashboard(base: &str) -> anyhow::Result<()> {
+    println!("5. Dashboard first load in Chromium (admin signs in through the form):");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bench_dashboard.mjs");
+    let base = base.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .args([&base, "admin", PASSWORD])
+            .stderr(Stdio::inherit())
+            .output()
+    })
+    .await?
+    .context("running node (the browser tests' playwright-core and /usr/bin/chromium)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "bench_dashboard.mjs failed:\n{text}"
+    );
+    let mut summary = None;
+    for line in text.lines() {
+        match line.trim().strip_prefix("DASHBOARD ") {
+            Some(json) => summary = Some(serde_json::from_str::<Value>(json)?),
+            None => println!("{line}"),
+        }
+    }
+    let s = summary.context("bench_dashboard.mjs printed no summary")?;
+    let kb = |v: &Value| v.as_f64().unwrap_or_default() / 1e3;
+    println!("ROW|dashboard api requests|{}", s["first"]["requests"]);
+    println!(
+        "ROW|dashboard api bytes|{:.1} KB wire, {:.1} KB decoded",
+        kb(&s["first"]["wire"]),
+        kb(&s["first"]["body"])
+    );
+    println!(
+        "ROW|first visit (sign-in page)|{} requests, {:.1} KB wire",
+        s["shell"]["requests"],
+        kb(&s["shell"]["wire"])
+    );
+    Ok(())
+}
+
 /// Starts `plexward serve` on a free port and waits (deadline 60 s) for a healthy answer:
 /// the child, its URL and the time from spawn to healthy.
 async fn start(
     binary: &Path,
+    web_dir: Option<&Path>,
     dir: &Path,
     sim: &SimHandle,
     client: &reqwest::Client,
@@ -246,7 +446,10 @@ async fn start(
         .env("PLEXWARD_BIND", "127.0.0.1")
         .env("PLEXWARD_PORT", port.to_string())
         .env("PLEXWARD_DATA_DIR", dir.join("data"))
-        .env("PLEXWARD_WEB_DIR", dir.join("no-web-ui"))
+        .env(
+            "PLEXWARD_WEB_DIR",
+            web_dir.map_or_else(|| dir.join("no-web-ui"), Path::to_path_buf),
+        )
         .env("PLEXWARD_LOG", "warn")
         .env("PLEXWARD_ADMIN_PASSWORD", FIRST_PASSWORD)
         .env("PLEXWARD_LOGIN_RATE_BURST", "1000000")
@@ -370,10 +573,10 @@ struct Wrk {
     non_2xx: u64,
 }
 
-/// Runs wrk (2 threads, `connections`, `duration`) on `GET /api/v1/plex-users` with a bearer
+/// Runs wrk (2 threads, `connections`, `duration`) on `GET path` with a bearer
 /// token and reads its `--latency` summary. wrk is closed-loop: each connection sends its next
 /// request when the answer arrives, so at saturation the percentiles include queueing.
-async fn wrk(base: &str, token: &str, o: &Options) -> anyhow::Result<Wrk> {
+async fn wrk(base: &str, token: &str, path: &str, o: &Options) -> anyhow::Result<Wrk> {
     let args = [
         "-t2".to_owned(),
         format!("-c{}", o.connections),
@@ -383,7 +586,7 @@ async fn wrk(base: &str, token: &str, o: &Options) -> anyhow::Result<Wrk> {
         "10s".to_owned(),
         "-H".to_owned(),
         format!("Authorization: Bearer {token}"),
-        format!("{base}/api/v1/plex-users"),
+        format!("{base}{path}"),
     ];
     let output = tokio::task::spawn_blocking(move || Command::new("wrk").args(args).output())
         .await?

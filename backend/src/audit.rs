@@ -28,10 +28,25 @@ impl Outcome {
     }
 }
 
-/// Who acted: an account, or the system itself.
+/// Who acted: an account, or the system itself; for a request, also from where and, when it
+/// came with an API token, with which one. Every event made for this actor carries those
+/// (see [`Event::new`]), so a service that is handed the actor records them without knowing about
+/// requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub id: Option<i64>,
+    pub name: String,
+    /// The client's address, as the HTTP layer determined it.
+    pub ip: Option<String>,
+    /// The API token the request was made with, if any.
+    pub via_token: Option<TokenRef>,
+}
+
+/// An API token as the audit trail names it: its id (tokens are deleted when revoked, and a
+/// name can be reused after that) and its name at the time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRef {
+    pub id: i64,
     pub name: String,
 }
 
@@ -40,13 +55,29 @@ impl Actor {
         Self {
             id: Some(id),
             name: username.to_owned(),
+            ip: None,
+            via_token: None,
         }
+    }
+
+    /// The same actor, acting from `ip`.
+    pub fn from_ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+
+    /// The same actor, acting with the API token `token`.
+    pub fn with_token(mut self, token: Option<TokenRef>) -> Self {
+        self.via_token = token;
+        self
     }
 
     pub fn system() -> Self {
         Self {
             id: None,
             name: "system".into(),
+            ip: None,
+            via_token: None,
         }
     }
 
@@ -58,7 +89,12 @@ impl Actor {
             }
             _ => "anonymous".into(),
         };
-        Self { id: None, name }
+        Self {
+            id: None,
+            name,
+            ip: None,
+            via_token: None,
+        }
     }
 }
 
@@ -69,6 +105,7 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event by `actor`, from the actor's address and token (if any).
     pub fn new(action: &str, outcome: Outcome, actor: &Actor) -> Self {
         Self {
             row: NewAuditEvent {
@@ -79,8 +116,10 @@ impl Event {
                 outcome: outcome.as_str().to_owned(),
                 target_type: None,
                 target_id: None,
-                ip: None,
+                ip: actor.ip.clone(),
                 details: None,
+                token_id: actor.via_token.as_ref().map(|t| t.id),
+                token_name: actor.via_token.as_ref().map(|t| t.name.clone()),
             },
         }
     }
@@ -91,6 +130,7 @@ impl Event {
         self
     }
 
+    /// Where the request came from (when the actor does not say already, e.g. a sign-in).
     pub fn ip(mut self, ip: Option<String>) -> Self {
         self.row.ip = ip;
         self

@@ -57,7 +57,7 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1; env PLEXWARD_BIND].
     #[arg(long, value_name = "IP")]
     pub bind: Option<IpAddr>,
-    /// Port to listen on, 1024–65535 [default: 5000; env PLEXWARD_PORT].
+    /// Port to listen on, 1024–65535, or 0 for any free port [default: 5000; env PLEXWARD_PORT].
     #[arg(long, short, value_name = "PORT")]
     pub port: Option<u16>,
     /// Data directory [default: ./data; env PLEXWARD_DATA_DIR].

@@ -16,9 +16,18 @@ pub const PORT_ENV: &str = "PLEXWARD_PORT";
 pub const HTTPS_ENV: &str = "PLEXWARD_HTTPS";
 pub const HOSTNAMES_ENV: &str = "PLEXWARD_HOSTNAMES";
 
+/// Production plex.tv. Tests and demo mode point `PLEXWARD_PLEXTV_URL` at the simulator.
+pub const DEFAULT_PLEXTV_URL: &str = "https://plex.tv";
+/// plex.tv requests in flight at once, for the whole process (spec §5: one).
+pub const DEFAULT_PLEXTV_CONCURRENCY: usize = 1;
+/// plex.tv requests started per second, for the whole process.
+pub const DEFAULT_PLEXTV_PER_SECOND: u32 = 10;
+
 /// Everything the process needs to start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+// Unknown keys are refused: a misspelt key in `plexward.toml` would otherwise be silently
+// ignored and its default used, which is worse than not starting.
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on. `127.0.0.1` by default; `0.0.0.0` to accept other machines
     /// (the Docker image sets this).
@@ -63,6 +72,13 @@ pub struct Config {
     pub plextv_url: String,
     /// Demo mode: seeds documented demo accounts. Never for real use.
     pub demo: bool,
+    /// plex.tv requests in flight at once, for the whole process (1–16).
+    pub plextv_concurrency: usize,
+    /// plex.tv requests started per second, for the whole process (0 = no rate limit).
+    pub plextv_requests_per_second: u32,
+    /// How long saving a friend waits for its apply before answering "queued" with the job id
+    /// (milliseconds, 0–60000).
+    pub apply_wait_ms: u64,
 }
 
 impl Default for Config {
@@ -81,8 +97,11 @@ impl Default for Config {
             login_rate_period_secs: 6,
             plex_url: None,
             plex_token: None,
-            plextv_url: crate::plex::DEFAULT_PLEXTV_URL.to_owned(),
+            plextv_url: DEFAULT_PLEXTV_URL.to_owned(),
             demo: false,
+            plextv_concurrency: DEFAULT_PLEXTV_CONCURRENCY,
+            plextv_requests_per_second: DEFAULT_PLEXTV_PER_SECOND,
+            apply_wait_ms: 5_000,
         }
     }
 }
@@ -141,8 +160,57 @@ pub enum ConfigError {
     MissingFile(PathBuf),
     #[error("invalid configuration: {0}")]
     Parse(Box<figment::Error>),
+    #[error("{}", unknown_key_message(.key, .found_in, .nearest))]
+    UnknownKey {
+        key: String,
+        /// Where it was found (the file's path), when figment knows.
+        found_in: Option<String>,
+        /// The valid key closest to it, when one is close enough to be a likely typo.
+        nearest: Option<&'static str>,
+    },
     #[error("invalid configuration: {field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+}
+
+fn unknown_key_message(key: &str, found_in: &Option<String>, nearest: &Option<&str>) -> String {
+    let place = found_in
+        .as_deref()
+        .map(|s| format!(" in {s}"))
+        .unwrap_or_default();
+    match nearest {
+        Some(valid) => {
+            format!("invalid configuration: unknown key `{key}`{place}; did you mean `{valid}`?")
+        }
+        None => format!("invalid configuration: unknown key `{key}`{place}"),
+    }
+}
+
+impl ConfigError {
+    fn from_figment(error: figment::Error) -> Self {
+        if let figment::error::Kind::UnknownField(key, expected) = &error.kind {
+            return ConfigError::UnknownKey {
+                key: key.clone(),
+                found_in: error
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.source.as_ref())
+                    .map(ToString::to_string),
+                nearest: nearest_key(key, expected),
+            };
+        }
+        ConfigError::Parse(Box::new(error))
+    }
+}
+
+/// The valid key a typo most likely meant: the one with the smallest edit distance, if that
+/// distance is small next to the key's length.
+fn nearest_key(key: &str, valid: &[&'static str]) -> Option<&'static str> {
+    valid
+        .iter()
+        .map(|v| (strsim::damerau_levenshtein(key, v), *v))
+        .filter(|(d, v)| *d <= (v.len().max(key.len()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, v)| v)
 }
 
 impl Config {
@@ -188,13 +256,14 @@ impl Config {
             "plex_token",
             "plextv_url",
             "demo",
+            "plextv_concurrency",
+            "plextv_requests_per_second",
+            "apply_wait_ms",
         ])
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let config: Config = figment
-            .extract()
-            .map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        let config: Config = figment.extract().map_err(ConfigError::from_figment)?;
         config.validate()?;
         Ok(config)
     }
@@ -248,6 +317,24 @@ impl Config {
                 });
             }
         }
+        if !(1..=16).contains(&self.plextv_concurrency) {
+            return Err(ConfigError::Invalid {
+                field: "plextv_concurrency",
+                reason: "must be between 1 and 16".into(),
+            });
+        }
+        if self.plextv_requests_per_second > 1_000 {
+            return Err(ConfigError::Invalid {
+                field: "plextv_requests_per_second",
+                reason: "must be at most 1000 (0 = no rate limit)".into(),
+            });
+        }
+        if self.apply_wait_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                field: "apply_wait_ms",
+                reason: "must be at most 60000".into(),
+            });
+        }
         if self.shutdown_timeout_secs > 3600 {
             return Err(ConfigError::Invalid {
                 field: "shutdown_timeout_secs",
@@ -262,10 +349,27 @@ impl Config {
         self.data_dir.join("plexward.db")
     }
 
-    pub fn login_limits(&self) -> crate::auth::LoginLimits {
-        crate::auth::LoginLimits {
+    pub fn login_limits(&self) -> LoginLimits {
+        LoginLimits {
             burst: self.login_rate_burst,
             period: std::time::Duration::from_secs(self.login_rate_period_secs),
+        }
+    }
+}
+
+/// Per-IP sign-in rate: `burst` attempts at once, then one per `period` (used by
+/// `auth::throttle`).
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub burst: u32,
+    pub period: std::time::Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            burst: 10,
+            period: std::time::Duration::from_secs(6),
         }
     }
 }
@@ -385,6 +489,85 @@ mod tests {
             assert!(err.to_string().contains("log"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_plextv_limits_and_the_apply_wait_are_bounded() {
+        Jail::expect_with(|jail| {
+            let defaults = load_in_jail(&Overrides::default()).expect("defaults load");
+            assert_eq!(defaults.plextv_concurrency, 1);
+            assert_eq!(defaults.plextv_requests_per_second, 10);
+            assert_eq!(defaults.apply_wait_ms, 5_000);
+            for (key, value, field) in [
+                ("PLEXWARD_PLEXTV_CONCURRENCY", "0", "plextv_concurrency"),
+                ("PLEXWARD_PLEXTV_CONCURRENCY", "17", "plextv_concurrency"),
+                (
+                    "PLEXWARD_PLEXTV_REQUESTS_PER_SECOND",
+                    "1001",
+                    "plextv_requests_per_second",
+                ),
+                ("PLEXWARD_APPLY_WAIT_MS", "60001", "apply_wait_ms"),
+            ] {
+                jail.set_env(key, value);
+                let err = load_in_jail(&Overrides::default()).expect_err("out of range");
+                assert!(err.to_string().contains(field), "{key}={value}: {err}");
+                jail.clear_env();
+            }
+            jail.set_env("PLEXWARD_PLEXTV_REQUESTS_PER_SECOND", "0");
+            jail.set_env("PLEXWARD_APPLY_WAIT_MS", "0");
+            assert!(
+                load_in_jail(&Overrides::default()).is_ok(),
+                "0 means no limit / no wait"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_nearest_valid_one() {
+        Jail::expect_with(|jail| {
+            jail.create_file("plexward.toml", "prot = 6000\n")?;
+            let err = load_in_jail(&Overrides::default()).expect_err("misspelt key refused");
+            let text = err.to_string();
+            assert!(text.contains("unknown key `prot`"), "{text}");
+            assert!(text.contains("did you mean `port`?"), "{text}");
+            assert!(text.contains("plexward.toml"), "{text}");
+
+            jail.create_file("plexward.toml", "completely_unrelated = 1\n")?;
+            let text = load_in_jail(&Overrides::default())
+                .expect_err("unknown key refused")
+                .to_string();
+            assert!(
+                text.contains("unknown key `completely_unrelated`"),
+                "{text}"
+            );
+            assert!(!text.contains("did you mean"), "{text}");
+
+            jail.create_file("plexward.toml", "port_pinned = true\n")?;
+            assert!(
+                load_in_jail(&Overrides::default()).is_err(),
+                "internal fields are not configuration keys"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn nearest_key_suggests_only_close_names() {
+        let valid = [
+            "port",
+            "plex_url",
+            "plextv_url",
+            "data_dir",
+            "login_rate_burst",
+        ];
+        assert_eq!(nearest_key("plex_ulr", &valid), Some("plex_url"));
+        assert_eq!(nearest_key("datadir", &valid), Some("data_dir"));
+        assert_eq!(
+            nearest_key("login_rate_brust", &valid),
+            Some("login_rate_burst")
+        );
+        assert_eq!(nearest_key("zzz", &valid), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `Application::build` turns a [`Config`] into a bound, ready-to-run server. Tests call it with
 //! port 0 and a temporary data directory, exactly as `main` does with the real configuration.
-//! `run_until_stopped` serves, with the background workers (apply jobs, retry tick) alongside.
+//! `run_until_stopped` serves, with the background workers (deadlines, apply queue, reconcile
+//! schedule) and the job executor alongside; a stop or restart drains them.
 //! [`serve`] is what `main` runs: build, serve, and build again after a restart asked for through
 //! the API (in-process, so it works the same under Docker and on a bare machine).
 
@@ -15,11 +16,13 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
 use crate::access::applier::Applier;
+use crate::access::read_model::ReadModel;
 use crate::auth::{self, AuthState};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::jobs::apply_friend::ApplyQueue;
+use crate::jobs::{Executor, JobContext};
 use crate::plex::connection::PlexConnection;
 use crate::scheduler::heartbeat::Heartbeat;
 use crate::settings::server::{self as server_settings, RestartSignal, Running, ServerControl};
@@ -43,10 +46,13 @@ pub struct Application {
     server: Server,
     restart: Arc<RestartSignal>,
     pool: db::DbPool,
-    plex: Arc<PlexConnection>,
     applier: Arc<Applier>,
     apply_queue: ApplyQueue,
     heartbeat: Heartbeat,
+    schedule_heartbeat: Heartbeat,
+    executor: Arc<Executor>,
+    /// Tells the workers and the executor's jobs to stop (sent once the server has stopped).
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Application {
@@ -65,6 +71,16 @@ impl Application {
 
     /// [`Application::build`] with the access logic on `clock` (tests move time with it).
     pub async fn build_with_clock(config: &Config, clock: SharedClock) -> anyhow::Result<Self> {
+        Self::build_with_clocks(config, clock, clock::system()).await
+    }
+
+    /// [`Application::build_with_clock`] with sessions too on a clock of their own (`auth_clock`:
+    /// session lifetimes, the refresh race window), so tests can step past them.
+    pub async fn build_with_clocks(
+        config: &Config,
+        clock: SharedClock,
+        auth_clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
         let pool = db::connect(&config.database_path()).with_context(|| {
@@ -89,8 +105,13 @@ impl Application {
         } else if let Some(source) = auth::bootstrap::ensure_admin(&pool)? {
             announce_first_admin(&source);
         }
-        let auth = AuthState::load(&config.data_dir, &config.login_limits())
-            .context("cannot load the sign-in key")?;
+        let auth = AuthState::load(
+            &config.data_dir,
+            &config.login_limits(),
+            pool.clone(),
+            auth_clock,
+        )
+        .context("cannot load the sign-in key")?;
         let worker_pool = pool.clone();
         let plex = PlexConnection::load(config)?;
         {
@@ -103,9 +124,24 @@ impl Application {
             ));
         }
         let plex = Arc::new(plex);
-        let worker_plex = plex.clone();
+        let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let heartbeat = Heartbeat::new();
+        let schedule_heartbeat = Heartbeat::new();
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        // Built on the main runtime (this function runs there): the executor spawns its jobs on
+        // it, never on actix's worker runtimes.
+        let executor = Arc::new(Executor::new(
+            JobContext {
+                pool: pool.clone(),
+                plex: plex.clone(),
+                applier: applier.clone(),
+                queue: apply_queue.clone(),
+                stopping,
+            },
+            tokio::runtime::Handle::current(),
+            Duration::from_millis(config.apply_wait_ms),
+        ));
 
         // The server settings: saved ones, unless the configuration pins them. A certificate
         // problem never stops the start: HTTP instead, said loudly (log and settings page).
@@ -162,7 +198,9 @@ impl Application {
             auth: Arc::new(auth),
             plex,
             applier: applier.clone(),
+            friends,
             apply_queue: apply_queue.clone(),
+            jobs: executor.clone(),
             logs_dir: crate::logs::dir(&config.data_dir),
             log_hub: crate::logs::hub::LogHub::global(),
             scheduler: heartbeat.clone(),
@@ -194,6 +232,7 @@ impl Application {
                 .wrap(from_fn(request_id::middleware))
         })
         .shutdown_timeout(config.shutdown_timeout_secs)
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .client_request_timeout(Duration::from_secs(30));
         let server = match prepared.server_config {
             Some(tls) => server.listen_rustls_0_23(listener, tls)?,
@@ -207,10 +246,12 @@ impl Application {
             server,
             restart,
             pool: worker_pool,
-            plex: worker_plex,
             applier,
             apply_queue,
             heartbeat,
+            schedule_heartbeat,
+            executor,
+            stop,
         })
     }
 
@@ -236,6 +277,21 @@ impl Application {
     /// The queue of apply jobs (tests push onto it; the app's producers use `AppState`'s).
     pub fn apply_queue(&self) -> ApplyQueue {
         self.apply_queue.clone()
+    }
+
+    /// The deadline worker's sign of life (tests wait on it instead of sleeping).
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat.clone()
+    }
+
+    /// The reconcile schedule worker's sign of life (tests wait on it instead of sleeping).
+    pub fn schedule_heartbeat(&self) -> Heartbeat {
+        self.schedule_heartbeat.clone()
+    }
+
+    /// The executor all background work runs on.
+    pub fn executor(&self) -> Arc<Executor> {
+        self.executor.clone()
     }
 
     /// A handle to stop the server gracefully from elsewhere (tests, restart).
@@ -264,18 +320,17 @@ impl Application {
         if restartable {
             self.restart.enable();
         }
-        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let stopped = self.stop.subscribe();
+        let deadlines = scheduler::deadline::Deadlines {
+            pool: self.pool.clone(),
+            clock: self.applier.clock().clone(),
+            executor: self.executor.clone(),
+            queue: self.apply_queue.clone(),
+            heartbeat: self.heartbeat,
+            wake: self.executor.grants_changed(),
+        };
         let workers = [
-            (
-                "deadline",
-                tokio::spawn(jobs::deadline::run(
-                    self.pool.clone(),
-                    self.applier.clone(),
-                    self.apply_queue.clone(),
-                    self.heartbeat,
-                    stopped.clone(),
-                )),
-            ),
+            ("deadline", tokio::spawn(deadlines.run(stopped.clone()))),
             (
                 "apply",
                 tokio::spawn(jobs::apply_friend::run(
@@ -288,8 +343,9 @@ impl Application {
                 "scheduler",
                 tokio::spawn(scheduler::worker::run(
                     self.pool,
-                    self.plex,
-                    self.applier,
+                    self.executor.clone(),
+                    self.applier.clock().clone(),
+                    self.schedule_heartbeat,
                     stopped,
                 )),
             ),
@@ -306,12 +362,19 @@ impl Application {
                 served
             }
         };
-        let _ = stop.send(true);
+        let _ = self.stop.send(true);
         for (worker, handle) in workers {
             if let Err(e) = handle.await {
                 tracing::error!(error = %e, worker, "a background worker ended abnormally");
             }
         }
+        // The scheduler has stopped enqueueing: wait for the jobs in flight (each stops at its
+        // next step; a bulk apply hands the rest to the durable queue).
+        let left = self.executor.in_flight();
+        if left > 0 {
+            tracing::info!(jobs = left, "waiting for the jobs in flight");
+        }
+        self.executor.drain().await;
         served.map(|()| {
             if restart.is_requested() {
                 Stopped::Restart
@@ -374,6 +437,13 @@ fn bind(config: &Config, effective: &server_settings::Effective) -> anyhow::Resu
 
 /// The file `plexward healthcheck` reads to find the running server (its port may come from the
 /// database, its scheme from the certificate's fate).
+/// Threads each actix worker may run blocking work on (`db::run`, `web::block`). actix's default
+/// (512 / cores) let 50 concurrent `GET /plex-users` start ~100 threads, each loading every friend
+/// at once with glibc spreading them over its arenas: RSS 137 MiB under that load and kept after.
+/// With 2: 87 MiB, and faster (361 vs 328 requests/s; one friend's p99 9 ms vs 20 ms), since the
+/// work is CPU-bound on a small machine (docs/BENCHMARKS.md, issue #15).
+const BLOCKING_THREADS_PER_WORKER: usize = 2;
+
 pub const LISTENING_FILE: &str = "listening.json";
 
 /// What [`LISTENING_FILE`] holds.

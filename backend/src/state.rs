@@ -13,8 +13,12 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     pub plex: Arc<crate::plex::connection::PlexConnection>,
     pub applier: Arc<crate::access::applier::Applier>,
+    /// Every friend's derived view, cached (lists, details, the summary read it).
+    pub friends: Arc<crate::access::read_model::ReadModel>,
     /// Background applies: push a friend here rather than applying inline (see `jobs::apply_friend`).
     pub apply_queue: crate::jobs::apply_friend::ApplyQueue,
+    /// The one executor: handlers enqueue sync, reconcile and applies here (see `jobs::executor`).
+    pub jobs: Arc<crate::jobs::Executor>,
     /// The data directory's `logs/` (read by the log API).
     pub logs_dir: std::path::PathBuf,
     /// The live feed of `app.log` lines (`GET /api/v1/logs/stream`).

@@ -34,6 +34,25 @@ test('an admin syncs with Plex from the dashboard and sees the report', async ()
   await screenshot(page, 'sync-dashboard');
 });
 
+test('the dashboard makes one request per card at most', async () => {
+  const calls = [];
+  const record = (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.startsWith('/api/')) calls.push(pathname);
+  };
+  page.on('request', record);
+  await page.goto(`${server.url}/`);
+  await page.getByTestId('friend-count').waitFor();
+  await page.getByTestId('upcoming-timeline').waitFor();
+  await page.getByTestId('countdown').waitFor();
+  await page.getByTestId('version').waitFor();
+  page.off('request', record);
+  // The session's own calls (who am I, a refresh) are the shell's, not a card's.
+  const cards = calls.filter((c) => c !== '/api/v1/me' && !c.startsWith('/api/v1/auth/')).sort();
+  // Plex counts, expiring, attention and coming-up share the summary; scheduler and health ask their own.
+  assert.deepEqual(cards, ['/api/v1/health', '/api/v1/scheduler', '/api/v1/summary'], calls.join(' '));
+});
+
 test('the friends page shows Home users and pending invites, and searches', async () => {
   await nav().getByRole('link', { name: 'Friends' }).click();
   await waitForPath(page, '/friends');

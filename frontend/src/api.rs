@@ -22,8 +22,8 @@ use plexward_shared::{
     HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
     LogQuery, LoginRequest, LoginResponse, PlexSettingsResponse, PlexTestResponse,
     PlexUserDetailResponse, PlexUserResponse, RestartResponse, ScheduleSettings, SchedulerResponse,
-    ServerSettingsResponse, SetGrantsRequest, UpdateAccountRequest, UpdatePlexSettingsRequest,
-    UpdateServerSettingsRequest,
+    ServerSettingsResponse, SetGrantsRequest, SummaryResponse, UpdateAccountRequest,
+    UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -390,7 +390,13 @@ pub async fn plex_users() -> Result<List<PlexUserResponse>, ApiError> {
     get("/api/v1/plex-users").await
 }
 
-/// `GET /api/v1/plex-users?q=&status=&within_days=&sort=`: friends matching a search and filter.
+/// `GET /api/v1/summary?upcoming_days=N`: everything the dashboard shows, in one answer.
+pub async fn summary(upcoming_days: u32) -> Result<SummaryResponse, ApiError> {
+    get(&format!("/api/v1/summary?upcoming_days={upcoming_days}")).await
+}
+
+/// `GET /api/v1/plex-users?q=&status=&within_days=&sort=&limit=&offset=`: a page of the friends
+/// matching a search and filter (`total` counts every match).
 pub async fn find_plex_users(query: &FriendQuery) -> Result<List<PlexUserResponse>, ApiError> {
     get(&format!("/api/v1/plex-users{}", query_string(query))).await
 }
@@ -408,6 +414,8 @@ fn query_string(query: &FriendQuery) -> String {
         ("status", query.status.as_ref().and_then(name)),
         ("within_days", query.within_days.map(|d| d.to_string())),
         ("sort", query.sort.as_ref().and_then(name)),
+        ("limit", query.limit.clone()),
+        ("offset", query.offset.clone()),
     ]
     .into_iter()
     .filter_map(|(key, value)| value.map(|v| (key, v)))

@@ -56,17 +56,75 @@ pub struct SetGrantsRequest {
     pub grants: Vec<GrantRequest>,
 }
 
-/// How far `extend` moves the end of a window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
+/// How far `extend` moves the end of a window: a preset (`week`, `month`, `year`, `unlimited` =
+/// remove the end) or any ISO 8601 duration (`P10D`, `P2W`, `P1M15D`, `PT36H`, `P1Y2M10DT2H30M`).
+/// On the wire it is that one string; one that is neither is refused (400, naming the value).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExtendPeriod {
     Week,
     Month,
     Year,
     /// Remove the end: access until changed.
     Unlimited,
+    /// An ISO 8601 duration, read into calendar parts.
+    Duration(crate::duration::IsoDuration),
 }
+
+impl ExtendPeriod {
+    /// Reads the wire string: a preset name or an ISO 8601 duration.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        Ok(match value {
+            "week" => Self::Week,
+            "month" => Self::Month,
+            "year" => Self::Year,
+            "unlimited" => Self::Unlimited,
+            other => Self::Duration(crate::duration::parse(other)?),
+        })
+    }
+}
+
+impl std::fmt::Display for ExtendPeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Week => f.write_str("week"),
+            Self::Month => f.write_str("month"),
+            Self::Year => f.write_str("year"),
+            Self::Unlimited => f.write_str("unlimited"),
+            Self::Duration(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+impl Serialize for ExtendPeriod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExtendPeriod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(d)?;
+        Self::parse(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "server")]
+impl utoipa::PartialSchema for ExtendPeriod {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "`week`, `month`, `year`, `unlimited` (remove the end), or an ISO 8601 duration \
+                 such as `P10D`, `P2W`, `P1M15D`, `PT36H`",
+            ))
+            .examples(["month", "P10D"])
+            .into()
+    }
+}
+
+#[cfg(feature = "server")]
+impl utoipa::ToSchema for ExtendPeriod {}
 
 /// Body of `POST /api/v1/plex-users/{id}/extend`. The new end counts from the current end when it
 /// is in the future, else from now. `library_ids` missing = every library the friend has a grant
@@ -151,6 +209,14 @@ pub struct ChangeResponse {
     pub apply: ApplyStatus,
     /// The friend after the change (unchanged with `dry_run`).
     pub friend: crate::PlexUserDetailResponse,
+    /// The job applying the change (absent with `dry_run`). When the apply took longer than
+    /// the server waits, `apply.state` is `queued`: watch the job at `/api/v1/jobs/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    /// Each library whose grant the change adds, removes or moves: its window before and after
+    /// (the preview of a dry run shows the new ends here).
+    #[serde(default)]
+    pub changes: Vec<GrantChange>,
 }
 
 /// What a bulk change does to each selected friend.
@@ -172,6 +238,17 @@ pub enum BulkAction {
         #[serde(default)]
         library_ids: Option<Vec<i64>>,
     },
+    /// Add these libraries with one window (optional times), keeping every other grant of each
+    /// friend as it is; a library the friend already has gets the new window.
+    AddLibraries {
+        library_ids: Vec<i64>,
+        #[serde(default)]
+        starts_at: Option<String>,
+        #[serde(default)]
+        ends_at: Option<String>,
+    },
+    /// Remove these libraries' grants, keeping every other grant of each friend.
+    RemoveLibraries { library_ids: Vec<i64> },
     /// Remove every grant (the anchor library stays when configured). A struct variant, not a
     /// unit one: serde ignores unknown fields beside the tag of a unit variant.
     Revoke {},
@@ -196,6 +273,27 @@ pub struct BulkFriendPlan {
     pub plex_user_id: i64,
     pub title: String,
     pub plan: PlanResponse,
+    /// Each library whose grant the change adds, removes or moves: its window before and after.
+    #[serde(default)]
+    pub changes: Vec<GrantChange>,
+}
+
+/// A grant's window (RFC 3339 UTC; `null` start = now, `null` end = no end).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct GrantWindow {
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// How a change moves one library's grant: `before`/`after` `null` = no grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct GrantChange {
+    pub library_id: i64,
+    pub library: String,
+    pub before: Option<GrantWindow>,
+    pub after: Option<GrantWindow>,
 }
 
 /// Answer of `POST /api/v1/plex-users/bulk`. Without `dry_run` the grants are saved (all or

@@ -16,7 +16,8 @@ pub struct AuditQuery {
     /// Who: an account name exactly, or `system`.
     #[serde(default)]
     pub actor: Option<String>,
-    /// What: an action (`grants.set`), or a family of them (`grants` matches `grants.*`).
+    /// What: an action exactly (`grants.set`), or a whole family written `grants.*` (or just
+    /// `grants`), which matches `grants.set`, `grants.bulk`, … and `grants` itself.
     #[serde(default)]
     pub action: Option<String>,
     /// About which friend (Plexward's id).
@@ -60,9 +61,23 @@ pub struct AuditEventResponse {
     /// What it was about, e.g. `plex_user` and its id.
     pub target_type: Option<String>,
     pub target_id: Option<String>,
-    /// Where the request came from.
+    /// Where the request came from: the client's address as the server's socket saw it (no
+    /// proxy header is trusted). Null for the system's own work.
     pub ip: Option<String>,
     /// Before/after and other details (secrets never appear).
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub details: Option<serde_json::Value>,
+    /// The API token the request was made with (`X-Api-Key` or `Authorization: Bearer pwt_…`);
+    /// null for a signed-in session, a sign-in attempt or the system.
+    #[serde(default)]
+    pub via_token: Option<ViaToken>,
+}
+
+/// An API token as an audit event names it: its id and its name when the event was recorded
+/// (a revoked token's id stays in the trail; its name may later be reused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ViaToken {
+    pub id: i64,
+    pub name: String,
 }

@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod duration;
 pub mod error;
 pub mod health;
 pub mod jobs;
@@ -24,11 +25,11 @@ pub mod tokens;
 
 pub use access::{
     ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, ChangeResponse,
-    ExtendPeriod, ExtendRequest, GrantRequest, HistoryEntry, PlanAction, PlanResponse,
-    SetGrantsRequest,
+    ExtendPeriod, ExtendRequest, GrantChange, GrantRequest, GrantWindow, HistoryEntry, PlanAction,
+    PlanResponse, SetGrantsRequest,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
-pub use audit::{AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery};
+pub use audit::{AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken};
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
@@ -39,8 +40,10 @@ pub use logs::{
     LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,
 };
 pub use plex_data::{
-    FriendQuery, FriendSort, FriendStatus, GrantResponse, LibraryResponse, NextChange,
-    PlexUserDetailResponse, PlexUserResponse,
+    EXPIRING_DAYS_MAX, EXPIRING_SOON_DAYS, FRIEND_PAGE_MAX, FriendQuery, FriendSort, FriendStatus,
+    GrantResponse, LibraryResponse, NextChange, PlexUserDetailResponse, PlexUserResponse,
+    SUMMARY_LIST_MAX, StatusCounts, SummaryQuery, SummaryResponse, UPCOMING_DAYS_DEFAULT, Upcoming,
+    UpcomingEdge, UpcomingFriend, display_name, expires_soon, expires_within,
 };
 pub use plex_settings::{
     DriftPolicy, PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse,

@@ -63,8 +63,49 @@ pub struct NextChange {
     pub starts: bool,
 }
 
+/// Access ending within this many days is "expiring soon": the dashboard, the friend badge and
+/// the `expiring` filter's default all use this one number.
+pub const EXPIRING_SOON_DAYS: u32 = 7;
+
+/// Bounds of a `within_days` / `expiring_days` parameter.
+pub const EXPIRING_DAYS_MAX: u32 = 365;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Whether access ending at `expires_at_ms` counts as expiring at `now_ms`: it has not ended yet
+/// and ends within `within_days` days (Unix milliseconds). The one definition of "expiring".
+pub fn expires_within(expires_at_ms: i64, now_ms: i64, within_days: u32) -> bool {
+    expires_at_ms >= now_ms
+        && expires_at_ms <= now_ms.saturating_add(i64::from(within_days) * DAY_MS)
+}
+
+/// [`expires_within`] the default [`EXPIRING_SOON_DAYS`].
+pub fn expires_soon(expires_at_ms: i64, now_ms: i64) -> bool {
+    expires_within(expires_at_ms, now_ms, EXPIRING_SOON_DAYS)
+}
+
+/// The name to show for a friend: the Plex title, else the username, else the email.
+pub fn display_name<'a>(
+    title: &'a str,
+    username: Option<&'a str>,
+    email: Option<&'a str>,
+) -> &'a str {
+    [Some(title), username, email]
+        .into_iter()
+        .flatten()
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("(unnamed)")
+}
+
+impl PlexUserResponse {
+    /// See [`display_name`].
+    pub fn display_name(&self) -> &str {
+        display_name(&self.title, self.username.as_deref(), self.email.as_deref())
+    }
+}
+
 /// Status filter of `GET /api/v1/plex-users`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FriendStatus {
@@ -113,7 +154,7 @@ impl FriendStatus {
 }
 
 /// Sort order of `GET /api/v1/plex-users`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FriendSort {
@@ -139,7 +180,18 @@ pub struct FriendQuery {
     pub within_days: Option<u32>,
     #[serde(default)]
     pub sort: Option<FriendSort>,
+    /// Page size, 1–1000 (default: every match).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
+    pub limit: Option<String>,
+    /// Matches to skip (default 0).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u64>))]
+    pub offset: Option<String>,
 }
+
+/// Largest `limit` of `GET /api/v1/plex-users`.
+pub const FRIEND_PAGE_MAX: u32 = 1_000;
 
 /// One library granted to a friend, possibly for a window of time (RFC 3339, UTC; start
 /// inclusive, end exclusive; missing = from now / forever).
@@ -166,4 +218,120 @@ pub struct PlexUserDetailResponse {
     pub next_change_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What Plexward would send to Plex now (`nothing` when Plex matches).
     pub plan: crate::PlanResponse,
+}
+
+/// Query of `GET /api/v1/summary`. Numbers as strings so a bad value is a field error (422).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+pub struct SummaryQuery {
+    /// The coming-up edges cover the next this many days: 1–365 (default 30).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
+    pub upcoming_days: Option<String>,
+    /// Access ending within this many days is "expiring": 1–365 (default 7).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
+    pub expiring_days: Option<String>,
+}
+
+/// Default range of the summary's coming-up edges, in days.
+pub const UPCOMING_DAYS_DEFAULT: u32 = 30;
+/// Longest list the summary carries (`expiring`, `attention`, `upcoming.friends`); the counts
+/// next to them tell how many there are in all.
+pub const SUMMARY_LIST_MAX: usize = 25;
+
+/// How many friends have each status now (a friend can have several).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct StatusCounts {
+    pub active: u64,
+    /// Access ending within the summary's `expiring_days`.
+    pub expiring: u64,
+    pub expired: u64,
+    pub scheduled: u64,
+    pub pending: u64,
+    pub failed: u64,
+    pub drift: u64,
+    pub departed: u64,
+}
+
+/// One window edge coming up: `library_id` starts (`starts`) or ends at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UpcomingEdge {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub library_id: i64,
+    /// The library's title.
+    pub library: String,
+    pub starts: bool,
+}
+
+/// A friend with window edges coming up, soonest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UpcomingFriend {
+    pub id: i64,
+    /// See [`display_name`].
+    pub name: String,
+    pub edges: Vec<UpcomingEdge>,
+}
+
+/// The coming-up edges of the next `days` days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Upcoming {
+    pub days: u32,
+    /// Friends (not departed) with an edge in the range, the soonest first (at most 25).
+    pub friends: Vec<UpcomingFriend>,
+    /// How many friends have an edge in the range, in all.
+    pub total: u64,
+}
+
+/// Body of `GET /api/v1/summary`: everything the dashboard shows, in one small answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SummaryResponse {
+    /// The server's time zone (IANA name) times are shown in.
+    pub time_zone: String,
+    /// Friends still on the server (not departed).
+    pub friends: u64,
+    /// Libraries on the server (not removed).
+    pub libraries: u64,
+    /// Grants active now, over every friend still on the server.
+    pub active_grants: u64,
+    pub counts: StatusCounts,
+    pub expiring_days: u32,
+    /// Access ending within `expiring_days`, soonest first (at most 25; `counts.expiring` has
+    /// them all).
+    pub expiring: Vec<PlexUserResponse>,
+    /// Friends whose apply failed or whose share drifted (at most 25).
+    pub attention: Vec<PlexUserResponse>,
+    /// How many friends need attention, in all.
+    pub attention_total: u64,
+    pub upcoming: Upcoming,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiring_means_ending_within_the_days_and_not_ended() {
+        let now = 1_000 * DAY_MS;
+        assert!(expires_soon(now, now), "ending right now still counts");
+        assert!(expires_soon(now + 7 * DAY_MS, now), "the 7th day is inside");
+        assert!(!expires_soon(now + 7 * DAY_MS + 1, now));
+        assert!(!expires_soon(now - 1, now), "already ended");
+        assert!(expires_within(now + DAY_MS, now, 1));
+        assert!(!expires_within(now + DAY_MS + 1, now, 1));
+        assert!(expires_within(i64::MAX, i64::MAX - 1, 365), "no overflow");
+    }
+
+    #[test]
+    fn names_fall_back_to_username_then_email() {
+        assert_eq!(display_name("Kids", None, None), "Kids");
+        assert_eq!(display_name("", Some("bob"), Some("b@x")), "bob");
+        assert_eq!(display_name(" ", None, Some("p@x")), "p@x");
+        assert_eq!(display_name("", None, None), "(unnamed)");
+    }
 }

@@ -94,6 +94,27 @@ pub fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
     Ok((field("VmRSS:")?, field("VmHWM:")?))
 }
 
+/// RSS split as `/proc/<pid>/status` counts it: anonymous (heap, stacks), file-backed (the
+/// binary's pages read so far, shared libraries) and shared memory, e.g. "anon 30.1 MiB, file …".
+pub fn memory_split(pid: u32) -> anyhow::Result<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse::<u64>().ok())
+            .unwrap_or_default()
+    };
+    Ok(format!(
+        "anon {}, file {}, shmem {}; {} threads",
+        mib(field("RssAnon:")),
+        mib(field("RssFile:")),
+        mib(field("RssShmem:")),
+        field("Threads:")
+    ))
+}
+
 /// Resets the peak RSS (VmHWM) of `pid` to its current RSS, so the next reading is the peak of
 /// what follows (Linux ≥ 4.0, `clear_refs` value 5).
 pub fn reset_peak(pid: u32) -> anyhow::Result<()> {

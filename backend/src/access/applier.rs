@@ -72,6 +72,8 @@ pub struct Applier {
     locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// Applies hold this shared, a sync exclusively (see [`Applier::exclude_applies`]).
     plex_state: tokio::sync::RwLock<()>,
+    /// Held by a sync while it runs (see [`Applier::one_sync_at_a_time`]).
+    syncs: tokio::sync::Mutex<()>,
 }
 
 impl Applier {
@@ -82,6 +84,7 @@ impl Applier {
             clock,
             locks: Mutex::new(HashMap::new()),
             plex_state: tokio::sync::RwLock::new(()),
+            syncs: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -92,9 +95,21 @@ impl Applier {
         self.plex_state.write().await
     }
 
+    /// Held by a sync while it runs: a sync and a reconcile (which starts with a sync) never run
+    /// at once; the second waits for the first. Per application, not per process: two
+    /// applications in one process (the tests) never wait on each other.
+    pub async fn one_sync_at_a_time(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.syncs.lock().await
+    }
+
     /// The time the access logic runs on.
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// The clock behind [`Applier::now`] (the deadline worker sleeps on it).
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 
     fn lock_of(&self, id: i64) -> Arc<tokio::sync::Mutex<()>> {

@@ -2,11 +2,12 @@
 //! audit event in one transaction and apply. Shared by `PUT …/grants`, `POST …/extend` and bulk.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 
 use plexward_shared::{BulkFriendPlan, ChangeResponse};
 use serde_json::json;
 
-use crate::access::applier::{Applier, ApplyOutcome};
+use crate::access::applier::Applier;
 use crate::access::friend::{Catalog, Friend};
 use crate::access::grants::{self, FieldErrors, NewGrant};
 use crate::audit::{Actor, Event, Outcome};
@@ -49,8 +50,19 @@ async fn load(pool: &DbPool, id: i64) -> Result<(Friend, Catalog), ChangeError> 
     Ok((friend, catalog))
 }
 
-/// Changes one friend: `action` names the audit event (`grants.set`, `grants.extend`).
-pub async fn change_friend(
+/// How the apply of a saved change went, as far as the caller waited for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Plex matches the grants.
+    pub matched: bool,
+    /// The job that applies it (watch it at `/api/v1/jobs/{id}`).
+    pub job_id: Option<String>,
+}
+
+/// Changes one friend: `action` names the audit event (`grants.set`, `grants.extend`); `apply`
+/// carries out the apply of the saved change (the job path) and says how far it got.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_friend<F, Fut>(
     pool: &DbPool,
     applier: &Applier,
     id: i64,
@@ -58,12 +70,18 @@ pub async fn change_friend(
     action: &'static str,
     dry_run: bool,
     compute: &Compute<'_>,
-) -> Result<ChangeResponse, ChangeError> {
+    apply: F,
+) -> Result<ChangeResponse, ChangeError>
+where
+    F: FnOnce(i64) -> Fut,
+    Fut: Future<Output = Result<Applied, DbError>>,
+{
     let (friend, catalog) = load(pool, id).await?;
     let now = applier.now();
     let new = compute(&friend, &catalog, now).map_err(ChangeError::Invalid)?;
     let after = with_grants(&friend, &new, &catalog);
     let plan = after.plan_response(&catalog, now);
+    let changes = grants::changes(&grants::from_rows(&friend.grants), &new, &catalog);
     if dry_run {
         return Ok(ChangeResponse {
             dry_run: true,
@@ -71,18 +89,22 @@ pub async fn change_friend(
             plex_matches: false,
             apply: friend.apply_status(&catalog, now),
             friend: friend.detail(&catalog, now),
+            job_id: None,
+            changes,
         });
     }
     save(pool, &[(&friend, new)], actor, action).await?;
-    let outcome = applier.apply(id, actor).await?;
+    let applied = apply(id).await?;
     let (friend, catalog) = load(pool, id).await?;
     let now = applier.now();
     Ok(ChangeResponse {
         dry_run: false,
         plan,
-        plex_matches: outcome == ApplyOutcome::Matched,
+        plex_matches: applied.matched,
         apply: friend.apply_status(&catalog, now),
         friend: friend.detail(&catalog, now),
+        job_id: applied.job_id,
+        changes,
     })
 }
 
@@ -176,6 +198,7 @@ pub async fn bulk(
             plex_user_id: friend.user.id,
             title: friend.user.title.clone(),
             plan: with_grants(friend, &new, &catalog).plan_response(&catalog, now),
+            changes: grants::changes(&grants::from_rows(&friend.grants), &new, &catalog),
         });
         changes.push((friend, new));
     }

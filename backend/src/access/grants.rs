@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Months, TimeDelta};
-use plexward_shared::{ExtendPeriod, GrantRequest};
+use plexward_shared::{ExtendPeriod, GrantChange, GrantRequest, GrantWindow};
 
 use crate::access::friend::Catalog;
 use crate::db::plex_users::GrantRow;
@@ -155,14 +155,18 @@ pub fn validate_extend_libraries(
 }
 
 /// `end + period` (calendar months and years; the end of a month clamps, e.g. Jan 31 + 1 month
-/// = Feb 28/29).
-fn add_period(from: i64, period: ExtendPeriod) -> Option<i64> {
+/// = Feb 28/29; then days, then hours to seconds). `None`: no end (`unlimited`).
+fn add_period(from: i64, period: &ExtendPeriod) -> Option<i64> {
     let at = from_ms(from);
     let moved = match period {
         ExtendPeriod::Week => at.checked_add_signed(TimeDelta::weeks(1)),
         ExtendPeriod::Month => at.checked_add_months(Months::new(1)),
         ExtendPeriod::Year => at.checked_add_months(Months::new(12)),
         ExtendPeriod::Unlimited => return None,
+        ExtendPeriod::Duration(d) => at
+            .checked_add_months(Months::new(d.months))
+            .and_then(|t| t.checked_add_days(chrono::Days::new(u64::from(d.days))))
+            .and_then(|t| t.checked_add_signed(TimeDelta::seconds(i64::try_from(d.seconds).ok()?))),
     };
     moved.map(to_ms)
 }
@@ -172,7 +176,7 @@ fn add_period(from: i64, period: ExtendPeriod) -> Option<i64> {
 /// without a grant gets one from now. `library_ids` `None` = every library with a grant.
 pub fn extend(
     current: &[NewGrant],
-    period: ExtendPeriod,
+    period: &ExtendPeriod,
     library_ids: Option<&[i64]>,
     now: i64,
 ) -> Vec<NewGrant> {
@@ -213,6 +217,72 @@ pub fn extend(
         }
     }
     out
+}
+
+/// The grants after adding `added` (each with its window): a library the friend already has
+/// takes the new window; every other grant stays as it is.
+pub fn add_libraries(current: &[NewGrant], added: &[NewGrant]) -> Vec<NewGrant> {
+    let mut out: Vec<NewGrant> = current
+        .iter()
+        .filter(|g| !added.iter().any(|a| a.library_id == g.library_id))
+        .copied()
+        .collect();
+    out.extend_from_slice(added);
+    out
+}
+
+/// The grants after removing `library_ids`; every other grant stays as it is.
+pub fn remove_libraries(current: &[NewGrant], library_ids: &[i64]) -> Vec<NewGrant> {
+    current
+        .iter()
+        .filter(|g| !library_ids.contains(&g.library_id))
+        .copied()
+        .collect()
+}
+
+/// Checks a list of library ids: known on the server, none twice, at least one.
+pub fn validate_library_ids(
+    library_ids: &[i64],
+    catalog: &Catalog,
+    field: &str,
+) -> Result<(), FieldErrors> {
+    let mut seen = BTreeSet::new();
+    let why = if library_ids.is_empty() {
+        Some("name at least one library".to_owned())
+    } else if let Some(id) = library_ids.iter().find(|id| !catalog.has_library(**id)) {
+        Some(format!("no library {id} on the server"))
+    } else {
+        library_ids
+            .iter()
+            .find(|id| !seen.insert(**id))
+            .map(|id| format!("library {id} is listed twice"))
+    };
+    match why {
+        Some(why) => Err(FieldErrors::from([(field.to_owned(), why)])),
+        None => Ok(()),
+    }
+}
+
+/// What a change does to each library's grant: the window before and after, for every library
+/// whose grant is added, removed or moved (libraries left as they were are not listed).
+pub fn changes(before: &[NewGrant], after: &[NewGrant], catalog: &Catalog) -> Vec<GrantChange> {
+    let window = |g: &NewGrant| GrantWindow {
+        starts_at: g.starts_at.map(from_ms),
+        ends_at: g.ends_at.map(from_ms),
+    };
+    let ids: BTreeSet<i64> = before.iter().chain(after).map(|g| g.library_id).collect();
+    ids.into_iter()
+        .filter_map(|id| {
+            let old = before.iter().find(|g| g.library_id == id);
+            let new = after.iter().find(|g| g.library_id == id);
+            (old != new).then(|| GrantChange {
+                library_id: id,
+                library: catalog.title_of(id),
+                before: old.map(window),
+                after: new.map(window),
+            })
+        })
+        .collect()
 }
 
 /// The stored grants of a friend as [`NewGrant`]s.
@@ -356,7 +426,7 @@ mod tests {
             grant(1, None, Some(NOW + 2 * DAY)),
             grant(2, Some(NOW - 30 * DAY), Some(NOW - DAY)),
         ];
-        let out = extend(&current, ExtendPeriod::Week, None, NOW);
+        let out = extend(&current, &ExtendPeriod::Week, None, NOW);
         assert_eq!(out[0].ends_at, Some(NOW + 9 * DAY));
         assert_eq!(out[1].ends_at, Some(NOW + 7 * DAY));
         assert_eq!(out[1].starts_at, Some(NOW), "an ended window restarts now");
@@ -365,7 +435,7 @@ mod tests {
     #[test]
     fn extending_only_chosen_libraries_and_adding_missing_ones() {
         let current = [grant(1, None, Some(NOW + DAY))];
-        let out = extend(&current, ExtendPeriod::Month, Some(&[2]), NOW);
+        let out = extend(&current, &ExtendPeriod::Month, Some(&[2]), NOW);
         assert_eq!(out[0], current[0]);
         assert_eq!(out[1].library_id, 2);
         assert!(
@@ -378,9 +448,9 @@ mod tests {
     #[test]
     fn unlimited_removes_the_end_and_open_ends_stay_open() {
         let current = [grant(1, None, Some(NOW + DAY)), grant(2, None, None)];
-        let out = extend(&current, ExtendPeriod::Unlimited, None, NOW);
+        let out = extend(&current, &ExtendPeriod::Unlimited, None, NOW);
         assert!(out.iter().all(|g| g.ends_at.is_none()));
-        let out = extend(&current, ExtendPeriod::Year, None, NOW);
+        let out = extend(&current, &ExtendPeriod::Year, None, NOW);
         assert_eq!(out[1].ends_at, None);
     }
 
@@ -393,7 +463,7 @@ mod tests {
         );
         let out = extend(
             &[grant(1, None, Some(jan31))],
-            ExtendPeriod::Month,
+            &ExtendPeriod::Month,
             None,
             jan31 - DAY,
         );
@@ -401,5 +471,43 @@ mod tests {
             out[0].ends_at.map(from_ms).map(|d| d.to_rfc3339()),
             Some("2027-02-28T12:00:00+00:00".to_owned())
         );
+    }
+
+    #[test]
+    fn a_duration_moves_the_end_by_months_then_days_then_time() {
+        let jan31 = to_ms(
+            DateTime::parse_from_rfc3339("2027-01-31T12:00:00Z")
+                .expect("date")
+                .to_utc(),
+        );
+        let end = |period: &str| {
+            let out = extend(
+                &[grant(1, None, Some(jan31))],
+                &serde_json::from_value(serde_json::json!(period)).expect(period),
+                None,
+                jan31 - DAY,
+            );
+            out[0].ends_at.map(from_ms).map(|d| d.to_rfc3339())
+        };
+        assert_eq!(end("P10D"), Some("2027-02-10T12:00:00+00:00".to_owned()));
+        assert_eq!(end("P1M1D"), Some("2027-03-01T12:00:00+00:00".to_owned()));
+        assert_eq!(end("PT36H"), Some("2027-02-02T00:00:00+00:00".to_owned()));
+        assert_eq!(end("month"), end("P1M"));
+    }
+
+    #[test]
+    fn adding_and_removing_libraries_keeps_the_other_windows() {
+        let current = [grant(1, Some(NOW), Some(NOW + DAY)), grant(2, None, None)];
+        let added = [
+            grant(2, None, Some(NOW + 2 * DAY)),
+            grant(3, None, Some(NOW + 3 * DAY)),
+        ];
+        let out = add_libraries(&current, &added);
+        assert_eq!(
+            out,
+            vec![current[0], added[0], added[1]],
+            "library 1 untouched; 2 takes the new window; 3 added"
+        );
+        assert_eq!(remove_libraries(&out, &[2, 9]), vec![current[0], added[1]]);
     }
 }

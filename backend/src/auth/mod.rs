@@ -1,53 +1,64 @@
-//! Authentication and authorisation: passwords, sessions and JWTs, API tokens, throttling, and
-//! the `Principal` extractor every protected handler takes. Deny by default: a handler that takes
-//! a `Principal` is closed to anonymous callers and must `require` a permission (or be one of the
-//! few "own account" endpoints).
+//! Authentication, authorisation and accounts: passwords, sessions and JWTs, API tokens,
+//! throttling, the accounts' rules (the last admin, who may change whom) and the [`Principal`]
+//! every protected handler takes. Deny by default: a handler that takes a `Principal` is closed to
+//! anonymous callers and must `require` a permission (or be one of the few "own account"
+//! endpoints). No HTTP here: refusals are [`AuthError`]s, mapped to answers in `http/error.rs`.
 
+pub mod accounts;
 pub mod bootstrap;
-pub mod cookies;
-pub mod csrf;
+pub mod error;
 pub mod jwt;
 pub mod password;
 pub mod principal;
 pub mod secrets;
 pub mod sessions;
+pub mod sign_in;
 pub mod throttle;
+pub mod tokens;
 
 use std::path::Path;
-use std::time::Duration;
 
+pub use crate::config::LoginLimits;
+pub use error::AuthError;
 pub use principal::{PendingPrincipal, Principal};
+
+use crate::clock::SharedClock;
+use crate::db::DbPool;
 
 /// Everything auth needs at run time, built once at start-up.
 #[derive(Debug)]
 pub struct AuthState {
     pub jwt: jwt::JwtKeys,
     pub throttle: throttle::LoginThrottle,
+    pub db: DbPool,
+    /// Session lifetimes and the refresh race window run on this clock (tests move it). JWT
+    /// expiry is checked by `jsonwebtoken` against the system clock.
+    pub clock: SharedClock,
+    /// The runtime start-up ran on: background audit writes (refusals) go there, never onto a
+    /// request worker's runtime.
+    runtime: tokio::runtime::Handle,
 }
 
 impl AuthState {
-    /// Loads (or creates) the signing key in the data dir.
-    pub fn load(data_dir: &Path, limits: &LoginLimits) -> anyhow::Result<Self> {
+    /// Loads (or creates) the signing key in the data dir. Call from the main runtime.
+    pub fn load(
+        data_dir: &Path,
+        limits: &LoginLimits,
+        db: DbPool,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
         let key = secrets::load_or_create_key(&data_dir.join("jwt.key"), 32)?;
         Ok(Self {
             jwt: jwt::JwtKeys::new(&key),
             throttle: throttle::LoginThrottle::new(limits.burst, limits.period),
+            db,
+            clock,
+            runtime: tokio::runtime::Handle::current(),
         })
     }
-}
 
-/// Per-IP sign-in rate: `burst` attempts at once, then one per `period`.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginLimits {
-    pub burst: u32,
-    pub period: Duration,
-}
-
-impl Default for LoginLimits {
-    fn default() -> Self {
-        Self {
-            burst: 10,
-            period: Duration::from_secs(6),
-        }
+    /// Unix milliseconds on [`AuthState::clock`].
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 }

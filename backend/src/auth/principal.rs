@@ -1,30 +1,29 @@
 //! Who is calling: resolved on every request from the database (never from claims alone), so
-//! sign-out, disabling, deletion and role changes take effect on the very next request.
-//!
-//! Credentials, in order: `Authorization: Bearer pwt_…` (API token), `Authorization: Bearer <JWT>`
-//! (sign-in token), the SPA's HttpOnly access cookie (with the CSRF check for mutations).
+//! sign-out, disabling, deletion and role changes take effect on the very next request. Reading
+//! the credential off the request (headers, cookies, the CSRF check) is HTTP's part:
+//! `http/principal.rs`.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use plexward_shared::{API_TOKEN_PREFIX, Permission, Role};
 
-use crate::audit::{Actor, Event, Outcome};
-use crate::auth::{cookies, csrf, secrets::token_hash};
-use crate::db::time::now_ms;
-use crate::db::{self, accounts::Account};
-use crate::http::error::ApiError;
-use crate::state::AppState;
+use crate::audit::{Actor, Event, Outcome, TokenRef};
+use crate::auth::{AuthError, AuthState, secrets::token_hash};
+use crate::db::{self, DbPool, accounts::Account};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    Session { id: String },
-    ApiToken { id: i64 },
+    Session {
+        id: String,
+    },
+    /// An API token: its id and name (the name for the audit trail).
+    ApiToken {
+        id: i64,
+        name: String,
+    },
 }
 
-/// An authenticated caller whose account is enabled and needs no password change.
+/// An authenticated caller whose account is enabled (and, once [`Principal::ready`], needs no
+/// password change).
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub account: Account,
@@ -32,8 +31,9 @@ pub struct Principal {
     pub role: Role,
     pub via: Via,
     pub ip: Option<String>,
-    /// Where refusals are recorded (the audit trail).
-    db: db::DbPool,
+    /// Where refusals are recorded (the audit trail), and the runtime that writes them.
+    db: DbPool,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Principal {
@@ -43,9 +43,9 @@ impl Principal {
         self.role.allows(permission) && self.account.role().allows(permission)
     }
 
-    /// `Ok` when allowed; otherwise 403, and the refusal is audited (in the background: the
-    /// answer does not wait for the write).
-    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+    /// `Ok` when allowed; otherwise [`AuthError::Forbidden`], and the refusal is audited (in the
+    /// background, on the main runtime: the answer does not wait for the write).
+    pub fn require(&self, permission: Permission) -> Result<(), AuthError> {
         if self.allows(permission) {
             return Ok(());
         }
@@ -57,12 +57,32 @@ impl Principal {
                 "via": match self.via { Via::Session { .. } => "session", Via::ApiToken { .. } => "api_token" },
             }));
         let pool = self.db.clone();
-        actix_web::rt::spawn(async move { event.record(&pool).await });
-        Err(ApiError::forbidden())
+        self.runtime.spawn(async move { event.record(&pool).await });
+        Err(AuthError::Forbidden)
     }
 
+    /// The caller, refused while a signed-in session must change its password first (only
+    /// `GET /me`, `PUT /me/password` and sign-out admit such a session: [`PendingPrincipal`]).
+    pub fn ready(self) -> Result<Self, AuthError> {
+        if self.account.must_change_password && self.session_id().is_some() {
+            return Err(AuthError::PasswordChangeRequired);
+        }
+        Ok(self)
+    }
+
+    /// The caller as the audit trail records them: the account, the client's address and the
+    /// API token used, if any.
     pub fn actor(&self) -> Actor {
+        let token = match &self.via {
+            Via::ApiToken { id, name } => Some(TokenRef {
+                id: *id,
+                name: name.clone(),
+            }),
+            Via::Session { .. } => None,
+        };
         Actor::account(self.account.id, &self.account.username)
+            .from_ip(self.ip.clone())
+            .with_token(token)
     }
 
     pub fn session_id(&self) -> Option<&str> {
@@ -78,87 +98,22 @@ impl Principal {
 #[derive(Debug, Clone)]
 pub struct PendingPrincipal(pub Principal);
 
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let principal = authenticate(&req).await?;
-            if principal.account.must_change_password && principal.session_id().is_some() {
-                return Err(ApiError::Forbidden {
-                    code: "password_change_required",
-                    message: "Choose a new password before doing anything else.".into(),
-                });
-            }
-            Ok(principal)
-        })
-    }
+/// A bearer credential as presented: an API token (`pwt_…`) or a sign-in JWT.
+pub fn is_api_token(secret: &str) -> bool {
+    secret.starts_with(API_TOKEN_PREFIX)
 }
 
-impl FromRequest for PendingPrincipal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(&req).await.map(PendingPrincipal) })
-    }
-}
-
-/// The client's address as seen on the socket (no proxy headers are trusted).
-pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
-}
-
-async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))?
-        .clone();
-    let ip = client_ip(req);
-    let bearer = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|v| v.trim().to_owned());
-
-    match bearer {
-        Some(secret) if secret.starts_with(API_TOKEN_PREFIX) => {
-            by_api_token(&state, secret, ip).await
-        }
-        Some(jwt) => by_jwt(&state, &jwt, ip).await,
-        None => {
-            let jwt = cookies::read_access(req).ok_or_else(ApiError::unauthenticated)?;
-            if !csrf::same_origin(req) {
-                return Err(ApiError::Forbidden {
-                    code: "cross_origin_refused",
-                    message: "This request must come from Plexward's own pages.".into(),
-                });
-            }
-            by_jwt(&state, &jwt, ip).await
-        }
-    }
-}
-
-async fn by_jwt(state: &AppState, jwt: &str, ip: Option<String>) -> Result<Principal, ApiError> {
-    let claims = state
-        .auth
-        .jwt
-        .verify(jwt)
-        .ok_or_else(ApiError::unauthenticated)?;
-    let account_id: i64 = claims
-        .sub
-        .parse()
-        .map_err(|_| ApiError::unauthenticated())?;
+/// The caller behind a sign-in JWT: its session must be live and its account enabled.
+pub async fn by_jwt(
+    auth: &AuthState,
+    jwt: &str,
+    ip: Option<String>,
+) -> Result<Principal, AuthError> {
+    let claims = auth.jwt.verify(jwt).ok_or(AuthError::Unauthenticated)?;
+    let account_id: i64 = claims.sub.parse().map_err(|_| AuthError::Unauthenticated)?;
     let sid = claims.sid;
-    let now = now_ms();
-    let found = db::run(&state.db, move |conn| {
+    let now = auth.now_ms();
+    let found = db::run(&auth.db, move |conn| {
         let Some(session) = db::sessions::find(conn, &sid)? else {
             return Ok(None);
         };
@@ -174,20 +129,22 @@ async fn by_jwt(state: &AppState, jwt: &str, ip: Option<String>) -> Result<Princ
             account,
             via: Via::Session { id },
             ip,
-            db: state.db.clone(),
+            db: auth.db.clone(),
+            runtime: auth.runtime.clone(),
         }),
-        _ => Err(ApiError::unauthenticated()),
+        _ => Err(AuthError::Unauthenticated),
     }
 }
 
-async fn by_api_token(
-    state: &AppState,
-    secret: String,
+/// The caller behind an API token: unexpired, its account enabled; its role is the token's.
+pub async fn by_api_token(
+    auth: &AuthState,
+    secret: &str,
     ip: Option<String>,
-) -> Result<Principal, ApiError> {
-    let hash = token_hash(&secret);
-    let now = now_ms();
-    let found = db::run(&state.db, move |conn| {
+) -> Result<Principal, AuthError> {
+    let hash = token_hash(secret);
+    let now = auth.now_ms();
+    let found = db::run(&auth.db, move |conn| {
         let Some(token) = db::api_tokens::find_by_hash(conn, &hash)? else {
             return Ok(None);
         };
@@ -201,17 +158,19 @@ async fn by_api_token(
         if token.last_used_at.is_none_or(|at| now - at > 60_000) {
             db::api_tokens::touch(conn, token.id, now)?;
         }
-        Ok(Some((account, token.id, token.role())))
+        let role = token.role();
+        Ok(Some((account, token.id, token.name, role)))
     })
     .await?;
     match found {
-        Some((account, id, role)) if !account.disabled => Ok(Principal {
+        Some((account, id, name, role)) if !account.disabled => Ok(Principal {
             account,
             role,
-            via: Via::ApiToken { id },
+            via: Via::ApiToken { id, name },
             ip,
-            db: state.db.clone(),
+            db: auth.db.clone(),
+            runtime: auth.runtime.clone(),
         }),
-        _ => Err(ApiError::unauthenticated()),
+        _ => Err(AuthError::Unauthenticated),
     }
 }

@@ -1,10 +1,10 @@
 //! Queries on `accounts`.
 
 use diesel::prelude::*;
-use plexward_shared::{AccountResponse, Role};
+use plexward_shared::Role;
 
 use crate::db::schema::accounts;
-use crate::db::time::{from_ms, now_ms};
+use crate::db::time::now_ms;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -24,18 +24,6 @@ impl Account {
     /// The role; the CHECK constraint guarantees a known name.
     pub fn role(&self) -> Role {
         self.role.parse().unwrap_or(Role::Auditor)
-    }
-
-    pub fn to_response(&self) -> AccountResponse {
-        AccountResponse {
-            id: self.id,
-            username: self.username.clone(),
-            role: self.role(),
-            disabled: self.disabled,
-            must_change_password: self.must_change_password,
-            created_at: from_ms(self.created_at),
-            last_login_at: self.last_login_at.map(from_ms),
-        }
     }
 }
 

@@ -1,10 +1,9 @@
 //! Queries on `api_tokens`.
 
 use diesel::prelude::*;
-use plexward_shared::{ApiTokenResponse, Role};
+use plexward_shared::Role;
 
 use crate::db::schema::{accounts, api_tokens};
-use crate::db::time::from_ms;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_tokens)]
@@ -23,20 +22,6 @@ pub struct ApiToken {
 impl ApiToken {
     pub fn role(&self) -> Role {
         self.role.parse().unwrap_or(Role::Auditor)
-    }
-
-    pub fn to_response(&self, account_username: &str) -> ApiTokenResponse {
-        ApiTokenResponse {
-            id: self.id,
-            name: self.name.clone(),
-            prefix: self.prefix.clone(),
-            role: self.role(),
-            account_id: self.account_id,
-            account_username: account_username.to_owned(),
-            created_at: from_ms(self.created_at),
-            expires_at: self.expires_at.map(from_ms),
-            last_used_at: self.last_used_at.map(from_ms),
-        }
     }
 }
 

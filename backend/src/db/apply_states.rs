@@ -39,6 +39,14 @@ pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<ApplyRow>> {
     apply_states::table.select(ApplyRow::as_select()).load(conn)
 }
 
+/// The apply states of the friends in `ids` (those that have one).
+pub fn some(conn: &mut SqliteConnection, ids: &[i64]) -> QueryResult<Vec<ApplyRow>> {
+    apply_states::table
+        .filter(apply_states::plex_user_id.eq_any(ids))
+        .select(ApplyRow::as_select())
+        .load(conn)
+}
+
 /// Plex was made to match: `keys` are the PMS keys it now shares.
 pub fn record_success(
     conn: &mut SqliteConnection,

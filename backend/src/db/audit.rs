@@ -18,6 +18,9 @@ pub struct NewAuditEvent {
     pub target_id: Option<String>,
     pub ip: Option<String>,
     pub details: Option<String>,
+    /// The API token the change was made with (its id and name then), if any.
+    pub token_id: Option<i64>,
+    pub token_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -33,6 +36,9 @@ pub struct AuditEvent {
     pub target_id: Option<String>,
     pub ip: Option<String>,
     pub details: Option<String>,
+    /// The API token the change was made with (its id and name then), if any.
+    pub token_id: Option<i64>,
+    pub token_name: Option<String>,
 }
 
 pub fn insert(conn: &mut SqliteConnection, event: &NewAuditEvent) -> QueryResult<usize> {

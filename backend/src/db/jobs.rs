@@ -1,7 +1,6 @@
 //! Queries on `watched_jobs`: user-visible background work (sync, bulk apply) with progress.
 
 use diesel::prelude::*;
-use plexward_shared::{JobResponse, JobState, Progress};
 
 // The table is `watched_jobs` (apalis owns `Jobs`, and SQLite names ignore case).
 use crate::db::schema::watched_jobs as jobs;
@@ -20,30 +19,6 @@ pub struct Job {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
-}
-
-impl Job {
-    pub fn to_response(&self) -> JobResponse {
-        JobResponse {
-            id: self.id.clone(),
-            kind: self.kind.clone(),
-            state: match self.state.as_str() {
-                "queued" => JobState::Queued,
-                "running" => JobState::Running,
-                "succeeded" => JobState::Succeeded,
-                _ => JobState::Failed,
-            },
-            progress: Progress {
-                done: self.progress_done.max(0) as u64,
-                total: self.progress_total.max(0) as u64,
-            },
-            result: self
-                .result
-                .as_deref()
-                .and_then(|r| serde_json::from_str(r).ok()),
-            error: self.error.clone(),
-        }
-    }
 }
 
 pub fn find(conn: &mut SqliteConnection, id: &str) -> QueryResult<Option<Job>> {

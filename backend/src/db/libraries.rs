@@ -1,7 +1,6 @@
 //! Queries on `libraries`.
 
 use diesel::prelude::*;
-use plexward_shared::LibraryResponse;
 
 use crate::db::schema::libraries;
 
@@ -16,21 +15,6 @@ pub struct Library {
     pub removed_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl Library {
-    /// The library alone; the caller fills in `friends` and `anchor`.
-    pub fn to_response(&self) -> LibraryResponse {
-        LibraryResponse {
-            id: self.id,
-            key: self.pms_key,
-            title: self.title.clone(),
-            kind: self.kind.clone(),
-            removed: self.removed_at.is_some(),
-            friends: 0,
-            anchor: false,
-        }
-    }
 }
 
 pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<Library>> {

@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod apply_states;
 pub mod audit;
+pub mod friend_changes;
+pub mod grant_edges;
 pub mod jobs;
 pub mod libraries;
 pub mod plex_users;

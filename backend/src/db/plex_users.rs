@@ -1,11 +1,31 @@
 //! Queries on `plex_users` and `grants`.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
-use crate::db::schema::{grants, libraries, plex_users};
+use crate::db::schema::{actual_libraries, grants, libraries, plex_users};
 
+/// A friend's row of `plex_users`, as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = plex_users)]
+struct PlexUserRow {
+    id: i64,
+    plex_user_id: i64,
+    title: String,
+    username: Option<String>,
+    email: Option<String>,
+    thumb: Option<String>,
+    home: bool,
+    share_id: Option<i64>,
+    share_pending: bool,
+    departed_at: Option<i64>,
+    first_seen_at: i64,
+    last_synced_at: i64,
+}
+
+/// A friend as Plex last showed them (a sync, or Plexward's own apply).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlexUser {
     pub id: i64,
     pub plex_user_id: i64,
@@ -16,16 +36,35 @@ pub struct PlexUser {
     pub home: bool,
     pub share_id: Option<i64>,
     pub share_pending: bool,
-    pub actual_libraries: String,
+    /// PMS keys Plex shares with them (rows of `actual_libraries`), ascending.
+    pub actual: Vec<i64>,
     pub departed_at: Option<i64>,
     pub first_seen_at: i64,
     pub last_synced_at: i64,
 }
 
 impl PlexUser {
+    fn from_row(row: PlexUserRow, actual: Vec<i64>) -> Self {
+        Self {
+            id: row.id,
+            plex_user_id: row.plex_user_id,
+            title: row.title,
+            username: row.username,
+            email: row.email,
+            thumb: row.thumb,
+            home: row.home,
+            share_id: row.share_id,
+            share_pending: row.share_pending,
+            actual,
+            departed_at: row.departed_at,
+            first_seen_at: row.first_seen_at,
+            last_synced_at: row.last_synced_at,
+        }
+    }
+
     /// PMS keys Plex says the friend has.
     pub fn actual_keys(&self) -> Vec<i64> {
-        serde_json::from_str(&self.actual_libraries).unwrap_or_default()
+        self.actual.clone()
     }
 }
 
@@ -44,14 +83,78 @@ pub struct SeenFriend {
     pub actual_keys: Vec<i64>,
 }
 
+/// Every friend, departed ones last, by title.
 pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<PlexUser>> {
-    plex_users::table
+    let rows: Vec<PlexUserRow> = plex_users::table
         .order((
             plex_users::departed_at.is_not_null(),
             plex_users::title.asc(),
         ))
-        .select(PlexUser::as_select())
-        .load(conn)
+        .select(PlexUserRow::as_select())
+        .load(conn)?;
+    let mut actual = actual_by_friend(conn, None)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let keys = actual.remove(&row.id).unwrap_or_default();
+            PlexUser::from_row(row, keys)
+        })
+        .collect())
+}
+
+/// The friends with these ids (those that exist), in no particular order.
+pub fn list_some(conn: &mut SqliteConnection, ids: &[i64]) -> QueryResult<Vec<PlexUser>> {
+    let rows: Vec<PlexUserRow> = plex_users::table
+        .filter(plex_users::id.eq_any(ids))
+        .select(PlexUserRow::as_select())
+        .load(conn)?;
+    let mut actual = actual_by_friend(conn, Some(ids))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let keys = actual.remove(&row.id).unwrap_or_default();
+            PlexUser::from_row(row, keys)
+        })
+        .collect())
+}
+
+/// PMS keys Plex shares, by friend (all friends, or those in `only`), each ascending.
+fn actual_by_friend(
+    conn: &mut SqliteConnection,
+    only: Option<&[i64]>,
+) -> QueryResult<HashMap<i64, Vec<i64>>> {
+    let mut query = actual_libraries::table
+        .select((actual_libraries::plex_user_id, actual_libraries::pms_key))
+        .order((actual_libraries::plex_user_id, actual_libraries::pms_key))
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(actual_libraries::plex_user_id.eq_any(ids));
+    }
+    let mut by_friend: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (friend, key) in query.load::<(i64, i64)>(conn)? {
+        by_friend.entry(friend).or_default().push(key);
+    }
+    Ok(by_friend)
+}
+
+/// Makes the stored shared keys of friend `id` exactly `keys`, touching only the rows that
+/// differ (so an unchanged share writes nothing, and the read model sees no change).
+fn set_actual(conn: &mut SqliteConnection, id: i64, keys: &[i64]) -> QueryResult<()> {
+    diesel::delete(
+        actual_libraries::table
+            .filter(actual_libraries::plex_user_id.eq(id))
+            .filter(actual_libraries::pms_key.ne_all(keys)),
+    )
+    .execute(conn)?;
+    for key in keys {
+        diesel::insert_or_ignore_into(actual_libraries::table)
+            .values((
+                actual_libraries::plex_user_id.eq(id),
+                actual_libraries::pms_key.eq(key),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Inserts or refreshes a friend; returns their row id and whether they are new.
@@ -65,7 +168,6 @@ pub fn upsert(
         .select(plex_users::id)
         .first(conn)
         .optional()?;
-    let actual = serde_json::to_string(&seen.actual_keys).unwrap_or_else(|_| "[]".into());
     let values = (
         plex_users::title.eq(&seen.title),
         plex_users::username.eq(seen.username.as_deref()),
@@ -74,7 +176,6 @@ pub fn upsert(
         plex_users::home.eq(seen.home),
         plex_users::share_id.eq(seen.share_id),
         plex_users::share_pending.eq(seen.share_pending),
-        plex_users::actual_libraries.eq(&actual),
         plex_users::departed_at.eq(None::<i64>),
         plex_users::last_synced_at.eq(now),
     );
@@ -82,6 +183,7 @@ pub fn upsert(
         diesel::update(plex_users::table.find(id))
             .set(values)
             .execute(conn)?;
+        set_actual(conn, id, &seen.actual_keys)?;
         return Ok((id, false));
     }
     let id = diesel::insert_into(plex_users::table)
@@ -92,6 +194,7 @@ pub fn upsert(
         ))
         .returning(plex_users::id)
         .get_result(conn)?;
+    set_actual(conn, id, &seen.actual_keys)?;
     Ok((id, true))
 }
 
@@ -128,11 +231,20 @@ pub fn insert_undated_grant(
 }
 
 pub fn find(conn: &mut SqliteConnection, id: i64) -> QueryResult<Option<PlexUser>> {
-    plex_users::table
+    let Some(row) = plex_users::table
         .find(id)
-        .select(PlexUser::as_select())
+        .select(PlexUserRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let actual = actual_libraries::table
+        .filter(actual_libraries::plex_user_id.eq(id))
+        .order(actual_libraries::pms_key)
+        .select(actual_libraries::pms_key)
+        .load(conn)?;
+    Ok(Some(PlexUser::from_row(row, actual)))
 }
 
 /// A friend's grants: `(library id, library PMS key, starts_at, ends_at)`, by library title.
@@ -153,10 +265,23 @@ pub fn grants_of(conn: &mut SqliteConnection, plex_user: i64) -> QueryResult<Vec
 }
 
 /// Every friend's grants, grouped by friend id.
-pub fn all_grants(
+pub fn all_grants(conn: &mut SqliteConnection) -> QueryResult<HashMap<i64, Vec<GrantRow>>> {
+    grants_by_friend(conn, None)
+}
+
+/// The grants of the friends in `ids`, grouped by friend id.
+pub fn grants_of_some(
     conn: &mut SqliteConnection,
-) -> QueryResult<std::collections::HashMap<i64, Vec<GrantRow>>> {
-    let rows: Vec<(i64, GrantRow)> = grants::table
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<GrantRow>>> {
+    grants_by_friend(conn, Some(ids))
+}
+
+fn grants_by_friend(
+    conn: &mut SqliteConnection,
+    only: Option<&[i64]>,
+) -> QueryResult<HashMap<i64, Vec<GrantRow>>> {
+    let mut query = grants::table
         .inner_join(libraries::table)
         .order(libraries::title.asc())
         .select((
@@ -168,8 +293,12 @@ pub fn all_grants(
                 grants::ends_at,
             ),
         ))
-        .load(conn)?;
-    let mut by_user: std::collections::HashMap<i64, Vec<GrantRow>> = Default::default();
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(grants::plex_user_id.eq_any(ids));
+    }
+    let rows: Vec<(i64, GrantRow)> = query.load(conn)?;
+    let mut by_user: HashMap<i64, Vec<GrantRow>> = HashMap::new();
     for (user, grant) in rows {
         by_user.entry(user).or_default().push(grant);
     }
@@ -184,15 +313,13 @@ pub fn record_share(
     pending: bool,
     keys: &[i64],
 ) -> QueryResult<()> {
-    let actual = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
     diesel::update(plex_users::table.find(id))
         .set((
             plex_users::share_id.eq(share_id),
             plex_users::share_pending.eq(pending && share_id.is_some()),
-            plex_users::actual_libraries.eq(actual),
         ))
         .execute(conn)?;
-    Ok(())
+    set_actual(conn, id, keys)
 }
 
 /// Replaces a friend's grants: `(library id, starts_at, ends_at)`.

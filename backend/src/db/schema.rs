@@ -71,6 +71,8 @@ diesel::table! {
         target_id -> Nullable<Text>,
         ip -> Nullable<Text>,
         details -> Nullable<Text>,
+        token_id -> Nullable<BigInt>,
+        token_name -> Nullable<Text>,
     }
 }
 
@@ -98,10 +100,23 @@ diesel::table! {
         home -> Bool,
         share_id -> Nullable<BigInt>,
         share_pending -> Bool,
-        actual_libraries -> Text,
         departed_at -> Nullable<BigInt>,
         first_seen_at -> BigInt,
         last_synced_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    actual_libraries (plex_user_id, pms_key) {
+        plex_user_id -> BigInt,
+        pms_key -> BigInt,
+    }
+}
+
+diesel::table! {
+    friend_changes (plex_user_id) {
+        plex_user_id -> BigInt,
+        seq -> BigInt,
     }
 }
 
@@ -156,6 +171,7 @@ diesel::table! {
 diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(grants -> libraries (library_id));
 diesel::joinable!(apply_states -> plex_users (plex_user_id));
+diesel::joinable!(actual_libraries -> plex_users (plex_user_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
@@ -171,5 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     settings,
     apply_states,
+    actual_libraries,
+    friend_changes,
     storage_probe
 );

@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::db::audit::{AuditEvent, AuditFilter};
 use crate::db::time::from_ms;
 use crate::db::{self, DbPool};
+use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::QueryParams;
 use crate::state::AppState;
@@ -44,7 +45,7 @@ pub async fn list(
     })
     .await?;
     Ok(HttpResponse::Ok().json(List {
-        items: events.into_iter().map(response).collect(),
+        items: events.into_iter().map(dto::audit_event).collect(),
         total: total as u64,
     }))
 }
@@ -73,7 +74,7 @@ pub async fn actions(
     tag = "audit",
     params(AuditQuery),
     responses(
-        (status = 200, description = "CSV: id, at, actor, action, outcome, target_type, target_id, ip, details"),
+        (status = 200, description = "CSV: id, at, actor, action, outcome, target_type, target_id, ip, details, via_token_id, via_token (the last two: the API token's id and name, empty for sessions and the system)"),
         (status = 403, description = "Admins and auditors only", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Invalid filters (see `fields`)", body = plexward_shared::ErrorResponse),
     ),
@@ -124,7 +125,7 @@ fn csv_rows(
                 Next::Done => None,
                 Next::Header => Some((
                     Ok(Bytes::from_static(
-                        b"id,at,actor,action,outcome,target_type,target_id,ip,details\r\n",
+                        b"id,at,actor,action,outcome,target_type,target_id,ip,details,via_token_id,via_token\r\n",
                     )),
                     Next::Before(None),
                 )),
@@ -167,6 +168,8 @@ fn csv_line(e: &AuditEvent) -> String {
         e.target_id.clone().unwrap_or_default(),
         e.ip.clone().unwrap_or_default(),
         e.details.clone().unwrap_or_default(),
+        e.token_id.map(|id| id.to_string()).unwrap_or_default(),
+        e.token_name.clone().unwrap_or_default(),
     ];
     let mut line = cells
         .iter()
@@ -199,21 +202,6 @@ fn query_summary(q: &AuditQuery) -> serde_json::Value {
     })
 }
 
-fn response(e: AuditEvent) -> AuditEventResponse {
-    AuditEventResponse {
-        id: e.id,
-        at: from_ms(e.at),
-        actor: e.actor,
-        actor_id: e.actor_id,
-        action: e.action,
-        outcome: e.outcome,
-        target_type: e.target_type,
-        target_id: e.target_id,
-        ip: e.ip,
-        details: e.details.and_then(|d| serde_json::from_str(&d).ok()),
-    }
-}
-
 /// A parameter's text, trimmed; empty counts as absent.
 fn text(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
@@ -230,14 +218,18 @@ fn parse(q: &AuditQuery) -> Result<(AuditFilter, i64, i64), ApiError> {
         filter.actor = Some(actor.to_owned());
     }
     if let Some(action) = text(&q.action) {
-        let valid = action.len() <= 64
+        // `grants.*` is the family `grants` (what the Audit page's filter offers).
+        let action = action.strip_suffix(".*").unwrap_or(action);
+        let valid = !action.is_empty()
+            && action.len() <= 64
             && action
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
         if !valid {
             errors.insert(
                 "action".into(),
-                "must be an action name like `grants.set` (a–z, 0–9, `_`, `.`)".into(),
+                "must be an action name like `grants.set`, or a family like `grants.*` (a–z, 0–9, `_`, `.`)"
+                    .into(),
             );
         }
         filter.action = Some(action.trim_end_matches('.').to_owned());

@@ -1,37 +1,18 @@
-//! `/api/v1/auth`: sign in, refresh, sign out.
+//! `/api/v1/auth`: sign in, refresh, sign out. The rules (throttles, sessions, audit) are
+//! `auth::sign_in`'s; here the access token and the cookies that carry it.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
 use chrono::Utc;
 use plexward_shared::{LoginRequest, LoginResponse};
 
-use crate::audit::{Actor, Event, Outcome};
-use crate::auth::principal::client_ip;
-use crate::auth::sessions::{self, NewIds, Refresh};
-use crate::auth::throttle::retry_after_secs;
-use crate::auth::{PendingPrincipal, cookies, csrf, password};
+use crate::auth::PendingPrincipal;
+use crate::auth::sessions::NewIds;
+use crate::auth::sign_in::{self, Client, Refreshed};
 use crate::db::accounts::Account;
-use crate::db::time::now_ms;
-use crate::db::{self, accounts};
 use crate::http::error::ApiError;
+use crate::http::principal::{client_ip, cross_origin_refused};
+use crate::http::{cookies, csrf, dto, rate_limit};
 use crate::state::AppState;
-
-/// Longest password we will even hash (the policy allows 128 characters).
-const MAX_PASSWORD_BYTES: usize = 1024;
-
-fn invalid_credentials() -> ApiError {
-    ApiError::Unauthorized {
-        code: "invalid_credentials",
-        message: "Wrong username or password.".into(),
-    }
-}
-
-fn throttled(wait: std::time::Duration) -> ApiError {
-    let secs = retry_after_secs(wait);
-    ApiError::TooManyRequests {
-        message: format!("Too many sign-in attempts; try again in {secs} s."),
-        retry_after_secs: secs,
-    }
-}
 
 /// The answer to a successful sign-in or refresh: the token in the body for scripts, and the
 /// same token plus the refresh token in HttpOnly cookies for the SPA.
@@ -56,7 +37,7 @@ fn signed_in(
         .json(LoginResponse {
             token,
             expires_at,
-            account: account.to_response(),
+            account: dto::account(account),
         }))
 }
 
@@ -69,7 +50,7 @@ fn signed_out(req: &HttpRequest, mut response: actix_web::HttpResponseBuilder) -
 
 /// 401 in the error envelope, clearing the cookies of a session that is over.
 fn session_over(req: &HttpRequest) -> HttpResponse {
-    let mut response = actix_web::ResponseError::error_response(&ApiError::Unauthorized {
+    let mut response = ResponseError::error_response(&ApiError::Unauthorized {
         code: "session_expired",
         message: "The session is over; sign in again.".into(),
     });
@@ -85,11 +66,24 @@ fn session_over(req: &HttpRequest) -> HttpResponse {
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; cookies set", body = LoginResponse),
+        (status = 200, description = "Signed in; cookies set. Every answer of this operation \
+            carries the caller's sign-in quota as `RateLimit-Limit`, `RateLimit-Remaining` and \
+            `RateLimit-Reset` (seconds until the full limit is back).", body = LoginResponse,
+            headers(
+                ("RateLimit-Limit" = u32, description = "Sign-in attempts allowed in a burst from this address"),
+                ("RateLimit-Remaining" = u32, description = "Attempts left now"),
+                ("RateLimit-Reset" = u64, description = "Seconds until the full limit is available again"),
+            )),
         (status = 401, description = "Wrong username or password", body = plexward_shared::ErrorResponse),
         (status = 403, description = "Account disabled", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Missing fields", body = plexward_shared::ErrorResponse),
-        (status = 429, description = "Too many attempts (see Retry-After)", body = plexward_shared::ErrorResponse),
+        (status = 429, description = "Too many attempts: `Retry-After` says when to try again, `RateLimit-Remaining` is 0", body = plexward_shared::ErrorResponse,
+            headers(
+                ("Retry-After" = u64, description = "Seconds until the next attempt is allowed"),
+                ("RateLimit-Limit" = u32, description = "Sign-in attempts allowed in a burst from this address"),
+                ("RateLimit-Remaining" = u32, description = "0"),
+                ("RateLimit-Reset" = u64, description = "Seconds until the full limit is available again"),
+            )),
     ),
 )]
 #[post("/auth/login")]
@@ -108,85 +102,24 @@ pub async fn login(
         };
         return Err(ApiError::field(field, "is required"));
     }
-    let ip = client_ip(&req);
-    let attempt = Actor::anonymous(Some(&username));
-    let limited = req
-        .peer_addr()
-        .map(|a| state.auth.throttle.check_ip(a.ip()))
-        .unwrap_or(Ok(()))
-        .and_then(|()| state.auth.throttle.check_name(&username));
-    if let Err(wait) = limited {
-        Event::new("auth.login", Outcome::Denied, &attempt)
-            .ip(ip)
-            .details(serde_json::json!({"reason": "throttled", "retry_after_secs": retry_after_secs(wait)}))
-            .record(&state.db)
-            .await;
-        return Err(throttled(wait));
-    }
-
-    let lookup = username.clone();
-    let account = db::run(&state.db, move |conn| {
-        accounts::find_by_username(conn, &lookup)
-    })
-    .await?;
-    let password_ok = password.len() <= MAX_PASSWORD_BYTES
-        && password::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
-    let account = match account {
-        Some(account) if password_ok => account,
-        _ => {
-            let lock = state.auth.throttle.record_failure(&username);
-            Event::new("auth.login", Outcome::Failure, &attempt)
-                .ip(ip)
-                .details(serde_json::json!({
-                    "reason": "invalid credentials",
-                    "locked_for_secs": lock.map(|d| d.as_secs()),
-                }))
-                .record(&state.db)
-                .await;
-            return Err(invalid_credentials());
-        }
+    let client = Client {
+        ip: req.peer_addr().map(|a| a.ip()),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     };
-    if account.disabled {
-        Event::new(
-            "auth.login",
-            Outcome::Denied,
-            &Actor::account(account.id, &account.username),
-        )
-        .ip(ip)
-        .details(serde_json::json!({"reason": "account disabled"}))
-        .record(&state.db)
-        .await;
-        return Err(ApiError::Forbidden {
-            code: "account_disabled",
-            message: "This account is disabled; ask an administrator.".into(),
-        });
+    let attempt = sign_in::login(&state.auth, &username, password, &client).await;
+    let mut response = attempt
+        .outcome
+        .map_err(ApiError::from)
+        .and_then(|(account, ids)| signed_in(&req, &state, &account, &ids))
+        .unwrap_or_else(|e| e.error_response());
+    if let Some(quota) = attempt.quota {
+        rate_limit::insert_headers(response.headers_mut(), &quota);
     }
-    state.auth.throttle.record_success(&username);
-
-    let now = now_ms();
-    let user_agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let account_id = account.id;
-    let actor = Actor::account(account.id, &account.username);
-    let (ids, account) = db::run(&state.db, move |conn| {
-        conn.immediate_transaction(|conn| {
-            // Sign-ins are rare and already write: a good moment to forget long-ended sessions.
-            db::sessions::purge_ended(conn, now)?;
-            let ids = sessions::start(conn, account_id, ip.as_deref(), user_agent.as_deref(), now)?;
-            accounts::touch_login(conn, account_id, now)?;
-            Event::new("auth.login", Outcome::Success, &actor)
-                .ip(ip.clone())
-                .insert(conn)?;
-            let account =
-                accounts::find(conn, account_id)?.ok_or(diesel::result::Error::NotFound)?;
-            Ok((ids, account))
-        })
-    })
-    .await?;
-    signed_in(&req, &state, &account, &ids)
+    Ok(response)
 }
 
 /// Trade the refresh cookie for a new access token (and a new refresh cookie).
@@ -207,39 +140,11 @@ pub async fn refresh(
         return Err(ApiError::unauthenticated());
     };
     if !csrf::same_origin(&req) {
-        return Err(ApiError::Forbidden {
-            code: "cross_origin_refused",
-            message: "This request must come from Plexward's own pages.".into(),
-        });
+        return Err(cross_origin_refused());
     }
-    let now = now_ms();
-    let outcome = db::run(&state.db, move |conn| {
-        conn.immediate_transaction(|conn| sessions::rotate(conn, &presented, now))
-    })
-    .await?;
-    match outcome {
-        Refresh::Rotated { ids, account } => signed_in(&req, &state, &account, &ids),
-        Refresh::Race => Err(ApiError::Unauthorized {
-            code: "refresh_conflict",
-            message: "The session was refreshed by another request a moment ago.".into(),
-        }),
-        Refresh::Reused {
-            account,
-            session_id,
-        } => {
-            let actor = account
-                .map(|a| Actor::account(a.id, &a.username))
-                .unwrap_or_else(|| Actor::anonymous(None));
-            Event::new("auth.refresh_reuse", Outcome::Denied, &actor)
-                .target("session", &session_id[..8])
-                .ip(client_ip(&req))
-                .details(serde_json::json!({"reason": "a used refresh token was presented again; session revoked"}))
-                .record(&state.db)
-                .await;
-            tracing::warn!("refresh token reuse detected: session revoked");
-            Ok(session_over(&req))
-        }
-        Refresh::Invalid => Ok(session_over(&req)),
+    match sign_in::refresh(&state.auth, presented, client_ip(&req)).await? {
+        Refreshed::Rotated { ids, account } => signed_in(&req, &state, &account, &ids),
+        Refreshed::Over => Ok(session_over(&req)),
     }
 }
 
@@ -258,49 +163,15 @@ pub async fn logout(
     principal: Option<PendingPrincipal>,
 ) -> Result<HttpResponse, ApiError> {
     if principal.is_none() && cookies::read_refresh(&req).is_some() && !csrf::same_origin(&req) {
-        return Err(ApiError::Forbidden {
-            code: "cross_origin_refused",
-            message: "This request must come from Plexward's own pages.".into(),
-        });
+        return Err(cross_origin_refused());
     }
-    let now = now_ms();
-    let ip = client_ip(&req);
     // The access token may have expired already; the refresh cookie still names the session.
-    let refresh_hash = cookies::read_refresh(&req).map(|t| crate::auth::secrets::token_hash(&t));
-    let session = principal
-        .as_ref()
-        .and_then(|p| p.0.session_id().map(str::to_owned));
-    let actor = principal.as_ref().map(|p| p.0.actor());
-    db::run(&state.db, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let session_id = match session {
-                Some(id) => Some(id),
-                None => match refresh_hash {
-                    Some(hash) => db::sessions::find_refresh(conn, &hash)?.map(|t| t.session_id),
-                    None => None,
-                },
-            };
-            if let Some(id) = session_id
-                && db::sessions::revoke(conn, &id, now, "signed out")? > 0
-            {
-                {
-                    let actor = match actor {
-                        Some(a) => a,
-                        None => match db::sessions::find(conn, &id)? {
-                            Some(s) => accounts::find(conn, s.account_id)?
-                                .map(|a| Actor::account(a.id, &a.username))
-                                .unwrap_or_else(|| Actor::anonymous(None)),
-                            None => Actor::anonymous(None),
-                        },
-                    };
-                    Event::new("auth.logout", Outcome::Success, &actor)
-                        .ip(ip)
-                        .insert(conn)?;
-                }
-            }
-            Ok(())
-        })
-    })
+    sign_in::logout(
+        &state.auth,
+        principal.as_ref().map(|p| &p.0),
+        cookies::read_refresh(&req),
+        client_ip(&req),
+    )
     .await?;
     Ok(signed_out(&req, HttpResponse::NoContent()))
 }

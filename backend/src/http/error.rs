@@ -9,8 +9,10 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use plexward_shared::{ErrorBody, ErrorResponse};
 
+use crate::auth::AuthError;
 use crate::db::DbError;
 use crate::http::request_id;
+use crate::settings::SettingsError;
 
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +147,76 @@ impl From<DbError> for ApiError {
     }
 }
 
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Unauthenticated => Self::unauthenticated(),
+            AuthError::InvalidCredentials => Self::Unauthorized {
+                code: "invalid_credentials",
+                message: "Wrong username or password.".into(),
+            },
+            AuthError::RefreshConflict => Self::Unauthorized {
+                code: "refresh_conflict",
+                message: "The session was refreshed by another request a moment ago.".into(),
+            },
+            AuthError::Forbidden => Self::forbidden(),
+            AuthError::PasswordChangeRequired => Self::Forbidden {
+                code: "password_change_required",
+                message: "Choose a new password before doing anything else.".into(),
+            },
+            AuthError::AccountDisabled => Self::Forbidden {
+                code: "account_disabled",
+                message: "This account is disabled; ask an administrator.".into(),
+            },
+            AuthError::SessionRequired => Self::Forbidden {
+                code: "session_required",
+                message: "API tokens can only be created from a signed-in session.".into(),
+            },
+            AuthError::LoginThrottled { retry_after_secs } => Self::TooManyRequests {
+                message: format!("Too many sign-in attempts; try again in {retry_after_secs} s."),
+                retry_after_secs,
+            },
+            AuthError::PasswordThrottled { retry_after_secs } => Self::TooManyRequests {
+                message: format!("Too many wrong passwords; try again in {retry_after_secs} s."),
+                retry_after_secs,
+            },
+            AuthError::Invalid { field, reason } => Self::field(field, reason),
+            AuthError::NotFound => Self::NotFound,
+            AuthError::SelfChange(what) => Self::conflict(
+                "self_change_refused",
+                format!("You cannot {what} your own account."),
+            ),
+            AuthError::LastAdmin => Self::conflict(
+                "last_admin",
+                "This is the last enabled admin; make another admin first.",
+            ),
+            AuthError::UsernameTaken => {
+                Self::conflict("username_taken", "An account with this username exists.")
+            }
+            AuthError::TokenNameTaken => Self::conflict(
+                "token_name_taken",
+                "You already have a token with this name.",
+            ),
+            AuthError::Db(e) => e.into(),
+            AuthError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(err: SettingsError) -> Self {
+        match err {
+            SettingsError::Invalid(fields) => Self::Validation(fields),
+            SettingsError::RestartUnavailable => Self::conflict(
+                "restart_unavailable",
+                "This Plexward runs without its serve loop and cannot restart itself; restart the process.",
+            ),
+            SettingsError::Db(e) => e.into(),
+            SettingsError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -237,6 +309,63 @@ mod tests {
         let (status, body) = body_of(ApiError::Validation(fields)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["error"]["fields"]["port"], "too small");
+    }
+
+    #[actix_web::test]
+    async fn auth_refusals_keep_their_codes() {
+        let cases = [
+            (AuthError::Unauthenticated, 401, "unauthenticated"),
+            (AuthError::InvalidCredentials, 401, "invalid_credentials"),
+            (AuthError::RefreshConflict, 401, "refresh_conflict"),
+            (AuthError::Forbidden, 403, "forbidden"),
+            (
+                AuthError::PasswordChangeRequired,
+                403,
+                "password_change_required",
+            ),
+            (AuthError::AccountDisabled, 403, "account_disabled"),
+            (AuthError::SessionRequired, 403, "session_required"),
+            (AuthError::NotFound, 404, "not_found"),
+            (AuthError::SelfChange("delete"), 409, "self_change_refused"),
+            (AuthError::LastAdmin, 409, "last_admin"),
+            (AuthError::UsernameTaken, 409, "username_taken"),
+            (AuthError::TokenNameTaken, 409, "token_name_taken"),
+            (
+                AuthError::invalid("name", "is bad"),
+                422,
+                "validation_failed",
+            ),
+            (
+                AuthError::LoginThrottled {
+                    retry_after_secs: 7,
+                },
+                429,
+                "too_many_attempts",
+            ),
+        ];
+        for (err, status, code) in cases {
+            let (got, body) = body_of(err.into()).await;
+            assert_eq!(
+                (got.as_u16(), body["error"]["code"].as_str()),
+                (status, Some(code))
+            );
+        }
+        let response = ApiError::from(AuthError::PasswordThrottled {
+            retry_after_secs: 3,
+        })
+        .error_response();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.as_bytes()),
+            Some(&b"3"[..])
+        );
+        let (_, body) = body_of(AuthError::SelfChange("demote").into()).await;
+        assert_eq!(
+            body["error"]["message"],
+            "You cannot demote your own account."
+        );
     }
 
     #[actix_web::test]

@@ -3,13 +3,13 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use plexward_shared::{
-    BulkAction, BulkRequest, BulkResponse, ChangeResponse, ExtendRequest, HistoryEntry, List,
-    Permission, SetGrantsRequest,
+    BulkRequest, BulkResponse, ChangeResponse, ExtendRequest, HistoryEntry, List, Permission,
+    SetGrantsRequest,
 };
 use serde::Deserialize;
 
 use crate::access::change::{self, ChangeError};
-use crate::access::grants;
+use crate::access::{bulk_action, grants};
 use crate::auth::Principal;
 use crate::db;
 use crate::db::time::from_ms;
@@ -45,21 +45,25 @@ async fn change_one(
     dry_run: bool,
     compute: &change::Compute<'_>,
 ) -> Result<HttpResponse, ApiError> {
+    let actor = principal.actor();
     let response = change::change_friend(
         &state.db,
         &state.applier,
         id,
-        &principal.actor(),
+        &actor,
         action,
         dry_run,
         compute,
+        |id| state.jobs.apply_and_wait(id, actor.clone()),
     )
     .await?;
     Ok(HttpResponse::Ok().json(response))
 }
 
 /// Replace a friend's grants (libraries and time windows) and apply them to Plex at once. The
-/// answer says whether Plex now matches; a failure is retried in the background.
+/// answer says whether Plex now matches; a failure is retried in the background. The apply runs
+/// as job `job_id`; when it takes longer than the server waits (`apply_wait_ms`, 5 s), the
+/// answer says `queued` and the job goes on.
 #[utoipa::path(
     tag = "access",
     params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
@@ -95,8 +99,10 @@ pub async fn set_grants(
     .await
 }
 
-/// Extend a friend's access by a week, a month, a year, or without end — from the current end if
-/// it is in the future, else from now — for all or the chosen libraries, and apply.
+/// Extend a friend's access by a week, a month, a year, any ISO 8601 duration (`P10D`), or without
+/// end — from the current end if it is in the future, else from now — for all or the chosen
+/// libraries, and apply. The answer's `changes` lists each library's window before and after
+/// (with `dry_run`: the preview of the new ends).
 #[utoipa::path(
     tag = "access",
     params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
@@ -127,7 +133,7 @@ pub async fn extend(
         grants::validate_extend_libraries(library_ids.as_deref(), catalog, "library_ids")?;
         Ok(grants::extend(
             &grants::from_rows(&friend.grants),
-            period,
+            &period,
             library_ids.as_deref(),
             now,
         ))
@@ -143,7 +149,8 @@ pub async fn extend(
     .await
 }
 
-/// Change many friends at once: set libraries (one window for all), extend, or revoke. With
+/// Change many friends at once: set libraries (one window for all), add or remove libraries
+/// (keeping each friend's other windows), extend, or revoke. With
 /// `dry_run` the answer is every friend's plan; otherwise the grants are saved (all or nothing)
 /// and applied by a job (202; progress at `/api/v1/jobs/{id}`).
 #[utoipa::path(
@@ -168,35 +175,8 @@ pub async fn bulk(
         action,
         dry_run,
     } = body?.into_inner();
-    let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| match &action {
-        BulkAction::SetLibraries {
-            library_ids,
-            starts_at,
-            ends_at,
-        } => grants::validate_set(
-            library_ids,
-            starts_at.as_deref(),
-            ends_at.as_deref(),
-            catalog,
-            "action",
-        ),
-        BulkAction::Extend {
-            period,
-            library_ids,
-        } => {
-            grants::validate_extend_libraries(
-                library_ids.as_deref(),
-                catalog,
-                "action.library_ids",
-            )?;
-            Ok(grants::extend(
-                &grants::from_rows(&friend.grants),
-                *period,
-                library_ids.as_deref(),
-                now,
-            ))
-        }
-        BulkAction::Revoke {} => Ok(Vec::new()),
+    let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
+        bulk_action::apply(&action, friend, catalog, now)
     };
     let actor = principal.actor();
     let (friends, to_apply) = change::bulk(
@@ -215,18 +195,14 @@ pub async fn bulk(
             job_id: None,
         }));
     }
-    let job_id = jobs::enqueue(&state.db, jobs::apply::KIND, &actor).await?;
-    actix_web::rt::spawn(jobs::apply::run_job(
-        state.db.clone(),
-        state.applier.clone(),
-        job_id.clone(),
-        to_apply,
-        actor,
-    ));
+    let job = state
+        .jobs
+        .submit(jobs::apply::ApplyJob { friends: to_apply }, actor)
+        .await?;
     Ok(HttpResponse::Accepted().json(BulkResponse {
         dry_run: false,
         friends,
-        job_id: Some(job_id),
+        job_id: Some(job.job_id),
     }))
 }
 

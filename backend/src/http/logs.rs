@@ -112,19 +112,10 @@ pub async fn download(
         return Err(ApiError::Validation(errors));
     }
     let dir = state.logs_dir.clone();
-    let body = web::block(move || {
-        if all {
-            archive::tar_gz(&dir, file)
-        } else {
-            match std::fs::read(dir.join(file.file_name())) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-                other => other,
-            }
-        }
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("log reader stopped: {e}"))?
-    .map_err(|e| ApiError::Unavailable(format!("the log files cannot be read: {e}")))?;
+    let body = web::block(move || archive::download(&dir, file, all))
+        .await
+        .map_err(|e| anyhow::anyhow!("log reader stopped: {e}"))?
+        .map_err(|e| ApiError::Unavailable(format!("the log files cannot be read: {e}")))?;
     Event::new("logs.download", Outcome::Success, &principal.actor())
         .ip(principal.ip.clone())
         .details(json!({ "file": file.as_str(), "all": all, "bytes": body.len() }))

@@ -3,16 +3,11 @@
 //! `/api/v1` because scrapers expect this path.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use plexward_shared::{FriendStatus, Permission};
+use plexward_shared::{EXPIRING_SOON_DAYS, FriendStatus, Permission};
 
-use crate::access::friend::{Catalog, Friend};
 use crate::auth::Principal;
-use crate::db;
 use crate::http::error::ApiError;
 use crate::state::AppState;
-
-/// Days ahead that count as "expiring" for the gauge (the dashboard's default).
-const EXPIRING_WITHIN_DAYS: u32 = 7;
 
 pub async fn metrics(
     req: HttpRequest,
@@ -26,19 +21,15 @@ pub async fn metrics(
             Some(p) => p.require(Permission::ManageSettings)?,
         }
     }
-    let now = state.applier.now();
-    let counts = db::run(&state.db, move |conn| {
-        let friends = Friend::load_all(conn)?;
-        let catalog = Catalog::load(conn)?;
-        Ok(FriendStatus::ALL.map(|status| {
-            let n = friends
-                .iter()
-                .filter(|f| f.has_status(status, EXPIRING_WITHIN_DAYS, &catalog, now))
-                .count() as i64;
-            (status.as_str(), n)
-        }))
-    })
-    .await?;
+    let snapshot = state.friends.snapshot().await?;
+    let now = state.friends.now();
+    let counts = FriendStatus::ALL.map(|status| {
+        let n = snapshot
+            .views()
+            .filter(|v| v.has_status(status, EXPIRING_SOON_DAYS, now))
+            .count() as i64;
+        (status.as_str(), n)
+    });
     let metrics = crate::metrics::global();
     metrics.set_friends(&counts);
     Ok(HttpResponse::Ok()

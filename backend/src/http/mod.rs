@@ -4,7 +4,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cookies;
+pub mod csrf;
+pub mod dto;
 pub mod error;
+pub mod etag;
 pub mod extractors;
 pub mod grants;
 pub mod health;
@@ -14,14 +18,18 @@ pub mod metrics;
 pub mod openapi;
 pub mod openapi_errors;
 pub mod openapi_links;
+pub mod openapi_security;
 pub mod password;
 pub mod plex_data;
+pub mod principal;
+pub mod rate_limit;
 pub mod request_id;
 pub mod scheduler;
 pub mod security_headers;
 pub mod server_settings;
 pub mod settings;
 pub mod spa;
+pub mod summary;
 pub mod tokens;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -62,6 +70,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
         .service(plex_data::plex_user)
+        .service(summary::summary)
         .service(grants::set_grants)
         .service(grants::extend)
         .service(grants::bulk)
@@ -80,7 +89,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 }
 
 /// The OpenAPI document of everything [`api_v1`] mounts, with the error answers the layers in
-/// front of the handlers share (see [`openapi_errors`]) and the links between operations.
+/// front of the handlers share (see [`openapi_errors`]), the links between operations and who
+/// may call each (see [`openapi_security`]).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let (_, mut api) = actix_web::App::new()
         .into_utoipa_app()
@@ -89,6 +99,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     openapi_errors::add_shared_errors(&mut api);
     openapi_links::add_links(&mut api);
+    openapi_security::require_credentials(&mut api);
     api
 }
 

@@ -5,6 +5,8 @@
 use actix_web::{HttpResponse, get, web};
 use utoipa::OpenApi;
 
+use crate::http::openapi_security::SecuritySchemes;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -25,6 +27,9 @@ use utoipa::OpenApi;
         plexward_shared::FriendSort,
     )),
     tags((name = "system", description = "Health, documentation and operations")),
+    // `bearerAuth` and `apiKeyAuth`; each operation's requirement is added once the paths are
+    // known (`openapi_security::require_credentials`).
+    modifiers(&SecuritySchemes),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;

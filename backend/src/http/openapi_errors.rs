@@ -11,7 +11,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Response};
 
 /// Operations that answer without credentials (`method path`); every other one needs them.
-const PUBLIC: &[&str] = &[
+pub const PUBLIC: &[&str] = &[
     "get /api/v1/health",
     "get /api/v1/openapi.json",
     "post /api/v1/auth/login",
@@ -65,7 +65,8 @@ fn add_to(operation: &mut Operation, authenticated: bool) {
     if authenticated {
         shared.push((
             "401",
-            "Not signed in, or the session or API token is no longer valid",
+            "Not signed in, the session or API token is no longer valid, or `Authorization` \
+             and `X-Api-Key` carry different credentials",
         ));
         shared.push((
             "403",

@@ -1,21 +1,24 @@
 //! `/api/v1/libraries`, `/api/v1/plex-users[/{id}]`, `/api/v1/sync`, `/api/v1/jobs/{id}`: the Plex data
 //! Plexward imported, and starting and watching a sync.
 
-use actix_web::{HttpResponse, get, post, web};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use plexward_shared::{
-    FriendQuery, FriendSort, JobResponse, JobStarted, LibraryResponse, List, Permission,
-    PlexUserDetailResponse, PlexUserResponse,
+    EXPIRING_DAYS_MAX, EXPIRING_SOON_DAYS, FRIEND_PAGE_MAX, FriendQuery, JobResponse, JobStarted,
+    LibraryResponse, List, Permission, PlexUserDetailResponse, PlexUserResponse,
 };
 
-use crate::access::friend::{Catalog, Friend};
+use crate::access::friend_dto;
+use crate::access::read_model::ListQuery;
+use crate::http::etag;
 use crate::http::extractors::QueryParams;
 
 use crate::auth::Principal;
 use crate::db;
 use crate::http::error::ApiError;
-use crate::jobs::{self, sync};
+use crate::jobs::sync;
 use crate::state::AppState;
 
 /// The server's libraries (removed ones last, flagged), with how many friends have each now.
@@ -32,121 +35,124 @@ pub async fn libraries(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
-    let (rows, friends, catalog) = db::run(&state.db, |conn| {
-        Ok((
-            db::libraries::list(conn)?,
-            Friend::load_all(conn)?,
-            Catalog::load(conn)?,
-        ))
-    })
-    .await?;
-    let now = state.applier.now();
-    let mut holders: HashMap<i64, u64> = HashMap::new();
-    for friend in friends.iter().filter(|f| f.user.departed_at.is_none()) {
-        for id in catalog.ids_of(&friend.desired_keys(&catalog, now)) {
-            *holders.entry(id).or_default() += 1;
-        }
-    }
+    let snapshot = state.friends.snapshot().await?;
+    let holders = snapshot.holders();
     Ok(HttpResponse::Ok().json(List::all(
-        rows.iter()
-            .map(|l| LibraryResponse {
-                friends: holders.get(&l.id).copied().unwrap_or(0),
-                anchor: catalog.anchor_id() == Some(l.id),
-                ..l.to_response()
+        snapshot
+            .libraries
+            .iter()
+            .map(|l| {
+                let friends = holders.get(&l.id).copied().unwrap_or(0);
+                friend_dto::library(l, friends, &snapshot.catalog)
             })
             .collect(),
     )))
 }
 
-/// The server's friends: search, filter by status, sort. Departed friends come last unless
-/// asked for.
+/// The server's friends: search, filter by status, sort, page (`limit`/`offset`; `total` counts
+/// every match). Departed friends come last unless asked for. Served from the read model with an
+/// `ETag`: `If-None-Match` with it answers 304 while nothing changed.
 #[utoipa::path(
     tag = "plex",
     params(FriendQuery),
     responses(
-        (status = 200, description = "Friends", body = List<PlexUserResponse>),
+        (status = 200, description = "Friends", body = List<PlexUserResponse>,
+            headers(("ETag" = String, description = "Tag of this answer, for If-None-Match"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"),
         (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Bad query", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/plex-users")]
 pub async fn plex_users(
+    req: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     query: QueryParams<FriendQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
-    let query = query?.into_inner();
-    let within_days = query.within_days.unwrap_or(7);
-    if !(1..=365).contains(&within_days) {
-        return Err(ApiError::field("within_days", "must be between 1 and 365"));
-    }
-    let needle = query
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(str::to_lowercase);
-    let (friends, catalog) = db::run(&state.db, |conn| {
-        Ok((Friend::load_all(conn)?, Catalog::load(conn)?))
-    })
-    .await?;
-    let now = state.applier.now();
-    let mut rows: Vec<(Option<i64>, Option<i64>, PlexUserResponse)> = friends
-        .iter()
-        .filter(|f| {
-            query
-                .status
-                .is_none_or(|s| f.has_status(s, within_days, &catalog, now))
-        })
-        .filter(|f| needle.as_deref().is_none_or(|n| matches_search(f, n)))
-        .map(|f| {
-            let next = f
-                .next_change(&catalog, now)
-                .map(|c| c.at.timestamp_millis());
-            (next, f.expires_at(&catalog, now), f.response(&catalog, now))
-        })
-        .collect();
-    // Stable sorts: name order (with departed last) is the tie-breaker of the others.
-    match query.sort.unwrap_or_default() {
-        FriendSort::Name => {}
-        FriendSort::NextChange => rows.sort_by_key(|(next, _, _)| next.unwrap_or(i64::MAX)),
-        FriendSort::Expiry => rows.sort_by_key(|(_, expiry, _)| expiry.unwrap_or(i64::MAX)),
-    }
-    Ok(HttpResponse::Ok().json(List::all(rows.into_iter().map(|(_, _, r)| r).collect())))
+    let query = list_query(&query?.into_inner())?;
+    let snapshot = state.friends.snapshot().await?;
+    let answer = snapshot.list(&query, state.friends.now());
+    Ok(etag::respond(&req, &answer))
 }
 
-fn matches_search(friend: &Friend, needle: &str) -> bool {
-    let u = &friend.user;
-    [Some(&u.title), u.username.as_ref(), u.email.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(|v| v.to_lowercase().contains(needle))
+/// The list query, or every bad field at once.
+fn list_query(q: &FriendQuery) -> Result<ListQuery, ApiError> {
+    let mut errors = BTreeMap::new();
+    let within_days = q.within_days.unwrap_or(EXPIRING_SOON_DAYS);
+    if !(1..=EXPIRING_DAYS_MAX).contains(&within_days) {
+        errors.insert(
+            "within_days".to_owned(),
+            format!("must be between 1 and {EXPIRING_DAYS_MAX}"),
+        );
+    }
+    let text = |v: &Option<String>| -> Option<String> {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let limit = match text(&q.limit) {
+        None => None,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=FRIEND_PAGE_MAX).contains(&n) => Some(n as usize),
+            _ => {
+                errors.insert(
+                    "limit".to_owned(),
+                    format!("must be a number from 1 to {FRIEND_PAGE_MAX}"),
+                );
+                None
+            }
+        },
+    };
+    let offset = match text(&q.offset) {
+        None => 0,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) => n as usize,
+            Err(_) => {
+                errors.insert("offset".to_owned(), "must be a whole number ≥ 0".to_owned());
+                0
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(ListQuery {
+        needle: text(&q.q).map(|n| n.to_lowercase()),
+        status: q.status,
+        within_days,
+        sort: q.sort.unwrap_or_default(),
+        limit,
+        offset,
+    })
 }
 
 /// One friend with their grants (time windows), what Plex has, the plan and the apply state.
+/// With an `ETag`, like the list.
 #[utoipa::path(
     tag = "plex",
     params(("id" = i64, Path, description = "Friend id (Plexward's)")),
     responses(
-        (status = 200, description = "The friend", body = PlexUserDetailResponse),
+        (status = 200, description = "The friend", body = PlexUserDetailResponse,
+            headers(("ETag" = String, description = "Tag of this answer, for If-None-Match"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag"),
         (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/plex-users/{id}")]
 pub async fn plex_user(
+    req: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
     let id = id.into_inner();
-    let (friend, catalog) = db::run(&state.db, move |conn| {
-        Ok((Friend::load(conn, id)?, Catalog::load(conn)?))
-    })
-    .await?;
-    let friend = friend.ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(friend.detail(&catalog, state.applier.now())))
+    let snapshot = state.friends.snapshot().await?;
+    let answer = snapshot.detail(id).ok_or(ApiError::NotFound)?;
+    Ok(etag::respond(&req, &answer))
 }
 
 /// Start a sync from Plex (or get the one already running). Watch it at `/api/v1/jobs/{id}`.
@@ -164,24 +170,7 @@ pub async fn start_sync(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::RunSync)?;
     let actor = principal.actor();
-    let (job_id, start) = jobs::enqueue_unique(&state.db, sync::KIND, &actor).await?;
-    if start {
-        let client = match state.plex.client() {
-            Some(Ok(client)) => Some(client),
-            Some(Err(e)) => {
-                tracing::error!(error = %e, "cannot build the Plex client");
-                None
-            }
-            None => None,
-        };
-        actix_web::rt::spawn(sync::run_job(
-            state.db.clone(),
-            client,
-            state.applier.clone(),
-            job_id.clone(),
-            actor,
-        ));
-    }
+    let job_id = state.jobs.submit_unique(sync::SyncJob, actor).await?;
     Ok(HttpResponse::Accepted().json(JobStarted { job_id }))
 }
 
@@ -205,5 +194,5 @@ pub async fn job(
     let job = db::run(&state.db, move |conn| db::jobs::find(conn, &id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(job.to_response()))
+    Ok(HttpResponse::Ok().json(crate::http::dto::job(&job)))
 }

@@ -24,7 +24,7 @@ async fn current(state: &AppState) -> Result<SchedulerResponse, ApiError> {
         time_zone: tz.name().to_owned(),
         next_run_at,
         last_run: last.map(|job| {
-            let r = job.to_response();
+            let r = crate::http::dto::job(&job);
             LastRun {
                 job_id: r.id,
                 state: r.state,
@@ -104,7 +104,9 @@ pub async fn run_now(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::RunSync)?;
-    let job_id =
-        reconcile::start(&state.db, &state.plex, &state.applier, principal.actor()).await?;
+    let job_id = state
+        .jobs
+        .submit_unique(reconcile::ReconcileJob, principal.actor())
+        .await?;
     Ok(HttpResponse::Accepted().json(JobStarted { job_id }))
 }

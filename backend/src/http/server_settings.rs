@@ -8,38 +8,31 @@ use std::collections::BTreeMap;
 use actix_multipart::{Multipart, MultipartError};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use futures_util::StreamExt as _;
-use plexward_shared::server_settings::{MAX_PEM_BYTES, check_hostnames, check_port};
+use plexward_shared::server_settings::MAX_PEM_BYTES;
 use plexward_shared::{
-    CertificateKind, HttpsMode, Permission, RestartResponse, ServerSettingsResponse,
-    UpdateServerSettingsRequest,
+    Permission, RestartResponse, ServerSettingsResponse, UpdateServerSettingsRequest,
 };
-use serde_json::json;
 
-use crate::audit::{Event, Outcome};
 use crate::auth::Principal;
-use crate::config::{HOSTNAMES_ENV, HTTPS_ENV, PORT_ENV};
-use crate::db;
+use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
-use crate::settings::server::{self as server_settings, Effective};
+use crate::settings::server::Effective;
+use crate::settings::server_update;
 use crate::state::AppState;
-use crate::tls;
 
-async fn effective(state: &AppState) -> Result<Effective, ApiError> {
-    let stored = db::run(&state.db, server_settings::load).await?;
-    Ok(server_settings::effective(&state.server.pins, &stored))
-}
-
+/// The answer for `effective` (reads the certificate files, off the async runtime).
 async fn response(
     state: &web::Data<AppState>,
     effective: Effective,
 ) -> Result<ServerSettingsResponse, ApiError> {
     let state = state.clone();
-    web::block(move || state.server.response(&effective))
-        .await
-        .map_err(|e| {
-            ApiError::Internal(anyhow::anyhow!("reading the certificate did not run: {e}"))
-        })
+    web::block(move || {
+        let status = state.server.status(&effective);
+        dto::server_settings(effective, &state.server.running, status)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the certificate did not run: {e}")))
 }
 
 /// The server settings (port, HTTPS, hostnames), where each comes from, what runs now, the
@@ -57,7 +50,7 @@ pub async fn get_server(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewSettings)?;
-    let effective = effective(&state).await?;
+    let effective = server_update::effective(&state.db, &state.server).await?;
     Ok(HttpResponse::Ok().json(response(&state, effective).await?))
 }
 
@@ -80,118 +73,14 @@ pub async fn put_server(
     body: JsonBody<UpdateServerSettingsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let body = body?.into_inner();
-    let pins = &state.server.pins;
-    let mut errors = BTreeMap::new();
-    let pinned = |var: &str| format!("is set by {var} (or the configuration); change it there");
-
-    let port = match body.port {
-        None => None,
-        // Sending the pinned value back changes nothing, so it is not refused.
-        Some(p) if pins.port_pinned => {
-            if p != pins.config_port {
-                errors.insert("port".to_owned(), pinned(&format!("{PORT_ENV} or --port")));
-            }
-            None
-        }
-        Some(p) => match check_port(p) {
-            Ok(p) => Some(p),
-            Err(why) => {
-                errors.insert("port".to_owned(), why);
-                None
-            }
-        },
-    };
-    let https = match body.https {
-        None => None,
-        Some(mode) if pins.https.is_some() => {
-            if Some(mode) != pins.https {
-                errors.insert("https".to_owned(), pinned(HTTPS_ENV));
-            }
-            None
-        }
-        Some(HttpsMode::Custom) => {
-            let data_dir = state.server.data_dir.clone();
-            let usable = web::block(move || tls::load_custom(&data_dir, chrono::Utc::now()))
-                .await
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("certificate check: {e}")))?;
-            match usable {
-                Ok(_) => Some(HttpsMode::Custom),
-                Err(why) => {
-                    errors.insert(
-                        "https".to_owned(),
-                        format!("`custom` needs a usable uploaded certificate first: {why}"),
-                    );
-                    None
-                }
-            }
-        }
-        Some(mode) => Some(mode),
-    };
-    let hostnames = match body.hostnames {
-        None => None,
-        Some(names) if pins.hostnames.is_some() => {
-            let same = check_hostnames(&names).ok().as_ref() == pins.hostnames.as_ref();
-            if !same {
-                errors.insert("hostnames".to_owned(), pinned(HOSTNAMES_ENV));
-            }
-            None
-        }
-        Some(names) => match check_hostnames(&names) {
-            Ok(names) => Some(names),
-            Err(why) => {
-                errors.insert("hostnames".to_owned(), why);
-                None
-            }
-        },
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-
-    let actor = principal.actor();
-    let ip = principal.ip.clone();
-    let pins = pins.clone();
-    let stored = db::run(&state.db, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let before = server_settings::load(conn)?;
-            let mut after = before.clone();
-            if let Some(port) = port {
-                after.port = Some(port);
-            }
-            if let Some(mode) = https {
-                after.https = Some(mode);
-            }
-            if let Some(names) = hostnames {
-                after.hostnames = Some(names);
-            }
-            server_settings::save(conn, &after)?;
-            let (b, a) = (
-                server_settings::effective(&pins, &before),
-                server_settings::effective(&pins, &after),
-            );
-            let change = |before: serde_json::Value, after: serde_json::Value| {
-                json!({"before": before, "after": after})
-            };
-            Event::new("settings.server_update", Outcome::Success, &actor)
-                .target("settings", "server")
-                .ip(ip)
-                .details(json!({
-                    "port": change(b.port.into(), a.port.into()),
-                    "https": change(b.https.as_str().into(), a.https.as_str().into()),
-                    "hostnames": change(b.hostnames.into(), a.hostnames.into()),
-                }))
-                .insert(conn)?;
-            Ok(after)
-        })
-    })
+    let effective = server_update::update(
+        &state.db,
+        &state.server,
+        &principal.actor(),
+        principal.ip.clone(),
+        body?.into_inner(),
+    )
     .await?;
-    let effective = server_settings::effective(&state.server.pins, &stored);
-    tracing::info!(
-        port = effective.port,
-        https = effective.https.as_str(),
-        "server settings saved (they apply at the next restart)"
-    );
     Ok(HttpResponse::Ok().json(response(&state, effective).await?))
 }
 
@@ -273,53 +162,16 @@ pub async fn upload_certificate(
         return Err(ApiError::Validation(missing));
     };
 
-    let data_dir = state.server.data_dir.clone();
-    let checked = web::block(move || {
-        let pair = tls::validate_pair(&cert, &key, CertificateKind::Custom, chrono::Utc::now())?;
-        Ok::<_, tls::PairError>((pair.info, cert, key))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("certificate check did not run: {e}")))?;
-    let (info, cert, key) = match checked {
-        Ok(checked) => checked,
-        Err(e) => {
-            Event::new(
-                "settings.server_certificate",
-                Outcome::Failure,
-                &principal.actor(),
-            )
-            .target("settings", "server")
-            .ip(principal.ip.clone())
-            .details(json!({ "refused": e.to_string() }))
-            .record(&state.db)
-            .await;
-            return Err(ApiError::field(e.part, e.reason));
-        }
-    };
-    web::block(move || tls::save_custom(&data_dir, &cert, &key))
-        .await
-        .map_err(|e| {
-            ApiError::Internal(anyhow::anyhow!("saving the certificate did not run: {e}"))
-        })?
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot save the certificate: {e}")))?;
-    Event::new(
-        "settings.server_certificate",
-        Outcome::Success,
+    server_update::save_certificate(
+        &state.db,
+        &state.server,
         &principal.actor(),
+        principal.ip.clone(),
+        cert,
+        key,
     )
-    .target("settings", "server")
-    .ip(principal.ip.clone())
-    .details(json!({
-        "subject": info.subject,
-        "issuer": info.issuer,
-        "sans": info.sans,
-        "not_after": info.not_after,
-        "sha256": info.sha256,
-    }))
-    .record(&state.db)
-    .await;
-    tracing::info!(subject = info.subject, not_after = %info.not_after, "HTTPS certificate uploaded");
-    let effective = effective(&state).await?;
+    .await?;
+    let effective = server_update::effective(&state.db, &state.server).await?;
     Ok(HttpResponse::Ok().json(response(&state, effective).await?))
 }
 
@@ -355,43 +207,15 @@ pub async fn restart(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    if !state.server.restart.is_enabled() {
-        return Err(ApiError::conflict(
-            "restart_unavailable",
-            "This Plexward runs without its serve loop and cannot restart itself; restart the process.",
-        ));
-    }
-    let effective = effective(&state).await?;
-    let scheme = {
-        let (state, effective) = (state.clone(), effective.clone());
-        web::block(move || state.server.scheme_for(&effective))
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("certificate check: {e}")))?
-    };
-    // A pinned port 0 (tests) keeps the port it got.
-    let port = match effective.port {
-        0 => state.server.running.port,
-        p => p,
-    };
     let host = host_name(req.connection_info().host()).to_owned();
-    let url = format!("{}://{host}:{port}", scheme.as_str());
-    Event::new("system.restart", Outcome::Success, &principal.actor())
-        .ip(principal.ip.clone())
-        .details(json!({
-            "url": url,
-            "port": port,
-            "https": effective.https.as_str(),
-            "running": {"port": state.server.running.port, "scheme": state.server.running.scheme.as_str()},
-        }))
-        .record(&state.db)
-        .await;
-    tracing::warn!(url, "restart requested by {}", principal.actor().name);
-    let signal = state.server.restart.clone();
-    actix_web::rt::spawn(async move {
-        // Let this 202 reach the client before the server stops accepting.
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
-        signal.request();
-    });
+    let url = server_update::restart(
+        &state.db,
+        &state.server,
+        &principal.actor(),
+        principal.ip.clone(),
+        &host,
+    )
+    .await?;
     Ok(HttpResponse::Accepted().json(RestartResponse { url }))
 }
 

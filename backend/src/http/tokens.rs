@@ -3,10 +3,9 @@
 use actix_web::{HttpResponse, delete, get, web};
 use plexward_shared::{ApiTokenResponse, List, Permission};
 
-use crate::auth::Principal;
-use crate::db::{self, api_tokens};
+use crate::auth::{Principal, tokens};
+use crate::http::dto;
 use crate::http::error::ApiError;
-use crate::http::me::revoke_token;
 use crate::state::AppState;
 
 /// All API tokens of all accounts.
@@ -23,9 +22,11 @@ pub async fn list_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAllTokens)?;
-    let rows = db::run(&state.db, |conn| api_tokens::list(conn, None)).await?;
+    let rows = tokens::list(&state.auth, None).await?;
     Ok(HttpResponse::Ok().json(List::all(
-        rows.iter().map(|(t, owner)| t.to_response(owner)).collect(),
+        rows.iter()
+            .map(|(t, owner)| dto::api_token(t, owner))
+            .collect(),
     )))
 }
 
@@ -46,5 +47,6 @@ pub async fn delete_any(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAllTokens)?;
-    revoke_token(&state, &principal, id.into_inner(), None).await
+    tokens::revoke(&state.auth, &principal, id.into_inner(), None).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,15 +1,20 @@
-//! Background work a user starts and watches through `/api/v1/jobs/{id}`. Each job is a row in
-//! `jobs` (state, progress, result), so its outcome survives the request and a restart.
+//! Background work: typed jobs (one file each: [`apply`], [`sync`], [`reconcile`]) run by the one
+//! [`executor`] through one lifecycle ([`lifecycle`]: start → run → audit → finish), each a row
+//! in `watched_jobs` (state, progress, result) that `/api/v1/jobs/{id}` shows, so its outcome
+//! survives the request and a restart. [`apply_friend`] is the durable apalis queue of single
+//! applies (retries, work a stop cut short), worked by one apalis worker.
 //!
-//! These run as in-process tasks (a user watches them). Applies triggered in the background by
-//! window edges and retries are apalis jobs instead: see [`apply_friend`] and [`deadline`].
+//! Jobs never decide *when* to run: the scheduler (and the handlers) enqueue them.
 
 pub mod apply;
 pub mod apply_friend;
-pub mod deadline;
+pub mod executor;
+pub mod lifecycle;
 pub mod reconcile;
-pub mod retry;
 pub mod sync;
+
+pub use executor::{Executor, Submitted};
+pub use lifecycle::{Job, JobContext};
 
 use crate::audit::Actor;
 use crate::db::time::now_ms;

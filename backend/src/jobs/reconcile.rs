@@ -3,64 +3,43 @@
 //! report it only. Retries failed friends on the way. Started by the schedule, at startup and by
 //! "Run now"; never two at once (`enqueue_unique`).
 
-use std::sync::Arc;
-
 use plexward_shared::{DriftPolicy, ReconcileReport};
 
-use crate::access::applier::{Applier, ApplyOutcome};
+use super::lifecycle::{Job, JobContext, Running};
+use super::sync::{self, SyncError};
+use crate::access::applier::ApplyOutcome;
 use crate::access::friend::{Catalog, Friend};
 use crate::access::planner::Plan;
-use crate::audit::{Actor, Event, Outcome};
-use crate::db::time::now_ms;
-use crate::db::{self, DbPool};
-use crate::jobs::sync::{self, SyncError};
-use crate::plex::connection::PlexConnection;
+use crate::audit::Actor;
+use crate::db;
 
 pub const KIND: &str = "reconcile";
 
-pub async fn run_job(
-    pool: DbPool,
-    plex: Arc<PlexConnection>,
-    applier: Arc<Applier>,
-    job_id: String,
-    actor: Actor,
-) {
-    {
-        let id = job_id.clone();
-        if let Err(e) = db::run(&pool, move |conn| db::jobs::start(conn, &id, now_ms())).await {
-            tracing::error!(error = %e, "could not start the reconcile job");
-        }
-    }
-    let outcome = reconcile(&pool, &plex, &applier, &job_id).await;
-    let event = match &outcome {
-        Ok(report) => Event::new("scheduler.reconcile", Outcome::Success, &actor)
-            .details(serde_json::json!(report)),
-        Err(e) => Event::new("scheduler.reconcile", Outcome::Failure, &actor)
-            .details(serde_json::json!({ "error": e.to_string() })),
-    };
-    event.record(&pool).await;
-    match &outcome {
-        Ok(r) => tracing::info!(
-            applied = r.applied,
-            failed = r.failed,
-            drift = r.drift,
+/// A reconcile, as a job (the schedule, the startup catch-up, "Run now").
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReconcileJob;
+
+impl Job for ReconcileJob {
+    const KIND: &'static str = KIND;
+    const AUDIT: Option<&'static str> = Some("scheduler.reconcile");
+    type Report = ReconcileReport;
+    type Error = SyncError;
+
+    async fn run(self, ctx: JobContext, job: Running) -> Result<ReconcileReport, SyncError> {
+        let report = reconcile(&ctx, &job.id).await?;
+        tracing::info!(
+            applied = report.applied,
+            failed = report.failed,
+            drift = report.drift,
             "reconcile done"
-        ),
-        Err(e) => tracing::warn!(error = %e, "reconcile failed"),
+        );
+        Ok(report)
     }
-    let outcome = outcome
-        .map(|report| serde_json::to_string(&report).unwrap_or_default())
-        .map_err(|e| e.to_string());
-    super::finish(&pool, &job_id, outcome).await;
 }
 
-async fn reconcile(
-    pool: &DbPool,
-    plex: &PlexConnection,
-    applier: &Applier,
-    job_id: &str,
-) -> Result<ReconcileReport, SyncError> {
-    let client = match plex.client() {
+async fn reconcile(ctx: &JobContext, job_id: &str) -> Result<ReconcileReport, SyncError> {
+    let (pool, applier) = (&ctx.pool, &*ctx.applier);
+    let client = match ctx.plex.client() {
         None => return Err(SyncError::NotConfigured),
         Some(client) => client?,
     };
@@ -83,6 +62,15 @@ async fn reconcile(
         .collect();
     let total = work.len() as i64 + 4;
     for (done, friend) in work.iter().enumerate() {
+        if ctx.is_stopping() {
+            // The rest is still planned or queued in the database: the next start's reconcile
+            // picks it up.
+            tracing::info!(
+                left = work.len() - done,
+                "stopping: the reconcile ends early"
+            );
+            break;
+        }
         if friend.plan(&catalog, now) == Plan::Nothing {
             // Plex already matches the grants, yet the record says queued or drifted: a crash
             // cut an apply off after plex.tv had made the change. Only the record is behind;
@@ -111,24 +99,4 @@ async fn reconcile(
     }
     super::report_progress(pool, job_id, total, total).await;
     Ok(report)
-}
-
-/// Starts a reconcile unless one is queued or running; either way returns its job id.
-pub async fn start(
-    pool: &DbPool,
-    plex: &Arc<PlexConnection>,
-    applier: &Arc<Applier>,
-    actor: Actor,
-) -> Result<String, db::DbError> {
-    let (job_id, new) = super::enqueue_unique(pool, KIND, &actor).await?;
-    if new {
-        tokio::spawn(run_job(
-            pool.clone(),
-            plex.clone(),
-            applier.clone(),
-            job_id.clone(),
-            actor,
-        ));
-    }
-    Ok(job_id)
 }

@@ -3,12 +3,11 @@
 //! undated grants, so the plan for them is "nothing to do".
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use plexward_shared::SyncReport;
 
+use super::lifecycle::{Job, JobContext, Running};
 use crate::access::applier::Applier;
-use crate::audit::{Actor, Event, Outcome};
 use crate::db::plex_users::SeenFriend;
 use crate::db::time::now_ms;
 use crate::db::{self, DbPool};
@@ -27,43 +26,24 @@ pub enum SyncError {
     Db(#[from] db::DbError),
 }
 
-/// Runs a sync for job `job_id`, recording progress, outcome and an audit event.
-pub async fn run_job(
-    pool: DbPool,
-    client: Option<PlexClient>,
-    applier: Arc<Applier>,
-    job_id: String,
-    actor: Actor,
-) {
-    let now = now_ms();
-    let started = {
-        let id = job_id.clone();
-        db::run(&pool, move |conn| db::jobs::start(conn, &id, now)).await
-    };
-    if let Err(e) = started {
-        tracing::error!(error = %e, "could not start the sync job");
-    }
-    let outcome = match client {
-        None => Err(SyncError::NotConfigured),
-        Some(client) => sync(&pool, &client, &applier, &job_id).await,
-    };
-    let event = match &outcome {
-        Ok(report) => {
-            Event::new("plex.sync", Outcome::Success, &actor).details(serde_json::json!(report))
-        }
-        Err(e) => Event::new("plex.sync", Outcome::Failure, &actor)
-            .details(serde_json::json!({"error": e.to_string()})),
-    };
-    event.record(&pool).await;
-    let outcome = outcome
-        .map(|report| serde_json::to_string(&report).unwrap_or_default())
-        .map_err(|e| e.to_string());
-    super::finish(&pool, &job_id, outcome).await;
-}
+/// A sync from Plex, as a job ("Sync now").
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncJob;
 
-/// Held while a sync runs: a sync and a reconcile (which starts with a sync) never run at once;
-/// the second waits for the first.
-static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+impl Job for SyncJob {
+    const KIND: &'static str = KIND;
+    const AUDIT: Option<&'static str> = Some("plex.sync");
+    type Report = SyncReport;
+    type Error = SyncError;
+
+    async fn run(self, ctx: JobContext, job: Running) -> Result<SyncReport, SyncError> {
+        let client = match ctx.plex.client() {
+            None => return Err(SyncError::NotConfigured),
+            Some(client) => client?,
+        };
+        sync(&ctx.pool, &client, &ctx.applier, &job.id).await
+    }
+}
 
 /// The sync itself: three steps (server, libraries, friends with shares), then one transaction.
 pub async fn sync(
@@ -72,7 +52,7 @@ pub async fn sync(
     applier: &Applier,
     job_id: &str,
 ) -> Result<SyncReport, SyncError> {
-    let _running = RUNNING.lock().await;
+    let _running = applier.one_sync_at_a_time().await;
     let _no_applies = applier.exclude_applies().await;
     const STEPS: i64 = 4;
     let server = client.server_info().await?;

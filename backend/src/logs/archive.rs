@@ -1,4 +1,5 @@
-//! `GET /api/v1/logs/download?all=true`: a log's current and rotated files as one `.tar.gz`.
+//! `GET /api/v1/logs/download`: a log's current file, or with `all=true` its current and rotated
+//! files as one `.tar.gz`.
 
 use std::io;
 use std::path::Path;
@@ -6,6 +7,18 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use plexward_shared::LogFile;
+
+/// What a download holds: the current file (empty when it does not exist yet), or with `all`
+/// the archive of every file of `file`.
+pub fn download(logs_dir: &Path, file: LogFile, all: bool) -> io::Result<Vec<u8>> {
+    if all {
+        return tar_gz(logs_dir, file);
+    }
+    match std::fs::read(logs_dir.join(file.file_name())) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        other => other,
+    }
+}
 
 /// The archive's bytes. Files are compressed as they are read (logs shrink about tenfold), so
 /// memory holds the compressed archive, not the 50 MB of text.

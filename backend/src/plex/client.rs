@@ -17,8 +17,9 @@ use super::{json, retry, xml};
 
 /// An async client for one PMS and plex.tv, with one owner token.
 ///
-/// Cheap to share behind an `Arc`; the plex.tv concurrency limit is per client, so keep one
-/// client per process.
+/// Long-lived and shared behind an `Arc` (it keeps its connections open); the plex.tv limiter
+/// comes from the configuration, so clients built from one
+/// [`PlexConnection`](super::connection::PlexConnection) share it.
 #[derive(Debug)]
 pub struct PlexClient {
     transport: Transport,

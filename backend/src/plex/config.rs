@@ -1,11 +1,13 @@
 //! Configuration of the Plex client: where Plex lives, who we are, and how patient to be.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 
-/// Production plex.tv. Tests and demo mode point `PLEXWARD_PLEXTV_URL` at the simulator.
-pub const DEFAULT_PLEXTV_URL: &str = "https://plex.tv";
+use super::limiter::PlextvLimiter;
+
+pub use crate::config::DEFAULT_PLEXTV_URL;
 
 /// How the client talks to Plex. `Debug` is derived on purpose: the token is a
 /// [`SecretString`], whose `Debug` prints `[REDACTED]`.
@@ -23,8 +25,12 @@ pub struct PlexClientConfig {
     pub product: String,
     /// `X-Plex-Version`.
     pub version: String,
-    /// Requests allowed in flight to plex.tv at once (spec §5: one; plex.tv limits are low).
+    /// Requests allowed in flight to plex.tv at once (spec §5: one; plex.tv limits are low),
+    /// when no shared [`limiter`](Self::limiter) is given.
     pub plextv_concurrency: usize,
+    /// The process-wide plex.tv limiter, shared by every client built with it. `None`: the
+    /// client gets its own, of `plextv_concurrency` and no rate limit.
+    pub limiter: Option<Arc<PlextvLimiter>>,
     /// Time allowed to open a TCP (+TLS) connection.
     pub connect_timeout: Duration,
     /// Time allowed for a whole request, response body included.
@@ -49,6 +55,7 @@ impl PlexClientConfig {
             product: "Plexward".to_owned(),
             version: crate::VERSION.to_owned(),
             plextv_concurrency: 1,
+            limiter: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -77,6 +84,13 @@ impl PlexClientConfig {
     #[must_use]
     pub fn with_plextv_concurrency(mut self, n: usize) -> Self {
         self.plextv_concurrency = n;
+        self
+    }
+
+    /// Shares `limiter` with every other client built with it.
+    #[must_use]
+    pub fn with_limiter(mut self, limiter: Arc<PlextvLimiter>) -> Self {
+        self.limiter = Some(limiter);
         self
     }
 }

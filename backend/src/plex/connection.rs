@@ -6,9 +6,13 @@
 //! UI/API (`crate::settings::plex`), which can change while Plexward runs. Each value is taken from
 //! the configuration when set there, else from the saved settings. The saved half sits behind a
 //! lock and is replaced after a save, so every client built afterwards uses the new values.
+//!
+//! One client is kept for the values in effect and shared by every caller (connection reuse, one
+//! TLS handshake rather than one per request); a save drops it, and the next caller builds the
+//! client for the new values. Every client shares the connection's one [`PlextvLimiter`].
 
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,8 +20,8 @@ use plexward_shared::SettingSource;
 use secrecy::SecretString;
 
 use crate::config::Config;
+use crate::plex::limiter::PlextvLimiter;
 use crate::plex::{PlexClient, PlexClientConfig, PlexError, RetryPolicy};
-use crate::settings::plex::SavedConnection;
 
 /// The environment variables that pin the values (named in the UI and in refusals).
 pub const URL_ENV: &str = "PLEXWARD_PLEX_URL";
@@ -36,6 +40,19 @@ pub struct PlexConnection {
     /// Held by a settings save from its database write until the live values follow, so two saves
     /// cannot leave the live values disagreeing with the database.
     save_lock: tokio::sync::Mutex<()>,
+    /// The client for the values in effect; dropped by [`PlexConnection::set_saved`].
+    client: Mutex<Option<Arc<PlexClient>>>,
+    /// The process' plex.tv limiter, shared by every client built here.
+    limiter: Arc<PlextvLimiter>,
+}
+
+/// The saved connection with the token decrypted (by `settings::plex`): what the live
+/// connection uses when the configuration does not pin a value.
+#[derive(Debug, Clone, Default)]
+pub struct SavedConnection {
+    pub server_url: Option<String>,
+    /// Redacted in Debug by `secrecy`.
+    pub token: Option<SecretString>,
 }
 
 /// What the settings API shows about the connection (never the token).
@@ -66,6 +83,11 @@ impl PlexConnection {
             data_dir: config.data_dir.clone(),
             saved: RwLock::new(SavedConnection::default()),
             save_lock: tokio::sync::Mutex::new(()),
+            client: Mutex::new(None),
+            limiter: Arc::new(PlextvLimiter::new(
+                config.plextv_concurrency,
+                config.plextv_requests_per_second,
+            )),
         })
     }
 
@@ -89,10 +111,18 @@ impl PlexConnection {
 
     /// Replaces the saved values (at start-up, and after a settings save).
     pub fn set_saved(&self, saved: SavedConnection) {
-        *self
+        let mut current = self
             .saved
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = saved;
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *current = saved;
+        // Under the write lock: no caller can cache a client of the old values after this.
+        *self.client.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The plex.tv limiter every client of this connection shares.
+    pub fn limiter(&self) -> &Arc<PlextvLimiter> {
+        &self.limiter
     }
 
     /// A copy of the saved values (the token still a secret).
@@ -131,18 +161,34 @@ impl PlexConnection {
     }
 
     fn client_config(&self) -> Option<PlexClientConfig> {
-        let saved = self.read_saved();
+        self.config_of(&self.read_saved())
+    }
+
+    fn config_of(&self, saved: &SavedConnection) -> Option<PlexClientConfig> {
         let url = self.pinned_url.as_ref().or(saved.server_url.as_ref())?;
         let token = self.pinned_token.as_ref().or(saved.token.as_ref())?;
         Some(
             PlexClientConfig::new(url.clone(), token.clone(), self.client_identifier.clone())
-                .with_plextv_url(self.plextv_url.clone()),
+                .with_plextv_url(self.plextv_url.clone())
+                .with_limiter(self.limiter.clone()),
         )
     }
 
-    /// A client for background work (retries with backoff), when URL and token are set.
-    pub fn client(&self) -> Option<Result<PlexClient, PlexError>> {
-        self.client_config().map(|c| PlexClient::new(&c))
+    /// The client for background work (retries with backoff), when URL and token are set: the
+    /// same one until the settings change.
+    pub fn client(&self) -> Option<Result<Arc<PlexClient>, PlexError>> {
+        // The read lock on the values first (as `set_saved` takes them), then the cache.
+        let saved = self.read_saved();
+        let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = cached.as_ref() {
+            return Some(Ok(client.clone()));
+        }
+        let config = self.config_of(&saved)?;
+        Some(PlexClient::new(&config).map(|client| {
+            let client = Arc::new(client);
+            *cached = Some(client.clone());
+            client
+        }))
     }
 
     /// A client for a person waiting on the answer ("Test connection"): no retries, short

@@ -1,15 +1,15 @@
-//! One HTTP exchange with Plex: headers, the plex.tv concurrency gate, timeouts, and mapping of
+//! One HTTP exchange with Plex: headers, the plex.tv limiter, timeouts, and mapping of
 //! statuses to [`PlexError`]. No retries here (see `retry.rs`).
 
+use std::sync::Arc;
 use std::time::Duration;
-
-use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
-use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Semaphore;
 
 use super::config::PlexClientConfig;
 use super::error::{PlexError, PlexHost, excerpt};
+use super::limiter::PlextvLimiter;
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
 
 const X_PLEX_TOKEN: HeaderName = HeaderName::from_static("x-plex-token");
 
@@ -39,8 +39,8 @@ pub(crate) struct Transport {
     pms_url: String,
     plextv_url: String,
     token: SecretString,
-    /// At most `plextv_concurrency` requests in flight to plex.tv.
-    plextv_gate: Semaphore,
+    /// Requests to plex.tv wait here (shared by every client of the process).
+    plextv_limit: Arc<PlextvLimiter>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -101,7 +101,10 @@ impl Transport {
             pms_url: base_url(&config.pms_url, "PMS")?,
             plextv_url: base_url(&config.plextv_url, "plex.tv")?,
             token: config.token.clone(),
-            plextv_gate: Semaphore::new(config.plextv_concurrency.max(1)),
+            plextv_limit: config
+                .limiter
+                .clone()
+                .unwrap_or_else(|| Arc::new(PlextvLimiter::new(config.plextv_concurrency, 0))),
         })
     }
 
@@ -128,12 +131,7 @@ impl Transport {
             req = req.json(body);
         }
         let _permit = match host {
-            PlexHost::Plextv => Some(
-                self.plextv_gate
-                    .acquire()
-                    .await
-                    .map_err(|_| PlexError::Config("plex.tv gate closed".to_owned()))?,
-            ),
+            PlexHost::Plextv => Some(self.plextv_limit.acquire().await),
             PlexHost::Pms => None,
         };
         tracing::debug!(%host, method = %out.method, path = out.path, "Plex request");

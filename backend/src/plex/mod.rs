@@ -8,7 +8,7 @@
 //! - the token travels only in the `X-Plex-Token` header, never in a URL, log or error;
 //! - library sets sent to plex.tv are [`NonEmptySet`]s: an empty list means "ALL libraries";
 //! - creates are never retried blindly (a lost response must not make a second invite);
-//! - one plex.tv request at a time by default, and [`PlexClient::snapshot`] lists all friends
+//! - one plex.tv request at a time by default, through one limiter per process, and [`PlexClient::snapshot`] lists all friends
 //!   with their shares in three plex.tv calls, however many friends there are.
 
 mod client;
@@ -17,6 +17,7 @@ pub mod connection;
 mod error;
 mod http;
 mod json;
+pub mod limiter;
 mod models;
 mod retry;
 mod xml;

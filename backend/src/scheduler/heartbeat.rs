@@ -1,20 +1,25 @@
-//! The deadline tick's sign of life, for `/api/v1/health`: a tick that stopped (a panic, a
+//! A worker's sign of life, for `/api/v1/health`: a deadline worker that stopped (a panic, a
 //! deadlock, a database that never answers) means deadlines pass unapplied, which a health
-//! check must report rather than the process looking fine.
+//! check must report rather than the process looking fine. It also says up to which time (on
+//! the access clock) the worker has handled everything, which tests wait on instead of sleeping.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// How long without a completed tick before the scheduler counts as stalled (ticks run every
-/// 250 ms; a slow database may hold one up a few seconds).
+/// How long without a completed pass before the scheduler counts as stalled (passes run at
+/// least every second; a slow database may hold one up a few seconds).
 pub const STALLED_AFTER: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone)]
 pub struct Heartbeat {
     started: Instant,
-    /// Milliseconds after `started` of the last completed tick; 0 = none yet.
+    /// Milliseconds after `started` of the last completed pass; 0 = none yet.
     last_ms: Arc<AtomicU64>,
+    /// The access-clock time (Unix ms) up to which the last pass handled everything.
+    covered: Arc<AtomicI64>,
+    /// Completed passes.
+    beats: Arc<AtomicU64>,
 }
 
 impl Default for Heartbeat {
@@ -28,13 +33,32 @@ impl Heartbeat {
         Self {
             started: Instant::now(),
             last_ms: Arc::new(AtomicU64::new(0)),
+            covered: Arc::new(AtomicI64::new(i64::MIN)),
+            beats: Arc::new(AtomicU64::new(0)),
         }
     }
 
-    /// Records a completed tick.
+    /// Records a completed pass.
     pub fn beat(&self) {
         let ms = self.started.elapsed().as_millis() as u64;
         self.last_ms.store(ms.max(1), Ordering::Relaxed);
+        self.beats.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Records a completed pass that handled everything due up to `now` (access clock, ms).
+    pub fn beat_at(&self, now: i64) {
+        self.covered.store(now, Ordering::SeqCst);
+        self.beat();
+    }
+
+    /// The access-clock time up to which everything due was handled (`i64::MIN`: no pass yet).
+    pub fn covered(&self) -> i64 {
+        self.covered.load(Ordering::SeqCst)
+    }
+
+    /// Passes completed since start.
+    pub fn beats(&self) -> u64 {
+        self.beats.load(Ordering::SeqCst)
     }
 
     /// Time since the last tick, or since start when there was none.

@@ -1,7 +1,8 @@
 //! Starts the reconcile when the schedule says so: once at startup (to catch up on anything
 //! missed while Plexward was down), then at every due time. It re-reads the settings each
 //! second, so a change takes effect at once without a restart, and it only ever sleeps a
-//! second at a time (a long sleep would not notice a suspend or a clock change).
+//! second at a time (a long sleep would not notice a suspend or a clock change). It decides when;
+//! the reconcile itself is a job of the executor.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,13 +12,14 @@ use chrono_tz::Tz;
 use plexward_shared::ScheduleSettings;
 use tokio::sync::watch;
 
-use crate::access::applier::Applier;
 use crate::audit::Actor;
+use crate::clock::SharedClock;
 use crate::db::jobs::Job;
 use crate::db::time::from_ms;
 use crate::db::{self, DbError, DbPool};
-use crate::jobs::reconcile;
-use crate::plex::connection::PlexConnection;
+use crate::jobs::Executor;
+use crate::jobs::reconcile::{self, ReconcileJob};
+use crate::scheduler::heartbeat::Heartbeat;
 use crate::scheduler::{schedule, settings};
 
 const TICK: Duration = Duration::from_secs(1);
@@ -49,37 +51,42 @@ async fn next_run_at(pool: &DbPool, since: i64) -> Result<DateTime<Utc>, DbError
     Ok(next_run_after(&settings, tz, last.as_ref(), since))
 }
 
+/// Runs until `stop` turns true; `heartbeat` records each evaluation of the schedule (the clock
+/// time it was evaluated at), so tests can wait for one instead of sleeping.
 pub async fn run(
     pool: DbPool,
-    plex: Arc<PlexConnection>,
-    applier: Arc<Applier>,
+    executor: Arc<Executor>,
+    clock: SharedClock,
+    heartbeat: Heartbeat,
     mut stop: watch::Receiver<bool>,
 ) {
-    let started = applier.now();
-    if plex.client().is_some()
-        && let Err(e) = reconcile::start(&pool, &plex, &applier, Actor::system()).await
+    let started = clock.now_ms();
+    if executor.context().plex.client().is_some()
+        && let Err(e) = executor.submit_unique(ReconcileJob, Actor::system()).await
     {
         tracing::warn!(error = %e, "could not start the startup reconcile");
     }
-    let mut interval = tokio::time::interval(TICK);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut jumps = clock.jumps();
     loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
+        let now = clock.now_ms();
         let due = match next_run_at(&pool, started).await {
-            Ok(at) => at.timestamp_millis() <= applier.now(),
+            Ok(at) => at.timestamp_millis() <= now,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the schedule; retrying");
                 false
             }
         };
-        if due && let Err(e) = reconcile::start(&pool, &plex, &applier, Actor::system()).await {
+        if due && let Err(e) = executor.submit_unique(ReconcileJob, Actor::system()).await {
             tracing::warn!(error = %e, "could not start the scheduled reconcile");
+        }
+        heartbeat.beat_at(now);
+        tokio::select! {
+            () = tokio::time::sleep(TICK) => {}
+            () = crate::clock::jumped(&mut jumps) => {}
+            changed = stop.changed() => if changed.is_err() { return },
+        }
+        if *stop.borrow() {
+            return;
         }
     }
 }

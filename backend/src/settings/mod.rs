@@ -1,6 +1,37 @@
-//! Runtime settings edited in the UI, typed, each stored as one JSON row of `settings`.
+//! Runtime settings edited in the UI, typed, each stored as one JSON row of `settings`, and the
+//! rules and transactions that change them. No HTTP here: refusals are [`SettingsError`]s, mapped
+//! to answers in `http/error.rs`.
 
 pub mod plex;
+pub mod plex_probe;
 pub mod plex_server;
+pub mod plex_update;
 pub mod secret_box;
 pub mod server;
+pub mod server_update;
+
+use std::collections::BTreeMap;
+
+use crate::db::DbError;
+
+/// Why a settings change was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// Fields a rule refuses (invalid, or pinned by the configuration), each with why.
+    #[error("some fields are invalid")]
+    Invalid(BTreeMap<String, String>),
+    /// A restart was asked for, but this process runs without the serve loop that restarts.
+    #[error("this process cannot restart itself")]
+    RestartUnavailable,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl SettingsError {
+    /// One field refused.
+    pub fn field(name: &str, why: impl Into<String>) -> Self {
+        Self::Invalid(BTreeMap::from([(name.to_owned(), why.into())]))
+    }
+}

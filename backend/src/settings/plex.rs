@@ -12,7 +12,6 @@ use std::path::Path;
 use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 use plexward_shared::DriftPolicy;
-use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::db;
@@ -95,13 +94,7 @@ pub fn seal_token(sealer: &SecretBox, token: &str) -> Result<String, SecretBoxEr
     sealer.seal(token, TOKEN_AAD)
 }
 
-/// The saved connection with the token decrypted: what the live connection uses.
-#[derive(Debug, Clone, Default)]
-pub struct SavedConnection {
-    pub server_url: Option<String>,
-    /// Redacted in Debug by `secrecy`.
-    pub token: Option<SecretString>,
-}
+pub use crate::plex::connection::SavedConnection;
 
 /// Decrypts the stored token with the key in `data_dir`. A missing or corrupt key file, or a token
 /// that does not decrypt, must not stop Plexward: the token counts as unset (the admin enters it

@@ -5,15 +5,13 @@
 //! the next start or restart; [`ServerControl`] remembers what runs now and carries restart
 //! requests from the API to the serve loop.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use diesel::SqliteConnection;
 use diesel::result::QueryResult;
-use plexward_shared::{
-    CertificateInfo, HttpsMode, RunningServer, Scheme, ServerSettingsResponse, SettingSource,
-};
+use plexward_shared::{CertificateInfo, HttpsMode, Scheme, SettingSource};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -114,6 +112,9 @@ pub struct Running {
     pub problem: Option<String>,
 }
 
+/// How long a restart waits after it was asked for (see [`RestartSignal::requested`]).
+const RESTART_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A restart asked for through the API.
 #[derive(Debug, Default)]
 pub struct RestartSignal {
@@ -142,9 +143,12 @@ impl RestartSignal {
         self.requested.load(Ordering::SeqCst)
     }
 
-    /// Resolves once [`RestartSignal::request`] was called (also if before this call).
+    /// Resolves a moment after [`RestartSignal::request`] was called (also if before this call):
+    /// the moment lets the answer to the request that asked for it reach its client before the
+    /// server stops accepting, without a task spawned to wait.
     pub async fn requested(&self) {
         self.notify.notified().await;
+        tokio::time::sleep(RESTART_GRACE).await;
     }
 }
 
@@ -157,10 +161,20 @@ pub struct ServerControl {
     pub restart: Arc<RestartSignal>,
 }
 
+/// What the certificate files and the running server say about `effective`.
+#[derive(Debug, Clone)]
+pub struct ServerStatus {
+    /// The certificate `effective` would serve (else the running one, else an uploaded one).
+    pub certificate: Option<CertificateInfo>,
+    /// Whether a restart is needed for `effective` to be what runs.
+    pub restart_required: bool,
+    /// Why HTTPS is not served now, or would not be with `effective`.
+    pub tls_problem: Option<String>,
+}
+
 impl ServerControl {
-    /// The response of `GET /settings/server` for `effective` (file reads: call off the async
-    /// runtime).
-    pub fn response(&self, effective: &Effective) -> ServerSettingsResponse {
+    /// The status for `effective` (file reads: call off the async runtime).
+    pub fn status(&self, effective: &Effective) -> ServerStatus {
         let now = chrono::Utc::now();
         let running = &self.running;
         let configured =
@@ -181,41 +195,26 @@ impl ServerControl {
             HttpsMode::Custom => crate::tls::load_custom(&self.data_dir, now).err(),
             _ => None,
         };
-        ServerSettingsResponse {
-            port: effective.port,
-            port_source: effective.port_source,
-            https: effective.https,
-            https_source: effective.https_source,
-            hostnames: effective.hostnames.clone(),
-            hostnames_source: effective.hostnames_source,
-            restart_required,
-            running: RunningServer {
-                port: running.port,
-                scheme: running.scheme,
-                https: match running.scheme {
-                    Scheme::Https => running.requested.https,
-                    Scheme::Http => HttpsMode::Off,
-                },
-            },
+        ServerStatus {
             certificate: configured
                 .or_else(|| running.certificate.clone())
                 .or_else(|| crate::tls::read_info(&self.data_dir, HttpsMode::Custom, now)),
+            restart_required,
             tls_problem: running.problem.clone().or(configured_problem),
         }
     }
+}
 
-    /// The scheme a start with `effective` would serve (HTTP when the uploaded pair is unusable).
-    pub fn scheme_for(&self, effective: &Effective) -> Scheme {
-        match effective.https {
-            HttpsMode::Off => Scheme::Http,
-            HttpsMode::SelfSigned => Scheme::Https,
-            HttpsMode::Custom => {
-                match crate::tls::load_custom(&self.data_dir, chrono::Utc::now()) {
-                    Ok(_) => Scheme::Https,
-                    Err(_) => Scheme::Http,
-                }
-            }
-        }
+/// The scheme a start with `effective` would serve (HTTP when the uploaded pair in `data_dir` is
+/// unusable). Reads files: call off the async runtime.
+pub fn scheme_for(data_dir: &Path, effective: &Effective) -> Scheme {
+    match effective.https {
+        HttpsMode::Off => Scheme::Http,
+        HttpsMode::SelfSigned => Scheme::Https,
+        HttpsMode::Custom => match crate::tls::load_custom(data_dir, chrono::Utc::now()) {
+            Ok(_) => Scheme::Https,
+            Err(_) => Scheme::Http,
+        },
     }
 }
 

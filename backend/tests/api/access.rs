@@ -8,7 +8,7 @@ use plex_sim::{FaultSpec, PlexSim, Seed, SimConfig, SimHandle};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, app_on_clock, start_sync, wait_for};
+use crate::helpers::{TestApp, app_on_clock_with, start_sync, wait_for};
 
 const MID: &str = "5f3c1a9e2b7d4c6e8a0b1c2d3e4f5a6b7c8d9e0f";
 // plex.tv section ids of the default seed (PMS keys 1–5).
@@ -28,13 +28,22 @@ async fn synced(seed: Seed) -> Synced {
 }
 
 pub(crate) async fn synced_on_clock(seed: Seed, clock: plexward::clock::SharedClock) -> Synced {
+    synced_with(seed, clock, |_| {}).await
+}
+
+/// [`synced_on_clock`] with more configuration.
+pub(crate) async fn synced_with(
+    seed: Seed,
+    clock: plexward::clock::SharedClock,
+    customize: impl FnOnce(&mut plexward::config::Config) + Send + 'static,
+) -> Synced {
     let sim = PlexSim::start(SimConfig {
         seed,
         ..SimConfig::default()
     })
     .await
     .expect("sim");
-    let (app, token) = app_on_clock(&sim, clock).await;
+    let (app, token) = app_on_clock_with(&sim, clock, customize).await;
     let job = wait_for(&app, &token, &start_sync(&app, &token).await).await;
     assert_eq!(job["state"], "succeeded", "{job}");
     sim.clear_requests();
@@ -119,7 +128,7 @@ pub(crate) fn ids(v: &[u64]) -> BTreeSet<u64> {
     v.iter().copied().collect()
 }
 
-fn in_minutes(m: i64) -> String {
+pub(crate) fn in_minutes(m: i64) -> String {
     (chrono::Utc::now() + chrono::TimeDelta::minutes(m)).to_rfc3339()
 }
 
@@ -444,7 +453,12 @@ async fn extend_moves_the_end_from_the_current_end() {
 
 #[tokio::test]
 async fn a_plex_failure_leaves_the_friend_failed_and_a_later_success_clears_it() {
-    let t = synced(Seed::default()).await;
+    // The save waits for the whole apply (its retries against a failing Plex take ~24 s), so the
+    // answer carries the final outcome; `a_save_answers_within_the_apply_wait…` covers the bound.
+    let t = synced_with(Seed::default(), plexward::clock::system(), |c| {
+        c.apply_wait_ms = 60_000;
+    })
+    .await;
     let alice = t.friend(2_100_001).await;
     let tv = t.library(2).await;
     t.sim.add_fault(FaultSpec {
@@ -722,4 +736,52 @@ async fn an_apply_waits_for_a_sync_in_progress_so_the_sync_never_stores_an_older
     assert_eq!(detail["plan"]["action"], "nothing", "{detail}");
     assert_eq!(detail["drift"], false, "{detail}");
     assert_eq!(t.shared_sections(2_100_001), Some(ids(&[TV])));
+}
+
+/// A save whose apply takes longer than the server waits (`apply_wait_ms`) answers on time with
+/// the outcome so far (`queued`) and the job applying it, which goes on and ends the apply.
+#[tokio::test]
+async fn a_save_answers_within_the_apply_wait_and_its_job_finishes_the_apply() {
+    let t = synced_with(Seed::default(), plexward::clock::system(), |c| {
+        c.apply_wait_ms = 1_000;
+    })
+    .await;
+    let alice = t.friend(2_100_001).await;
+    let tv = t.library(2).await;
+    // Plex fails every write until told otherwise: the apply is retrying when the answer goes.
+    t.sim.add_fault(FaultSpec {
+        method: Some("PUT".into()),
+        path: "/api/servers/*/shared_servers/*".into(),
+        count: 0,
+        status: Some(500),
+        ..FaultSpec::default()
+    });
+    let started = Instant::now();
+    let (status, body) = t.set_grants(alice, json!([{ "library_id": tv }])).await;
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        took < Duration::from_secs(4),
+        "answered after {took:?}, not within the 1 s wait"
+    );
+    assert_eq!(body["dry_run"], false);
+    assert_eq!(body["plex_matches"], false);
+    assert_eq!(body["apply"]["state"], "queued", "{body}");
+    let job_id = body["job_id"].as_str().expect("a job id").to_owned();
+    let (_, job) = t
+        .call(Method::GET, &format!("/api/v1/jobs/{job_id}"), None)
+        .await;
+    assert_eq!(job["kind"], "apply", "{job}");
+    assert!(
+        job["state"] == "running" || job["state"] == "queued",
+        "{job}"
+    );
+
+    // Plex recovers: the job's next attempt goes through and the job says so.
+    t.sim.clear_faults();
+    let job = wait_for(&t.app, &t.token, &job_id).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["result"]["applied"], 1, "{job}");
+    assert_eq!(t.shared_sections(2_100_001), Some(ids(&[TV])));
+    t.app.assert_no_jobs_left().await;
 }

@@ -1,6 +1,6 @@
 use reqwest::Method;
 
-use crate::helpers::{GOOD_PASSWORD, header, spawn_app, spawn_app_with};
+use crate::helpers::{GOOD_PASSWORD, header, spawn_app, spawn_app_on_auth_clock, spawn_app_with};
 
 #[tokio::test]
 async fn sign_in_returns_a_token_and_strict_httponly_cookies() {
@@ -143,7 +143,8 @@ async fn cookies_authenticate_the_spa_and_mutations_need_same_origin() {
 
 #[tokio::test]
 async fn refresh_rotates_and_a_stolen_refresh_token_kills_the_session() {
-    let app = spawn_app().await;
+    let clock = plexward::clock::ManualClock::new(plexward::db::time::now_ms());
+    let app = spawn_app_on_auth_clock(clock.clone()).await;
     app.create_account("alice", "admin", false).await;
     let s = app.login("alice", GOOD_PASSWORD).await;
     let old = format!("pw_refresh={}", s.refresh_cookie);
@@ -177,7 +178,7 @@ async fn refresh_rotates_and_a_stolen_refresh_token_kills_the_session() {
     );
 
     // The attacker replays the old one after the grace window for concurrent tabs.
-    tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
+    clock.advance(5_100);
     let replay = app
         .with_cookie(Method::POST, "/api/v1/auth/refresh", &old)
         .send()

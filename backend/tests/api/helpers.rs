@@ -1,6 +1,7 @@
 //! `spawn_app`: the real `Application` on 127.0.0.1 port 0, a fresh data directory, and a client.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plex_sim::SimHandle;
@@ -8,7 +9,9 @@ use plexward::config::Redacted;
 use reqwest::Method;
 
 use plexward::config::Config;
+use plexward::jobs::Executor;
 use plexward::jobs::apply_friend::ApplyQueue;
+use plexward::scheduler::heartbeat::Heartbeat;
 use plexward::startup::Application;
 use tempfile::TempDir;
 
@@ -19,6 +22,11 @@ pub struct TestApp {
     pub db: plexward::db::DbPool,
     /// The app's apalis queue of apply jobs.
     pub queue: ApplyQueue,
+    /// The deadline worker's and the reconcile schedule's signs of life (what they have handled).
+    pub deadlines: Heartbeat,
+    pub schedule: Heartbeat,
+    /// The executor every background job runs on.
+    pub executor: Arc<Executor>,
     config: Config,
     handle: actix_web::dev::ServerHandle,
     running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -175,15 +183,16 @@ impl TestApp {
             })
             .await
             .expect("read jobs");
-            if let Some(j) = job
+            if let Some(j) = &job
                 && Some(j.id.as_str()) != previous
                 && (j.state == "succeeded" || j.state == "failed")
             {
-                return j.id;
+                return j.id.clone();
             }
             assert!(
                 Instant::now() < deadline,
-                "the startup reconcile did not end"
+                "the reconcile did not end (latest: {job:?}; {} job(s) in flight)",
+                self.executor.in_flight()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -218,6 +227,36 @@ impl TestApp {
         let placeholder = tempfile::tempdir().expect("placeholder dir");
         let data_dir = std::mem::replace(&mut self.data_dir, placeholder);
         start(self.config.clone(), data_dir, clock).await
+    }
+
+    /// Waits (deadline 5 s) until the deadline worker has handled everything due up to `at` on
+    /// the access clock and the applies it started have ended: after this, whatever an edge
+    /// up to `at` causes has happened.
+    pub async fn deadlines_handled(&self, at: i64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.deadlines.covered() < at || self.executor.in_flight() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the deadline worker has covered only up to {} (want {at}); {} job(s) in flight",
+                self.deadlines.covered(),
+                self.executor.in_flight()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits (deadline 5 s) until the reconcile schedule was evaluated at `at` or later on the
+    /// access clock: a reconcile due by then has been started.
+    pub async fn schedule_evaluated(&self, at: i64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.schedule.covered() < at {
+            assert!(
+                Instant::now() < deadline,
+                "the schedule was last evaluated at {} (want {at})",
+                self.schedule.covered()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Waits (up to 10 s) until no apply job is waiting, running or due for another attempt,
@@ -302,15 +341,40 @@ pub async fn spawn_app_on_clock(
     start(config, data_dir, clock).await
 }
 
+/// [`spawn_app`] with sessions on `auth_clock` (their lifetimes, the refresh race window), so a
+/// test steps past a window instead of sleeping through it.
+pub async fn spawn_app_on_auth_clock(auth_clock: plexward::clock::SharedClock) -> TestApp {
+    plexward::install_crypto_provider();
+    let data_dir = tempfile::tempdir().expect("temp data dir");
+    let config = Config {
+        port: 0,
+        data_dir: data_dir.path().join("data"),
+        web_dir: data_dir.path().join("no-web-ui"),
+        ..Config::default()
+    };
+    start_with_clocks(config, data_dir, plexward::clock::system(), auth_clock).await
+}
+
 /// Builds and runs the application for `config`, whose data directory is inside `data_dir`.
 async fn start(config: Config, data_dir: TempDir, clock: plexward::clock::SharedClock) -> TestApp {
-    let app = Application::build_with_clock(&config, clock)
+    start_with_clocks(config, data_dir, clock, plexward::clock::system()).await
+}
+
+async fn start_with_clocks(
+    config: Config,
+    data_dir: TempDir,
+    clock: plexward::clock::SharedClock,
+    auth_clock: plexward::clock::SharedClock,
+) -> TestApp {
+    let app = Application::build_with_clocks(&config, clock, auth_clock)
         .await
         .expect("application builds");
     let db = plexward::db::connect(&config.database_path()).expect("test pool");
     let address = app.url();
     let handle = app.handle();
     let queue = app.apply_queue();
+    let (deadlines, schedule, executor) =
+        (app.heartbeat(), app.schedule_heartbeat(), app.executor());
     let running = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -321,6 +385,9 @@ async fn start(config: Config, data_dir: TempDir, clock: plexward::clock::Shared
         data_dir,
         db,
         queue,
+        deadlines,
+        schedule,
+        executor,
         config,
         handle,
         running: Some(running),
@@ -383,6 +450,15 @@ pub async fn app_on_clock(
     sim: &SimHandle,
     clock: plexward::clock::SharedClock,
 ) -> (TestApp, String) {
+    app_on_clock_with(sim, clock, |_| {}).await
+}
+
+/// [`app_on_clock`] with more configuration.
+pub async fn app_on_clock_with(
+    sim: &SimHandle,
+    clock: plexward::clock::SharedClock,
+    customize: impl FnOnce(&mut Config) + Send + 'static,
+) -> (TestApp, String) {
     let (pms, plextv, token) = (
         sim.pms_url().to_owned(),
         sim.plextv_url().to_owned(),
@@ -393,6 +469,7 @@ pub async fn app_on_clock(
             c.plex_url = Some(pms);
             c.plextv_url = plextv;
             c.plex_token = Some(Redacted(token));
+            customize(c);
         },
         clock,
     )

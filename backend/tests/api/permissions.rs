@@ -134,6 +134,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/plex-users/{id}/history",
         Access::Needs(Permission::ViewPlexData),
     ),
+    (
+        "GET",
+        "/api/v1/summary",
+        Access::Needs(Permission::ViewPlexData),
+    ),
     ("POST", "/api/v1/sync", Access::Needs(Permission::RunSync)),
     (
         "GET",

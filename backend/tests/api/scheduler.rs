@@ -1,4 +1,6 @@
-//! The deadline tick: windows start and end on time, on a clock the test moves and in real time.
+//! The deadline worker: windows start and end on time, on a clock the test moves and in real
+//! time; the reconcile schedule. "Nothing happened" is asserted after the worker says it has
+//! handled the time in question (its heartbeat), never after a sleep.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -56,7 +58,7 @@ async fn a_window_start_and_end_are_applied_when_the_clock_crosses_them() {
     // Just before the start nothing happens; at the start TV is added.
     t.sim.clear_requests();
     clock.set(t0 + 3_600_000 - 1);
-    tokio::time::sleep(plexward::jobs::deadline::TICK * 3).await;
+    t.app.deadlines_handled(t0 + 3_600_000 - 1).await;
     assert!(
         t.writes().is_empty(),
         "nothing before the start: {:?}",
@@ -92,7 +94,7 @@ async fn a_jump_over_a_whole_window_leaves_plex_as_after_it() {
     assert_eq!(status, 200);
     t.sim.clear_requests();
     clock.set(t0 + 86_400_000);
-    tokio::time::sleep(plexward::jobs::deadline::TICK * 4).await;
+    t.app.deadlines_handled(t0 + 86_400_000).await;
     assert_eq!(t.shared_sections(2_100_001), Some(ids(&[MOVIES])));
     assert!(
         t.writes().is_empty(),
@@ -183,7 +185,7 @@ async fn the_schedule_is_validated_and_a_change_takes_effect_without_restart() {
 
     // Nothing runs before; when the clock reaches it, a reconcile starts (no restart).
     clock.set(started + 5 * 60_000 - 1_000);
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    t.app.schedule_evaluated(started + 5 * 60_000 - 1_000).await;
     assert_eq!(latest_reconcile(&t).await.id, first.id);
     clock.set(started + 5 * 60_000);
     let deadline = Instant::now() + Duration::from_secs(5);

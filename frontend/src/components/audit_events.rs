@@ -150,6 +150,7 @@ mod tests {
             target_id: Some("7".into()),
             ip: None,
             details: Some(json!({"friend": "<b>alice</b>"})),
+            via_token: None,
         }
     }
 

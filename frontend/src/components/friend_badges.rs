@@ -3,12 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use plexward_shared::{ApplyState, PlexUserResponse};
+use plexward_shared::{ApplyState, PlexUserResponse, expires_soon};
 
 use crate::time_zone::Zone;
-
-/// Access ending within this many seconds counts as expiring (the API's default: 7 days).
-const EXPIRING_SECONDS: i64 = 7 * 86_400;
 
 /// The badges of `friend` at `now`: (CSS class, text, hover text). Pure, apart from the retry
 /// time, which `retry_text` formats.
@@ -37,11 +34,10 @@ pub fn badges(
     if friend.departed {
         out.push(("pill bad", "Departed".to_owned()));
     }
-    if let Some(expires) = friend.expires_at {
-        let left = (expires - now).num_seconds();
-        if (0..=EXPIRING_SECONDS).contains(&left) {
-            out.push(("pill warn", "Expiring".to_owned()));
-        }
+    if let Some(expires) = friend.expires_at
+        && expires_soon(expires.timestamp_millis(), now.timestamp_millis())
+    {
+        out.push(("pill warn", "Expiring".to_owned()));
     }
     out
 }

@@ -1,68 +1,46 @@
-//! The dashboard's short lists of friends: access expiring within a week, and friends that need
-//! attention (applying failed, or Plex drifted from the plan).
+//! The dashboard's short lists of friends, from the summary: access expiring soon, and friends
+//! that need attention (applying failed, or Plex drifted from the plan).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use plexward_shared::{FriendQuery, FriendSort, FriendStatus, PlexUserResponse};
+use plexward_shared::{EXPIRING_SOON_DAYS, SummaryResponse};
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
 use crate::components::friend_badges::FriendBadges;
 use crate::format::{duration_words, now};
 use crate::pages::friends::display_name;
-use crate::time_zone::{Zone, server_zone};
+use crate::time_zone::Zone;
 
-async fn expiring() -> Result<(Vec<PlexUserResponse>, Zone), ApiError> {
-    let query = FriendQuery {
-        status: Some(FriendStatus::Expiring),
-        within_days: Some(7),
-        sort: Some(FriendSort::Expiry),
-        ..FriendQuery::default()
-    };
-    let (friends, (zone, _)) = futures::join!(api::find_plex_users(&query), server_zone());
-    Ok((friends?.items, zone))
-}
+/// The dashboard's one summary request, shared by its cards.
+pub type Summary = LocalResource<Result<SummaryResponse, ApiError>>;
 
-async fn needing_attention() -> Result<(Vec<PlexUserResponse>, Zone), ApiError> {
-    let query = |status| FriendQuery {
-        status: Some(status),
-        ..FriendQuery::default()
-    };
-    let (failed_query, drift_query) = (query(FriendStatus::Failed), query(FriendStatus::Drift));
-    let (failed, drift, (zone, _)) = futures::join!(
-        api::find_plex_users(&failed_query),
-        api::find_plex_users(&drift_query),
-        server_zone()
-    );
-    let mut friends = failed?.items;
-    for friend in drift?.items {
-        if !friends.iter().any(|f| f.id == friend.id) {
-            friends.push(friend);
-        }
-    }
-    Ok((friends, zone))
+/// `… and 3 more` under a list cut short.
+fn more(shown: usize, total: u64) -> Option<String> {
+    let rest = total.saturating_sub(shown as u64);
+    (rest > 0).then(|| format!("… and {rest} more on the Friends page."))
 }
 
 /// "Expiring in the next 7 days": soonest first.
 #[component]
-pub fn ExpiringCard(version: RwSignal<u32>) -> impl IntoView {
-    let data = LocalResource::new(move || {
-        version.track();
-        expiring()
-    });
+pub fn ExpiringCard(summary: Summary) -> impl IntoView {
     view! {
         <section class="card glass" aria-labelledby="expiring-title">
-            <div class="card-head"><h2 id="expiring-title">"Expiring in the next 7 days"</h2></div>
+            <div class="card-head">
+                <h2 id="expiring-title">{format!("Expiring in the next {EXPIRING_SOON_DAYS} days")}</h2>
+            </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match data.await {
-                        Ok((friends, _)) if friends.is_empty() => {
+                    match summary.await {
+                        Ok(s) if s.expiring.is_empty() => {
                             view! { <p class="muted">"Nobody's access ends this week."</p> }.into_any()
                         }
-                        Ok((friends, zone)) => {
+                        Ok(s) => {
                             let now = now();
+                            let zone = Zone::new(&s.time_zone);
+                            let more = more(s.expiring.len(), s.counts.expiring);
                             view! {
                                 <ul class="friend-list" data-testid="expiring">
-                                    {friends
+                                    {s.expiring
                                         .into_iter()
                                         .map(|f| {
                                             let when = f.expires_at.map(|at| {
@@ -82,6 +60,7 @@ pub fn ExpiringCard(version: RwSignal<u32>) -> impl IntoView {
                                         })
                                         .collect_view()}
                                 </ul>
+                                {more.map(|text| view! { <p class="muted">{text}</p> })}
                             }
                                 .into_any()
                         }
@@ -93,27 +72,38 @@ pub fn ExpiringCard(version: RwSignal<u32>) -> impl IntoView {
     }
 }
 
-/// "Needs attention": failed applies and drift.
+/// "Needs attention": failed applies and drift; how many friends departed.
 #[component]
-pub fn AttentionCard(version: RwSignal<u32>) -> impl IntoView {
-    let data = LocalResource::new(move || {
-        version.track();
-        needing_attention()
-    });
+pub fn AttentionCard(summary: Summary) -> impl IntoView {
     view! {
         <section class="card glass" aria-labelledby="attention-title">
             <div class="card-head"><h2 id="attention-title">"Needs attention"</h2></div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match data.await {
-                        Ok((friends, _)) if friends.is_empty() => {
-                            view! { <p class="muted">"Nothing: Plex matches the plan."</p> }.into_any()
-                        }
-                        Ok((friends, zone)) => {
+                    match summary.await {
+                        Ok(s) => {
+                            let departed = (s.counts.departed > 0).then(|| {
+                                let n = s.counts.departed;
+                                let who = if n == 1 { "friend has" } else { "friends have" };
+                                view! {
+                                    <p class="muted" data-testid="departed-count">
+                                        {format!("{n} {who} left the Plex server (kept with their history).")}
+                                    </p>
+                                }
+                            });
+                            if s.attention.is_empty() {
+                                return view! {
+                                    <p class="muted">"Nothing: Plex matches the plan."</p>
+                                    {departed}
+                                }
+                                    .into_any();
+                            }
                             let now = now();
+                            let zone = Zone::new(&s.time_zone);
+                            let more = more(s.attention.len(), s.attention_total);
                             view! {
                                 <ul class="friend-list" data-testid="attention">
-                                    {friends
+                                    {s.attention
                                         .into_iter()
                                         .map(|f| {
                                             let error = f.apply.error.clone();
@@ -130,6 +120,8 @@ pub fn AttentionCard(version: RwSignal<u32>) -> impl IntoView {
                                         })
                                         .collect_view()}
                                 </ul>
+                                {more.map(|text| view! { <p class="muted">{text}</p> })}
+                                {departed}
                             }
                                 .into_any()
                         }

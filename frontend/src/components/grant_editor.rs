@@ -345,7 +345,7 @@ pub fn GrantEditor(
                                             type="button"
                                             class="btn ghost small"
                                             disabled=busy
-                                            on:click=move |_| extend(period)
+                                            on:click=move |_| extend(period.clone())
                                         >
                                             {label}
                                         </button>

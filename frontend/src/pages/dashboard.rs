@@ -1,6 +1,9 @@
 //! The dashboard: the Plex server (counts, sync with live progress), the scheduler (countdown to
 //! the next reconcile, the last one, run now), access expiring this week, friends needing
 //! attention, the coming access changes on a timeline, and the service's health.
+//!
+//! One request per card at most: the Plex counts, expiring, attention and coming-up cards share
+//! one `GET /api/v1/summary`; the scheduler and the health card ask their own endpoint.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,10 +13,10 @@ use plexward_shared::{
 use serde::Deserialize;
 
 use crate::api;
-use crate::components::friend_lists::{AttentionCard, ExpiringCard};
+use crate::components::friend_lists::{AttentionCard, ExpiringCard, Summary};
 use crate::components::job_progress::JobProgress;
 use crate::components::scheduler_card::SchedulerCard;
-use crate::components::upcoming::UpcomingCard;
+use crate::components::upcoming::{PERIODS, UpcomingCard};
 use crate::format::plural;
 use crate::jobs;
 use crate::session::use_session;
@@ -23,16 +26,25 @@ pub fn Dashboard() -> impl IntoView {
     let health = LocalResource::new(api::health);
     // Bumped after a sync or a reconcile: the Plex cards reload.
     let version = RwSignal::new(0_u32);
+    let days = RwSignal::new(PERIODS[0]);
     view! {
         <h1 class="page-title">"Dashboard"</h1>
         <Show when=move || use_session().allows(Permission::ViewPlexData)>
-            <PlexCard version />
-            <SchedulerCard version />
-            <div class="two-col">
-                <ExpiringCard version />
-                <AttentionCard version />
-            </div>
-            <UpcomingCard version />
+            {move || {
+                let summary: Summary = LocalResource::new(move || {
+                    version.track();
+                    api::summary(days.get())
+                });
+                view! {
+                    <PlexCard version summary />
+                    <SchedulerCard version />
+                    <div class="two-col">
+                        <ExpiringCard summary />
+                        <AttentionCard summary />
+                    </div>
+                    <UpcomingCard summary days />
+                }
+            }}
         </Show>
         <section class="card glass" aria-labelledby="health-title">
             <div class="card-head">
@@ -65,16 +77,8 @@ enum SyncState {
 /// The Plex server: how many friends, libraries and active grants Plexward knows, and the sync
 /// button.
 #[component]
-fn PlexCard(version: RwSignal<u32>) -> impl IntoView {
+fn PlexCard(version: RwSignal<u32>, summary: Summary) -> impl IntoView {
     let session = use_session();
-    let libraries = LocalResource::new(move || {
-        version.track();
-        api::libraries()
-    });
-    let friends = LocalResource::new(move || {
-        version.track();
-        api::plex_users()
-    });
     let state = RwSignal::new(SyncState::Idle);
     let running = move || matches!(state.get(), SyncState::Running(_));
     let sync = move |_| {
@@ -98,32 +102,26 @@ fn PlexCard(version: RwSignal<u32>) -> impl IntoView {
                     </button>
                 </Show>
             </div>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match (friends.await, libraries.await) {
-                        (Ok(friends), Ok(libraries)) => {
-                            let friends = friends.items.iter().filter(|f| !f.departed).count();
-                            let present = libraries.items.iter().filter(|l| !l.removed);
-                            let grants: u64 = present.clone().map(|l| l.friends).sum();
-                            let libraries = present.count();
-                            view! {
-                                <dl class="facts" data-testid="plex-counts">
-                                    <dt>"Friends"</dt>
-                                    <dd data-testid="friend-count">{friends}</dd>
-                                    <dt>"Libraries"</dt>
-                                    <dd data-testid="library-count">{libraries}</dd>
-                                    <dt>"Active grants"</dt>
-                                    <dd data-testid="grant-count">{grants}</dd>
-                                </dl>
-                            }
-                                .into_any()
+                    match summary.await {
+                        Ok(s) => view! {
+                            <dl class="facts" data-testid="plex-counts">
+                                <dt>"Friends"</dt>
+                                <dd data-testid="friend-count">{s.friends}</dd>
+                                <dt>"Libraries"</dt>
+                                <dd data-testid="library-count">{s.libraries}</dd>
+                                <dt>"Active grants"</dt>
+                                <dd data-testid="grant-count">{s.active_grants}</dd>
+                            </dl>
                         }
-                        (Err(e), _) | (_, Err(e)) => {
+                            .into_any(),
+                        Err(e) => {
                             view! { <p class="alert error" role="alert">{e.message}</p> }.into_any()
                         }
                     }
                 })}
-            </Suspense>
+            </Transition>
             {move || match state.get() {
                 SyncState::Idle => ().into_any(),
                 SyncState::Running(progress) => view! {

@@ -1,13 +1,17 @@
 //! Friends: everyone the Plex server shares with (and its Home users) with the libraries their
-//! grants give now, the next change, and their status. Search, status filter and sort run on the
-//! server. Moderators and admins select friends for a bulk change.
+//! grants give now, the next change, and their status. Search, status filter, sort and paging run
+//! on the server (a page of [`PAGE_SIZE`]); the search waits for a pause in typing. Moderators
+//! and admins select friends for a bulk change.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use plexward_shared::{FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse};
+use plexward_shared::{
+    EXPIRING_SOON_DAYS, FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse,
+};
 
 use crate::api;
 use crate::components::avatar::Avatar;
@@ -20,10 +24,17 @@ use crate::time_zone::{Zone, server_zone};
 /// A next change closer than this (seconds) highlights the row.
 const SOON_SECONDS: i64 = 3_600;
 
+/// Friends per page.
+pub const PAGE_SIZE: u32 = 50;
+
+/// The search is sent once typing pauses this long.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
 const STATUSES: [(&str, &str); 9] = [
     ("", "All"),
     ("active", "Active"),
-    ("expiring", "Expiring (7 days)"),
+    // The label names the shared `EXPIRING_SOON_DAYS` (see `status_label`).
+    ("expiring", "Expiring"),
     ("expired", "Expired"),
     ("scheduled", "Scheduled"),
     ("pending", "Pending invite"),
@@ -31,6 +42,15 @@ const STATUSES: [(&str, &str); 9] = [
     ("drift", "Drift"),
     ("departed", "Departed"),
 ];
+
+/// `Expiring (7 days)`: the filter's default period is the shared one.
+fn status_label(value: &str, label: &str) -> String {
+    if value == "expiring" {
+        format!("{label} ({EXPIRING_SOON_DAYS} days)")
+    } else {
+        label.to_owned()
+    }
+}
 
 fn status_of(value: &str) -> Option<FriendStatus> {
     Some(match value {
@@ -58,18 +78,47 @@ fn sort_of(value: &str) -> FriendSort {
 pub fn Friends() -> impl IntoView {
     let session = use_session();
     let can_edit = move || session.allows(Permission::ManageAccess);
+    // What the search box shows, and what was last sent (after a pause in typing).
+    let typed = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
+    let offset = RwSignal::new(0_u32);
     let friends = LocalResource::new(move || {
         let body = FriendQuery {
             q: Some(query.get()),
             status: status_of(&status.get()),
             within_days: None,
             sort: Some(sort_of(&sort.get())),
+            limit: Some(PAGE_SIZE.to_string()),
+            offset: Some(offset.get().to_string()),
         };
         async move { api::find_plex_users(&body).await }
     });
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    on_cleanup(move || {
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+    });
+    let on_search = move |ev| {
+        let value = event_target_value(&ev);
+        typed.set(value.clone());
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                pending.set_value(None);
+                if query.try_get_untracked().is_some_and(|q| q != value) {
+                    offset.set(0);
+                    query.set(value);
+                }
+            },
+            SEARCH_DEBOUNCE,
+        );
+        pending.set_value(handle.ok());
+    };
     let context = LocalResource::new(|| async {
         let (libraries, (zone, _)) = futures::join!(api::libraries(), server_zone());
         libraries.map(|l| (l.items, zone))
@@ -88,16 +137,22 @@ pub fn Friends() -> impl IntoView {
                         class="search"
                         placeholder="Search name, username or email"
                         aria-label="Search friends"
-                        prop:value=move || query.get()
-                        on:input=move |ev| query.set(event_target_value(&ev))
+                        prop:value=move || typed.get()
+                        on:input=on_search
                     />
-                    <select aria-label="Status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <select aria-label="Status" on:change=move |ev| {
+                        offset.set(0);
+                        status.set(event_target_value(&ev));
+                    }>
                         {STATUSES
                             .iter()
-                            .map(|(value, label)| view! { <option value=*value>{*label}</option> })
+                            .map(|(value, label)| view! { <option value=*value>{status_label(value, label)}</option> })
                             .collect_view()}
                     </select>
-                    <select aria-label="Sort by" on:change=move |ev| sort.set(event_target_value(&ev))>
+                    <select aria-label="Sort by" on:change=move |ev| {
+                        offset.set(0);
+                        sort.set(event_target_value(&ev));
+                    }>
                         <option value="name">"Sort: name"</option>
                         <option value="next_change">"Sort: next change"</option>
                         <option value="expiry">"Sort: expiry"</option>
@@ -125,6 +180,7 @@ pub fn Friends() -> impl IntoView {
                         (Ok(list), Ok((libraries, zone))) => {
                             let titles: BTreeMap<i64, String> =
                                 libraries.iter().map(|l| (l.id, l.title.clone())).collect();
+                            let (shown, total) = (list.items.len(), list.total);
                             view! {
                                 <FriendTable
                                     friends=list.items
@@ -134,6 +190,7 @@ pub fn Friends() -> impl IntoView {
                                     // Untracked: a sign-out must not re-run this (it disposes the page).
                                     selectable=untrack(can_edit)
                                 />
+                                <Pager offset shown total />
                             }
                                 .into_any()
                         }
@@ -163,18 +220,54 @@ pub fn Friends() -> impl IntoView {
     }
 }
 
-/// The name to show: the Plex title, else the username, else the email.
+/// The name to show: the Plex title, else the username, else the email (the shared rule).
 pub fn display_name(friend: &PlexUserResponse) -> String {
-    [
-        Some(friend.title.as_str()),
-        friend.username.as_deref(),
-        friend.email.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|s| !s.trim().is_empty())
-    .unwrap_or("(unnamed)")
-    .to_owned()
+    friend.display_name().to_owned()
+}
+
+/// `51–100 of 1,000`: which friends a page shows.
+pub fn range_text(offset: u32, shown: usize, total: u64) -> String {
+    if shown == 0 {
+        return if total == 0 {
+            String::new()
+        } else {
+            format!("Nothing on this page: {total} friends match.")
+        };
+    }
+    let first = u64::from(offset) + 1;
+    format!("{first}–{} of {total}", first + shown as u64 - 1)
+}
+
+/// Previous / next page, hidden when everything fits on one.
+#[component]
+fn Pager(offset: RwSignal<u32>, shown: usize, total: u64) -> impl IntoView {
+    let at = offset.get_untracked();
+    if at == 0 && total <= u64::from(PAGE_SIZE) {
+        return ().into_any();
+    }
+    let more = u64::from(at) + (shown as u64) < total;
+    view! {
+        <div class="pager" data-testid="friends-pager">
+            <span class="muted" data-testid="friends-range">{range_text(at, shown, total)}</span>
+            <button
+                type="button"
+                class="btn ghost small"
+                disabled=at == 0
+                on:click=move |_| offset.set(at.saturating_sub(PAGE_SIZE))
+            >
+                "← Previous"
+            </button>
+            <button
+                type="button"
+                class="btn ghost small"
+                disabled=!more
+                on:click=move |_| offset.set(at + PAGE_SIZE)
+            >
+                "Next →"
+            </button>
+        </div>
+    }
+    .into_any()
 }
 
 /// `Movies ends in 3 d 4 h`, with whether it is within the hour.
@@ -339,7 +432,7 @@ mod tests {
     use chrono::{Duration, Utc};
     use plexward_shared::NextChange;
 
-    use super::{PlexUserResponse, display_name, next_change_text, status_of};
+    use super::{PlexUserResponse, display_name, next_change_text, range_text, status_of};
 
     fn friend(title: &str, username: Option<&str>, email: Option<&str>) -> PlexUserResponse {
         PlexUserResponse {
@@ -398,6 +491,17 @@ mod tests {
         assert_eq!(
             next_change_text(&f, &titles, now),
             Some(("#9 starts in 5 m 0 s".into(), true))
+        );
+    }
+
+    #[test]
+    fn pages_say_which_friends_they_show() {
+        assert_eq!(range_text(0, 50, 1_000), "1–50 of 1000");
+        assert_eq!(range_text(950, 50, 1_000), "951–1000 of 1000");
+        assert_eq!(range_text(0, 0, 0), "");
+        assert_eq!(
+            range_text(100, 0, 3),
+            "Nothing on this page: 3 friends match."
         );
     }
 

@@ -1,0 +1,63 @@
+//! What the auth and accounts services refuse, and why, in their own terms. `http/error.rs` maps
+//! each to its status and envelope (the one place that knows about HTTP).
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No credentials, or they are not (any longer) valid.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// A sign-in with a wrong username or password.
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// Signed in, but the role does not allow it.
+    #[error("the role does not allow this")]
+    Forbidden,
+    /// The session must choose a new password before anything else.
+    #[error("a password change is required")]
+    PasswordChangeRequired,
+    #[error("the account is disabled")]
+    AccountDisabled,
+    /// API tokens are made from a signed-in session, never from another token.
+    #[error("a signed-in session is required")]
+    SessionRequired,
+    /// The refresh token was used a moment ago by a concurrent request (another tab).
+    #[error("the session was refreshed a moment ago")]
+    RefreshConflict,
+    /// Too many sign-in attempts, from this address or for this name.
+    #[error("too many sign-in attempts")]
+    LoginThrottled { retry_after_secs: u64 },
+    /// Too many wrong current passwords in a password change.
+    #[error("too many wrong passwords")]
+    PasswordThrottled { retry_after_secs: u64 },
+    /// An input a rule refuses: the field and why.
+    #[error("{field} {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("no such account or token")]
+    NotFound,
+    /// An admin may not `what` (delete, disable, demote) their own account.
+    #[error("cannot {0} your own account")]
+    SelfChange(&'static str),
+    /// The change would leave no enabled admin.
+    #[error("the last enabled admin")]
+    LastAdmin,
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the token name is taken")]
+    TokenNameTaken,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A bug or an unexpected failure (hashing, signing).
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AuthError {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Signing in and out, and refreshing a session: the throttles, the audit events and the
+//! session rows, in one transaction each where there is a change. The access JWT and the cookies
+//! that carry these to the client are HTTP's part (`http/auth.rs`).
+
+use std::net::IpAddr;
+
+use crate::audit::{Actor, Event, Outcome};
+use crate::auth::sessions::{self, NewIds, Refresh};
+use crate::auth::throttle::{Quota, retry_after_secs};
+use crate::auth::{AuthError, AuthState, Principal, password, secrets::token_hash};
+use crate::db::accounts::{self, Account};
+use crate::db::{self};
+
+/// Longest password we will even hash (the policy allows 128 characters).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Who is signing in, as the socket tells.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    fn ip_text(&self) -> Option<String> {
+        self.ip.map(|ip| ip.to_string())
+    }
+}
+
+/// A sign-in attempt's outcome and the client's sign-in quota after it (none when the socket
+/// gave no address), which every answer reports, success or not.
+#[derive(Debug)]
+pub struct Attempt {
+    pub quota: Option<Quota>,
+    pub outcome: Result<(Account, NewIds), AuthError>,
+}
+
+/// Checks the password of `username` (throttled per address and per name) and starts a session.
+/// Every outcome is audited.
+pub async fn login(auth: &AuthState, username: &str, password: String, client: &Client) -> Attempt {
+    let by_ip = client.ip.map(|ip| auth.throttle.check_ip(ip));
+    let mut quota = by_ip.map(|checked| checked.unwrap_or_else(|refused| refused.quota));
+    let limited = match by_ip {
+        Some(Err(refused)) => Err(refused.wait),
+        _ => auth.throttle.check_name(username),
+    };
+    if let Err(wait) = limited {
+        quota = quota.map(|q| q.exhausted_for(wait));
+        Event::new(
+            "auth.login",
+            Outcome::Denied,
+            &Actor::anonymous(Some(username)),
+        )
+        .ip(client.ip_text())
+        .details(
+            serde_json::json!({"reason": "throttled", "retry_after_secs": retry_after_secs(wait)}),
+        )
+        .record(&auth.db)
+        .await;
+        return Attempt {
+            quota,
+            outcome: Err(AuthError::LoginThrottled {
+                retry_after_secs: retry_after_secs(wait),
+            }),
+        };
+    }
+    Attempt {
+        quota,
+        outcome: check_and_start(auth, username, password, client).await,
+    }
+}
+
+/// The part of [`login`] past the throttles: the password, the account's state, the session.
+async fn check_and_start(
+    auth: &AuthState,
+    username: &str,
+    password: String,
+    client: &Client,
+) -> Result<(Account, NewIds), AuthError> {
+    let ip = client.ip_text();
+    let attempt = Actor::anonymous(Some(username));
+    let lookup = username.to_owned();
+    let account = db::run(&auth.db, move |conn| {
+        accounts::find_by_username(conn, &lookup)
+    })
+    .await?;
+    let password_ok = password.len() <= MAX_PASSWORD_BYTES
+        && password::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
+    let account = match account {
+        Some(account) if password_ok => account,
+        _ => {
+            let lock = auth.throttle.record_failure(username);
+            Event::new("auth.login", Outcome::Failure, &attempt)
+                .ip(ip)
+                .details(serde_json::json!({
+                    "reason": "invalid credentials",
+                    "locked_for_secs": lock.map(|d| d.as_secs()),
+                }))
+                .record(&auth.db)
+                .await;
+            return Err(AuthError::InvalidCredentials);
+        }
+    };
+    if account.disabled {
+        Event::new(
+            "auth.login",
+            Outcome::Denied,
+            &Actor::account(account.id, &account.username),
+        )
+        .ip(ip)
+        .details(serde_json::json!({"reason": "account disabled"}))
+        .record(&auth.db)
+        .await;
+        return Err(AuthError::AccountDisabled);
+    }
+    auth.throttle.record_success(username);
+
+    let now = auth.now_ms();
+    let user_agent = client.user_agent.clone();
+    let account_id = account.id;
+    let actor = Actor::account(account.id, &account.username);
+    let (ids, account) = db::run(&auth.db, move |conn| {
+        conn.immediate_transaction(|conn| {
+            // Sign-ins are rare and already write: a good moment to forget long-ended sessions.
+            db::sessions::purge_ended(conn, now)?;
+            let ids = sessions::start(conn, account_id, ip.as_deref(), user_agent.as_deref(), now)?;
+            accounts::touch_login(conn, account_id, now)?;
+            Event::new("auth.login", Outcome::Success, &actor)
+                .ip(ip.clone())
+                .insert(conn)?;
+            let account =
+                accounts::find(conn, account_id)?.ok_or(diesel::result::Error::NotFound)?;
+            Ok((ids, account))
+        })
+    })
+    .await?;
+    Ok((account, ids))
+}
+
+/// What presenting a refresh token led to, for the answer.
+#[derive(Debug)]
+pub enum Refreshed {
+    /// The session goes on: a new refresh token (and, from HTTP, a new access token).
+    Rotated { ids: NewIds, account: Account },
+    /// The session is over (unknown, ended, or revoked just now because the token was reused).
+    Over,
+}
+
+/// Trades a refresh token for a new one. A token presented again after its grace window ends
+/// its session (a stolen token): audited and logged. A second use within the window is
+/// [`AuthError::RefreshConflict`].
+pub async fn refresh(
+    auth: &AuthState,
+    presented: String,
+    ip: Option<String>,
+) -> Result<Refreshed, AuthError> {
+    let now = auth.now_ms();
+    let outcome = db::run(&auth.db, move |conn| {
+        conn.immediate_transaction(|conn| sessions::rotate(conn, &presented, now))
+    })
+    .await?;
+    match outcome {
+        Refresh::Rotated { ids, account } => Ok(Refreshed::Rotated { ids, account }),
+        Refresh::Race => Err(AuthError::RefreshConflict),
+        Refresh::Reused {
+            account,
+            session_id,
+        } => {
+            let actor = account
+                .map(|a| Actor::account(a.id, &a.username))
+                .unwrap_or_else(|| Actor::anonymous(None));
+            Event::new("auth.refresh_reuse", Outcome::Denied, &actor)
+                .target("session", &session_id[..8])
+                .ip(ip)
+                .details(serde_json::json!({"reason": "a used refresh token was presented again; session revoked"}))
+                .record(&auth.db)
+                .await;
+            tracing::warn!("refresh token reuse detected: session revoked");
+            Ok(Refreshed::Over)
+        }
+        Refresh::Invalid => Ok(Refreshed::Over),
+    }
+}
+
+/// Ends the caller's session: the signed-in one, or (when the access token has expired) the one
+/// the refresh token names. Audited when a session actually ended.
+pub async fn logout(
+    auth: &AuthState,
+    principal: Option<&Principal>,
+    refresh_token: Option<String>,
+    ip: Option<String>,
+) -> Result<(), AuthError> {
+    let now = auth.now_ms();
+    let refresh_hash = refresh_token.map(|t| token_hash(&t));
+    let session = principal.and_then(|p| p.session_id().map(str::to_owned));
+    let actor = principal.map(Principal::actor);
+    db::run(&auth.db, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let session_id = match session {
+                Some(id) => Some(id),
+                None => match refresh_hash {
+                    Some(hash) => db::sessions::find_refresh(conn, &hash)?.map(|t| t.session_id),
+                    None => None,
+                },
+            };
+            if let Some(id) = session_id
+                && db::sessions::revoke(conn, &id, now, "signed out")? > 0
+            {
+                let actor = match actor {
+                    Some(a) => a,
+                    None => match db::sessions::find(conn, &id)? {
+                        Some(s) => accounts::find(conn, s.account_id)?
+                            .map(|a| Actor::account(a.id, &a.username))
+                            .unwrap_or_else(|| Actor::anonymous(None)),
+                        None => Actor::anonymous(None),
+                    },
+                };
+                Event::new("auth.logout", Outcome::Success, &actor)
+                    .ip(ip)
+                    .insert(conn)?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(())
+}

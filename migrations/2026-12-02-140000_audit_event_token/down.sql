@@ -1,0 +1,2 @@
+ALTER TABLE audit_events DROP COLUMN token_name;
+ALTER TABLE audit_events DROP COLUMN token_id;
