@@ -2,13 +2,16 @@
 # Installs everything Plexward needs to build (and, with --test, to test), pinned, idempotently.
 # Fast when already done: every step first checks whether its exact version is present.
 #
-#   bash scripts/setup.sh          # build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
+#   bash scripts/setup.sh          # build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt,
+#                                  # brotli
 #   bash scripts/setup.sh --test   # plus Chromium, the Python venv for the conformance suite,
 #                                  # cargo-deny for the supply-chain check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+# Debian's brotli CLI, for the SPA's precompressed copies (scripts/build-web.sh).
+BROTLI_VERSION=1.0.9
 CARGO_DENY_VERSION=0.20.2
 WITH_TEST=0
 [[ "${1:-}" == "--test" ]] && WITH_TEST=1
@@ -50,6 +53,17 @@ if [[ ! -x node_modules/.bin/wasm-opt || package-lock.json -nt node_modules/.ins
   step "installing Node tools (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   touch node_modules/.installed
+fi
+
+# --- brotli (Debian's): build-web.sh leaves a .br beside every file of dist/ ---------------------
+if [[ "$(brotli --version 2>/dev/null)" != "brotli ${BROTLI_VERSION}" ]]; then
+  step "installing Debian's brotli ${BROTLI_VERSION}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "brotli=${BROTLI_VERSION}-*" >/dev/null
+  if [[ "$(brotli --version 2>/dev/null)" != "brotli ${BROTLI_VERSION}" ]]; then
+    echo "brotli ${BROTLI_VERSION} is needed; found: $(brotli --version 2>&1 || true)" >&2
+    exit 1
+  fi
 fi
 
 step "fetching crates"

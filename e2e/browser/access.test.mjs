@@ -5,13 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
-  startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
-  apiJson,
+  AUDITOR, MODERATOR, apiJson, screenshot, signInAs, startSignedIn, stopAll, unexpectedProblems,
+  waitForPath,
 } from './harness.mjs';
 
-const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
-const AUDITOR = { username: 'audrey', password: 'velvet compass harvest lighthouse', role: 'auditor' };
 const ALICE = 2100001;
 const TV_SHOWS_PLEX_ID = 118251661;
 const MOVIES_PLEX_ID = 118181361;
@@ -46,40 +43,18 @@ function wallClock(date, zone) {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
-async function signInAs(account) {
-  await signOut(page);
-  await submitSignIn(page, account.username, account.password);
-  await waitForPath(page, '/');
-  await page.getByTestId('user-role').filter({ hasText: account.role }).waitFor();
-}
-
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 
 before(async () => {
-  sim = await startSimulator();
-  server = await startWithAdmin(sim.env);
-  ({ browser, page, problems } = await openBrowser());
-  if (process.env.DEBUG_E2E) {
-    page.on('console', (m) => console.log(`[${page.url()}] ${m.type()}: ${m.text().slice(0, 300)}`));
-    page.on('framenavigated', (f) => f === page.mainFrame() && console.log(`-> ${f.url()}`));
-  }
-  await firstAdminSignIn(page, server.url);
-  ({ token: adminToken } = await api('POST', '/api/v1/auth/login', {
-    username: 'admin', password: ADMIN_NEW_PASSWORD,
+  ({ sim, server, browser, page, problems, adminToken } = await startSignedIn({
+    simulator: true, accounts: [MODERATOR, AUDITOR],
   }));
-  for (const account of [MODERATOR, AUDITOR]) {
-    await api('POST', '/api/v1/accounts', { ...account, must_change_password: false });
-  }
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sim?.stop();
-});
+after(() => stopAll({ browser, server, sim }));
 
 test('a moderator syncs, gives a friend a library ending in minutes, and sees it applied on Plex', async () => {
-  await signInAs(MODERATOR);
+  await signInAs(page, MODERATOR);
   await page.getByRole('button', { name: 'Sync with Plex' }).click();
   await page.getByTestId('sync-report').waitFor();
 
@@ -200,7 +175,7 @@ test('the friends filter narrows the list; a bulk change is previewed in words, 
 });
 
 test('an auditor sees a friend read-only', async () => {
-  await signInAs(AUDITOR);
+  await signInAs(page, AUDITOR);
   await nav().getByRole('link', { name: 'Friends' }).click();
   await waitForPath(page, '/friends');
   await page.getByTestId(`friend-${ALICE}`).waitFor();

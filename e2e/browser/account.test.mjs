@@ -2,8 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startWithAdmin,
-  submitSignIn, unexpectedProblems, waitForPath,
+  ADMIN_NEW_PASSWORD, screenshot, signOut, startSignedIn, stopAll, submitSignIn,
+  unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
 const THIRD_PASSWORD = 'velvet otter juggling marmalade';
@@ -14,15 +14,10 @@ let page;
 let problems;
 
 before(async () => {
-  server = await startWithAdmin();
-  ({ browser, page, problems } = await openBrowser());
-  await firstAdminSignIn(page, server.url);
+  ({ server, browser, page, problems } = await startSignedIn());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopAll({ browser, server }));
 
 test('change the password from My account, then sign in with the new one', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My account' }).click();

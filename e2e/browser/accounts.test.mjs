@@ -2,8 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  firstAdminSignIn, openBrowser, screenshot, signOut, startWithAdmin, submitForcedChange,
-  submitSignIn, unexpectedProblems, waitForPath,
+  screenshot, signOut, startSignedIn, stopAll, submitForcedChange, submitSignIn,
+  unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
 const MOD_PASSWORD = 'harbour seagull pretzel thunder';
@@ -15,15 +15,10 @@ let page;
 let problems;
 
 before(async () => {
-  server = await startWithAdmin();
-  ({ browser, page, problems } = await openBrowser());
-  await firstAdminSignIn(page, server.url);
+  ({ server, browser, page, problems } = await startSignedIn());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopAll({ browser, server }));
 
 test('an admin creates a moderator; refusals from the API are shown', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();

@@ -8,12 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
-  startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
+  AUDITOR, MODERATOR, apiCall, apiJson, eventually, screenshot, signInAs, startSignedIn, stopAll,
+  unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
-const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
-const AUDITOR = { username: 'audrey', password: 'velvet compass harvest lighthouse', role: 'auditor' };
 const ALICE = 2100001;
 const ERIN = 2100006;
 /** grants.set events made for alice (erin gets two, which the friend filter must leave out). */
@@ -30,45 +28,15 @@ let page;
 let problems;
 let adminToken;
 let aliceId;
-const dialogs = [];
+let dialogs;
 
-/** A JSON call to Plexward's API, as the admin unless another token is given. */
-async function call(method, path, { body, token = adminToken } = {}) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      Accept: 'application/json',
-      'Content-Type': 'application/json',
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+/** A call to Plexward's API, as the admin unless another token is given: { status, body }. */
+function call(method, path, { body, token = adminToken } = {}) {
+  return apiCall(server.url, token, method, path, body);
 }
 
-async function api(method, path, body) {
-  const answer = await call(method, path, { body });
-  assert.ok(answer.status < 300, `${method} ${path} → ${answer.status}: ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
-
-/** Polls `check` until it returns a truthy value, failing after `ms`. */
-async function eventually(what, check, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function signInAs(account) {
-  await signOut(page);
-  await submitSignIn(page, account.username, account.password);
-  await waitForPath(page, '/');
-  await page.getByTestId('user-role').filter({ hasText: account.role }).waitFor();
+function api(method, path, body) {
+  return apiJson(server.url, adminToken, method, path, body);
 }
 
 /** RFC 4180 CSV (quoted cells may hold commas, quotes and line breaks) → rows of cells. */
@@ -107,20 +75,9 @@ async function expectPage(query, rangeText) {
 }
 
 before(async () => {
-  sim = await startSimulator();
-  server = await startWithAdmin(sim.env);
-  ({ browser, page, problems } = await openBrowser());
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    d.dismiss().catch(() => {});
-  });
-  await firstAdminSignIn(page, server.url);
-  ({ token: adminToken } = await api('POST', '/api/v1/auth/login', {
-    username: 'admin', password: ADMIN_NEW_PASSWORD,
+  ({ sim, server, browser, page, problems, dialogs, adminToken } = await startSignedIn({
+    simulator: true, accounts: [MODERATOR, AUDITOR],
   }));
-  for (const account of [MODERATOR, AUDITOR]) {
-    await api('POST', '/api/v1/accounts', { ...account, must_change_password: false });
-  }
   await api('POST', '/api/v1/sync');
   const friends = await eventually('the friends from Plex', async () => {
     const items = (await api('GET', '/api/v1/plex-users')).items;
@@ -146,14 +103,10 @@ before(async () => {
   }
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sim?.stop();
-});
+after(() => stopAll({ browser, server, sim }));
 
 test('an auditor filters the trail by friend and action and pages through it', async () => {
-  await signInAs(AUDITOR);
+  await signInAs(page, AUDITOR);
   await nav().getByRole('link', { name: 'Audit' }).click();
   await waitForPath(page, '/audit');
   await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
@@ -269,7 +222,7 @@ test("the friend page shows the friend's history and links to the filtered trail
 });
 
 test('moderators read the trail but cannot export it', async () => {
-  await signInAs(MODERATOR);
+  await signInAs(page, MODERATOR);
   await nav().getByRole('link', { name: 'Audit' }).click();
   await waitForPath(page, '/audit');
   await rows().first().waitFor();

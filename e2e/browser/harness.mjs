@@ -1,6 +1,7 @@
 // Browser-test harness: starts the real `plexward` binary serving the real built SPA on a free
 // loopback port with a throw-away data directory, and Debian's Chromium through playwright-core.
 // Every test gets a fresh server, so tests never depend on each other.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,6 +151,18 @@ export async function firstAdminSignIn(page, url) {
   await page.getByTestId('user').waitFor({ timeout: UI_TIMEOUT });
 }
 
+/** A moderator and an auditor the tests that need other roles create (`startSignedIn`). */
+export const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
+export const AUDITOR = { username: 'audrey', password: 'velvet compass harvest lighthouse', role: 'auditor' };
+
+/** Signs out, signs `account` in and waits until the dashboard shows its role. */
+export async function signInAs(page, account) {
+  await signOut(page);
+  await submitSignIn(page, account.username, account.password);
+  await waitForPath(page, '/');
+  await page.getByTestId('user-role').filter({ hasText: account.role }).waitFor();
+}
+
 /** Signs out with the top bar's button and waits for the sign-in page. */
 export async function signOut(page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -211,19 +224,85 @@ export async function startSimulator() {
   };
 }
 
-/** A JSON call to Plexward's API at `url`, with `token` as Bearer when given; fails the test on
- * any non-2xx answer and returns the parsed body (null when empty). */
-export async function apiJson(url, token, method, path, body) {
+// ---- Setup shared by the test files ----
+
+/**
+ * The usual start of a test file: the Plex simulator (with `simulator`), Plexward wired to it
+ * (and started with `env` on top),
+ * Chromium, and the first admin signed in on the page (past the forced password change). With
+ * `accounts`, the admin's API token (`adminToken`) creates them, already past their own forced
+ * change. Browser dialogs are dismissed and their messages kept in `dialogs`. Resolves to
+ * { sim, server, browser, page, problems, dialogs, adminToken }; `stopAll` ends it.
+ */
+export async function startSignedIn({ simulator = false, accounts = [], env = {} } = {}) {
+  const sim = simulator ? await startSimulator() : undefined;
+  const server = await startWithAdmin({ ...sim?.env, ...env });
+  const { browser, page, problems } = await openBrowser();
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  if (process.env.DEBUG_E2E) {
+    page.on('console', (m) => console.log(`[${page.url()}] ${m.type()}: ${m.text().slice(0, 300)}`));
+    page.on('framenavigated', (f) => f === page.mainFrame() && console.log(`-> ${f.url()}`));
+  }
+  await firstAdminSignIn(page, server.url);
+  let adminToken;
+  if (accounts.length > 0) {
+    ({ token: adminToken } = await apiJson(server.url, null, 'POST', '/api/v1/auth/login', {
+      username: 'admin', password: ADMIN_NEW_PASSWORD,
+    }));
+    for (const account of accounts) {
+      await apiJson(server.url, adminToken, 'POST', '/api/v1/accounts', { ...account, must_change_password: false });
+    }
+  }
+  return { sim, server, browser, page, problems, dialogs, adminToken };
+}
+
+/** Ends what `startSignedIn` (or a file's own setup) started; missing parts are skipped. */
+export async function stopAll({ browser, server, sim } = {}) {
+  await browser?.close();
+  await server?.stop();
+  await sim?.stop();
+}
+
+// ---- Polling and the API ----
+
+/** Polls `check` (every 100 ms) until it returns a truthy value, which it resolves to; fails the
+ * test naming `what` after `ms`. */
+export async function eventually(what, check, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A call to Plexward's API at `url` with `token` as Bearer when given: `body` is sent as JSON
+ * (or as it is, for a FormData). Resolves to { status, ok, body }, body parsed when it is JSON,
+ * the text otherwise, null when empty. */
+export async function apiCall(url, token, method, path, body) {
+  const form = body instanceof FormData;
   const response = await fetch(`${url}${path}`, {
     method,
     headers: {
       Accept: 'application/json',
-      'Content-Type': 'application/json',
+      ...(form ? {} : { 'Content-Type': 'application/json' }),
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || form ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
+  const json = response.headers.get('content-type')?.includes('json');
+  return { status: response.status, ok: response.ok, body: text ? (json ? JSON.parse(text) : text) : null };
+}
+
+/** `apiCall` that fails the test on any non-2xx answer; resolves to the body. */
+export async function apiJson(url, token, method, path, body) {
+  const answer = await apiCall(url, token, method, path, body);
+  if (!answer.ok) throw new Error(`${method} ${path} → ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }

@@ -8,13 +8,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
-  startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
-  apiJson,
+  AUDITOR, MODERATOR, apiJson, eventually, screenshot, signInAs, startSignedIn, stopAll,
+  unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
-const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
-const AUDITOR = { username: 'audrey', password: 'velvet compass harvest lighthouse', role: 'auditor' };
 const MARKUP = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
 const PLEX_MARKUP = '<script>window.__pwned=1</script><img src=p onerror="window.__pwned=2">';
 const ALICE = 2100001;
@@ -25,7 +22,7 @@ let browser;
 let page;
 let problems;
 let adminToken;
-const dialogs = [];
+let dialogs;
 
 function api(method, path, body) {
   return apiJson(server.url, adminToken, method, path, body);
@@ -41,23 +38,6 @@ async function failedSignIn() {
   assert.equal(response.status, 401);
 }
 
-/** Polls `check` until it returns true, failing after `ms`. */
-async function until(what, check, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function signInAs(account) {
-  await signOut(page);
-  await submitSignIn(page, account.username, account.password);
-  await waitForPath(page, '/');
-  await page.getByTestId('user-role').filter({ hasText: account.role }).waitFor();
-}
-
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 const lines = () => page.getByTestId('log-lines').locator('li');
 
@@ -68,38 +48,23 @@ async function openLogs() {
 }
 
 before(async () => {
-  sim = await startSimulator();
-  server = await startWithAdmin(sim.env);
-  ({ browser, page, problems } = await openBrowser());
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    d.dismiss().catch(() => {});
-  });
-  await firstAdminSignIn(page, server.url);
-  ({ token: adminToken } = await api('POST', '/api/v1/auth/login', {
-    username: 'admin', password: ADMIN_NEW_PASSWORD,
+  ({ sim, server, browser, page, problems, dialogs, adminToken } = await startSignedIn({
+    simulator: true, accounts: [MODERATOR, AUDITOR],
   }));
-  for (const account of [MODERATOR, AUDITOR]) {
-    await api('POST', '/api/v1/accounts', { ...account, must_change_password: false });
-  }
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sim?.stop();
-});
+after(() => stopAll({ browser, server, sim }));
 
 test('an auditor reads the newest lines and filters them by level', async () => {
   await failedSignIn();
-  await signInAs(AUDITOR);
+  await signInAs(page, AUDITOR);
   await openLogs();
   await lines().first().waitFor();
   assert.ok((await lines().count()) > 0);
   await page.getByTestId('log-lines').getByText('request refused').first().waitFor();
 
   await page.getByLabel('Level', { exact: true }).selectOption('warn');
-  await until('only warnings and errors', async () => {
+  await eventually('only warnings and errors', async () => {
     const levels = await lines().evaluateAll((items) => items.map((li) => li.dataset.level));
     return levels.every((l) => l === 'warn' || l === 'error');
   });
@@ -154,7 +119,7 @@ test('markup in a log line is shown as text, never run', async () => {
 test('markup the app logs from Plex\'s answer is shown as text, never run', async () => {
   await api('POST', '/api/v1/sync');
   let alice;
-  await until('alice synced from Plex', async () => {
+  await eventually('alice synced from Plex', async () => {
     alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_user_id === ALICE);
     return alice !== undefined;
   });
@@ -174,7 +139,7 @@ test('markup the app logs from Plex\'s answer is shown as text, never run', asyn
 
   const list = page.getByTestId('log-lines');
   const row = list.locator('li', { hasText: PLEX_MARKUP });
-  await until('the refusal in the log', async () => {
+  await eventually('the refusal in the log', async () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     return (await row.count()) > 0;
   });
@@ -195,7 +160,7 @@ test('a refused filter is explained under its field', async () => {
   await page.getByLabel('Lines', { exact: true }).fill('10');
   await page.getByRole('button', { name: 'Refresh' }).click();
   await error.waitFor({ state: 'detached' });
-  await until('ten lines at most', async () => (await lines().count()) <= 10);
+  await eventually('ten lines at most', async () => (await lines().count()) <= 10);
 });
 
 test('auditors can download the logs', async () => {
@@ -214,7 +179,7 @@ test('auditors can download the logs', async () => {
 });
 
 test('moderators read the logs but cannot download them', async () => {
-  await signInAs(MODERATOR);
+  await signInAs(page, MODERATOR);
   await openLogs();
   await lines().first().waitFor();
   assert.equal(await page.getByRole('link', { name: 'Download', exact: true }).count(), 0);

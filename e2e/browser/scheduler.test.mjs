@@ -11,13 +11,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, signOut, startSimulator,
-  startWithAdmin, submitSignIn, unexpectedProblems, waitForPath,
-  apiJson,
+  ADMIN_NEW_PASSWORD, AUDITOR, MODERATOR, apiJson, eventually, screenshot, signInAs, startSignedIn,
+  stopAll, unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
-const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
-const AUDITOR = { username: 'audrey', password: 'velvet compass harvest lighthouse', role: 'auditor' };
 const ALICE = 2100001;
 const ERIN = 2100006;
 const DAY = 86_400;
@@ -32,25 +29,6 @@ let adminToken;
 /** A JSON call to Plexward's API as the admin (Bearer token). */
 function api(method, path, body) {
   return apiJson(server.url, adminToken, method, path, body);
-}
-
-/** Polls `check` until it returns a truthy value, failing after `ms`. */
-async function eventually(check, what, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    last = await check();
-    if (last) return last;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function signInAs(account) {
-  await signOut(page);
-  await submitSignIn(page, account.username, account.password);
-  await waitForPath(page, '/');
-  await page.getByTestId('user-role').filter({ hasText: account.role }).waitFor();
 }
 
 const nav = () => page.getByRole('navigation', { name: 'Main' });
@@ -71,28 +49,17 @@ async function openDashboard() {
 }
 
 before(async () => {
-  sim = await startSimulator();
-  server = await startWithAdmin(sim.env);
-  ({ browser, page, problems } = await openBrowser());
-  await firstAdminSignIn(page, server.url);
-  ({ token: adminToken } = await api('POST', '/api/v1/auth/login', {
-    username: 'admin', password: ADMIN_NEW_PASSWORD,
+  ({ sim, server, browser, page, problems, adminToken } = await startSignedIn({
+    simulator: true, accounts: [MODERATOR, AUDITOR],
   }));
-  for (const account of [MODERATOR, AUDITOR]) {
-    await api('POST', '/api/v1/accounts', { ...account, must_change_password: false });
-  }
   // The reconcile at startup imports the friends; later tests rely on them.
-  await eventually(async () => {
+  await eventually('the startup reconcile', async () => {
     const s = await api('GET', '/api/v1/scheduler');
     return s.last_run && ['succeeded', 'failed'].includes(s.last_run.state);
-  }, 'the startup reconcile');
+  });
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sim?.stop();
-});
+after(() => stopAll({ browser, server, sim }));
 
 test('the dashboard counts down to the next reconcile, hours always shown, every second', async () => {
   // The longest schedule the server allows: the next run is a day after the last one started.
@@ -106,14 +73,14 @@ test('the dashboard counts down to the next reconcile, hours always shown, every
   assert.ok(start > DAY - 600 && start <= DAY, first);
 
   // It ticks: the text changes to a smaller number, one second at a time.
-  const next = await eventually(async () => {
+  const next = await eventually('the countdown to tick', async () => {
     const text = (await countdown().textContent()).trim();
     return text !== first && text;
-  }, 'the countdown to tick', 5_000);
+  }, 5_000);
   const after1 = secondsOf(next);
   assert.ok(after1 < start && after1 >= start - 3, `${first} → ${next}`);
-  await eventually(async () => secondsOf(await countdown().textContent()) <= start - 2,
-    'the countdown to go on ticking', 6_000);
+  await eventually('the countdown to go on ticking',
+    async () => secondsOf(await countdown().textContent()) <= start - 2, 6_000);
   await screenshot(page, 'scheduler-dashboard');
 });
 
@@ -156,7 +123,7 @@ test('when the countdown reaches zero the card asks the server again', async () 
   await page.route('**/api/v1/scheduler', handler);
   try {
     await openDashboard();
-    await eventually(() => rewritten >= 2, 'the card to fetch the schedule again at zero', 10_000);
+    await eventually('the card to fetch the schedule again at zero', () => rewritten >= 2, 10_000);
     await countdown().filter({ hasText: /^Next reconcile in 2\d h/ }).waitFor();
   } finally {
     await page.unroute('**/api/v1/scheduler', handler);
@@ -164,7 +131,7 @@ test('when the countdown reaches zero the card asks the server again', async () 
 });
 
 test('a moderator runs a reconcile now and sees its progress, its result and the last run', async () => {
-  await signInAs(MODERATOR);
+  await signInAs(page, MODERATOR);
   await countdown().waitFor();
   const before = await page.getByTestId('last-run-outcome').getAttribute('data-job-id');
   // A slower Plex, so the run lasts long enough to be watched.
@@ -196,8 +163,8 @@ test('a moderator runs a reconcile now and sees its progress, its result and the
     assert.match(await page.getByTestId('last-run-detail').textContent(), /^Synced SimServer: 5 libraries/);
     assert.ok(await page.getByRole('button', { name: 'Run now' }).isEnabled());
     // A new interval starts with this run: almost a whole day again.
-    await eventually(async () => secondsOf(await countdown().textContent()) > DAY - 120,
-      'the countdown to restart from the new run');
+    await eventually('the countdown to restart from the new run',
+      async () => secondsOf(await countdown().textContent()) > DAY - 120);
     await screenshot(page, 'scheduler-run-done');
   } finally {
     await fetch(`${sim.plextv}/__sim/latency`, {
@@ -213,7 +180,7 @@ test('a moderator runs a reconcile now and sees its progress, its result and the
 });
 
 test('an admin changes the schedule: the field error for 2 minutes, then 30 is saved', async () => {
-  await signInAs({ username: 'admin', password: ADMIN_NEW_PASSWORD, role: 'admin' });
+  await signInAs(page, { username: 'admin', password: ADMIN_NEW_PASSWORD, role: 'admin' });
   await nav().getByRole('link', { name: 'Settings' }).click();
   await waitForPath(page, '/settings');
   const form = page.getByRole('form', { name: 'Scheduler settings' });
@@ -255,7 +222,7 @@ test('an admin changes the schedule: the field error for 2 minutes, then 30 is s
 });
 
 test('an auditor sees the countdown but no Run now and no scheduler form', async () => {
-  await signInAs(AUDITOR);
+  await signInAs(page, AUDITOR);
   await countdown().waitFor();
   await page.getByTestId('last-run-outcome').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Run now' }).count(), 0);

@@ -13,11 +13,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ADMIN_NEW_PASSWORD, firstAdminSignIn, openBrowser, screenshot, startWithAdmin, submitSignIn,
-  unexpectedProblems, waitForPath,
+  MODERATOR, apiCall, firstAdminSignIn, openBrowser, screenshot, startSignedIn, startWithAdmin,
+  stopAll, submitSignIn, unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
-const MODERATOR = { username: 'mo', password: 'saffron glacier tugboat meridian', role: 'moderator' };
 /** Not a certificate at all. */
 const GARBAGE = Buffer.from('this is not a certificate\n');
 /** Restarting takes a graceful stop and a rebuild; the page itself gives up after a minute. */
@@ -44,18 +43,8 @@ function freePort() {
 }
 
 /** A call to Plexward's API as the admin (Bearer token); resolves to { status, body }. */
-async function api(method, path, body, base = server.url) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      Accept: 'application/json',
-      ...(body instanceof FormData ? {} : { 'Content-Type': 'application/json' }),
-      ...(adminToken ? { Authorization: `Bearer ${adminToken}` } : {}),
-    },
-    body: body === undefined || body instanceof FormData ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+function api(method, path, body, base = server.url) {
+  return apiCall(base, adminToken, method, path, body);
 }
 
 /** The same request from the signed-in page (its cookies, same-origin). */
@@ -84,19 +73,14 @@ before(async () => {
   const config = join(configDir, 'plexward.toml');
   writeFileSync(config, `port = ${firstPort}\n`);
   // `undefined` drops the harness's PLEXWARD_PORT=0 from the environment: the port is not pinned.
-  server = await startWithAdmin({ PLEXWARD_CONFIG: config, PLEXWARD_PORT: undefined });
+  ({ server, browser, page, problems, adminToken } = await startSignedIn({
+    env: { PLEXWARD_CONFIG: config, PLEXWARD_PORT: undefined }, accounts: [MODERATOR],
+  }));
   assert.equal(server.url, `http://127.0.0.1:${firstPort}`);
-  ({ browser, page, problems } = await openBrowser());
-  await firstAdminSignIn(page, server.url);
-  const login = await api('POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_NEW_PASSWORD });
-  adminToken = login.body.token;
-  const created = await api('POST', '/api/v1/accounts', { ...MODERATOR, must_change_password: false });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await stopAll({ browser, server });
   if (configDir) rmSync(configDir, { recursive: true, force: true });
 });
 

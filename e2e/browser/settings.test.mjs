@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  firstAdminSignIn, openBrowser, screenshot, startSimulator, startWithAdmin, unexpectedProblems,
-  waitForPath,
+  firstAdminSignIn, openBrowser, screenshot, startSignedIn, startWithAdmin, stopAll,
+  unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
 let sim;
@@ -15,17 +15,10 @@ let page;
 let problems;
 
 before(async () => {
-  sim = await startSimulator();
-  server = await startWithAdmin(sim.env);
-  ({ browser, page, problems } = await openBrowser());
-  await firstAdminSignIn(page, server.url);
+  ({ sim, server, browser, page, problems } = await startSignedIn({ simulator: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sim?.stop();
-});
+after(() => stopAll({ browser, server, sim }));
 
 test('an admin sees the Plex connection and tests it', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();

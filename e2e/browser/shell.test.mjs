@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  firstAdminSignIn, openBrowser, screenshot, startWithAdmin, unexpectedProblems,
+  screenshot, startSignedIn, stopAll, unexpectedProblems,
 } from './harness.mjs';
 
 let server;
@@ -12,15 +12,10 @@ let page;
 let problems;
 
 before(async () => {
-  server = await startWithAdmin();
-  ({ browser, page, problems } = await openBrowser());
-  await firstAdminSignIn(page, server.url);
+  ({ server, browser, page, problems } = await startSignedIn());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+after(() => stopAll({ browser, server }));
 
 test('dashboard shows the health and version reported by the API', async () => {
   const health = await (await fetch(`${server.url}/api/v1/health`)).json();

@@ -3,8 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  firstAdminSignIn, openBrowser, screenshot, startSimulator, startWithAdmin, unexpectedProblems,
-  waitForPath,
+  screenshot, startSignedIn, stopAll, unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
 let sim;
@@ -14,17 +13,10 @@ let page;
 let problems;
 
 before(async () => {
-  sim = await startSimulator();
-  server = await startWithAdmin(sim.env);
-  ({ browser, page, problems } = await openBrowser());
-  await firstAdminSignIn(page, server.url);
+  ({ sim, server, browser, page, problems } = await startSignedIn({ simulator: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sim?.stop();
-});
+after(() => stopAll({ browser, server, sim }));
 
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 

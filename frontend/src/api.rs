@@ -14,6 +14,7 @@ use std::rc::Rc;
 use futures::FutureExt;
 use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
+use plexward_shared::password::{PasswordCheck, PasswordStrengthRequest};
 use plexward_shared::{
     AccountResponse, ApiTokenResponse, AuditEventResponse, AuditQuery, BulkRequest, BulkResponse,
     ChangePasswordRequest, ChangeResponse, CreateAccountRequest, CreateApiTokenRequest,
@@ -303,6 +304,12 @@ pub async fn me() -> Result<AccountResponse, ApiError> {
 /// `PUT /api/v1/me/password`: changes the signed-in account's password.
 pub async fn change_password(body: &ChangePasswordRequest) -> Result<(), ApiError> {
     no_content("PUT", "/api/v1/me/password", body).await
+}
+
+/// `POST /api/v1/password/strength`: the server's verdict on a candidate password (the strength
+/// meter; the scorer is the server's, so the SPA carries no word lists).
+pub async fn password_strength(body: &PasswordStrengthRequest) -> Result<PasswordCheck, ApiError> {
+    with_body("POST", "/api/v1/password/strength", body).await
 }
 
 /// `GET /api/v1/me/tokens`: the signed-in account's API tokens.

@@ -50,7 +50,9 @@ pub use plex_settings::{
     SettingSource, UpdatePlexSettingsRequest,
 };
 pub use roles::{Permission, Role};
-pub use scheduler::{LastRun, ReconcileReport, ScheduleMode, ScheduleSettings, SchedulerResponse};
+pub use scheduler::{
+    LastRun, ReconcileReport, ScheduleMode, ScheduleSettings, ScheduleUpdate, SchedulerResponse,
+};
 pub use server_settings::{
     CertificateInfo, CertificateKind, HttpsMode, RestartResponse, RunningServer, Scheme,
     ServerSettingsResponse, UpdateServerSettingsRequest,

@@ -1,7 +1,8 @@
-//! The password policy, one implementation for the server (which enforces it) and the SPA (which
-//! shows strength as you type): 12–128 characters, no composition rules, and a zxcvbn score of at
-//! least 3 with the username and the product's names as context, so "plexward-admin-2026" style
-//! passwords are refused.
+//! The password policy: 12–128 characters, no composition rules, and a zxcvbn score of at least 3
+//! with the username and the product's names as context, so "plexward-admin-2026" style passwords
+//! are refused. One scorer, on the server (feature `server`): it enforces the policy, and the
+//! SPA's strength meter asks it (`POST /api/v1/password/strength`) instead of carrying zxcvbn's
+//! word lists in its WASM. The length rule needs no word list, so the SPA checks it too.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,10 +12,24 @@ pub const MAX_LENGTH: usize = 128;
 pub const MIN_SCORE: u8 = 3;
 
 /// Words an attacker would try first against this app.
+#[cfg(feature = "server")]
 const CONTEXT: [&str; 4] = ["plex", "plexward", "admin", "password"];
 
-/// The verdict on a candidate password.
+/// Body of `POST /api/v1/password/strength`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordStrengthRequest {
+    /// The candidate password (never stored or logged).
+    pub password: String,
+    /// The account it is for (a new account's name, say); the caller's own when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+/// The verdict on a candidate password (the answer of `POST /api/v1/password/strength`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PasswordCheck {
     /// zxcvbn score, 0 (trivial) to 4 (very strong).
     pub score: u8,
@@ -24,19 +39,26 @@ pub struct PasswordCheck {
     pub message: String,
 }
 
-/// Checks `password` for the account `username`. Length is counted in characters.
-pub fn check_password(password: &str, username: &str) -> PasswordCheck {
+/// Why `password` has the wrong length, if it has; counted in characters. The first rule of
+/// [`check_password`], cheap enough for the SPA to apply before asking the server.
+pub fn length_problem(password: &str) -> Option<String> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
-        return refused(
-            0,
-            format!(
-                "Use at least {MIN_LENGTH} characters (now {length}); a few unrelated words work well."
-            ),
-        );
+        Some(format!(
+            "Use at least {MIN_LENGTH} characters (now {length}); a few unrelated words work well."
+        ))
+    } else if length > MAX_LENGTH {
+        Some(format!("Use at most {MAX_LENGTH} characters."))
+    } else {
+        None
     }
-    if length > MAX_LENGTH {
-        return refused(0, format!("Use at most {MAX_LENGTH} characters."));
+}
+
+/// Checks `password` for the account `username`. Length is counted in characters.
+#[cfg(feature = "server")]
+pub fn check_password(password: &str, username: &str) -> PasswordCheck {
+    if let Some(problem) = length_problem(password) {
+        return refused(0, problem);
     }
     let mut context: Vec<&str> = CONTEXT.to_vec();
     if !username.is_empty() {
@@ -67,6 +89,7 @@ pub fn check_password(password: &str, username: &str) -> PasswordCheck {
     }
 }
 
+#[cfg(feature = "server")]
 fn refused(score: u8, message: String) -> PasswordCheck {
     PasswordCheck {
         score,
@@ -75,7 +98,7 @@ fn refused(score: u8, message: String) -> PasswordCheck {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "server"))]
 mod tests {
     use super::*;
 
@@ -105,6 +128,14 @@ mod tests {
         let check = check_password("correct horse battery staple", "alice");
         assert!(check.acceptable, "{check:?}");
         assert!(check.score >= MIN_SCORE);
+    }
+
+    #[test]
+    fn the_length_rule_alone_gives_the_same_message_as_the_whole_check() {
+        for pw in ["short".to_owned(), "x".repeat(129)] {
+            assert_eq!(length_problem(&pw), Some(check_password(&pw, "x").message));
+        }
+        assert_eq!(length_problem("plexplexplex"), None);
     }
 
     #[test]

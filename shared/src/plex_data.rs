@@ -109,7 +109,8 @@ impl PlexUserResponse {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FriendStatus {
-    /// At least one grant active now.
+    /// At least one grant active now, and the friend has accepted the invite (an invited
+    /// friend is `pending`, not `active`).
     Active,
     /// An active grant ends within `within_days` (default 7).
     Expiring,
@@ -117,7 +118,8 @@ pub enum FriendStatus {
     Expired,
     /// A grant starts later.
     Scheduled,
-    /// Invited, not accepted yet.
+    /// Invited, not accepted yet (also accepted as `invited`): no access until they accept.
+    #[serde(alias = "invited")]
     Pending,
     /// The last apply failed (retrying).
     Failed,

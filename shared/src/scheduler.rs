@@ -15,7 +15,24 @@ pub enum ScheduleMode {
     Daily,
 }
 
-/// Body of `PUT /api/v1/scheduler` and part of its `GET`.
+/// Body of `PUT /api/v1/scheduler`: the mode and the fields of that mode (`interval_minutes` for
+/// `interval`, `daily_at` for `daily`). The other mode's field may be left out: its saved value
+/// is kept for when the mode changes back; given, it is checked and saved too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(example = json!({"mode": "daily", "daily_at": "04:00"})))]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleUpdate {
+    pub mode: ScheduleMode,
+    /// Minutes between runs (5–1440): required in `interval` mode.
+    #[serde(default)]
+    pub interval_minutes: Option<u32>,
+    /// `HH:MM` (24 h): required in `daily` mode.
+    #[serde(default)]
+    pub daily_at: Option<String>,
+}
+
+/// The saved schedule (part of `GET /api/v1/scheduler`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

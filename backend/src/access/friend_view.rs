@@ -101,7 +101,8 @@ impl FriendView {
         match status {
             FriendStatus::Departed => departed,
             _ if departed => false,
-            FriendStatus::Active => self.active,
+            // An invite not accepted yet gives no access: `pending`, never `active`.
+            FriendStatus::Active => self.active && !self.friend.user.share_pending,
             FriendStatus::Expiring => self.expiring(now, within_days),
             FriendStatus::Expired => self.expired,
             FriendStatus::Scheduled => self.scheduled,

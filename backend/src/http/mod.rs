@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod openapi_errors;
 pub mod openapi_links;
 pub mod openapi_security;
+pub mod password;
 pub mod plex_data;
 pub mod principal;
 pub mod rate_limit;
@@ -48,6 +49,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::me)
         .service(me::change_password)
+        .service(password::strength)
         .service(me::list_tokens)
         .service(me::create_token)
         .service(me::delete_token)

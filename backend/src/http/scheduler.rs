@@ -2,17 +2,15 @@
 //! "Run now" (moderators and admins).
 
 use actix_web::{HttpResponse, get, post, put, web};
-use plexward_shared::{JobStarted, LastRun, Permission, ScheduleSettings, SchedulerResponse};
-use serde_json::json;
+use plexward_shared::{JobStarted, LastRun, Permission, ScheduleUpdate, SchedulerResponse};
 
-use crate::audit::{Event, Outcome};
 use crate::auth::Principal;
 use crate::db;
 use crate::db::time::from_ms;
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
 use crate::jobs::reconcile;
-use crate::scheduler::{schedule, settings, worker};
+use crate::scheduler::{settings, worker};
 use crate::state::AppState;
 
 async fn current(state: &AppState) -> Result<SchedulerResponse, ApiError> {
@@ -56,10 +54,10 @@ pub async fn get_scheduler(
 }
 
 /// Change the schedule: every N minutes (5–1440) or daily at HH:MM in the Plex settings' time
-/// zone. Takes effect at once.
+/// zone. Only the chosen mode's field is needed. Takes effect at once.
 #[utoipa::path(
     tag = "scheduler",
-    request_body = ScheduleSettings,
+    request_body = ScheduleUpdate,
     responses(
         (status = 200, description = "Saved", body = SchedulerResponse),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
@@ -70,22 +68,13 @@ pub async fn get_scheduler(
 pub async fn put_scheduler(
     principal: Principal,
     state: web::Data<AppState>,
-    body: JsonBody<ScheduleSettings>,
+    body: JsonBody<ScheduleUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let new = body?.into_inner();
-    schedule::validate(&new).map_err(ApiError::Validation)?;
-    let actor = principal.actor();
-    db::run(&state.db, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let before = settings::load(conn)?;
-            settings::save(conn, &new)?;
-            Event::new("scheduler.update", Outcome::Success, &actor)
-                .details(json!({ "before": before, "after": new }))
-                .insert(conn)
-        })
-    })
-    .await?;
+    let update = body?.into_inner();
+    settings::update(&state.db, &update, &principal.actor())
+        .await?
+        .map_err(ApiError::Validation)?;
     Ok(HttpResponse::Ok().json(current(&state).await?))
 }
 

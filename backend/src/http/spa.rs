@@ -1,11 +1,17 @@
 //! Serves the built SPA (Trunk's `dist/`): hashed assets with a year-long immutable cache, the
 //! `index.html` page with `no-cache` for every client-side route, and a Content-Security-Policy
 //! that allows exactly Trunk's inline loader (by its SHA-256) and nothing else inline.
+//!
+//! `scripts/build-web.sh` leaves a brotli (`.br`) and a gzip (`.gz`) copy beside every file; each
+//! answer picks one by the request's `Accept-Encoding` (brotli, then gzip, then the file itself)
+//! with `Vary: Accept-Encoding`, so nothing is compressed per request. A copy older than its file
+//! (a build that skipped the script) is ignored.
 
 use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
 
 use actix_files::NamedFile;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, ContentEncoding, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -21,8 +27,67 @@ pub struct Spa {
 #[derive(Debug, Clone)]
 struct IndexPage {
     html: web::Bytes,
+    /// The build's brotli and gzip copies of `html`, when it made them.
+    brotli: Option<web::Bytes>,
+    gzip: Option<web::Bytes>,
     /// ` 'sha256-…'` for each inline script, for the page's policy.
     script_hashes: String,
+}
+
+/// The precompressed copies, in the order they are preferred.
+const ENCODINGS: [(ContentEncoding, &str); 2] = [
+    (ContentEncoding::Brotli, "br"),
+    (ContentEncoding::Gzip, "gz"),
+];
+
+/// The best encoding both sides have: brotli, then gzip, among those `accept` (a request's
+/// `Accept-Encoding`) allows and `have` offers; `None` for the file as it is. A coding is allowed
+/// when named with a non-zero q-value, or covered by a non-zero `*` without being named.
+fn negotiate(accept: &str, have: impl Fn(ContentEncoding) -> bool) -> Option<ContentEncoding> {
+    let listed: Vec<(String, bool)> = accept
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next()?.trim().to_ascii_lowercase();
+            let allowed = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                .all(|q| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0));
+            (!coding.is_empty()).then_some((coding, allowed))
+        })
+        .collect();
+    let allows = |name: &str| match listed.iter().find(|(c, _)| c == name) {
+        Some((_, allowed)) => *allowed,
+        None => listed.iter().any(|(c, allowed)| c == "*" && *allowed),
+    };
+    ENCODINGS
+        .into_iter()
+        .find_map(|(encoding, _)| (allows(encoding.as_str()) && have(encoding)).then_some(encoding))
+}
+
+/// `path` + `.br` / `.gz`.
+fn variant_path(path: &Path, extension: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension);
+    PathBuf::from(name)
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The copy of `path` compressed with `extension`, if the build left one at least as new as it.
+fn fresh_variant(path: &Path, extension: &str) -> Option<PathBuf> {
+    let variant = variant_path(path, extension);
+    let (original, copy) = (modified(path)?, modified(&variant)?);
+    (copy >= original).then_some(variant)
+}
+
+fn accept_encoding(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// Shown when `index.html` is missing, so a fresh checkout explains itself instead of 404ing.
@@ -35,11 +100,19 @@ documentation is at <a href=\"/api/docs/\">/api/docs/</a>.</p></body></html>";
 impl Spa {
     /// Reads `dir/index.html` once; a missing or unreadable page is logged, not fatal.
     pub fn load(dir: &Path) -> Self {
-        let index = match std::fs::read(dir.join("index.html")) {
+        let page = dir.join("index.html");
+        let index = match std::fs::read(&page) {
             Ok(html) => {
                 let script_hashes = script_hashes(&String::from_utf8_lossy(&html));
+                let copy = |extension| {
+                    fresh_variant(&page, extension)
+                        .and_then(|p| std::fs::read(p).ok())
+                        .map(web::Bytes::from)
+                };
                 Some(IndexPage {
                     html: html.into(),
+                    brotli: copy("br"),
+                    gzip: copy("gz"),
                     script_hashes,
                 })
             }
@@ -61,17 +134,33 @@ impl Spa {
 
     fn index_response(&self, req: &HttpRequest) -> HttpResponse {
         match &self.index {
-            Some(page) => HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .insert_header((header::CACHE_CONTROL, "no-cache"))
-                .insert_header((
-                    header::CONTENT_SECURITY_POLICY,
-                    page_csp(
-                        &page.script_hashes,
-                        csp_host(req.connection_info().host()).as_deref(),
-                    ),
-                ))
-                .body(page.html.clone()),
+            Some(page) => {
+                let encoding = negotiate(accept_encoding(req), |e| match e {
+                    ContentEncoding::Brotli => page.brotli.is_some(),
+                    _ => page.gzip.is_some(),
+                });
+                let body = match encoding {
+                    Some(ContentEncoding::Brotli) => page.brotli.clone(),
+                    Some(_) => page.gzip.clone(),
+                    None => None,
+                };
+                let mut response = HttpResponse::Ok();
+                response
+                    .content_type("text/html; charset=utf-8")
+                    .insert_header((header::CACHE_CONTROL, "no-cache"))
+                    .insert_header((header::VARY, "Accept-Encoding"))
+                    .insert_header((
+                        header::CONTENT_SECURITY_POLICY,
+                        page_csp(
+                            &page.script_hashes,
+                            csp_host(req.connection_info().host()).as_deref(),
+                        ),
+                    ));
+                if let Some(encoding) = encoding {
+                    response.insert_header((header::CONTENT_ENCODING, encoding.as_str()));
+                }
+                response.body(body.unwrap_or_else(|| page.html.clone()))
+            }
             None => HttpResponse::ServiceUnavailable()
                 .content_type("text/html; charset=utf-8")
                 .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -150,12 +239,14 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     found.into_iter()
 }
 
-/// Trunk names built assets `name-<16 hex>.ext`: their content never changes under that name.
+/// Trunk names built assets `name-<hash>.ext`, the hash a 64-bit number in hex without leading
+/// zeros (so one build in sixteen has 15 digits): their content never changes under that name.
 fn is_hashed_asset(file_name: &str) -> bool {
     let stem = file_name.split('.').next().unwrap_or(file_name);
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// A request path as a file path inside the SPA directory, or `None` when it could escape it
@@ -190,8 +281,30 @@ pub async fn serve(req: HttpRequest, spa: web::Data<Spa>) -> HttpResponse {
 }
 
 async fn serve_file(req: &HttpRequest, file: &Path, name: &str) -> HttpResponse {
-    let Ok(named) = NamedFile::open_async(file).await else {
+    // The file itself must exist (a lone `.br` is not served); its type and name are the answer's.
+    let Ok(original) = NamedFile::open_async(file).await else {
         return not_found();
+    };
+    let encoding = negotiate(accept_encoding(req), |e| {
+        ENCODINGS
+            .iter()
+            .any(|(have, ext)| *have == e && fresh_variant(file, ext).is_some())
+    });
+    let named = match encoding {
+        Some(encoding) => {
+            let extension = ENCODINGS
+                .iter()
+                .find_map(|(e, ext)| (*e == encoding).then_some(*ext))
+                .unwrap_or("gz");
+            match NamedFile::open_async(variant_path(file, extension)).await {
+                Ok(copy) => copy
+                    .set_content_type(original.content_type().clone())
+                    .set_content_disposition(original.content_disposition().clone())
+                    .set_content_encoding(encoding),
+                Err(_) => original,
+            }
+        }
+        None => original,
     };
     let mut response = named
         .use_etag(true)
@@ -203,9 +316,9 @@ async fn serve_file(req: &HttpRequest, file: &Path, name: &str) -> HttpResponse 
     } else {
         "no-cache"
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     response
 }
 
@@ -255,10 +368,39 @@ mod tests {
     }
 
     #[test]
+    fn negotiation_prefers_brotli_then_gzip_and_honours_q_zero() {
+        let all = |_| true;
+        let br = Some(ContentEncoding::Brotli);
+        let gz = Some(ContentEncoding::Gzip);
+        for (accept, expected) in [
+            ("gzip, deflate, br, zstd", br),
+            ("gzip;q=1.0, br;q=0.1", br),
+            ("gzip", gz),
+            ("br;q=0, gzip", gz),
+            ("BR;Q=0, GZIP;q=0.5", gz),
+            ("*", br),
+            ("*;q=0.5, br;q=0", gz),
+            ("*;q=0", None),
+            ("identity", None),
+            ("", None),
+            ("gzip;q=0, br;q=0", None),
+        ] {
+            assert_eq!(negotiate(accept, all), expected, "{accept}");
+        }
+        // Only what the build left is offered.
+        let only_gzip = |e| e == ContentEncoding::Gzip;
+        assert_eq!(negotiate("br, gzip", only_gzip), gz);
+        assert_eq!(negotiate("br", only_gzip), None);
+    }
+
+    #[test]
     fn recognises_trunk_hashed_names() {
         assert!(is_hashed_asset("plexward-web-0123456789abcdef.js"));
         assert!(is_hashed_asset("plexward-web-0123456789abcdef_bg.wasm"));
         assert!(is_hashed_asset("style-fedcba9876543210.css"));
+        // A hash with a leading zero digit, as Trunk prints it.
+        assert!(is_hashed_asset("plexward-web-e396c3bdfa3e41b_bg.wasm"));
+        assert!(!is_hashed_asset("plexward-web.js"));
         assert!(!is_hashed_asset("favicon.svg"));
         assert!(!is_hashed_asset("style-notahash.css"));
     }

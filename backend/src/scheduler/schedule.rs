@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use plexward_shared::{ScheduleMode, ScheduleSettings};
+use plexward_shared::{ScheduleMode, ScheduleSettings, ScheduleUpdate};
 
 use crate::access::grants::FieldErrors;
 
@@ -34,6 +34,60 @@ pub fn validate(settings: &ScheduleSettings) -> Result<(), FieldErrors> {
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// The settings after `update` of `saved`: the mode's own field is required; the other mode's,
+/// when left out, keeps its saved value. Every field given is checked, each bad one named.
+pub fn updated(
+    saved: &ScheduleSettings,
+    update: &ScheduleUpdate,
+) -> Result<ScheduleSettings, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let (required, missing) = match update.mode {
+        ScheduleMode::Interval => ("interval_minutes", update.interval_minutes.is_none()),
+        ScheduleMode::Daily => ("daily_at", update.daily_at.is_none()),
+    };
+    if missing {
+        errors.insert(
+            required.into(),
+            format!("required in {} mode", mode_name(update.mode)),
+        );
+    }
+    let new = ScheduleSettings {
+        mode: update.mode,
+        interval_minutes: update.interval_minutes.unwrap_or(saved.interval_minutes),
+        daily_at: update
+            .daily_at
+            .clone()
+            .unwrap_or_else(|| saved.daily_at.clone()),
+    };
+    if update.interval_minutes.is_some()
+        && !(MIN_INTERVAL..=MAX_INTERVAL).contains(&new.interval_minutes)
+    {
+        errors.insert(
+            "interval_minutes".into(),
+            format!("must be between {MIN_INTERVAL} and {MAX_INTERVAL} minutes"),
+        );
+    }
+    if update.daily_at.is_some() && parse_hh_mm(&new.daily_at).is_none() {
+        errors.insert(
+            "daily_at".into(),
+            "must be a time as HH:MM (00:00–23:59)".into(),
+        );
+    }
+    if errors.is_empty() {
+        validate(&new)?;
+        Ok(new)
+    } else {
+        Err(errors)
+    }
+}
+
+fn mode_name(mode: ScheduleMode) -> &'static str {
+    match mode {
+        ScheduleMode::Interval => "interval",
+        ScheduleMode::Daily => "daily",
     }
 }
 
@@ -182,5 +236,38 @@ mod tests {
         }
         s.daily_at = "23:59".into();
         assert!(validate(&s).is_ok());
+    }
+
+    #[test]
+    fn an_update_needs_only_the_fields_of_its_mode() {
+        let saved = ScheduleSettings::default();
+        let update = |json: serde_json::Value| -> ScheduleUpdate {
+            serde_json::from_value(json).expect("update")
+        };
+        let daily = updated(
+            &saved,
+            &update(serde_json::json!({"mode":"daily","daily_at":"03:30"})),
+        )
+        .expect("daily without interval_minutes");
+        assert_eq!(daily.daily_at, "03:30");
+        assert_eq!(daily.interval_minutes, saved.interval_minutes, "kept");
+        let interval = updated(
+            &daily,
+            &update(serde_json::json!({"mode":"interval","interval_minutes":15})),
+        )
+        .expect("interval without daily_at");
+        assert_eq!(
+            (interval.interval_minutes, interval.daily_at.as_str()),
+            (15, "03:30")
+        );
+        let missing =
+            updated(&saved, &update(serde_json::json!({"mode":"daily"}))).expect_err("no time");
+        assert!(missing["daily_at"].contains("required"), "{missing:?}");
+        let bad_other = updated(
+            &saved,
+            &update(serde_json::json!({"mode":"daily","daily_at":"04:00","interval_minutes":1})),
+        )
+        .expect_err("a given field is checked");
+        assert!(bad_other.contains_key("interval_minutes"));
     }
 }

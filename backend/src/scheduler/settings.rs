@@ -25,3 +25,28 @@ pub fn time_zone(conn: &mut SqliteConnection) -> QueryResult<Tz> {
         .parse()
         .unwrap_or(Tz::UTC))
 }
+
+/// Saves `update` over the saved schedule with its audit event, in one transaction: the new
+/// settings, or the bad fields (nothing saved).
+pub async fn update(
+    pool: &db::DbPool,
+    update: &plexward_shared::ScheduleUpdate,
+    actor: &crate::audit::Actor,
+) -> Result<Result<ScheduleSettings, crate::access::grants::FieldErrors>, db::DbError> {
+    let (update, actor) = (update.clone(), actor.clone());
+    db::run(pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let before = load(conn)?;
+            let new = match super::schedule::updated(&before, &update) {
+                Ok(new) => new,
+                Err(fields) => return Ok(Err(fields)),
+            };
+            save(conn, &new)?;
+            crate::audit::Event::new("scheduler.update", crate::audit::Outcome::Success, &actor)
+                .details(serde_json::json!({ "before": before, "after": new }))
+                .insert(conn)?;
+            Ok(Ok(new))
+        })
+    })
+    .await
+}

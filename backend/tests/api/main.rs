@@ -19,6 +19,7 @@ mod logs;
 mod metrics;
 mod openapi;
 mod openapi_security;
+mod password_strength;
 mod permissions;
 mod plex_settings;
 mod read_model;

@@ -24,6 +24,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/auth/refresh", Access::RefreshCookie),
     ("GET", "/api/v1/me", Access::Signed),
     ("PUT", "/api/v1/me/password", Access::Signed),
+    ("POST", "/api/v1/password/strength", Access::Signed),
     ("GET", "/api/v1/me/tokens", Access::Signed),
     ("POST", "/api/v1/me/tokens", Access::Signed),
     ("DELETE", "/api/v1/me/tokens/{id}", Access::Signed),

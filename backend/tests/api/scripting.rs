@@ -199,3 +199,81 @@ async fn bulk_adds_and_removes_one_library_keeping_each_friends_other_windows() 
     }
     t.app.assert_no_jobs_left().await;
 }
+
+/// An invite not accepted yet gives no access: such a friend is `pending` (or `invited`), never
+/// `active`, even with grants that are active now.
+#[tokio::test]
+async fn an_invited_friend_is_not_active() {
+    let t = synced_with(Seed::default(), plexward::clock::system(), |_| {}).await;
+    let usernames = |list: &Value| -> Vec<String> {
+        let mut names: Vec<String> = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|f| f["title"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let (status, active) = t
+        .call(Method::GET, "/api/v1/plex-users?status=active", None)
+        .await;
+    assert_eq!(status, 200, "{active}");
+    let active = usernames(&active);
+    assert!(active.contains(&"alice".to_owned()), "{active:?}");
+    assert!(
+        !active.contains(&"bob".to_owned()),
+        "bob's invite is pending, his TV grant notwithstanding: {active:?}"
+    );
+    for status in ["pending", "invited"] {
+        let (code, invited) = t
+            .call(
+                Method::GET,
+                &format!("/api/v1/plex-users?status={status}"),
+                None,
+            )
+            .await;
+        assert_eq!(code, 200, "{invited}");
+        let invited = usernames(&invited);
+        assert!(invited.contains(&"bob".to_owned()), "{status}: {invited:?}");
+        assert!(
+            !invited.contains(&"alice".to_owned()),
+            "{status}: {invited:?}"
+        );
+    }
+}
+
+/// `PUT /scheduler` needs only the chosen mode's field; the other mode's saved value is kept.
+#[tokio::test]
+async fn the_schedule_takes_only_the_fields_of_its_mode() {
+    let t = synced_with(Seed::default(), plexward::clock::system(), |_| {}).await;
+    t.app.create_account("boss", "admin", false).await;
+    let admin = t
+        .app
+        .login("boss", crate::helpers::GOOD_PASSWORD)
+        .await
+        .token;
+    let put = |body: Value| {
+        let (app, admin) = (&t.app, admin.clone());
+        async move {
+            app.call(Method::PUT, "/api/v1/scheduler", &admin, Some(body))
+                .await
+        }
+    };
+    let (status, body) = put(json!({ "mode": "daily", "daily_at": "03:15" })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["settings"]["mode"], "daily");
+    assert_eq!(body["settings"]["daily_at"], "03:15");
+    assert_eq!(body["settings"]["interval_minutes"], 60, "kept: {body}");
+    let (status, body) = put(json!({ "mode": "interval", "interval_minutes": 30 })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["settings"]["daily_at"], "03:15", "kept: {body}");
+    let (status, body) = put(json!({ "mode": "interval" })).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["fields"]["interval_minutes"]
+            .as_str()
+            .is_some_and(|m| m.contains("required")),
+        "{body}"
+    );
+}

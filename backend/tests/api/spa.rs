@@ -83,3 +83,146 @@ async fn without_a_built_ui_the_root_explains_itself() {
             .contains("has not been built")
     );
 }
+
+/// The build's precompressed copies beside the fake UI's files: brotli's are marked bytes (the
+/// server only streams them), gzip's are real.
+fn write_precompressed(dir: &std::path::Path, name: &str) -> (Vec<u8>, Vec<u8>) {
+    use std::io::Write as _;
+    let original = std::fs::read(dir.join(name)).expect("original");
+    let brotli = [b"brotli of ".as_slice(), name.as_bytes()].concat();
+    std::fs::write(dir.join(format!("{name}.br")), &brotli).expect("br");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&original).expect("gzip");
+    let gzip = gz.finish().expect("gzip");
+    std::fs::write(dir.join(format!("{name}.gz")), &gzip).expect("gz");
+    (brotli, gzip)
+}
+
+async fn get_encoded(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    accept: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app.client.get(app.url(path));
+    if let Some(accept) = accept {
+        request = request.header("accept-encoding", accept);
+    }
+    request.send().await.expect("sent")
+}
+
+#[tokio::test]
+async fn assets_are_served_precompressed_by_accept_encoding() {
+    let web = tempfile::tempdir().expect("tmp").keep();
+    write_fake_web_ui(&web);
+    let js = "plexward-web-0123456789abcdef.js";
+    let (brotli, gzip) = write_precompressed(&web, js);
+    let original = std::fs::read(web.join(js)).expect("js");
+    let app = spawn_app_with(|config| config.web_dir = web).await;
+    let path = format!("/{js}");
+
+    for (accept, encoding, body) in [
+        (Some("gzip, deflate, br, zstd"), "br", &brotli),
+        (Some("br;q=0.1, gzip;q=1.0"), "br", &brotli),
+        (Some("gzip, deflate"), "gzip", &gzip),
+        (Some("br;q=0, gzip"), "gzip", &gzip),
+        (None, "", &original),
+    ] {
+        let response = get_encoded(&app, &path, accept).await;
+        assert_eq!(response.status(), 200, "{accept:?}");
+        assert_security_headers(&response);
+        assert_eq!(
+            header(&response, "content-encoding"),
+            encoding,
+            "{accept:?}"
+        );
+        assert!(
+            header(&response, "content-type").starts_with("text/javascript")
+                || header(&response, "content-type").starts_with("application/javascript"),
+            "{accept:?}: {}",
+            header(&response, "content-type")
+        );
+        assert!(
+            header(&response, "vary")
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{accept:?}"
+        );
+        assert_eq!(
+            header(&response, "cache-control"),
+            "public, max-age=31536000, immutable",
+            "{accept:?}"
+        );
+        let received = response.bytes().await.expect("body");
+        assert_eq!(&received[..], &body[..], "{accept:?}");
+    }
+
+    // The gzip copy really is the file.
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzip[..]), &mut unpacked)
+        .expect("gunzip");
+    assert_eq!(unpacked.as_bytes(), &original[..]);
+
+    // A copy without its file is not served.
+    std::fs::remove_file(app.config().web_dir.join(js)).expect("rm");
+    let orphan = get_encoded(&app, &path, Some("br")).await;
+    assert_eq!(orphan.status(), 404);
+}
+
+#[tokio::test]
+async fn the_page_is_precompressed_too_and_never_cached() {
+    let web = tempfile::tempdir().expect("tmp").keep();
+    write_fake_web_ui(&web);
+    let (brotli, gzip) = write_precompressed(&web, "index.html");
+    let app = spawn_app_with(|config| config.web_dir = web).await;
+
+    for (path, accept, encoding, body) in [
+        ("/", Some("gzip, br"), "br", brotli.as_slice()),
+        ("/settings", Some("gzip"), "gzip", gzip.as_slice()),
+        (
+            "/index.html",
+            None,
+            "",
+            crate::helpers::INDEX_HTML.as_bytes(),
+        ),
+    ] {
+        let response = get_encoded(&app, path, accept).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_security_headers(&response);
+        assert_eq!(header(&response, "content-encoding"), encoding, "{path}");
+        assert_eq!(
+            header(&response, "content-type"),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+        assert!(
+            header(&response, "vary")
+                .to_ascii_lowercase()
+                .contains("accept-encoding")
+        );
+        assert!(header(&response, "content-security-policy").contains("'wasm-unsafe-eval'"));
+        assert_eq!(&response.bytes().await.expect("body")[..], body, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_copy_older_than_its_file_is_ignored() {
+    let web = tempfile::tempdir().expect("tmp").keep();
+    write_fake_web_ui(&web);
+    write_precompressed(&web, "favicon.svg");
+    // The file was rebuilt after the copies were made (a build that skipped the script).
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for ext in ["br", "gz"] {
+        std::fs::File::options()
+            .write(true)
+            .open(web.join(format!("favicon.svg.{ext}")))
+            .and_then(|f| f.set_modified(old))
+            .expect("backdate");
+    }
+    let app = spawn_app_with(|config| config.web_dir = web).await;
+
+    let response = get_encoded(&app, "/favicon.svg", Some("br")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-encoding"), "");
+    assert_eq!(header(&response, "cache-control"), "no-cache");
+    assert!(response.text().await.expect("svg").starts_with("<svg"));
+}

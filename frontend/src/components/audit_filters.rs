@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 use plexward_shared::AuditQuery;
 
-use crate::components::field_error::FieldError;
+use crate::components::form_field::FormField;
 use crate::time_zone::Zone;
 
 const OUTCOMES: [(&str, &str); 4] = [
@@ -84,10 +84,6 @@ pub fn AuditFilters(
                 .or_else(|| server_errors.with(|e| e.get(name).cloned()))
         })
     };
-    let invalid = move |name: &'static str| {
-        let error = error_of(name);
-        move || error.with(Option::is_some).then_some("true")
-    };
 
     let apply = move || {
         let zone = zone.get_value();
@@ -163,24 +159,24 @@ pub fn AuditFilters(
     view! {
         <form class="form audit-filters" on:submit=submit novalidate aria-label="Audit filters">
             <div class="form-grid">
-                <div class="field">
-                    <label for="audit-actor">"Who"</label>
+                <FormField
+                    id="audit-actor"
+                    label="Who"
+                    error=error_of("actor")
+                >
                     <input
-                        id="audit-actor"
                         type="search"
                         placeholder="account name or system"
-                        aria-invalid=invalid("actor")
-                        aria-describedby="audit-actor-error"
                         prop:value=move || actor.get()
                         on:input:target=move |ev| actor.set(ev.target().value())
                     />
-                    <FieldError id="audit-actor-error" error=error_of("actor") />
-                </div>
-                <div class="field">
-                    <label for="audit-action">"Action"</label>
+                </FormField>
+                <FormField
+                    id="audit-action"
+                    label="Action"
+                    error=error_of("action")
+                >
                     <select
-                        id="audit-action"
-                        aria-describedby="audit-action-error"
                         prop:value=move || action.get()
                         on:change=move |ev| {
                             action.set(event_target_value(&ev));
@@ -189,13 +185,13 @@ pub fn AuditFilters(
                     >
                         {action_options}
                     </select>
-                    <FieldError id="audit-action-error" error=error_of("action") />
-                </div>
-                <div class="field">
-                    <label for="audit-friend">"Friend"</label>
+                </FormField>
+                <FormField
+                    id="audit-friend"
+                    label="Friend"
+                    error=error_of("plex_user_id")
+                >
                     <select
-                        id="audit-friend"
-                        aria-describedby="audit-friend-error"
                         prop:value=move || friend.get()
                         on:change=move |ev| {
                             friend.set(event_target_value(&ev));
@@ -204,13 +200,13 @@ pub fn AuditFilters(
                     >
                         {friend_options}
                     </select>
-                    <FieldError id="audit-friend-error" error=error_of("plex_user_id") />
-                </div>
-                <div class="field">
-                    <label for="audit-outcome">"Outcome"</label>
+                </FormField>
+                <FormField
+                    id="audit-outcome"
+                    label="Outcome"
+                    error=error_of("outcome")
+                >
                     <select
-                        id="audit-outcome"
-                        aria-describedby="audit-outcome-error"
                         prop:value=move || outcome.get()
                         on:change=move |ev| {
                             outcome.set(event_target_value(&ev));
@@ -222,32 +218,29 @@ pub fn AuditFilters(
                             .map(|(value, label)| view! { <option value=*value>{*label}</option> })
                             .collect_view()}
                     </select>
-                    <FieldError id="audit-outcome-error" error=error_of("outcome") />
-                </div>
-                <div class="field">
-                    <label for="audit-from">{format!("From ({zone_name})")}</label>
+                </FormField>
+                <FormField
+                    id="audit-from"
+                    label=format!("From ({zone_name})")
+                    error=error_of("from")
+                >
                     <input
-                        id="audit-from"
                         type="datetime-local"
-                        aria-invalid=invalid("from")
-                        aria-describedby="audit-from-error"
                         prop:value=move || from.get()
                         on:input:target=move |ev| from.set(ev.target().value())
                     />
-                    <FieldError id="audit-from-error" error=error_of("from") />
-                </div>
-                <div class="field">
-                    <label for="audit-to">{format!("Until ({zone_name})")}</label>
+                </FormField>
+                <FormField
+                    id="audit-to"
+                    label=format!("Until ({zone_name})")
+                    error=error_of("to")
+                >
                     <input
-                        id="audit-to"
                         type="datetime-local"
-                        aria-invalid=invalid("to")
-                        aria-describedby="audit-to-error"
                         prop:value=move || to.get()
                         on:input:target=move |ev| to.set(ev.target().value())
                     />
-                    <FieldError id="audit-to-error" error=error_of("to") />
-                </div>
+                </FormField>
             </div>
             <div class="actions">
                 <button type="button" class="btn ghost" on:click=clear>"Clear"</button>

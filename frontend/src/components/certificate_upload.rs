@@ -11,7 +11,7 @@ use plexward_shared::ServerSettingsResponse;
 use plexward_shared::server_settings::MAX_PEM_BYTES;
 
 use crate::api;
-use crate::components::field_error::FieldError;
+use crate::components::form_field::FormField;
 
 fn chosen_file(input: NodeRef<html::Input>) -> Option<web_sys::File> {
     input.get_untracked()?.files()?.get(0)
@@ -88,30 +88,16 @@ pub fn CertificateUpload(current: RwSignal<ServerSettingsResponse>) -> impl Into
                 )}
             </p>
             <div class="form-grid">
-                <div class="field">
-                    <label for="server-cert">"Certificate chain (PEM)"</label>
+                <FormField id="server-cert" label="Certificate chain (PEM)" error=error_of("cert")>
                     <input
-                        id="server-cert"
                         type="file"
                         accept=".pem,.crt,.cer,application/x-pem-file"
                         node_ref=cert_input
-                        aria-invalid=move || error_of("cert").with(Option::is_some).then_some("true")
-                        aria-describedby="server-cert-error"
                     />
-                    <FieldError id="server-cert-error" error=error_of("cert") />
-                </div>
-                <div class="field">
-                    <label for="server-key">"Private key (PEM)"</label>
-                    <input
-                        id="server-key"
-                        type="file"
-                        accept=".pem,.key,application/x-pem-file"
-                        node_ref=key_input
-                        aria-invalid=move || error_of("key").with(Option::is_some).then_some("true")
-                        aria-describedby="server-key-error"
-                    />
-                    <FieldError id="server-key-error" error=error_of("key") />
-                </div>
+                </FormField>
+                <FormField id="server-key" label="Private key (PEM)" error=error_of("key")>
+                    <input type="file" accept=".pem,.key,application/x-pem-file" node_ref=key_input />
+                </FormField>
             </div>
             <div aria-live="polite">
                 <Show when=move || saved.with(Option::is_some)>

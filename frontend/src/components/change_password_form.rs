@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plexward_shared::ChangePasswordRequest;
-use plexward_shared::password::check_password;
+use plexward_shared::password::length_problem;
 
 use crate::api;
 use crate::components::password_input::PasswordInput;
@@ -42,9 +42,9 @@ pub fn ChangePasswordForm(
             current_password: current.get_untracked(),
             new_password: new.get_untracked(),
         };
-        let check = check_password(&body.new_password, &username.get_untracked());
-        if !check.acceptable {
-            new_error.set(Some(check.message));
+        // The length rule is checked here; the rest of the policy is the server's (its 422).
+        if let Some(problem) = length_problem(&body.new_password) {
+            new_error.set(Some(problem));
             return;
         }
         if body.new_password != confirm.get_untracked() {

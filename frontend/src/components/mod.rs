@@ -8,6 +8,7 @@ pub mod certificate_upload;
 pub mod change_password_form;
 pub mod dialog;
 pub mod field_error;
+pub mod form_field;
 pub mod friend_badges;
 pub mod friend_lists;
 pub mod grant_editor;

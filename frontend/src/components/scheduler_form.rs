@@ -10,6 +10,7 @@ use plexward_shared::{Permission, ScheduleMode, ScheduleSettings, SchedulerRespo
 
 use crate::api;
 use crate::components::field_error::FieldError;
+use crate::components::form_field::FormField;
 use crate::format::{countdown_words, schedule_words, seconds_until};
 use crate::session::use_session;
 use crate::time_zone::Zone;
@@ -173,46 +174,40 @@ fn ScheduleForm(current: SchedulerResponse) -> impl IntoView {
                 <FieldError id="schedule-mode-error" error=error_of("mode") />
             </fieldset>
             <div class="form-grid">
-                <div class="field">
-                    <label for="schedule-interval">"Interval (minutes)"</label>
+                <FormField
+                    id="schedule-interval"
+                    label="Interval (minutes)"
+                    error=error_of("interval_minutes")
+                    hint="5 to 1440 (one day), counted from the start of the last run."
+                >
                     <input
-                        id="schedule-interval"
                         type="number"
                         inputmode="numeric"
                         min="5"
                         max="1440"
                         step="1"
                         disabled=move || mode.get() != ScheduleMode::Interval
-                        aria-invalid=move || error_of("interval_minutes").with(Option::is_some).then_some("true")
-                        aria-describedby="schedule-interval-hint schedule-interval-error"
                         prop:value=move || interval.get()
                         on:input:target=move |ev| interval.set(ev.target().value())
                     />
-                    <p class="hint" id="schedule-interval-hint">
-                        "5 to 1440 (one day), counted from the start of the last run."
-                    </p>
-                    <FieldError id="schedule-interval-error" error=error_of("interval_minutes") />
-                </div>
-                <div class="field">
-                    <label for="schedule-daily">"Time of day"</label>
+                </FormField>
+                <FormField
+                    id="schedule-daily"
+                    label="Time of day"
+                    error=error_of("daily_at")
+                    hint=move || current.with(|c| format!(
+                        "Once a day at this time, in the server's time zone: {} (set under Plex connection).",
+                        c.time_zone
+                    ))
+                >
                     <input
-                        id="schedule-daily"
                         type="time"
                         step="60"
                         disabled=move || mode.get() != ScheduleMode::Daily
-                        aria-invalid=move || error_of("daily_at").with(Option::is_some).then_some("true")
-                        aria-describedby="schedule-daily-hint schedule-daily-error"
                         prop:value=move || daily_at.get()
                         on:input:target=move |ev| daily_at.set(ev.target().value())
                     />
-                    <p class="hint" id="schedule-daily-hint">
-                        {move || current.with(|c| format!(
-                            "Once a day at this time, in the server's time zone: {} (set under Plex connection).",
-                            c.time_zone
-                        ))}
-                    </p>
-                    <FieldError id="schedule-daily-error" error=error_of("daily_at") />
-                </div>
+                </FormField>
             </div>
             <div aria-live="polite">
                 <Show when=move || saved.with(Option::is_some)>

@@ -15,7 +15,7 @@ use plexward_shared::{
 
 use crate::api;
 use crate::components::certificate_upload::CertificateUpload;
-use crate::components::field_error::FieldError;
+use crate::components::form_field::FormField;
 use crate::components::restart_server::RestartServer;
 use crate::format::local_time;
 
@@ -246,37 +246,43 @@ fn ServerForm(current: RwSignal<ServerSettingsResponse>) -> impl IntoView {
     view! {
         <form class="form settings-form" on:submit=submit novalidate aria-label="Server settings">
             <div class="form-grid">
-                <div class="field">
-                    <label for="server-port">"Port"</label>
+                <FormField
+                    id="server-port"
+                    label="Port"
+                    error=error_of("port")
+                    hint=move || format!(
+                        "{} ({}).",
+                        pinned_hint(port_source, "PLEXWARD_PORT or --port", &format!("{MIN_PORT}–65535")),
+                        source_words(current.with(|c| c.port_source))
+                    )
+                >
                     <input
-                        id="server-port"
                         type="number"
                         inputmode="numeric"
                         min=MIN_PORT.to_string()
                         max="65535"
                         step="1"
                         readonly=port_pinned
-                        aria-invalid=move || error_of("port").with(Option::is_some).then_some("true")
-                        aria-describedby="server-port-hint server-port-error"
                         prop:value=move || port.get()
                         on:input:target=move |ev| port.set(ev.target().value())
                     />
-                    <p class="hint" id="server-port-hint">
-                        {move || format!(
-                            "{} ({}).",
-                            pinned_hint(port_source, "PLEXWARD_PORT or --port", &format!("{MIN_PORT}–65535")),
-                            source_words(current.with(|c| c.port_source))
-                        )}
-                    </p>
-                    <FieldError id="server-port-error" error=error_of("port") />
-                </div>
-                <div class="field">
-                    <label for="server-https">"HTTPS"</label>
+                </FormField>
+                <FormField
+                    id="server-https"
+                    label="HTTPS"
+                    error=error_of("https")
+                    hint=move || format!(
+                        "{} ({}).",
+                        pinned_hint(
+                            https_source,
+                            "PLEXWARD_HTTPS",
+                            "Self-signed: browsers warn until you trust it. Your own: upload it below first",
+                        ),
+                        source_words(current.with(|c| c.https_source))
+                    )
+                >
                     <select
-                        id="server-https"
                         disabled=https_pinned
-                        aria-invalid=move || error_of("https").with(Option::is_some).then_some("true")
-                        aria-describedby="server-https-hint server-https-error"
                         on:change:target=move |ev| {
                             if let Ok(mode) = ev.target().value().parse() {
                                 https.set(mode);
@@ -287,49 +293,34 @@ fn ServerForm(current: RwSignal<ServerSettingsResponse>) -> impl IntoView {
                         {https_option(HttpsMode::SelfSigned)}
                         {https_option(HttpsMode::Custom)}
                     </select>
-                    <p class="hint" id="server-https-hint">
-                        {move || format!(
-                            "{} ({}).",
-                            pinned_hint(
-                                https_source,
-                                "PLEXWARD_HTTPS",
-                                "Self-signed: browsers warn until you trust it. Your own: upload it below first",
-                            ),
-                            source_words(current.with(|c| c.https_source))
-                        )}
-                    </p>
-                    <FieldError id="server-https-error" error=error_of("https") />
-                </div>
+                </FormField>
             </div>
-            <div class="field">
-                <label for="server-hostnames">"Hostnames"</label>
+            <FormField
+                id="server-hostnames"
+                label="Hostnames"
+                error=error_of("hostnames")
+                hint=move || format!(
+                    "{} ({}).",
+                    pinned_hint(
+                        hostnames_source,
+                        "PLEXWARD_HOSTNAMES",
+                        "Names and IP addresses the self-signed certificate covers, one a line or \
+                         comma separated, at most 20; localhost, 127.0.0.1 and ::1 are always included",
+                    ),
+                    source_words(current.with(|c| c.hostnames_source))
+                )
+            >
                 <textarea
-                    id="server-hostnames"
                     rows="3"
                     autocomplete="off"
                     autocapitalize="off"
                     spellcheck="false"
                     placeholder="plex.example.com, 192.168.1.10"
                     readonly=hostnames_pinned
-                    aria-invalid=move || error_of("hostnames").with(Option::is_some).then_some("true")
-                    aria-describedby="server-hostnames-hint server-hostnames-error"
                     prop:value=move || hostnames.get()
                     on:input:target=move |ev| hostnames.set(ev.target().value())
                 ></textarea>
-                <p class="hint" id="server-hostnames-hint">
-                    {move || format!(
-                        "{} ({}).",
-                        pinned_hint(
-                            hostnames_source,
-                            "PLEXWARD_HOSTNAMES",
-                            "Names and IP addresses the self-signed certificate covers, one a line or \
-                             comma separated, at most 20; localhost, 127.0.0.1 and ::1 are always included",
-                        ),
-                        source_words(current.with(|c| c.hostnames_source))
-                    )}
-                </p>
-                <FieldError id="server-hostnames-error" error=error_of("hostnames") />
-            </div>
+            </FormField>
             <div aria-live="polite">
                 <Show when=move || saved.get()>
                     <p class="alert success" role="status" data-testid="server-saved">

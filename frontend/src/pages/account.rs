@@ -8,6 +8,7 @@ use plexward_shared::{ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenRe
 use crate::api;
 use crate::components::change_password_form::{ChangePasswordForm, field_sentence};
 use crate::components::dialog::ConfirmDialog;
+use crate::components::form_field::FormField;
 use crate::components::secret_dialog::SecretDialog;
 use crate::format::{local_time, local_time_or_dash, now};
 use crate::session::use_session;
@@ -159,23 +160,16 @@ fn Tokens() -> impl IntoView {
             </p>
             <form class="form" on:submit=create novalidate aria-label="Create an API token">
                 <div class="form-grid">
-                    <div class="field">
-                        <label for="token-name">"Name"</label>
+                    <FormField id="token-name" label="Name" error=name_error>
                         <input
-                            id="token-name"
                             type="text"
                             maxlength="64"
                             autocomplete="off"
                             required
-                            aria-invalid=move || name_error.with(Option::is_some).then_some("true")
-                            aria-describedby=move || name_error.with(Option::is_some).then_some("token-name-error")
                             prop:value=move || name.get()
                             on:input:target=move |ev| name.set(ev.target().value())
                         />
-                        <Show when=move || name_error.with(Option::is_some)>
-                            <p class="field-error" id="token-name-error">{move || name_error.get()}</p>
-                        </Show>
-                    </div>
+                    </FormField>
                     <div class="field">
                         <label for="token-role">"Role"</label>
                         <select id="token-role" on:change:target=move |ev| role.set(ev.target().value())>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plexward_shared::password::check_password;
+use plexward_shared::password::length_problem;
 use plexward_shared::{
     AccountResponse, ApiTokenResponse, CreateAccountRequest, Role, UpdateAccountRequest,
 };
@@ -11,6 +11,7 @@ use plexward_shared::{
 use crate::api::{self, ApiError};
 use crate::components::change_password_form::field_sentence;
 use crate::components::dialog::{ConfirmDialog, Dialog};
+use crate::components::form_field::FormField;
 use crate::components::password_input::PasswordInput;
 use crate::components::strength_meter::StrengthMeter;
 use crate::format::local_time_or_dash;
@@ -287,9 +288,9 @@ fn CreateAccount(on_created: Callback<AccountResponse>) -> impl IntoView {
             username_error.set(Some("Enter a username.".into()));
             return;
         }
-        let check = check_password(&password.get_untracked(), &name);
-        if !check.acceptable {
-            password_error.set(Some(check.message));
+        // The length rule is checked here; the rest of the policy is the server's (its 422).
+        if let Some(problem) = length_problem(&password.get_untracked()) {
+            password_error.set(Some(problem));
             return;
         }
         let body = CreateAccountRequest {
@@ -327,25 +328,18 @@ fn CreateAccount(on_created: Callback<AccountResponse>) -> impl IntoView {
             <h2 id="create-title">"New account"</h2>
             <form class="form" on:submit=submit novalidate>
                 <div class="form-grid">
-                    <div class="field">
-                        <label for="new-username">"Username"</label>
+                    <FormField id="new-username" label="Username" error=username_error>
                         <input
-                            id="new-username"
                             type="text"
                             maxlength="64"
                             autocomplete="off"
                             autocapitalize="off"
                             spellcheck="false"
                             required
-                            aria-invalid=move || username_error.with(Option::is_some).then_some("true")
-                            aria-describedby=move || username_error.with(Option::is_some).then_some("new-username-error")
                             prop:value=move || username.get()
                             on:input:target=move |ev| username.set(ev.target().value())
                         />
-                        <Show when=move || username_error.with(Option::is_some)>
-                            <p class="field-error" id="new-username-error">{move || username_error.get()}</p>
-                        </Show>
-                    </div>
+                    </FormField>
                     <div class="field">
                         <label for="new-role">"Role"</label>
                         <select id="new-role" on:change:target=move |ev| role.set(ev.target().value())>
@@ -418,9 +412,8 @@ fn ResetPassword(
         if busy.get_untracked() {
             return;
         }
-        let check = check_password(&password.get_untracked(), &account.username);
-        if !check.acceptable {
-            error.set(Some(check.message));
+        if let Some(problem) = length_problem(&password.get_untracked()) {
+            error.set(Some(problem));
             return;
         }
         let body = UpdateAccountRequest {

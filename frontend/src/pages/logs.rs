@@ -12,7 +12,7 @@ use plexward_shared::{
 };
 
 use crate::api;
-use crate::components::field_error::FieldError;
+use crate::components::form_field::FormField;
 use crate::components::live_tail::{LiveTail, LiveToggle};
 use crate::components::log_lines::{LogBuffer, LogLines, keeps, stream_level};
 use crate::session::use_session;
@@ -169,11 +169,12 @@ pub fn Logs() -> impl IntoView {
             </div>
             <form class="form log-filters" on:submit=submit novalidate aria-label="Log filters">
                 <div class="form-grid">
-                    <div class="field">
-                        <label for="log-file">"File"</label>
+                    <FormField
+                        id="log-file"
+                        label="File"
+                        error=error_of("file")
+                    >
                         <select
-                            id="log-file"
-                            aria-describedby="log-file-error"
                             on:change=move |ev| {
                                 file.set(if event_target_value(&ev) == "error" { LogFile::Error } else { LogFile::App });
                                 load();
@@ -182,13 +183,13 @@ pub fn Logs() -> impl IntoView {
                             <option value="app">"app.log (info and up)"</option>
                             <option value="error">"error.log (errors)"</option>
                         </select>
-                        <FieldError id="log-file-error" error=error_of("file") />
-                    </div>
-                    <div class="field">
-                        <label for="log-level">"Level"</label>
+                    </FormField>
+                    <FormField
+                        id="log-level"
+                        label="Level"
+                        error=error_of("level")
+                    >
                         <select
-                            id="log-level"
-                            aria-describedby="log-level-error"
                             on:change=move |ev| {
                                 level.set(event_target_value(&ev));
                                 load();
@@ -199,40 +200,35 @@ pub fn Logs() -> impl IntoView {
                                 .map(|(value, label)| view! { <option value=*value>{*label}</option> })
                                 .collect_view()}
                         </select>
-                        <FieldError id="log-level-error" error=error_of("level") />
-                    </div>
-                    <div class="field">
-                        <label for="log-lines">"Lines"</label>
+                    </FormField>
+                    <FormField
+                        id="log-lines"
+                        label="Lines"
+                        error=error_of("lines")
+                        hint=format!("{LOG_LINES_MIN} to {LOG_LINES_MAX}; live lines keep the list this long.")
+                    >
                         <input
-                            id="log-lines"
                             type="number"
                             inputmode="numeric"
                             min=LOG_LINES_MIN
                             max=LOG_LINES_MAX
                             step="10"
-                            aria-invalid=move || error_of("lines").with(Option::is_some).then_some("true")
-                            aria-describedby="log-lines-hint log-lines-error"
                             prop:value=move || lines.get()
                             on:input:target=move |ev| lines.set(ev.target().value())
                         />
-                        <p class="hint" id="log-lines-hint">
-                            {format!("{LOG_LINES_MIN} to {LOG_LINES_MAX}; live lines keep the list this long.")}
-                        </p>
-                        <FieldError id="log-lines-error" error=error_of("lines") />
-                    </div>
-                    <div class="field">
-                        <label for="log-q">"Find text"</label>
+                    </FormField>
+                    <FormField
+                        id="log-q"
+                        label="Find text"
+                        error=error_of("q")
+                    >
                         <input
-                            id="log-q"
                             type="search"
                             placeholder="in message, module or fields"
-                            aria-invalid=move || error_of("q").with(Option::is_some).then_some("true")
-                            aria-describedby="log-q-error"
                             prop:value=move || text.get()
                             on:input:target=move |ev| text.set(ev.target().value())
                         />
-                        <FieldError id="log-q-error" error=error_of("q") />
-                    </div>
+                    </FormField>
                 </div>
                 <div class="actions">
                     <button type="submit" class="btn" disabled=move || loading.get()>

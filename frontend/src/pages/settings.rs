@@ -19,6 +19,7 @@ use plexward_shared::{
 
 use crate::api;
 use crate::components::field_error::FieldError;
+use crate::components::form_field::FormField;
 use crate::components::scheduler_form::SchedulerSettings;
 use crate::components::server_settings::ServerSettings;
 use crate::session::use_session;
@@ -237,10 +238,17 @@ fn PlexSettingsForm(
         <form class="form settings-form" on:submit=submit novalidate aria-label="Plex settings">
             {(!can_edit).then(|| view! { <p class="hint">"Only admins can change these settings."</p> })}
             <div class="form-grid">
-                <div class="field">
-                    <label for="plex-url">"Server URL"</label>
+                <FormField
+                    id="plex-url"
+                    label="Server URL"
+                    error=error_of("server_url")
+                    hint={if url_pinned {
+                            format!("Set by environment ({URL_ENV}); change it there.")
+                        } else {
+                            "Your Plex Media Server, e.g. http://192.168.1.10:32400. Empty removes it.".to_owned()
+                        }}
+                >
                     <input
-                        id="plex-url"
                         type="text"
                         inputmode="url"
                         maxlength="2048"
@@ -250,20 +258,10 @@ fn PlexSettingsForm(
                         placeholder="http://192.168.1.10:32400"
                         readonly=url_pinned
                         disabled=!can_edit
-                        aria-invalid=move || error_of("server_url").with(Option::is_some).then_some("true")
-                        aria-describedby="plex-url-hint plex-url-error"
                         prop:value=move || url.get()
                         on:input:target=move |ev| url.set(ev.target().value())
                     />
-                    <p class="hint" id="plex-url-hint">
-                        {if url_pinned {
-                            format!("Set by environment ({URL_ENV}); change it there.")
-                        } else {
-                            "Your Plex Media Server, e.g. http://192.168.1.10:32400. Empty removes it.".to_owned()
-                        }}
-                    </p>
-                    <FieldError id="plex-url-error" error=error_of("server_url") />
-                </div>
+                </FormField>
                 <div class="field">
                     <label for="plex-token">"Plex token"</label>
                     <input
@@ -302,28 +300,28 @@ fn PlexSettingsForm(
                         </label>
                     </Show>
                 </div>
-                <div class="field">
-                    <label for="plex-anchor">"Anchor library"</label>
+                <FormField
+                    id="plex-anchor"
+                    label="Anchor library"
+                    error=error_of("anchor_library_id")
+                    hint="Every shared friend keeps it, so losing their last library does not end the share. \
+                         With none, a friend left without libraries is unshared (a later grant sends a new invite)."
+                >
                     <select
-                        id="plex-anchor"
                         disabled=!can_edit
-                        aria-invalid=move || error_of("anchor_library_id").with(Option::is_some).then_some("true")
-                        aria-describedby="plex-anchor-hint plex-anchor-error"
                         on:change:target=move |ev| anchor.set(ev.target().value().parse().unwrap_or(0))
                     >
                         <option value="0" selected=move || anchor.get() == 0>"None"</option>
                         {anchor_options}
                     </select>
-                    <p class="hint" id="plex-anchor-hint">
-                        "Every shared friend keeps it, so losing their last library does not end the share. \
-                         With none, a friend left without libraries is unshared (a later grant sends a new invite)."
-                    </p>
-                    <FieldError id="plex-anchor-error" error=error_of("anchor_library_id") />
-                </div>
-                <div class="field">
-                    <label for="plex-tz">"Time zone"</label>
+                </FormField>
+                <FormField
+                    id="plex-tz"
+                    label="Time zone"
+                    error=error_of("time_zone")
+                    hint="Access times are shown and entered in it (an IANA name such as Europe/Berlin). Empty = the server's own."
+                >
                     <input
-                        id="plex-tz"
                         type="text"
                         list="plex-tz-list"
                         maxlength="64"
@@ -331,19 +329,13 @@ fn PlexSettingsForm(
                         autocapitalize="off"
                         spellcheck="false"
                         disabled=!can_edit
-                        aria-invalid=move || error_of("time_zone").with(Option::is_some).then_some("true")
-                        aria-describedby="plex-tz-hint plex-tz-error"
                         prop:value=move || time_zone.get()
                         on:input:target=move |ev| time_zone.set(ev.target().value())
                     />
-                    <datalist id="plex-tz-list">
-                        {COMMON_TIME_ZONES.iter().map(|tz| view! { <option value=*tz></option> }).collect_view()}
-                    </datalist>
-                    <p class="hint" id="plex-tz-hint">
-                        "Access times are shown and entered in it (an IANA name such as Europe/Berlin). Empty = the server's own."
-                    </p>
-                    <FieldError id="plex-tz-error" error=error_of("time_zone") />
-                </div>
+                </FormField>
+                <datalist id="plex-tz-list">
+                    {COMMON_TIME_ZONES.iter().map(|tz| view! { <option value=*tz></option> }).collect_view()}
+                </datalist>
             </div>
             <fieldset class="field drift-choices" disabled=!can_edit>
                 <legend class="label">"Drift policy"</legend>
