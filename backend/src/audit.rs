@@ -107,6 +107,12 @@ pub struct Event {
 impl Event {
     /// An event by `actor`, from the actor's address and token (if any).
     pub fn new(action: &str, outcome: Outcome, actor: &Actor) -> Self {
+        // The documented list (the OpenAPI `AuditAction` enum) must be complete: tests record
+        // every kind of event, so a new action missing from it fails them.
+        debug_assert!(
+            plexward_shared::AUDIT_ACTIONS.contains(&action),
+            "audit action `{action}` is missing from plexward_shared::AUDIT_ACTIONS"
+        );
         Self {
             row: NewAuditEvent {
                 at: now_ms(),

@@ -32,6 +32,9 @@ pub enum Command {
     /// Ask the running server on this machine whether it is healthy (exit 0) or not (exit 1).
     /// Used by the Docker HEALTHCHECK.
     Healthcheck(ServeArgs),
+    /// Print the OpenAPI 3.1 document of the API (as served at /api/v1/openapi.json), to
+    /// generate a client without a running server.
+    Openapi,
     /// Account maintenance without the web UI.
     Admin {
         #[command(subcommand)]

@@ -202,15 +202,9 @@ impl ConfigError {
     }
 }
 
-/// The valid key a typo most likely meant: the one with the smallest edit distance, if that
-/// distance is small next to the key's length.
+/// The valid key a typo most likely meant (see [`crate::suggest::nearest`]).
 fn nearest_key(key: &str, valid: &[&'static str]) -> Option<&'static str> {
-    valid
-        .iter()
-        .map(|v| (strsim::damerau_levenshtein(key, v), *v))
-        .filter(|(d, v)| *d <= (v.len().max(key.len()) / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, v)| v)
+    crate::suggest::nearest(key, valid.iter().copied())
 }
 
 impl Config {

@@ -19,6 +19,7 @@ pub mod scheduler;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod suggest;
 pub mod telemetry;
 pub mod tls;
 

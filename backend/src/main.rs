@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
         Some(Command::Admin {
             command: AdminCommand::ResetPassword { username, args },
         }) => return reset_password(cli.config.as_deref(), args, &username),
+        Some(Command::Openapi) => return print_openapi(),
         None => (cli.serve, false),
     };
     let config = match Config::load(cli.config.as_deref(), &Overrides::from(args)) {
@@ -45,6 +46,20 @@ async fn main() -> ExitCode {
         }
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "Plexward cannot start");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `plexward openapi`: the document the server serves, pretty-printed.
+fn print_openapi() -> ExitCode {
+    match plexward::http::openapi_document().to_pretty_json() {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("plexward: {e}");
             ExitCode::FAILURE
         }
     }

@@ -20,6 +20,7 @@ use crate::access::read_model::ReadModel;
 use crate::auth::{self, AuthState};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
+use crate::http::query_guard::{self, QueryGuard};
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::jobs::apply_friend::ApplyQueue;
 use crate::jobs::{Executor, JobContext};
@@ -208,9 +209,9 @@ impl Application {
             started: Instant::now(),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
-        let document = web::Data::new(openapi::Document(
-            serde_json::to_vec(&http::openapi_document())?.into(),
-        ));
+        let api_document = http::openapi_document();
+        let query_guard = Arc::new(QueryGuard::from_document(&api_document));
+        let document = web::Data::new(openapi::Document(serde_json::to_vec(&api_document)?.into()));
 
         let server = HttpServer::new(move || {
             let (app, _api) = App::new()
@@ -219,7 +220,6 @@ impl Application {
                 .app_data(spa.clone())
                 .app_data(document.clone())
                 .app_data(extractors::json_config())
-                .app_data(extractors::query_config())
                 .app_data(extractors::path_config())
                 .service(utoipa_actix_web::scope("/api/v1").configure(http::api_v1))
                 .split_for_parts();
@@ -228,6 +228,10 @@ impl Application {
                 .service(openapi::swagger_ui())
                 .default_service(web::to(http::fallback))
                 .wrap(Compress::default())
+                .wrap(from_fn({
+                    let guard = query_guard.clone();
+                    move |req, next| query_guard::middleware(guard.clone(), req, next)
+                }))
                 .wrap(from_fn(security_headers::middleware))
                 .wrap(from_fn(request_id::middleware))
         })

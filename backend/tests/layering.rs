@@ -36,6 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "data_dir",
             "metrics",
             "logs",
+            "suggest",
         ],
     ),
 ];

@@ -54,6 +54,10 @@ impl From<GrantRequestWire> for GrantRequest {
 #[serde(deny_unknown_fields)]
 pub struct SetGrantsRequest {
     pub grants: Vec<GrantRequest>,
+    /// `true`: answer with the plan, saving and sending nothing. May also be given as the
+    /// `dry_run` query parameter; when both are given they must agree (else 400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 /// How far `extend` moves the end of a window: a preset (`week`, `month`, `year`, `unlimited` =
@@ -136,6 +140,10 @@ pub struct ExtendRequest {
     pub period: ExtendPeriod,
     #[serde(default)]
     pub library_ids: Option<Vec<i64>>,
+    /// `true`: answer with the plan, saving and sending nothing. May also be given as the
+    /// `dry_run` query parameter; when both are given they must agree (else 400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 /// What Plexward sends (or would send) to Plex for one friend.
@@ -262,8 +270,10 @@ pub struct BulkRequest {
     /// Plexward ids of the friends (1–1000, no duplicates).
     pub plex_user_ids: Vec<i64>,
     pub action: BulkAction,
-    #[serde(default)]
-    pub dry_run: bool,
+    /// `true`: answer with the plan, saving and sending nothing. May also be given as the
+    /// `dry_run` query parameter; when both are given they must agree (else 400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
 }
 
 /// One friend's line in a bulk answer.

@@ -8,16 +8,57 @@ use serde::{Deserialize, Serialize};
 pub const AUDIT_PAGE_MAX: u32 = 500;
 pub const AUDIT_PAGE_DEFAULT: u32 = 50;
 
+/// Every action the audit trail records (an event's `action`), by family. The server refuses to
+/// record one that is not listed (checked in its tests), so this list is complete.
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "account.create",
+    "account.delete",
+    "account.password_change",
+    "account.password_reset",
+    "account.update",
+    "audit.export",
+    "auth.login",
+    "auth.logout",
+    "auth.refresh_reuse",
+    "authz.denied",
+    "grants.bulk",
+    "grants.extend",
+    "grants.set",
+    "logs.download",
+    "plex.apply",
+    "plex.sync",
+    "scheduler.reconcile",
+    "scheduler.update",
+    "settings.plex_test",
+    "settings.plex_update",
+    "settings.server_certificate",
+    "settings.server_update",
+    "system.restart",
+    "token.create",
+    "token.revoke",
+];
+
+/// [`AUDIT_ACTIONS`] as a string enum in the OpenAPI document.
+#[cfg(feature = "server")]
+fn action_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(AUDIT_ACTIONS.iter().copied()))
+        .description(Some("What was done (the action's family comes first)."))
+        .build()
+}
+
 /// Filters of `GET /api/v1/audit` and `/audit/export`. Values are checked by the server; each
 /// bad one is a 422 field error.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     /// Who: an account name exactly, or `system`.
     #[serde(default)]
     pub actor: Option<String>,
-    /// What: an action exactly (`grants.set`), or a whole family written `grants.*` (or just
-    /// `grants`), which matches `grants.set`, `grants.bulk`, … and `grants` itself.
+    /// What: an action exactly (`grants.set`; every action is listed in the `action` of
+    /// `AuditEventResponse`), or a whole family written `grants.*` (or just `grants`), which
+    /// matches `grants.set`, `grants.bulk`, … and `grants` itself.
     #[serde(default)]
     pub action: Option<String>,
     /// About which friend (Plexward's id).
@@ -54,7 +95,8 @@ pub struct AuditEventResponse {
     /// Account name, `system`, or the name someone tried to sign in with.
     pub actor: String,
     pub actor_id: Option<i64>,
-    /// e.g. `auth.login`, `grants.set`, `plex.apply`, `scheduler.reconcile`.
+    /// One of [`AUDIT_ACTIONS`] (`auth.login`, `grants.set`, `plex.apply`, …).
+    #[cfg_attr(feature = "server", schema(schema_with = action_schema))]
     pub action: String,
     /// `success`, `failure` or `denied`.
     pub outcome: String,

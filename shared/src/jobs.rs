@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a job stands: `queued` → `running` → `succeeded` or `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -10,6 +11,19 @@ pub enum JobState {
     Running,
     Succeeded,
     Failed,
+}
+
+/// What a job does (a job's `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Read Plex's libraries and friends (`POST /api/v1/sync`).
+    Sync,
+    /// Make Plex match every friend's grants (the schedule, or `POST /api/v1/scheduler/run`).
+    Reconcile,
+    /// Apply the grants of the friends a change touched (a save, an extend, a bulk change).
+    Apply,
 }
 
 /// How far a job is.
@@ -25,7 +39,8 @@ pub struct Progress {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct JobResponse {
     pub id: String,
-    /// `sync`, later `reconcile`.
+    /// `sync`, `reconcile` or `apply` (see `JobKind`).
+    #[cfg_attr(feature = "server", schema(value_type = JobKind))]
     pub kind: String,
     pub state: JobState,
     pub progress: Progress,

@@ -29,11 +29,13 @@ pub use access::{
     PlanResponse, SetGrantsRequest,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
-pub use audit::{AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken};
+pub use audit::{
+    AUDIT_ACTIONS, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken,
+};
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
-pub use jobs::{JobResponse, JobStarted, JobState, Progress, SyncReport};
+pub use jobs::{JobKind, JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::List;
 pub use logs::{
     LOG_LINES_DEFAULT, LOG_LINES_MAX, LOG_LINES_MIN, LOG_QUERY_MAX_CHARS, LogDownloadQuery,

@@ -98,7 +98,7 @@ pub const LOG_QUERY_MAX_CHARS: usize = 200;
 /// Query of `GET /api/v1/logs`. Values are checked by the server, each bad one is a 422 field
 /// error.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LogQuery {
     /// `app` (default) or `error`.
     #[serde(default)]
@@ -119,7 +119,7 @@ pub struct LogQuery {
 
 /// Query of `GET /api/v1/logs/download`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LogDownloadQuery {
     /// `app` (default) or `error`.
     #[serde(default)]
@@ -133,12 +133,16 @@ pub struct LogDownloadQuery {
 
 /// Query of `GET /api/v1/logs/stream`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LogStreamQuery {
     /// The least severe level sent. Default: all (INFO and up are written).
     #[serde(default)]
     #[cfg_attr(feature = "server", param(value_type = Option<LogLevel>))]
     pub level: Option<String>,
+    /// Resume after this event id (as the `Last-Event-ID` header, which wins when both are sent).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u64>))]
+    pub after: Option<String>,
 }
 
 /// One log line, parsed. Lines that are not Plexward's JSON (a foreign or damaged line) come

@@ -170,7 +170,7 @@ pub enum FriendSort {
 
 /// Query of `GET /api/v1/plex-users`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct FriendQuery {
     /// Case-insensitive match on name, username or email.
     #[serde(default)]
@@ -224,7 +224,7 @@ pub struct PlexUserDetailResponse {
 
 /// Query of `GET /api/v1/summary`. Numbers as strings so a bad value is a field error (422).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct SummaryQuery {
     /// The coming-up edges cover the next this many days: 1–365 (default 30).
     #[serde(default)]

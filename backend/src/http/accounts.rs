@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 /// All accounts.
 #[utoipa::path(
+    operation_id = "listAccounts",
     tag = "accounts",
     responses(
         (status = 200, description = "Every account", body = List<AccountResponse>),
@@ -33,6 +34,7 @@ pub async fn list(
 
 /// One account.
 #[utoipa::path(
+    operation_id = "getAccount",
     tag = "accounts",
     params(("id" = i64, Path, description = "Account id")),
     responses(
@@ -54,6 +56,7 @@ pub async fn get_one(
 
 /// Create an account. It must change its password at first sign-in unless told otherwise.
 #[utoipa::path(
+    operation_id = "createAccount",
     tag = "accounts",
     request_body = CreateAccountRequest,
     responses(
@@ -77,6 +80,7 @@ pub async fn create(
 /// Change an account's role, enable/disable it, or reset its password. Disabling or a password
 /// reset ends its sessions at once.
 #[utoipa::path(
+    operation_id = "updateAccount",
     tag = "accounts",
     params(("id" = i64, Path, description = "Account id")),
     request_body = UpdateAccountRequest,
@@ -103,6 +107,7 @@ pub async fn update(
 
 /// Delete an account, its sessions and its API tokens. The audit trail keeps its name.
 #[utoipa::path(
+    operation_id = "deleteAccount",
     tag = "accounts",
     params(("id" = i64, Path, description = "Account id")),
     responses(

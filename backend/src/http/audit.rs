@@ -24,12 +24,12 @@ use crate::state::AppState;
 
 /// Audit events, newest first.
 #[utoipa::path(
+    operation_id = "listAuditEvents",
     tag = "audit",
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of events; `total` counts all matches", body = List<AuditEventResponse>),
         (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Invalid filters (see `fields`)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/audit")]
@@ -52,6 +52,7 @@ pub async fn list(
 
 /// Every action recorded so far (for a filter's choices).
 #[utoipa::path(
+    operation_id = "listAuditActions",
     tag = "audit",
     responses(
         (status = 200, description = "Action names, sorted", body = List<String>),
@@ -71,12 +72,12 @@ pub async fn actions(
 /// Matching events as CSV (`text/csv`), newest first, all of them (no paging). Cells that a
 /// spreadsheet would run as a formula are prefixed with `'`.
 #[utoipa::path(
+    operation_id = "exportAuditEvents",
     tag = "audit",
     params(AuditQuery),
     responses(
         (status = 200, description = "CSV: id, at, actor, action, outcome, target_type, target_id, ip, details, via_token_id, via_token (the last two: the API token's id and name, empty for sessions and the system)"),
         (status = 403, description = "Admins and auditors only", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Invalid filters (see `fields`)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/audit/export")]
@@ -300,7 +301,7 @@ fn parse(q: &AuditQuery) -> Result<(AuditFilter, i64, i64), ApiError> {
     if errors.is_empty() {
         Ok((filter, limit, offset))
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ApiError::InvalidQuery(errors))
     }
 }
 

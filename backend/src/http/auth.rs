@@ -63,6 +63,7 @@ fn session_over(req: &HttpRequest) -> HttpResponse {
 
 /// Sign in with a username and password.
 #[utoipa::path(
+    operation_id = "signIn",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -124,6 +125,7 @@ pub async fn login(
 
 /// Trade the refresh cookie for a new access token (and a new refresh cookie).
 #[utoipa::path(
+    operation_id = "refreshSession",
     tag = "auth",
     responses(
         (status = 200, description = "Session extended; cookies replaced", body = LoginResponse),
@@ -150,6 +152,7 @@ pub async fn refresh(
 
 /// Sign out: ends the session and clears the cookies. Always answers 204.
 #[utoipa::path(
+    operation_id = "signOut",
     tag = "auth",
     responses(
         (status = 204, description = "Signed out"),

@@ -23,6 +23,11 @@ pub enum ApiError {
     /// Well-formed but invalid input: per-field reasons.
     #[error("some fields are invalid")]
     Validation(BTreeMap<String, String>),
+    /// A query string the operation does not understand (unknown parameters, bad values):
+    /// reasons per parameter, always 400 `invalid_query` so a script can tell it from a body's
+    /// 422.
+    #[error("some query parameters are not understood")]
+    InvalidQuery(BTreeMap<String, String>),
     /// Not signed in, or the credentials are not (any longer) valid.
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
@@ -90,6 +95,11 @@ impl ApiError {
         }
     }
 
+    /// A 400 `invalid_query` naming one query parameter.
+    pub fn query_param(name: &str, why: impl Into<String>) -> Self {
+        Self::InvalidQuery(BTreeMap::from([(name.to_owned(), why.into())]))
+    }
+
     /// A 422 naming one field.
     pub fn field(name: &str, why: impl Into<String>) -> Self {
         Self::Validation(BTreeMap::from([(name.to_owned(), why.into())]))
@@ -103,6 +113,7 @@ impl ApiError {
             | Self::Conflict { code, .. } => code,
             Self::TooManyRequests { .. } => "too_many_attempts",
             Self::Validation(_) => "validation_failed",
+            Self::InvalidQuery(_) => "invalid_query",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -117,6 +128,14 @@ impl ApiError {
     fn public_message(&self) -> String {
         match self {
             Self::Validation(_) => "Some fields are invalid.".into(),
+            Self::InvalidQuery(fields) => format!(
+                "The query string is not understood: {}.",
+                fields
+                    .iter()
+                    .map(|(name, why)| format!("{name} ({why})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Self::NotFound => "No such resource.".into(),
             Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
             Self::Unavailable(_) => {
@@ -220,7 +239,7 @@ impl From<SettingsError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::BadRequest { .. } | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -254,7 +273,7 @@ impl ResponseError for ApiError {
                 code: self.code().into(),
                 message: self.public_message(),
                 fields: match self {
-                    Self::Validation(fields) => Some(fields.clone()),
+                    Self::Validation(fields) | Self::InvalidQuery(fields) => Some(fields.clone()),
                     _ => None,
                 },
                 request_id,

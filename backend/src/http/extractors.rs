@@ -1,7 +1,8 @@
-//! Limits and error answers for actix's body, JSON, query and path extractors, so malformed input
-//! gets the API's JSON envelope (400/413/415) instead of actix's plain-text errors.
+//! Limits and error answers for actix's body, JSON and path extractors, and the API's own query
+//! extractor, so malformed input gets the API's JSON envelope (400/413/415) instead of actix's
+//! plain-text errors.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError};
 use actix_web::web;
 
 use crate::http::error::ApiError;
@@ -40,15 +41,49 @@ fn json_error(err: JsonPayloadError) -> ApiError {
 pub type JsonBody<T> = Result<web::Json<T>, actix_web::Error>;
 
 /// A query string whose errors surface when the handler asks for it (see [`JsonBody`]).
-pub type QueryParams<T> = Result<web::Query<T>, actix_web::Error>;
+pub type QueryParams<T> = Result<Query<T>, ApiError>;
 
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req| {
-        let message = match &err {
-            QueryPayloadError::Deserialize(e) => format!("Invalid query string: {e}"),
-            other => format!("Invalid query string: {other}"),
+/// A query string read into `T`. Unlike `web::Query`, a value that does not fit names its
+/// parameter: 400 `invalid_query` with `fields: {"status": "unknown variant …"}`. (Unknown
+/// parameters are refused before any handler runs, by [`crate::http::query_guard`].)
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// `T` from a query string, or the parameter that does not fit and why.
+pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let name = err.path().to_string();
+        // The path of a value that failed at the top (a duplicated parameter, say) is ".".
+        let name = if name == "." {
+            "query".to_owned()
+        } else {
+            name
         };
-        ApiError::bad_request("invalid_query", message).into()
+        ApiError::query_param(&name, err.into_inner().to_string())
     })
 }
 
@@ -116,6 +151,27 @@ mod tests {
         let (status, body) = post(b"name=x", "application/x-www-form-urlencoded").await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(body["error"]["code"], "unsupported_media_type");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Paging {
+        #[serde(default)]
+        limit: Option<u32>,
+        #[serde(default)]
+        dry_run: bool,
+    }
+
+    #[::core::prelude::v1::test]
+    fn a_bad_query_value_names_its_parameter() {
+        let err = parse_query::<Paging>("limit=ten").expect_err("not a number");
+        let ApiError::InvalidQuery(fields) = err else {
+            panic!("{err:?}")
+        };
+        assert!(fields["limit"].contains("invalid digit"), "{fields:?}");
+        let err = parse_query::<Paging>("dry_run=yes").expect_err("not a bool");
+        assert!(matches!(err, ApiError::InvalidQuery(f) if f.contains_key("dry_run")));
+        let ok = parse_query::<Paging>("limit=5&dry_run=true").expect("fits");
+        assert_eq!((ok.limit, ok.dry_run), (Some(5), true));
     }
 
     #[actix_web::test]

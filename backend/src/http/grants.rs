@@ -19,10 +19,29 @@ use crate::jobs;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DryRun {
-    /// `true`: return the plan without saving or sending anything.
+    /// `true`: return the plan without saving or sending anything. May also be given in the
+    /// body (`dry_run`); when both are given they must agree (else 400 `invalid_query`).
     #[serde(default)]
-    pub dry_run: bool,
+    pub dry_run: Option<bool>,
+}
+
+impl DryRun {
+    /// Whether this is a dry run, from the query and the body. A disagreement is refused rather
+    /// than resolved: a script that says "dry run" in one place must never change anything.
+    fn with_body(self, body: Option<bool>) -> Result<bool, ApiError> {
+        match (self.dry_run, body) {
+            (Some(query), Some(body)) if query != body => Err(ApiError::query_param(
+                "dry_run",
+                format!(
+                    "the query says {query} but the body says {body}; give it once, or the same \
+                     in both"
+                ),
+            )),
+            (query, body) => Ok(query.or(body).unwrap_or(false)),
+        }
+    }
 }
 
 impl From<ChangeError> for ApiError {
@@ -65,6 +84,7 @@ async fn change_one(
 /// as job `job_id`; when it takes longer than the server waits (`apply_wait_ms`, 5 s), the
 /// answer says `queued` and the job goes on.
 #[utoipa::path(
+    operation_id = "setFriendGrants",
     tag = "access",
     params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
     request_body = SetGrantsRequest,
@@ -85,8 +105,11 @@ pub async fn set_grants(
     body: JsonBody<SetGrantsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccess)?;
-    let dry_run = query?.dry_run;
-    let requested = body?.into_inner().grants;
+    let SetGrantsRequest {
+        grants: requested,
+        dry_run,
+    } = body?.into_inner();
+    let dry_run = query?.into_inner().with_body(dry_run)?;
     let compute = move |_: &_, catalog: &_, _| grants::validate(&requested, catalog);
     change_one(
         &state,
@@ -104,6 +127,7 @@ pub async fn set_grants(
 /// libraries, and apply. The answer's `changes` lists each library's window before and after
 /// (with `dry_run`: the preview of the new ends).
 #[utoipa::path(
+    operation_id = "extendFriendAccess",
     tag = "access",
     params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
     request_body = ExtendRequest,
@@ -124,11 +148,12 @@ pub async fn extend(
     body: JsonBody<ExtendRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccess)?;
-    let dry_run = query?.dry_run;
     let ExtendRequest {
         period,
         library_ids,
+        dry_run,
     } = body?.into_inner();
+    let dry_run = query?.into_inner().with_body(dry_run)?;
     let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
         grants::validate_extend_libraries(library_ids.as_deref(), catalog, "library_ids")?;
         Ok(grants::extend(
@@ -154,7 +179,9 @@ pub async fn extend(
 /// `dry_run` the answer is every friend's plan; otherwise the grants are saved (all or nothing)
 /// and applied by a job (202; progress at `/api/v1/jobs/{id}`).
 #[utoipa::path(
+    operation_id = "changeFriendsInBulk",
     tag = "access",
+    params(DryRun),
     request_body = BulkRequest,
     responses(
         (status = 200, description = "The plans (dry run)", body = BulkResponse),
@@ -167,6 +194,7 @@ pub async fn extend(
 pub async fn bulk(
     principal: Principal,
     state: web::Data<AppState>,
+    query: QueryParams<DryRun>,
     body: JsonBody<BulkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccess)?;
@@ -175,6 +203,7 @@ pub async fn bulk(
         action,
         dry_run,
     } = body?.into_inner();
+    let dry_run = query?.into_inner().with_body(dry_run)?;
     let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
         bulk_action::apply(&action, friend, catalog, now)
     };
@@ -208,6 +237,7 @@ pub async fn bulk(
 
 /// A friend's history from the audit log (newest first, at most 200 entries).
 #[utoipa::path(
+    operation_id = "getFriendHistory",
     tag = "access",
     params(("id" = i64, Path, description = "Friend id (Plexward's)")),
     responses(

@@ -9,6 +9,7 @@ use crate::state::AppState;
 
 /// Service health.
 #[utoipa::path(
+    operation_id = "getHealth",
     tag = "system",
     responses(
         (status = 200, description = "Plexward and its database work", body = HealthResponse),

@@ -26,12 +26,12 @@ use crate::state::AppState;
 
 /// The newest lines of a log file, oldest first.
 #[utoipa::path(
+    operation_id = "readLogs",
     tag = "logs",
     params(LogQuery),
     responses(
         (status = 200, description = "The lines", body = List<LogEntry>),
         (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Invalid parameters (see `fields`)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/logs")]
@@ -69,7 +69,7 @@ pub async fn read(
         );
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ApiError::InvalidQuery(errors));
     }
     let filter = Filter::new(level, query.q.as_deref());
     let dir = state.logs_dir.clone();
@@ -82,12 +82,12 @@ pub async fn read(
 
 /// A log file as text, or with `all=true` the current and rotated files as one `.tar.gz`.
 #[utoipa::path(
+    operation_id = "downloadLogs",
     tag = "logs",
     params(LogDownloadQuery),
     responses(
         (status = 200, description = "The file (`text/plain`) or archive (`application/gzip`)"),
         (status = 403, description = "Admins and auditors only", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Invalid parameters (see `fields`)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/logs/download")]
@@ -109,7 +109,7 @@ pub async fn download(
         }
     };
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ApiError::InvalidQuery(errors));
     }
     let dir = state.logs_dir.clone();
     let body = web::block(move || archive::download(&dir, file, all))
@@ -152,12 +152,12 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// reconnecting with `Last-Event-ID` (or `after`) first gets the lines it missed that are still
 /// in memory. Streams end after five minutes; clients reconnect.
 #[utoipa::path(
+    operation_id = "streamLogs",
     tag = "logs",
-    params(LogStreamQuery, ("after" = Option<u64>, Query, description = "Resume after this event id (as `Last-Event-ID`)")),
+    params(LogStreamQuery),
     responses(
         (status = 200, description = "An event stream of `LogEntry` JSON"),
         (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Invalid parameters (see `fields`)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/logs/stream")]
@@ -171,7 +171,7 @@ pub async fn stream(
     let query = query?.into_inner();
     let mut errors = BTreeMap::new();
     let level = parse_level(query.level.as_deref(), &mut errors);
-    let after = match resume_point(&req) {
+    let after = match resume_point(&req, query.after.as_deref()) {
         Ok(after) => after,
         Err(why) => {
             errors.insert("after".into(), why);
@@ -179,7 +179,7 @@ pub async fn stream(
         }
     };
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ApiError::InvalidQuery(errors));
     }
     let events = LiveLines::new(state.log_hub.clone(), after, level);
     Ok(HttpResponse::Ok()
@@ -192,15 +192,13 @@ pub async fn stream(
 }
 
 /// `Last-Event-ID` (what browsers send on reconnect) or `?after=`.
-fn resume_point(req: &HttpRequest) -> Result<Option<u64>, String> {
+fn resume_point(req: &HttpRequest, from_query: Option<&str>) -> Result<Option<u64>, String> {
     let from_header = req
         .headers()
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let from_query = web::Query::<BTreeMap<String, String>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.get("after").cloned());
+    let from_query = from_query.map(str::to_owned);
     match from_header.or(from_query).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v

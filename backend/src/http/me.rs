@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 /// The signed-in account (also while a password change is pending).
 #[utoipa::path(
+    operation_id = "getMe",
     tag = "me",
     responses(
         (status = 200, description = "The signed-in account", body = AccountResponse),
@@ -27,6 +28,7 @@ pub async fn me(principal: PendingPrincipal) -> HttpResponse {
 
 /// Change your own password. Your other sessions end; this one stays signed in.
 #[utoipa::path(
+    operation_id = "changeMyPassword",
     tag = "me",
     request_body = ChangePasswordRequest,
     responses(
@@ -53,6 +55,7 @@ pub async fn change_password(
 
 /// Your API tokens.
 #[utoipa::path(
+    operation_id = "listMyTokens",
     tag = "me",
     responses((status = 200, description = "Your tokens (never their secrets)", body = List<ApiTokenResponse>)),
 )]
@@ -71,6 +74,7 @@ pub async fn list_tokens(
 
 /// Create an API token. The secret is in this answer only.
 #[utoipa::path(
+    operation_id = "createMyToken",
     tag = "me",
     request_body = CreateApiTokenRequest,
     responses(
@@ -102,6 +106,7 @@ pub async fn create_token(
 
 /// Revoke one of your API tokens.
 #[utoipa::path(
+    operation_id = "deleteMyToken",
     tag = "me",
     params(("id" = i64, Path, description = "Token id")),
     responses(

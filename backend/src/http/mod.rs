@@ -17,11 +17,13 @@ pub mod me;
 pub mod metrics;
 pub mod openapi;
 pub mod openapi_errors;
+pub mod openapi_examples;
 pub mod openapi_links;
 pub mod openapi_security;
 pub mod password;
 pub mod plex_data;
 pub mod principal;
+pub mod query_guard;
 pub mod rate_limit;
 pub mod request_id;
 pub mod scheduler;
@@ -98,6 +100,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
         .split_for_parts();
     openapi_errors::add_shared_errors(&mut api);
+    openapi_examples::add_examples(&mut api);
     openapi_links::add_links(&mut api);
     openapi_security::require_credentials(&mut api);
     api

@@ -27,6 +27,9 @@ use crate::http::openapi_security::SecuritySchemes;
         plexward_shared::FriendSort,
     )),
     tags((name = "system", description = "Health, documentation and operations")),
+    // Same origin as the document: Swagger UI and generated clients call the Plexward that
+    // served it (the paths carry `/api/v1`).
+    servers((url = "/", description = "The Plexward serving this document")),
     // `bearerAuth` and `apiKeyAuth`; each operation's requirement is added once the paths are
     // known (`openapi_security::require_credentials`).
     modifiers(&SecuritySchemes),
@@ -43,6 +46,7 @@ pub struct Document(pub web::Bytes);
 
 /// This API's OpenAPI document.
 #[utoipa::path(
+    operation_id = "getOpenApiDocument",
     tag = "system",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")),
 )]

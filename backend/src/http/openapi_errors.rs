@@ -2,7 +2,8 @@
 //!
 //! Handlers document the answers that are theirs (403 for a role, 404, 409, 422, …). Some come
 //! from the layers in front of every handler instead: the credentials extractor (401, and 403 for
-//! a pending password change or a cross-site cookie request), actix's path/query/JSON extractors
+//! a pending password change or a cross-site cookie request), the query guard (400 for a query
+//! parameter the operation does not take, see `query_guard`), the path/query/JSON extractors
 //! (400, 413, 415, see `extractors`) and the database pool (503). Listing those by hand on ~40
 //! operations drifts, so they are added here from each operation's shape, never replacing a
 //! handler's own entry.
@@ -19,7 +20,7 @@ pub const PUBLIC: &[&str] = &[
     "post /api/v1/auth/logout",
 ];
 
-/// Served from memory: no database, no input, nothing to refuse.
+/// Served from memory: no database and no input (only an unknown query parameter is refused).
 const STATIC: &[&str] = &["get /api/v1/openapi.json"];
 
 /// Adds the shared error answers to every operation of `doc` that can give them.
@@ -35,12 +36,25 @@ pub fn add_shared_errors(doc: &mut OpenApi) {
         for (method, operation) in operations {
             if let Some(operation) = operation {
                 let key = format!("{method} {path}");
-                if !STATIC.contains(&key.as_str()) {
+                if STATIC.contains(&key.as_str()) {
+                    add_unknown_parameter(operation);
+                } else {
                     add_to(operation, !PUBLIC.contains(&key.as_str()));
                 }
             }
         }
     }
+}
+
+const UNKNOWN_PARAMETER: &str = "An unknown query parameter (`invalid_query`, each named in \
+    `fields`, with the nearest valid name when there is one)";
+
+fn add_unknown_parameter(operation: &mut Operation) {
+    operation
+        .responses
+        .responses
+        .entry("400".to_owned())
+        .or_insert_with(|| RefOr::T(error_response(UNKNOWN_PARAMETER)));
 }
 
 fn add_to(operation: &mut Operation, authenticated: bool) {
@@ -55,13 +69,16 @@ fn add_to(operation: &mut Operation, authenticated: bool) {
         None => false,
     };
     let mut shared = Vec::new();
-    if has_input {
-        shared.push((
-            "400",
-            "Malformed request: a path or query value of the wrong type, or a body that is not \
-             valid JSON, has the wrong shape or an unknown field",
-        ));
-    }
+    shared.push((
+        "400",
+        if has_input {
+            "Malformed request: an unknown query parameter or a query value that does not fit \
+             (`invalid_query`, each named in `fields`), a path value of the wrong type, or a \
+             body that is not valid JSON, has the wrong shape or an unknown field"
+        } else {
+            UNKNOWN_PARAMETER
+        },
+    ));
     if authenticated {
         shared.push((
             "401",
@@ -135,13 +152,17 @@ mod tests {
         // An id in the path, no body.
         assert!(has("/api/v1/accounts/{id}", "get", "400"));
         assert!(!has("/api/v1/accounts/{id}", "get", "415"));
-        // Nothing to parse.
-        assert!(!has("/api/v1/me/tokens", "get", "400"));
+        // Nothing to parse but the query string, whose unknown parameters are refused.
+        assert!(has("/api/v1/me/tokens", "get", "400"));
+        assert!(!has("/api/v1/me/tokens", "get", "415"));
         // Public: no 401 added (sign-in documents its own, for a wrong password).
         assert!(!has("/api/v1/health", "get", "401"));
         assert!(has("/api/v1/auth/login", "post", "415"));
-        // The static document refuses nothing.
-        assert_eq!(responses_of(&doc, "/api/v1/openapi.json", "get"), ["200"]);
+        // The static document refuses only an unknown parameter.
+        assert_eq!(
+            responses_of(&doc, "/api/v1/openapi.json", "get"),
+            ["200", "400"]
+        );
     }
 
     #[test]

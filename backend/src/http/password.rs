@@ -16,6 +16,7 @@ use crate::http::extractors::JsonBody;
 /// Score a candidate password by the policy every password change enforces. Nothing is stored;
 /// the account named (a new account's, say; yours when left out) is context for the check.
 #[utoipa::path(
+    operation_id = "checkPasswordStrength",
     tag = "me",
     request_body = PasswordStrengthRequest,
     responses(

@@ -23,6 +23,7 @@ use crate::state::AppState;
 
 /// The server's libraries (removed ones last, flagged), with how many friends have each now.
 #[utoipa::path(
+    operation_id = "listLibraries",
     tag = "plex",
     responses(
         (status = 200, description = "Libraries", body = List<LibraryResponse>),
@@ -53,6 +54,7 @@ pub async fn libraries(
 /// every match). Departed friends come last unless asked for. Served from the read model with an
 /// `ETag`: `If-None-Match` with it answers 304 while nothing changed.
 #[utoipa::path(
+    operation_id = "listFriends",
     tag = "plex",
     params(FriendQuery),
     responses(
@@ -60,7 +62,6 @@ pub async fn libraries(
             headers(("ETag" = String, description = "Tag of this answer, for If-None-Match"))),
         (status = 304, description = "Unchanged since the `If-None-Match` tag"),
         (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Bad query", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/plex-users")]
@@ -117,7 +118,7 @@ fn list_query(q: &FriendQuery) -> Result<ListQuery, ApiError> {
         },
     };
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ApiError::InvalidQuery(errors));
     }
     Ok(ListQuery {
         needle: text(&q.q).map(|n| n.to_lowercase()),
@@ -132,6 +133,7 @@ fn list_query(q: &FriendQuery) -> Result<ListQuery, ApiError> {
 /// One friend with their grants (time windows), what Plex has, the plan and the apply state.
 /// With an `ETag`, like the list.
 #[utoipa::path(
+    operation_id = "getFriend",
     tag = "plex",
     params(("id" = i64, Path, description = "Friend id (Plexward's)")),
     responses(
@@ -157,6 +159,7 @@ pub async fn plex_user(
 
 /// Start a sync from Plex (or get the one already running). Watch it at `/api/v1/jobs/{id}`.
 #[utoipa::path(
+    operation_id = "startSync",
     tag = "plex",
     responses(
         (status = 202, description = "Sync started, or already running", body = JobStarted),
@@ -176,6 +179,7 @@ pub async fn start_sync(
 
 /// A background job's state, progress and outcome.
 #[utoipa::path(
+    operation_id = "getJob",
     tag = "plex",
     params(("id" = String, Path, description = "Job id")),
     responses(

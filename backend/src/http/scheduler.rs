@@ -38,6 +38,7 @@ async fn current(state: &AppState) -> Result<SchedulerResponse, ApiError> {
 
 /// The reconcile schedule, the next run and the last one.
 #[utoipa::path(
+    operation_id = "getScheduler",
     tag = "scheduler",
     responses(
         (status = 200, description = "The schedule", body = SchedulerResponse),
@@ -56,6 +57,7 @@ pub async fn get_scheduler(
 /// Change the schedule: every N minutes (5–1440) or daily at HH:MM in the Plex settings' time
 /// zone. Only the chosen mode's field is needed. Takes effect at once.
 #[utoipa::path(
+    operation_id = "setScheduler",
     tag = "scheduler",
     request_body = ScheduleUpdate,
     responses(
@@ -81,6 +83,7 @@ pub async fn put_scheduler(
 /// Run a reconcile now (sync from Plex, apply what differs). A second request while one runs
 /// returns the running job.
 #[utoipa::path(
+    operation_id = "runSchedulerNow",
     tag = "scheduler",
     responses(
         (status = 202, description = "Started, or already running", body = JobStarted),

@@ -38,6 +38,7 @@ async fn response(
 /// The server settings (port, HTTPS, hostnames), where each comes from, what runs now, the
 /// certificate and any TLS problem.
 #[utoipa::path(
+    operation_id = "getServerSettings",
     tag = "settings",
     responses(
         (status = 200, description = "The server settings", body = ServerSettingsResponse),
@@ -58,6 +59,7 @@ pub async fn get_server(
 /// certificate) and the hostnames of the self-signed certificate (≤ 20 DNS names or IPs). Absent
 /// fields are kept; pinned ones cannot be changed. Takes effect at the next restart.
 #[utoipa::path(
+    operation_id = "setServerSettings",
     tag = "settings",
     request_body = UpdateServerSettingsRequest,
     responses(
@@ -101,6 +103,7 @@ pub struct CertificateUpload {
 /// or not yet valid, each certificate is issued by the next — and nothing is saved otherwise.
 /// Used after the next restart (when the mode is `custom`). The key is never returned.
 #[utoipa::path(
+    operation_id = "uploadCertificate",
     tag = "settings",
     request_body(content = inline(CertificateUpload), content_type = "multipart/form-data"),
     responses(
@@ -193,6 +196,7 @@ fn multipart_error(e: MultipartError) -> ApiError {
 /// (scheme, this request's host, the new port), then stops accepting connections, lets in-flight
 /// requests and jobs finish, and serves again in the same process.
 #[utoipa::path(
+    operation_id = "restartServer",
     tag = "system",
     responses(
         (status = 202, description = "Restarting", body = RestartResponse),

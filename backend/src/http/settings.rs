@@ -17,6 +17,7 @@ use crate::state::AppState;
 
 /// The Plex connection settings (never the token).
 #[utoipa::path(
+    operation_id = "getPlexSettings",
     tag = "settings",
     responses(
         (status = 200, description = "Current Plex connection", body = PlexSettingsResponse),
@@ -37,6 +38,7 @@ pub async fn get_plex(
 /// `server_url`/`token`/`time_zone` or an `anchor_library_id` of 0 clears it. Values pinned by the
 /// environment cannot be changed. The token is stored encrypted and never returned.
 #[utoipa::path(
+    operation_id = "setPlexSettings",
     tag = "settings",
     request_body = UpdatePlexSettingsRequest,
     responses(
@@ -67,6 +69,7 @@ pub async fn put_plex(
 /// Try the connection: the server's name, version and id, the token's account and Plex Pass, or
 /// the reason it does not work. Always 200; see `ok`.
 #[utoipa::path(
+    operation_id = "testPlexConnection",
     tag = "settings",
     responses(
         (status = 200, description = "The outcome of the test", body = PlexTestResponse),

@@ -19,6 +19,7 @@ use crate::state::AppState;
 /// Counts by status, access expiring soon, friends needing attention (failed applies, drift)
 /// and the window edges of the next `upcoming_days` days.
 #[utoipa::path(
+    operation_id = "getSummary",
     tag = "plex",
     params(SummaryQuery),
     responses(
@@ -26,7 +27,6 @@ use crate::state::AppState;
             headers(("ETag" = String, description = "Tag of this answer, for If-None-Match"))),
         (status = 304, description = "Unchanged since the `If-None-Match` tag"),
         (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Bad query", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/summary")]
@@ -57,7 +57,7 @@ pub async fn summary(
     let expiring_days = days("expiring_days", &query.expiring_days, EXPIRING_SOON_DAYS);
     let upcoming_days = days("upcoming_days", &query.upcoming_days, UPCOMING_DAYS_DEFAULT);
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ApiError::InvalidQuery(errors));
     }
     let snapshot = state.friends.snapshot().await?;
     let body = crate::access::summary::summary(

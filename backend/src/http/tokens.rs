@@ -10,6 +10,7 @@ use crate::state::AppState;
 
 /// All API tokens of all accounts.
 #[utoipa::path(
+    operation_id = "listTokens",
     tag = "accounts",
     responses(
         (status = 200, description = "Every token (never secrets)", body = List<ApiTokenResponse>),
@@ -32,6 +33,7 @@ pub async fn list_all(
 
 /// Revoke any account's API token.
 #[utoipa::path(
+    operation_id = "deleteToken",
     tag = "accounts",
     params(("id" = i64, Path, description = "Token id")),
     responses(

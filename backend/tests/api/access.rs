@@ -647,7 +647,8 @@ async fn friends_filter_and_sort_by_status_and_expiry() {
             None,
         )
         .await;
-    assert_eq!(status, 422, "{body}");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_query");
     let (status, _) = t
         .call(Method::GET, "/api/v1/plex-users?status=sleepy", None)
         .await;

@@ -84,7 +84,7 @@ async fn a_token_write_is_audited_with_the_token_and_the_address_in_the_api_and_
         "{family}"
     );
     let (status, everything) = t.call(Method::GET, "/api/v1/audit?action=.*", None).await;
-    assert_eq!(status, 422, "a family needs a name: {everything}");
+    assert_eq!(status, 400, "a family needs a name: {everything}");
 
     // The export: two more columns, the token's id and name, and the address.
     t.app.create_account("audrey", "auditor", false).await;

@@ -17,7 +17,7 @@ struct Case {
     body: Vec<u8>,
     status: u16,
     code: &'static str,
-    /// For 422s: the field the error must name.
+    /// For 422s and `invalid_query`: the field or parameter the error must name.
     field: Option<&'static str>,
 }
 
@@ -47,6 +47,13 @@ impl Case {
     fn wants(mut self, status: u16, code: &'static str) -> Self {
         self.status = status;
         self.code = code;
+        self
+    }
+    /// A query parameter that is unknown or does not fit: 400 naming it.
+    fn naming_param(mut self, field: &'static str) -> Self {
+        self.status = 400;
+        self.code = "invalid_query";
+        self.field = Some(field);
         self
     }
     fn naming(mut self, field: &'static str) -> Self {
@@ -207,10 +214,19 @@ fn cases(friend: i64, library: i64) -> Vec<Case> {
         case("path id not a number", M::GET, "/api/v1/accounts/%ff")
             .wants(400, "invalid_path"),
         // --- logs: huge `lines`, path traversal ---------------------------------------------
-        case("lines=1000000", M::GET, "/api/v1/logs?lines=1000000").naming("lines"),
-        case("lines above u32", M::GET, "/api/v1/logs?lines=99999999999999999999").naming("lines"),
-        case("lines negative", M::GET, "/api/v1/logs?lines=-1").naming("lines"),
-        case("lines in exponent form", M::GET, "/api/v1/logs?lines=1e6").naming("lines"),
+        case("lines=1000000", M::GET, "/api/v1/logs?lines=1000000").naming_param("lines"),
+        case("lines above u32", M::GET, "/api/v1/logs?lines=99999999999999999999").naming_param("lines"),
+        case("lines negative", M::GET, "/api/v1/logs?lines=-1").naming_param("lines"),
+        case("lines in exponent form", M::GET, "/api/v1/logs?lines=1e6").naming_param("lines"),
+        // --- unknown query parameters: a typo must not be silently ignored either ----------
+        case("misspelt dry_run in the query of a bulk revoke", M::POST, format!("{bulk}?dryrun=true"))
+            .json(json!({ "plex_user_ids": [friend], "action": { "kind": "revoke" } }))
+            .naming_param("dryrun"),
+        case("misspelt dry_run in the query of extend", M::POST, format!("{extend}?dryrun=true"))
+            .json(json!({ "period": "week" }))
+            .naming_param("dryrun"),
+        case("a parameter deleting a token does not take", M::DELETE, "/api/v1/me/tokens/1?force=true")
+            .naming_param("force"),
         // --- certificate upload: broken multipart ---------------------------------------------
         case("certificate as JSON", M::POST, cert)
             .json(json!({ "cert": "x", "key": "y" }))
@@ -272,7 +288,7 @@ fn cases(friend: i64, library: i64) -> Vec<Case> {
                     M::GET,
                     format!("{endpoint}?file={file}"),
                 )
-                .naming("file"),
+                .naming_param("file"),
             );
         }
     }

@@ -30,3 +30,4 @@ mod spa;
 mod storage_faults;
 mod sync;
 mod tokens;
+mod unknown_query;

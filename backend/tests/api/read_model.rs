@@ -255,8 +255,8 @@ async fn the_list_pages_with_limit_and_offset_and_counts_every_match() {
         let (status, body) = t
             .call(Method::GET, &format!("/api/v1/plex-users?{query}"), None)
             .await;
-        assert_eq!(status, 422, "{query}: {body}");
-        assert_eq!(body["error"]["code"], "validation_failed", "{body}");
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_query", "{body}");
         assert!(body["error"]["fields"][field].is_string(), "{body}");
     }
     let (status, body) = t
@@ -448,7 +448,7 @@ async fn the_summary_has_what_the_dashboard_shows() {
         let (status, body) = t
             .call(Method::GET, &format!("/api/v1/summary?{query}"), None)
             .await;
-        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(status, 400, "{query}: {body}");
         assert!(body["error"]["fields"][field].is_string(), "{body}");
     }
 }

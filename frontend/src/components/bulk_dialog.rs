@@ -104,7 +104,7 @@ pub fn BulkDialog(
         Ok(BulkRequest {
             plex_user_ids: selected.get_untracked(),
             action: action()?,
-            dry_run,
+            dry_run: Some(dry_run),
         })
     };
     let show_error = move |message: String, fields: Vec<(String, String)>| {

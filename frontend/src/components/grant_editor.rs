@@ -146,7 +146,10 @@ pub fn GrantEditor(
             }
         }
         if errors.is_empty() {
-            Ok(SetGrantsRequest { grants })
+            Ok(SetGrantsRequest {
+                grants,
+                dry_run: None,
+            })
         } else {
             Err(errors)
         }
@@ -209,6 +212,7 @@ pub fn GrantEditor(
             let body = ExtendRequest {
                 period,
                 library_ids: None,
+                dry_run: None,
             };
             match api::extend(id, &body, false).await {
                 Ok(answer) => {
@@ -383,6 +387,7 @@ mod tests {
                     ends_at: Some("y".into()),
                 },
             ],
+            dry_run: None,
         };
         let err = ApiError {
             status: 422,

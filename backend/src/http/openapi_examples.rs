@@ -1,0 +1,162 @@
+//! An example body for every JSON request body in the OpenAPI document, added in one place:
+//! Swagger UI's "Try it out" starts from it, generated clients show it, and the walk over every
+//! operation in tests/api/unknown_query.rs sends it. Each one is checked against its DTO below,
+//! so an example cannot drift from what the server accepts.
+
+use serde_json::{Value, json};
+use utoipa::openapi::{OpenApi, RefOr};
+
+/// `method path` → its example body.
+fn examples() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "post /api/v1/auth/login",
+            json!({"username": "admin", "password": "violet kettle marching upstream"}),
+        ),
+        (
+            "put /api/v1/me/password",
+            json!({
+                "current_password": "violet kettle marching upstream",
+                "new_password": "amber lantern drifting north"
+            }),
+        ),
+        (
+            "post /api/v1/me/tokens",
+            json!({"name": "nightly-extend", "role": "moderator", "expires_at": "2027-12-31T00:00:00.000Z"}),
+        ),
+        (
+            "post /api/v1/password/strength",
+            json!({"password": "amber lantern drifting north", "username": "carol"}),
+        ),
+        (
+            "post /api/v1/accounts",
+            json!({"username": "carol", "password": "amber lantern drifting north", "role": "moderator", "must_change_password": true}),
+        ),
+        ("patch /api/v1/accounts/{id}", json!({"role": "auditor"})),
+        (
+            "put /api/v1/settings/plex",
+            json!({"anchor_library_id": 1, "time_zone": "Europe/Berlin", "drift_policy": "report"}),
+        ),
+        (
+            "put /api/v1/settings/server",
+            json!({"port": 5000, "https": "self_signed", "hostnames": ["plexward.lan"]}),
+        ),
+        (
+            "put /api/v1/scheduler",
+            json!({"mode": "daily", "daily_at": "03:30"}),
+        ),
+        (
+            "put /api/v1/plex-users/{id}/grants",
+            json!({
+                "grants": [
+                    {"library_id": 1},
+                    {"library_id": 2, "starts_at": "2027-01-01T00:00:00.000Z", "ends_at": "2027-02-01T00:00:00.000Z"}
+                ],
+                "dry_run": true
+            }),
+        ),
+        (
+            "post /api/v1/plex-users/{id}/extend",
+            json!({"period": "P10D", "dry_run": true}),
+        ),
+        (
+            "post /api/v1/plex-users/bulk",
+            json!({
+                "plex_user_ids": [6, 7],
+                "action": {"kind": "add_libraries", "library_ids": [3], "ends_at": "2027-03-01T00:00:00.000Z"},
+                "dry_run": true
+            }),
+        ),
+    ]
+}
+
+/// Sets each example on its operation's `application/json` request body.
+pub fn add_examples(doc: &mut OpenApi) {
+    for (key, example) in examples() {
+        let (method, path) = key.split_once(' ').expect("`method path`");
+        let Some(item) = doc.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let operation = match method {
+            "get" => item.get.as_mut(),
+            "put" => item.put.as_mut(),
+            "post" => item.post.as_mut(),
+            "delete" => item.delete.as_mut(),
+            _ => item.patch.as_mut(),
+        };
+        if let Some(RefOr::T(body)) = operation.and_then(|o| o.request_body.as_mut())
+            && let Some(RefOr::T(content)) = body.content.get_mut("application/json")
+        {
+            content.example = Some(example);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plexward_shared as dto;
+
+    /// Whether `example` fits the body type of `key`.
+    fn fits(key: &str, example: &Value) -> Result<(), serde_json::Error> {
+        let v = example.clone();
+        match key {
+            "post /api/v1/auth/login" => serde_json::from_value::<dto::LoginRequest>(v).map(drop),
+            "put /api/v1/me/password" => {
+                serde_json::from_value::<dto::ChangePasswordRequest>(v).map(drop)
+            }
+            "post /api/v1/me/tokens" => {
+                serde_json::from_value::<dto::CreateApiTokenRequest>(v).map(drop)
+            }
+            "post /api/v1/password/strength" => {
+                serde_json::from_value::<dto::password::PasswordStrengthRequest>(v).map(drop)
+            }
+            "post /api/v1/accounts" => {
+                serde_json::from_value::<dto::CreateAccountRequest>(v).map(drop)
+            }
+            "patch /api/v1/accounts/{id}" => {
+                serde_json::from_value::<dto::UpdateAccountRequest>(v).map(drop)
+            }
+            "put /api/v1/settings/plex" => {
+                serde_json::from_value::<dto::UpdatePlexSettingsRequest>(v).map(drop)
+            }
+            "put /api/v1/settings/server" => {
+                serde_json::from_value::<dto::UpdateServerSettingsRequest>(v).map(drop)
+            }
+            "put /api/v1/scheduler" => serde_json::from_value::<dto::ScheduleUpdate>(v).map(drop),
+            "put /api/v1/plex-users/{id}/grants" => {
+                serde_json::from_value::<dto::SetGrantsRequest>(v).map(drop)
+            }
+            "post /api/v1/plex-users/{id}/extend" => {
+                serde_json::from_value::<dto::ExtendRequest>(v).map(drop)
+            }
+            "post /api/v1/plex-users/bulk" => {
+                serde_json::from_value::<dto::BulkRequest>(v).map(drop)
+            }
+            other => panic!("no body type listed for {other}"),
+        }
+    }
+
+    #[test]
+    fn every_example_fits_its_body_type() {
+        for (key, example) in examples() {
+            fits(key, &example).unwrap_or_else(|e| panic!("{key}: {e}"));
+        }
+    }
+
+    #[test]
+    fn every_json_request_body_has_an_example() {
+        let doc = crate::http::openapi_document();
+        let json = serde_json::to_value(&doc).expect("serialises");
+        let mut missing = Vec::new();
+        for (path, item) in json["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("item") {
+                let content = &operation["requestBody"]["content"]["application/json"];
+                if content.is_object() && content["example"].is_null() {
+                    missing.push(format!("{method} {path}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no example: {missing:?}");
+    }
+}
