@@ -82,7 +82,7 @@ if [[ $WITH_TEST -eq 1 ]]; then
     cargo install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
   fi
   # --- Python venv: python-plexapi conformance suite and the schemathesis API fuzzer ------------
-  REQS=(e2e/conformance/requirements.txt e2e/fuzz/requirements.txt)
+  REQS=(e2e/conformance/requirements.txt e2e/fuzz/requirements.txt e2e/openapi/requirements.txt)
   if [[ ! -x .venv/bin/python ]]; then
     step "creating the Python venv"
     python3 -m venv .venv

@@ -53,9 +53,14 @@ async fn main() -> ExitCode {
 
 /// `plexward openapi`: the document the server serves, pretty-printed.
 fn print_openapi() -> ExitCode {
+    use std::io::Write as _;
     match plexward::http::openapi_document().to_pretty_json() {
         Ok(json) => {
-            println!("{json}");
+            // The document is this command's output (stdout), not a log line.
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{json}").is_err() {
+                return ExitCode::FAILURE;
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -81,14 +81,14 @@ before(async () => {
   await api('POST', '/api/v1/sync');
   const friends = await eventually('the friends from Plex', async () => {
     const items = (await api('GET', '/api/v1/plex-users')).items;
-    return items.some((f) => f.plex_user_id === ERIN) && items;
+    return items.some((f) => f.plex_account_id === ERIN) && items;
   });
   const libraries = await eventually('the libraries from Plex', async () => {
     const items = (await api('GET', '/api/v1/libraries')).items;
     return items.length > 0 && items;
   });
   const idOf = (title) => libraries.find((l) => l.title === title).id;
-  const friendId = (plexUserId) => friends.find((f) => f.plex_user_id === plexUserId).id;
+  const friendId = (plexUserId) => friends.find((f) => f.plex_account_id === plexUserId).id;
   aliceId = friendId(ALICE);
   // Alternating sets, so every one is a change with a before and an after.
   for (let i = 0; i < ALICE_CHANGES; i += 1) {
@@ -114,10 +114,10 @@ test('an auditor filters the trail by friend and action and pages through it', a
 
   // Choices apply at once and land in the URL.
   await page.getByLabel('Friend', { exact: true }).selectOption(String(aliceId));
-  await waitForPath(page, '/audit', { search: `?plex_user_id=${aliceId}` });
+  await waitForPath(page, '/audit', { search: `?friend_id=${aliceId}` });
   await page.getByLabel('Action', { exact: true }).selectOption('grants.set');
-  const filters = `plex_user_id=${aliceId}&action=grants.set`;
-  await waitForPath(page, '/audit', { search: `?action=grants.set&plex_user_id=${aliceId}` });
+  const filters = `friend_id=${aliceId}&action=grants.set`;
+  await waitForPath(page, '/audit', { search: `?action=grants.set&friend_id=${aliceId}` });
   await expectPage(filters, `1–${ALICE_CHANGES} of ${ALICE_CHANGES}`);
   for (const tr of await rows().all()) {
     assert.equal(await tr.getAttribute('data-action'), 'grants.set');
@@ -140,7 +140,7 @@ test('an auditor filters the trail by friend and action and pages through it', a
 
   // The URL is the view: reloading it (or following it as a link) shows the same page.
   const search = new URL(page.url()).search;
-  assert.equal(search, `?action=grants.set&plex_user_id=${aliceId}&limit=10&offset=20`);
+  assert.equal(search, `?action=grants.set&friend_id=${aliceId}&limit=10&offset=20`);
   await page.reload();
   await expectPage(`${filters}&limit=10&offset=20`, `21–23 of ${ALICE_CHANGES}`);
   assert.equal(await page.getByLabel('Friend', { exact: true }).inputValue(), String(aliceId));
@@ -164,7 +164,7 @@ test('the export downloads the filtered rows as CSV', async () => {
   const link = page.getByRole('link', { name: 'Export CSV' });
   assert.equal(
     await link.getAttribute('href'),
-    `/api/v1/audit/export?action=grants.set&plex_user_id=${aliceId}`,
+    `/api/v1/audit/export?action=grants.set&friend_id=${aliceId}`,
   );
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
   assert.equal(download.suggestedFilename(), 'plexward-audit.csv');
@@ -176,7 +176,7 @@ test('the export downloads the filtered rows as CSV', async () => {
   for (const [, , actor, action, outcome, targetType, targetId] of events) {
     assert.deepEqual([actor, action, outcome, targetType, targetId], ['admin', 'grants.set', 'success', 'plex_user', String(aliceId)]);
   }
-  const expected = (await api('GET', `/api/v1/audit?plex_user_id=${aliceId}&action=grants.set`)).items.map((e) => String(e.id));
+  const expected = (await api('GET', `/api/v1/audit?friend_id=${aliceId}&action=grants.set`)).items.map((e) => String(e.id));
   assert.deepEqual(events.map((e) => e[0]), expected);
   // Still on the page.
   assert.equal(new URL(page.url()).pathname, '/audit');
@@ -211,10 +211,10 @@ test("the friend page shows the friend's history and links to the filtered trail
   const entries = history.locator('tbody tr');
   await eventually('alice\'s changes in the history', async () => (await entries.filter({ hasText: 'grants.set' }).count()) >= ALICE_CHANGES);
   await page.getByRole('link', { name: 'Full audit trail' }).click();
-  await waitForPath(page, '/audit', { search: `?plex_user_id=${aliceId}` });
+  await waitForPath(page, '/audit', { search: `?friend_id=${aliceId}` });
   assert.equal(await page.getByLabel('Friend', { exact: true }).inputValue(), String(aliceId));
-  const total = (await api('GET', `/api/v1/audit?plex_user_id=${aliceId}`)).total;
-  await expectPage(`plex_user_id=${aliceId}`, `1–${Math.min(total, 50)} of ${total}`);
+  const total = (await api('GET', `/api/v1/audit?friend_id=${aliceId}`)).total;
+  await expectPage(`friend_id=${aliceId}`, `1–${Math.min(total, 50)} of ${total}`);
   for (const tr of await rows().all()) {
     assert.match(await tr.textContent(), new RegExp(`\\(friend #${aliceId}\\)`));
   }

@@ -120,7 +120,7 @@ test('markup the app logs from Plex\'s answer is shown as text, never run', asyn
   await api('POST', '/api/v1/sync');
   let alice;
   await eventually('alice synced from Plex', async () => {
-    alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_user_id === ALICE);
+    alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_account_id === ALICE);
     return alice !== undefined;
   });
   const movies = (await api('GET', '/api/v1/libraries')).items.find((l) => l.title === 'Movies');

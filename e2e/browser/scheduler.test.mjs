@@ -241,7 +241,7 @@ test('friends whose access changes within the hour are highlighted', async () =>
   const libraries = (await api('GET', '/api/v1/libraries')).items;
   const idOf = (title) => libraries.find((l) => l.title === title).id;
   const friends = (await api('GET', '/api/v1/plex-users')).items;
-  const friendId = (plexUserId) => friends.find((f) => f.plex_user_id === plexUserId).id;
+  const friendId = (plexUserId) => friends.find((f) => f.plex_account_id === plexUserId).id;
   const inMinutes = (m) => new Date(Date.now() + m * 60_000).toISOString();
 
   // alice loses TV Shows in 30 minutes; erin loses it in 3 hours.

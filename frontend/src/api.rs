@@ -581,7 +581,7 @@ pub fn audit_query_string(q: &AuditQuery) -> String {
     query(&[
         ("actor", q.actor.as_deref()),
         ("action", q.action.as_deref()),
-        ("plex_user_id", q.plex_user_id.as_deref()),
+        ("friend_id", q.friend_id.as_deref()),
         ("outcome", q.outcome.as_deref()),
         ("from", q.from.as_deref()),
         ("to", q.to.as_deref()),

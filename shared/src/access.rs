@@ -268,7 +268,13 @@ pub enum BulkAction {
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
     /// Plexward ids of the friends (1–1000, no duplicates).
-    pub plex_user_ids: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friend_ids: Option<Vec<i64>>,
+    /// Deprecated name of `friend_ids` (accepted with a `Deprecation` header in the answer;
+    /// give one of the two).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(deprecated))]
+    pub plex_user_ids: Option<Vec<i64>>,
     pub action: BulkAction,
     /// `true`: answer with the plan, saving and sending nothing. May also be given as the
     /// `dry_run` query parameter; when both are given they must agree (else 400).
@@ -276,10 +282,44 @@ pub struct BulkRequest {
     pub dry_run: Option<bool>,
 }
 
+/// Which of `friend_ids` and its deprecated name `plex_user_ids` a request used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FriendIds<'a> {
+    Current(&'a [i64]),
+    Deprecated(&'a [i64]),
+}
+
+impl FriendIds<'_> {
+    pub fn ids(&self) -> &[i64] {
+        match self {
+            Self::Current(ids) | Self::Deprecated(ids) => ids,
+        }
+    }
+}
+
+impl BulkRequest {
+    /// The friends to change, and whether the deprecated name carried them; `Err` when both
+    /// names or neither are given.
+    pub fn friends(&self) -> Result<FriendIds<'_>, &'static str> {
+        match (&self.friend_ids, &self.plex_user_ids) {
+            (Some(ids), None) => Ok(FriendIds::Current(ids)),
+            (None, Some(ids)) => Ok(FriendIds::Deprecated(ids)),
+            (Some(_), Some(_)) => {
+                Err("give `friend_ids` only (`plex_user_ids` is its deprecated name)")
+            }
+            (None, None) => Err("required: the Plexward ids of the friends to change"),
+        }
+    }
+}
+
 /// One friend's line in a bulk answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct BulkFriendPlan {
+    /// Plexward's id of the friend.
+    pub friend_id: i64,
+    /// Deprecated: the same as `friend_id`.
+    #[cfg_attr(feature = "server", schema(deprecated))]
     pub plex_user_id: i64,
     pub title: String,
     pub plan: PlanResponse,

@@ -64,6 +64,11 @@ pub struct AuditQuery {
     /// About which friend (Plexward's id).
     #[serde(default)]
     #[cfg_attr(feature = "server", param(value_type = Option<i64>))]
+    pub friend_id: Option<String>,
+    /// Deprecated name of `friend_id` (Plexward's id, not Plex's; answered with a `Deprecation`
+    /// header).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<i64>))]
     pub plex_user_id: Option<String>,
     /// `success`, `failure` or `denied`.
     #[serde(default)]

@@ -25,8 +25,8 @@ pub mod tokens;
 
 pub use access::{
     ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, ChangeResponse,
-    ExtendPeriod, ExtendRequest, GrantChange, GrantRequest, GrantWindow, HistoryEntry, PlanAction,
-    PlanResponse, SetGrantsRequest,
+    ExtendPeriod, ExtendRequest, FriendIds, GrantChange, GrantRequest, GrantWindow, HistoryEntry,
+    PlanAction, PlanResponse, SetGrantsRequest,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
 pub use audit::{

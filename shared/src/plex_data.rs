@@ -24,7 +24,12 @@ pub struct LibraryResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct PlexUserResponse {
+    /// Plexward's id of the friend (what every path and `friend_ids` take).
     pub id: i64,
+    /// Plex's account id of the friend (plex.tv).
+    pub plex_account_id: i64,
+    /// Deprecated: the same as `plex_account_id` (the old name meant Plexward's id elsewhere).
+    #[cfg_attr(feature = "server", schema(deprecated))]
     pub plex_user_id: i64,
     pub title: String,
     pub username: Option<String>,
@@ -172,9 +177,19 @@ pub enum FriendSort {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct FriendQuery {
-    /// Case-insensitive match on name, username or email.
+    /// Case-insensitive substring of the name, username or email.
     #[serde(default)]
     pub q: Option<String>,
+    /// Exactly this Plex username (case-insensitive, as plex.tv treats it).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Exactly this email address (case-insensitive).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Exactly this Plex account id.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<i64>))]
+    pub plex_account_id: Option<String>,
     #[serde(default)]
     pub status: Option<FriendStatus>,
     /// For `status=expiring`: 1–365 days (default 7).

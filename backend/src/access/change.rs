@@ -162,8 +162,7 @@ pub async fn bulk(
     compute: &Compute<'_>,
 ) -> Result<(Vec<BulkFriendPlan>, Vec<i64>), ChangeError> {
     let unique: BTreeSet<i64> = ids.iter().copied().collect();
-    let field =
-        |why: String| ChangeError::Invalid(FieldErrors::from([("plex_user_ids".into(), why)]));
+    let field = |why: String| ChangeError::Invalid(FieldErrors::from([("friend_ids".into(), why)]));
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(field(format!("between 1 and {MAX_BULK} friends")));
     }
@@ -195,6 +194,7 @@ pub async fn bulk(
     for friend in selected {
         let new = compute(friend, &catalog, now).map_err(ChangeError::Invalid)?;
         plans.push(BulkFriendPlan {
+            friend_id: friend.user.id,
             plex_user_id: friend.user.id,
             title: friend.user.title.clone(),
             plan: with_grants(friend, &new, &catalog).plan_response(&catalog, now),

@@ -21,6 +21,7 @@ pub fn list_item(view: &FriendView) -> PlexUserResponse {
     let u = &view.friend.user;
     PlexUserResponse {
         id: u.id,
+        plex_account_id: u.plex_user_id,
         plex_user_id: u.plex_user_id,
         title: u.title.clone(),
         username: u.username.clone(),

@@ -99,6 +99,20 @@ impl Entry {
         self.lower.iter().any(|v| v.contains(needle))
     }
 
+    /// Whether the exact lookups of `query` (username, email, Plex account id) all fit.
+    fn is_exactly(&self, query: &ListQuery) -> bool {
+        let u = &self.view.friend.user;
+        let same = |want: &Option<String>, have: &Option<String>| {
+            want.as_deref().is_none_or(|w| {
+                have.as_deref()
+                    .is_some_and(|h| h.trim().to_lowercase() == *w)
+            })
+        };
+        same(&query.username, &u.username)
+            && same(&query.email, &u.email)
+            && query.plex_account_id.is_none_or(|id| id == u.plex_user_id)
+    }
+
     /// Name order: departed last, then title (as SQLite's `BINARY` collation sorts), then id.
     fn order_key(&self) -> (bool, &str, i64) {
         let u = &self.view.friend.user;
@@ -111,6 +125,10 @@ impl Entry {
 pub struct ListQuery {
     /// Lowercased, trimmed, non-empty.
     pub needle: Option<String>,
+    /// Exact lookups: the username and email lowercased and trimmed.
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub plex_account_id: Option<i64>,
     pub status: Option<FriendStatus>,
     pub within_days: u32,
     pub sort: FriendSort,
@@ -123,6 +141,9 @@ impl Default for ListQuery {
     fn default() -> Self {
         Self {
             needle: None,
+            username: None,
+            email: None,
+            plex_account_id: None,
             status: None,
             within_days: EXPIRING_SOON_DAYS,
             sort: FriendSort::Name,
@@ -329,6 +350,7 @@ impl Snapshot {
                     .is_none_or(|s| e.view.has_status(s, query.within_days, now))
             })
             .filter(|e| query.needle.as_deref().is_none_or(|n| e.matches(n)))
+            .filter(|e| e.is_exactly(query))
             .collect();
         // Stable sorts: name order (with departed last) is the tie-breaker of the others.
         match query.sort {

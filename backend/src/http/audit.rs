@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::db::audit::{AuditEvent, AuditFilter};
 use crate::db::time::from_ms;
 use crate::db::{self, DbPool};
+use crate::http::deprecation;
 use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::QueryParams;
@@ -39,12 +40,17 @@ pub async fn list(
     query: QueryParams<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewAudit)?;
-    let (filter, limit, offset) = parse(&query?.into_inner())?;
+    let query = query?.into_inner();
+    let (filter, limit, offset) = parse(&query)?;
     let (events, total) = db::run(&state.db, move |conn| {
         db::audit::page(conn, &filter, limit, offset)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(List {
+    let mut response = HttpResponse::Ok();
+    if text(&query.plex_user_id).is_some() {
+        deprecation::mark(&mut response);
+    }
+    Ok(response.json(List {
         items: events.into_iter().map(dto::audit_event).collect(),
         total: total as u64,
     }))
@@ -96,7 +102,11 @@ pub async fn export(
         .record(&state.db)
         .await;
     let rows = csv_rows(state.db.clone(), filter);
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    if text(&query.plex_user_id).is_some() {
+        deprecation::mark(&mut response);
+    }
+    Ok(response
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -198,7 +208,8 @@ fn csv_cell(value: &str) -> String {
 
 fn query_summary(q: &AuditQuery) -> serde_json::Value {
     json!({
-        "actor": q.actor, "action": q.action, "plex_user_id": q.plex_user_id,
+        "actor": q.actor, "action": q.action,
+        "friend_id": q.friend_id.as_ref().or(q.plex_user_id.as_ref()),
         "outcome": q.outcome, "from": q.from, "to": q.to,
     })
 }
@@ -235,13 +246,25 @@ fn parse(q: &AuditQuery) -> Result<(AuditFilter, i64, i64), ApiError> {
         }
         filter.action = Some(action.trim_end_matches('.').to_owned());
     }
-    if let Some(id) = text(&q.plex_user_id) {
+    let friend = match (text(&q.friend_id), text(&q.plex_user_id)) {
+        (Some(_), Some(_)) => {
+            errors.insert(
+                "friend_id".into(),
+                "give `friend_id` only (`plex_user_id` is its deprecated name)".into(),
+            );
+            None
+        }
+        (Some(id), None) => Some(("friend_id", id)),
+        (None, Some(id)) => Some(("plex_user_id", id)),
+        (None, None) => None,
+    };
+    if let Some((name, id)) = friend {
         match id.parse::<i64>() {
             Ok(id) => filter.target = Some(("plex_user".into(), id.to_string())),
             Err(_) => {
                 errors.insert(
-                    "plex_user_id".into(),
-                    "must be a friend's id (a number)".into(),
+                    name.into(),
+                    "must be a friend's id (Plexward's, a number)".into(),
                 );
             }
         }

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use plexward_shared::{
-    BulkRequest, BulkResponse, ChangeResponse, ExtendRequest, HistoryEntry, List, Permission,
+    BulkResponse, ChangeResponse, ExtendRequest, FriendIds, HistoryEntry, List, Permission,
     SetGrantsRequest,
 };
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use crate::access::{bulk_action, grants};
 use crate::auth::Principal;
 use crate::db;
 use crate::db::time::from_ms;
+use crate::http::deprecation;
 use crate::http::error::ApiError;
 use crate::http::extractors::{JsonBody, QueryParams};
 use crate::jobs;
@@ -182,7 +183,7 @@ pub async fn extend(
     operation_id = "changeFriendsInBulk",
     tag = "access",
     params(DryRun),
-    request_body = BulkRequest,
+    request_body = plexward_shared::BulkRequest,
     responses(
         (status = 200, description = "The plans (dry run)", body = BulkResponse),
         (status = 202, description = "Saved; applying as job `job_id`", body = BulkResponse),
@@ -195,15 +196,17 @@ pub async fn bulk(
     principal: Principal,
     state: web::Data<AppState>,
     query: QueryParams<DryRun>,
-    body: JsonBody<BulkRequest>,
+    body: JsonBody<plexward_shared::BulkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccess)?;
-    let BulkRequest {
-        plex_user_ids,
-        action,
-        dry_run,
-    } = body?.into_inner();
-    let dry_run = query?.into_inner().with_body(dry_run)?;
+    let request = body?.into_inner();
+    let dry_run = query?.into_inner().with_body(request.dry_run)?;
+    let (friend_ids, deprecated_name) = match request.friends() {
+        Ok(FriendIds::Current(ids)) => (ids.to_vec(), false),
+        Ok(FriendIds::Deprecated(ids)) => (ids.to_vec(), true),
+        Err(why) => return Err(ApiError::field("friend_ids", why)),
+    };
+    let action = request.action;
     let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
         bulk_action::apply(&action, friend, catalog, now)
     };
@@ -211,27 +214,28 @@ pub async fn bulk(
     let (friends, to_apply) = change::bulk(
         &state.db,
         state.applier.now(),
-        &plex_user_ids,
+        &friend_ids,
         &actor,
         dry_run,
         &compute,
     )
     .await?;
-    if dry_run {
-        return Ok(HttpResponse::Ok().json(BulkResponse {
-            dry_run: true,
-            friends,
-            job_id: None,
-        }));
+    let (mut response, job_id) = if dry_run {
+        (HttpResponse::Ok(), None)
+    } else {
+        let job = state
+            .jobs
+            .submit(jobs::apply::ApplyJob { friends: to_apply }, actor)
+            .await?;
+        (HttpResponse::Accepted(), Some(job.job_id))
+    };
+    if deprecated_name {
+        deprecation::mark(&mut response);
     }
-    let job = state
-        .jobs
-        .submit(jobs::apply::ApplyJob { friends: to_apply }, actor)
-        .await?;
-    Ok(HttpResponse::Accepted().json(BulkResponse {
-        dry_run: false,
+    Ok(response.json(BulkResponse {
+        dry_run,
         friends,
-        job_id: Some(job.job_id),
+        job_id,
     }))
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cookies;
 pub mod csrf;
+pub mod deprecation;
 pub mod dto;
 pub mod error;
 pub mod etag;
@@ -101,6 +102,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     openapi_errors::add_shared_errors(&mut api);
     openapi_examples::add_examples(&mut api);
+    deprecation::mark_in_document(&mut api);
     openapi_links::add_links(&mut api);
     openapi_security::require_credentials(&mut api);
     api

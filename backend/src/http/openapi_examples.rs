@@ -62,7 +62,7 @@ fn examples() -> Vec<(&'static str, Value)> {
         (
             "post /api/v1/plex-users/bulk",
             json!({
-                "plex_user_ids": [6, 7],
+                "friend_ids": [6, 7],
                 "action": {"kind": "add_libraries", "library_ids": [3], "ends_at": "2027-03-01T00:00:00.000Z"},
                 "dry_run": true
             }),

@@ -117,11 +117,27 @@ fn list_query(q: &FriendQuery) -> Result<ListQuery, ApiError> {
             }
         },
     };
+    let plex_account_id = match text(&q.plex_account_id) {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.insert(
+                    "plex_account_id".to_owned(),
+                    "must be a Plex account id (a whole number)".to_owned(),
+                );
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(ApiError::InvalidQuery(errors));
     }
     Ok(ListQuery {
         needle: text(&q.q).map(|n| n.to_lowercase()),
+        username: text(&q.username).map(|n| n.to_lowercase()),
+        email: text(&q.email).map(|n| n.to_lowercase()),
+        plex_account_id,
         status: q.status,
         within_days,
         sort: q.sort.unwrap_or_default(),

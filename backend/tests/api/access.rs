@@ -67,7 +67,7 @@ impl Synced {
             .as_array()
             .expect("items")
             .iter()
-            .find(|f| f["plex_user_id"] == plex_id)
+            .find(|f| f["plex_account_id"] == plex_id)
             .and_then(|f| f["id"].as_i64())
             .expect("friend imported")
     }
@@ -535,7 +535,7 @@ async fn bulk_changes_over_fifty_friends_apply_as_one_job() {
         .call(
             Method::POST,
             "/api/v1/plex-users/bulk",
-            Some(json!({ "plex_user_ids": friends, "action": action, "dry_run": true })),
+            Some(json!({ "friend_ids": friends, "action": action, "dry_run": true })),
         )
         .await;
     assert_eq!(status, 200, "{preview}");
@@ -549,7 +549,7 @@ async fn bulk_changes_over_fifty_friends_apply_as_one_job() {
         .call(
             Method::POST,
             "/api/v1/plex-users/bulk",
-            Some(json!({ "plex_user_ids": friends, "action": action })),
+            Some(json!({ "friend_ids": friends, "action": action })),
         )
         .await;
     assert_eq!(status, 202, "{started}");
@@ -576,11 +576,11 @@ async fn bulk_changes_over_fifty_friends_apply_as_one_job() {
         .call(
             Method::POST,
             "/api/v1/plex-users/bulk",
-            Some(json!({ "plex_user_ids": [friends[0], friends[0]], "action": { "kind": "revoke" } })),
+            Some(json!({ "friend_ids": [friends[0], friends[0]], "action": { "kind": "revoke" } })),
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["fields"]["plex_user_ids"].is_string());
+    assert!(body["error"]["fields"]["friend_ids"].is_string());
 }
 
 #[tokio::test]

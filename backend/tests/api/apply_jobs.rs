@@ -35,7 +35,7 @@ async fn alice_waiting_for_an_apply() -> (SimHandle, TestApp, String, i64) {
         .as_array()
         .expect("items")
         .iter()
-        .find(|f| f["plex_user_id"] == ALICE)
+        .find(|f| f["plex_account_id"] == ALICE)
         .and_then(|f| f["id"].as_i64())
         .expect("alice");
     let (_, libraries) = app

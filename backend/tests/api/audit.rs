@@ -156,6 +156,7 @@ async fn bad_filters_are_field_errors() {
         ("from=yesterday", "from"),
         ("from=2026-11-24T10:00:00Z&to=2026-11-24T09:00:00Z", "to"),
         ("outcome=maybe", "outcome"),
+        ("friend_id=abc", "friend_id"),
         ("plex_user_id=abc", "plex_user_id"),
         ("action=DROP%20TABLE", "action"),
         ("action=a%25", "action"),

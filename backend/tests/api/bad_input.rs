@@ -173,10 +173,10 @@ fn cases(friend: i64, library: i64) -> Vec<Case> {
             .json(json!({ "period": "week", "libraries": [library] }))
             .wants(400, "invalid_body"),
         case("misspelt dry_run in a bulk revoke", M::POST, bulk)
-            .json(json!({ "plex_user_ids": [friend], "action": { "kind": "revoke" }, "dryrun": true }))
+            .json(json!({ "friend_ids": [friend], "action": { "kind": "revoke" }, "dryrun": true }))
             .wants(400, "invalid_body"),
         case("unknown field in a bulk action", M::POST, bulk)
-            .json(json!({ "plex_user_ids": [friend], "action": { "kind": "revoke", "all": true }, "dry_run": true }))
+            .json(json!({ "friend_ids": [friend], "action": { "kind": "revoke", "all": true }, "dry_run": true }))
             .wants(400, "invalid_body"),
         case("unknown field in a new account", M::POST, "/api/v1/accounts")
             .json(json!({ "username": "eve", "password": "violet kettle marching upstream", "role": "admin", "is_admin": true }))
@@ -207,7 +207,7 @@ fn cases(friend: i64, library: i64) -> Vec<Case> {
             .json(json!({ "grants": [{ "library_id": library, "ends_at": "99999-01-01T00:00:00Z" }] }))
             .wants(422, "validation_failed"),
         case("bulk of 1001 friends", M::POST, bulk)
-            .json(json!({ "plex_user_ids": (1..=1001).collect::<Vec<i64>>(), "action": { "kind": "revoke" } }))
+            .json(json!({ "friend_ids": (1..=1001).collect::<Vec<i64>>(), "action": { "kind": "revoke" } }))
             .wants(422, "validation_failed"),
         case("path id above i64", M::GET, "/api/v1/plex-users/99999999999999999999")
             .wants(400, "invalid_path"),
@@ -220,7 +220,7 @@ fn cases(friend: i64, library: i64) -> Vec<Case> {
         case("lines in exponent form", M::GET, "/api/v1/logs?lines=1e6").naming_param("lines"),
         // --- unknown query parameters: a typo must not be silently ignored either ----------
         case("misspelt dry_run in the query of a bulk revoke", M::POST, format!("{bulk}?dryrun=true"))
-            .json(json!({ "plex_user_ids": [friend], "action": { "kind": "revoke" } }))
+            .json(json!({ "friend_ids": [friend], "action": { "kind": "revoke" } }))
             .naming_param("dryrun"),
         case("misspelt dry_run in the query of extend", M::POST, format!("{extend}?dryrun=true"))
             .json(json!({ "period": "week" }))

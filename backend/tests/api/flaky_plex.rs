@@ -38,7 +38,7 @@ async fn bulk(t: &Synced, friends: &[i64], action: Value) -> Value {
         .call(
             Method::POST,
             "/api/v1/plex-users/bulk",
-            Some(json!({ "plex_user_ids": friends, "action": action })),
+            Some(json!({ "friend_ids": friends, "action": action })),
         )
         .await;
     assert_eq!(status, 202, "{started}");
@@ -89,7 +89,7 @@ async fn every_friend_converges_on_a_plex_failing_thirty_percent_of_requests() {
         .map(|f| {
             (
                 f["id"].as_i64().expect("id"),
-                f["plex_user_id"].as_u64().expect("plex id"),
+                f["plex_account_id"].as_u64().expect("plex id"),
             )
         })
         .collect();

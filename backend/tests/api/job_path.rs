@@ -61,7 +61,7 @@ async fn every_path_shares_one_plextv_limiter() {
             Method::POST,
             "/api/v1/plex-users/bulk",
             Some(json!({
-                "plex_user_ids": friends[3..],
+                "friend_ids": friends[3..],
                 "action": { "kind": "set_libraries", "library_ids": [movies, tv],
                             "ends_at": in_minutes(60) },
             })),
@@ -120,7 +120,7 @@ async fn a_restart_during_a_bulk_apply_applies_every_friend_once() {
             Method::POST,
             "/api/v1/plex-users/bulk",
             Some(json!({
-                "plex_user_ids": friends,
+                "friend_ids": friends,
                 "action": { "kind": "set_libraries", "library_ids": [movies, tv],
                             "ends_at": in_minutes(60) },
             })),

@@ -17,6 +17,7 @@ mod health;
 mod job_path;
 mod logs;
 mod metrics;
+mod names;
 mod openapi;
 mod openapi_security;
 mod password_strength;

@@ -115,14 +115,14 @@ async fn bulk_adds_and_removes_one_library_keeping_each_friends_other_windows() 
 
     let until = in_minutes(60 * 24 * 30);
     let add = json!({
-        "plex_user_ids": [alice, bob],
+        "friend_ids": [alice, bob],
         "action": { "kind": "add_libraries", "library_ids": [music], "ends_at": until },
     });
     let (status, preview) = t
         .call(
             Method::POST,
             "/api/v1/plex-users/bulk",
-            Some(json!({ "dry_run": true, "plex_user_ids": [alice, bob],
+            Some(json!({ "dry_run": true, "friend_ids": [alice, bob],
                          "action": add["action"] })),
         )
         .await;
@@ -167,7 +167,7 @@ async fn bulk_adds_and_removes_one_library_keeping_each_friends_other_windows() 
             Method::POST,
             "/api/v1/plex-users/bulk",
             Some(json!({
-                "plex_user_ids": [alice, bob],
+                "friend_ids": [alice, bob],
                 "action": { "kind": "remove_libraries", "library_ids": [music] },
             })),
         )
@@ -184,7 +184,7 @@ async fn bulk_adds_and_removes_one_library_keeping_each_friends_other_windows() 
                 Method::POST,
                 "/api/v1/plex-users/bulk",
                 Some(json!({
-                    "plex_user_ids": [alice],
+                    "friend_ids": [alice],
                     "action": { "kind": "add_libraries", "library_ids": library_ids },
                 })),
             )

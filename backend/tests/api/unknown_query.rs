@@ -178,7 +178,7 @@ async fn dry_run_in_the_query_and_the_body_must_agree() {
             Method::POST,
             "/api/v1/plex-users/bulk?dry_run=true",
             &token,
-            Some(serde_json::json!({"plex_user_ids": [id], "action": {"kind": "revoke"}})),
+            Some(serde_json::json!({"friend_ids": [id], "action": {"kind": "revoke"}})),
         )
         .await;
     assert_eq!(

@@ -87,7 +87,7 @@ async fn killed_mid_apply_three_times_plex_converges_without_duplicates_or_lost_
         .await
         .iter()
         .map(|f| {
-            let plex_id = f["plex_user_id"].as_u64().expect("plex id");
+            let plex_id = f["plex_account_id"].as_u64().expect("plex id");
             Friend {
                 id: f["id"].as_i64().expect("id"),
                 plex_id,
@@ -141,7 +141,7 @@ async fn killed_mid_apply_three_times_plex_converges_without_duplicates_or_lost_
             Method::POST,
             "/api/v1/plex-users/bulk",
             Some(json!({
-                "plex_user_ids": gainers,
+                "friend_ids": gainers,
                 "action": { "kind": "set_libraries", "library_ids": [movies, tv] },
             })),
         )

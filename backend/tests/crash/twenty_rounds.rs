@@ -175,7 +175,7 @@ async fn twenty_kills_at_random_moments_leave_plex_as_planned_and_the_database_i
         .map(|f| {
             (
                 f["id"].as_i64().expect("id"),
-                f["plex_user_id"].as_u64().expect("plex id"),
+                f["plex_account_id"].as_u64().expect("plex id"),
             )
         })
         .collect();
@@ -225,7 +225,7 @@ async fn twenty_kills_at_random_moments_leave_plex_as_planned_and_the_database_i
                     Method::POST,
                     "/api/v1/plex-users/bulk",
                     Some(json!({
-                        "plex_user_ids": chosen,
+                        "friend_ids": chosen,
                         "action": { "kind": "set_libraries", "library_ids": with },
                     })),
                 )

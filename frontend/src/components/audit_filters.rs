@@ -71,7 +71,7 @@ pub fn AuditFilters(
         let zone = zone.get_value();
         actor.set(q.actor.clone().unwrap_or_default());
         action.set(q.action.clone().unwrap_or_default());
-        friend.set(q.plex_user_id.clone().unwrap_or_default());
+        friend.set(q.friend_id.clone().unwrap_or_default());
         outcome.set(q.outcome.clone().unwrap_or_default());
         from.set(input_value(&zone, q.from.as_deref()));
         to.set(input_value(&zone, q.to.as_deref()));
@@ -106,7 +106,8 @@ pub fn AuditFilters(
         on_apply.run(AuditQuery {
             actor: filled(actor),
             action: filled(action),
-            plex_user_id: filled(friend),
+            friend_id: filled(friend),
+            plex_user_id: None,
             outcome: filled(outcome),
             from,
             to,
@@ -189,7 +190,7 @@ pub fn AuditFilters(
                 <FormField
                     id="audit-friend"
                     label="Friend"
-                    error=error_of("plex_user_id")
+                    error=error_of("friend_id")
                 >
                     <select
                         prop:value=move || friend.get()

@@ -102,7 +102,8 @@ pub fn BulkDialog(
     };
     let request = move |dry_run: bool| -> Result<BulkRequest, String> {
         Ok(BulkRequest {
-            plex_user_ids: selected.get_untracked(),
+            friend_ids: Some(selected.get_untracked()),
+            plex_user_ids: None,
             action: action()?,
             dry_run: Some(dry_run),
         })

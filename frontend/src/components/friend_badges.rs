@@ -59,6 +59,7 @@ mod tests {
     fn friend() -> PlexUserResponse {
         PlexUserResponse {
             id: 1,
+            plex_account_id: 1,
             plex_user_id: 1,
             title: "alice".into(),
             username: Some("alice".into()),

@@ -2,7 +2,7 @@
 //! events a page unless chosen otherwise), with a CSV export of everything matching (admins and
 //! auditors). The filters, the page size and the page live in the URL
 //! (`/audit?action=grants&limit=25&offset=50`), so a view can be linked — the friend page links
-//! here with `?plex_user_id=`.
+//! here with `?friend_id=`.
 
 use std::collections::BTreeMap;
 
@@ -53,7 +53,9 @@ pub fn Audit() -> impl IntoView {
         params.with(|p| AuditQuery {
             actor: p.get("actor"),
             action: p.get("action"),
-            plex_user_id: p.get("plex_user_id"),
+            // Links made before `friend_id` say `plex_user_id`: still followed.
+            friend_id: p.get("friend_id").or_else(|| p.get("plex_user_id")),
+            plex_user_id: None,
             outcome: p.get("outcome"),
             from: p.get("from"),
             to: p.get("to"),

@@ -92,6 +92,7 @@ pub fn Friends() -> impl IntoView {
             sort: Some(sort_of(&sort.get())),
             limit: Some(PAGE_SIZE.to_string()),
             offset: Some(offset.get().to_string()),
+            ..FriendQuery::default()
         };
         async move { api::find_plex_users(&body).await }
     });
@@ -371,7 +372,7 @@ fn FriendRow(
 ) -> impl IntoView {
     let name = display_name(&friend);
     let id = friend.id;
-    let testid = format!("friend-{}", friend.plex_user_id);
+    let testid = format!("friend-{}", friend.plex_account_id);
     let mut library_titles: Vec<String> = friend
         .granted_library_ids
         .iter()
@@ -437,6 +438,7 @@ mod tests {
     fn friend(title: &str, username: Option<&str>, email: Option<&str>) -> PlexUserResponse {
         PlexUserResponse {
             id: 1,
+            plex_account_id: 1,
             plex_user_id: 1,
             title: title.into(),
             username: username.map(Into::into),
