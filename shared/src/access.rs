@@ -233,6 +233,7 @@ pub struct ChangeResponse {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BulkAction {
     /// Give exactly these libraries, with one window for all (times RFC 3339, optional).
+    #[cfg_attr(feature = "server", schema(title = "BulkSetLibraries"))]
     SetLibraries {
         library_ids: Vec<i64>,
         #[serde(default)]
@@ -241,6 +242,7 @@ pub enum BulkAction {
         ends_at: Option<String>,
     },
     /// Extend like `POST …/extend`.
+    #[cfg_attr(feature = "server", schema(title = "BulkExtend"))]
     Extend {
         period: ExtendPeriod,
         #[serde(default)]
@@ -248,6 +250,7 @@ pub enum BulkAction {
     },
     /// Add these libraries with one window (optional times), keeping every other grant of each
     /// friend as it is; a library the friend already has gets the new window.
+    #[cfg_attr(feature = "server", schema(title = "BulkAddLibraries"))]
     AddLibraries {
         library_ids: Vec<i64>,
         #[serde(default)]
@@ -256,9 +259,11 @@ pub enum BulkAction {
         ends_at: Option<String>,
     },
     /// Remove these libraries' grants, keeping every other grant of each friend.
+    #[cfg_attr(feature = "server", schema(title = "BulkRemoveLibraries"))]
     RemoveLibraries { library_ids: Vec<i64> },
     /// Remove every grant (the anchor library stays when configured). A struct variant, not a
     /// unit one: serde ignores unknown fields beside the tag of a unit variant.
+    #[cfg_attr(feature = "server", schema(title = "BulkRevoke"))]
     Revoke {},
 }
 
