@@ -15,12 +15,16 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::logs::{self, hub::LogHub, writer::RotatingFile};
 
+/// Times in log lines as everywhere else Plexward writes them: RFC 3339 UTC, milliseconds, `Z`
+/// (`plexward_shared::time`).
+const LOG_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
 /// Installs the global subscriber. `filter` has been validated by the config; it applies to the
 /// console and, capped at INFO, to the files.
 pub fn init(filter: &str, data_dir: &Path) {
     let env = || EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let console = tracing_subscriber::fmt::layer()
-        .with_timer(ChronoUtc::rfc_3339())
+        .with_timer(ChronoUtc::new(LOG_TIME_FORMAT.to_owned()))
         .with_target(true)
         .with_ansi(std::io::stdout().is_terminal())
         .with_filter(env());
@@ -68,7 +72,7 @@ where
 {
     tracing_subscriber::fmt::layer()
         .json()
-        .with_timer(ChronoUtc::rfc_3339())
+        .with_timer(ChronoUtc::new(LOG_TIME_FORMAT.to_owned()))
         .with_current_span(false)
         .with_span_list(false)
         .with_writer(writer)
@@ -85,4 +89,21 @@ fn prepare(data_dir: &Path, dir: &Path) -> std::io::Result<()> {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn log_lines_spell_times_like_the_api() {
+        let at = chrono::Utc
+            .timestamp_opt(1_798_131_600, 123_456_789)
+            .single()
+            .expect("time");
+        assert_eq!(
+            at.format(super::LOG_TIME_FORMAT).to_string(),
+            plexward_shared::time::format(&at)
+        );
+    }
 }

@@ -153,13 +153,13 @@ pub fn validate_pair(
         if not_after < now {
             return Err(cert_error(format!(
                 "{which} expired on {}",
-                not_after.to_rfc3339()
+                plexward_shared::time::format(&not_after)
             )));
         }
         if not_before > now {
             return Err(cert_error(format!(
                 "{which} is not valid before {}",
-                not_before.to_rfc3339()
+                plexward_shared::time::format(&not_before)
             )));
         }
     }

@@ -540,13 +540,14 @@ fn log_query_string(q: &LogQuery) -> String {
     query(&[
         ("file", q.file.as_deref()),
         ("level", q.level.as_deref()),
-        ("lines", q.lines.as_deref()),
+        ("limit", q.limit.as_deref()),
+        ("offset", q.offset.as_deref()),
         ("q", q.q.as_deref()),
     ])
 }
 
 /// `GET /api/v1/logs` (admins, moderators, auditors): the newest matching lines, oldest first. A
-/// 422 names the refused fields (`file`, `level`, `lines`, `q`).
+/// 400 names the refused parameters (`file`, `level`, `limit`, `q`).
 pub async fn logs(q: &LogQuery) -> Result<List<LogEntry>, ApiError> {
     get(&format!("/api/v1/logs{}", log_query_string(q))).await
 }

@@ -200,8 +200,10 @@ pub struct ApplyStatus {
     pub error: Option<String>,
     /// Failed attempts in a row.
     pub attempts: u32,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub next_retry_at: Option<DateTime<Utc>>,
     /// When Plex was last made to match.
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub applied_at: Option<DateTime<Utc>>,
 }
 
@@ -337,7 +339,9 @@ pub struct BulkFriendPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct GrantWindow {
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub ends_at: Option<DateTime<Utc>>,
 }
 
@@ -361,11 +365,30 @@ pub struct BulkResponse {
     pub job_id: Option<String>,
 }
 
+/// Query of `GET /api/v1/plex-users/{id}/history`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct HistoryQuery {
+    /// Page size, 1–500 (default 200).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
+    pub limit: Option<String>,
+    /// Entries to skip, newest first (default 0).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u64>))]
+    pub offset: Option<String>,
+}
+
+/// Largest and default page of a friend's history.
+pub const HISTORY_PAGE_MAX: u32 = 500;
+pub const HISTORY_PAGE_DEFAULT: u32 = 200;
+
 /// One entry of a friend's history (from the audit log).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub id: i64,
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub at: DateTime<Utc>,
     /// Account name, or `system`.
     pub actor: String,

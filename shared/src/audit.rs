@@ -96,6 +96,7 @@ pub struct AuditQuery {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AuditEventResponse {
     pub id: i64,
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub at: DateTime<Utc>,
     /// Account name, `system`, or the name someone tried to sign in with.
     pub actor: String,

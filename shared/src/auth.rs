@@ -24,6 +24,7 @@ pub struct LoginResponse {
     /// Short-lived access token (JWT, ≤ 15 minutes).
     pub token: String,
     /// When `token` stops working.
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub expires_at: DateTime<Utc>,
     /// The signed-in account.
     pub account: AccountResponse,
@@ -40,7 +41,9 @@ pub struct AccountResponse {
     pub disabled: bool,
     /// The account must choose a new password before anything else.
     pub must_change_password: bool,
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub last_login_at: Option<DateTime<Utc>>,
 }
 

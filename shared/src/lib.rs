@@ -21,12 +21,14 @@ pub mod plex_settings;
 pub mod roles;
 pub mod scheduler;
 pub mod server_settings;
+pub mod time;
 pub mod tokens;
 
 pub use access::{
     ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, ChangeResponse,
-    ExtendPeriod, ExtendRequest, FriendIds, GrantChange, GrantRequest, GrantWindow, HistoryEntry,
-    PlanAction, PlanResponse, SetGrantsRequest,
+    ExtendPeriod, ExtendRequest, FriendIds, GrantChange, GrantRequest, GrantWindow,
+    HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryQuery, PlanAction, PlanResponse,
+    SetGrantsRequest,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
 pub use audit::{

@@ -95,8 +95,7 @@ pub const LOG_LINES_DEFAULT: u32 = 100;
 /// Longest text search accepted.
 pub const LOG_QUERY_MAX_CHARS: usize = 200;
 
-/// Query of `GET /api/v1/logs`. Values are checked by the server, each bad one is a 422 field
-/// error.
+/// Query of `GET /api/v1/logs`. Values are checked by the server, each bad one a 400 naming it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LogQuery {
@@ -108,7 +107,15 @@ pub struct LogQuery {
     #[serde(default)]
     #[cfg_attr(feature = "server", param(value_type = Option<LogLevel>))]
     pub level: Option<String>,
-    /// How many of the newest matching lines (10–1000, default 100).
+    /// Page size: how many matching lines, counted from the newest (10–1000, default 100).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
+    pub limit: Option<String>,
+    /// Newest matching lines to skip (default 0): `offset=100` is the page before the newest 100.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u64>))]
+    pub offset: Option<String>,
+    /// Deprecated name of `limit` (10–1000; answered with a `Deprecation` header).
     #[serde(default)]
     #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
     pub lines: Option<String>,

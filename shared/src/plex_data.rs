@@ -52,6 +52,7 @@ pub struct PlexUserResponse {
     pub next_change: Option<NextChange>,
     /// When the last of the currently active grants ends (`None`: no active grant, or one
     /// without an end).
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Plex shares something other than what Plexward last applied (edited on Plex directly).
     pub drift: bool,
@@ -62,6 +63,7 @@ pub struct PlexUserResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NextChange {
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub at: chrono::DateTime<chrono::Utc>,
     pub library_id: i64,
     /// `true`: the library is gained at `at`; `false`: lost.
@@ -216,7 +218,9 @@ pub const FRIEND_PAGE_MAX: u32 = 1_000;
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct GrantResponse {
     pub library_id: i64,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether the window contains the present moment.
     pub active: bool,
@@ -232,6 +236,7 @@ pub struct PlexUserDetailResponse {
     pub user: PlexUserResponse,
     pub grants: Vec<GrantResponse>,
     /// When the set of libraries the grants give next changes, if ever.
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub next_change_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What Plexward would send to Plex now (`nothing` when Plex matches).
     pub plan: crate::PlanResponse,
@@ -276,6 +281,7 @@ pub struct StatusCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct UpcomingEdge {
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub at: chrono::DateTime<chrono::Utc>,
     pub library_id: i64,
     /// The library's title.

@@ -61,7 +61,9 @@ pub struct LastRun {
     pub job_id: String,
     /// `queued`, `running`, `succeeded` or `failed`.
     pub state: crate::JobState,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub finished_at: Option<DateTime<Utc>>,
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub result: Option<serde_json::Value>,
@@ -75,9 +77,11 @@ pub struct SchedulerResponse {
     pub settings: ScheduleSettings,
     /// The zone `daily_at` is read in.
     pub time_zone: String,
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub next_run_at: DateTime<Utc>,
     pub last_run: Option<LastRun>,
     /// The server's clock when answering, so a countdown is right even if the browser's is off.
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub now: DateTime<Utc>,
 }
 

@@ -92,7 +92,9 @@ pub struct CertificateInfo {
     pub issuer: String,
     /// DNS names and IP addresses the certificate is valid for.
     pub sans: Vec<String>,
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub not_before: DateTime<Utc>,
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub not_after: DateTime<Utc>,
     /// Less than 30 days left.
     pub expires_soon: bool,

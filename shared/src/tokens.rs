@@ -19,8 +19,11 @@ pub struct ApiTokenResponse {
     pub role: Role,
     pub account_id: i64,
     pub account_username: String,
+    #[serde(with = "crate::time::rfc3339_ms")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
@@ -35,7 +38,7 @@ pub struct CreateApiTokenRequest {
     #[serde(default)]
     pub role: Option<Role>,
     /// Optional expiry, in the future.
-    #[serde(default)]
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 

@@ -416,7 +416,7 @@ impl Applier {
                         "library_ids": description.library_ids,
                         "error": stored,
                         "attempts": attempts,
-                        "next_retry_at": from_ms(retry_at),
+                        "next_retry_at": plexward_shared::time::format(&from_ms(retry_at)),
                     }))
                     .insert(conn)?;
                 Ok((attempts, retry_at))

@@ -27,6 +27,8 @@ pub struct Catalog {
     title_by_id: BTreeMap<i64, String>,
     /// The anchor library's id, when set *and* still on the server.
     anchor: Option<i64>,
+    /// The server's time zone (*Settings → Plex*): where a date given without a time is read.
+    time_zone: chrono_tz::Tz,
 }
 
 impl Catalog {
@@ -42,7 +44,17 @@ impl Catalog {
             id_by_key,
             title_by_id,
             anchor,
+            time_zone: chrono_tz::Tz::UTC,
         }
+    }
+
+    /// The catalog with the server's time zone (UTC unless set).
+    pub fn in_time_zone(self, time_zone: chrono_tz::Tz) -> Self {
+        Self { time_zone, ..self }
+    }
+
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.time_zone
     }
 
     pub fn anchor_id(&self) -> Option<i64> {

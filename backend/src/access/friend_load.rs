@@ -20,7 +20,12 @@ impl Catalog {
     pub fn load_with_libraries(conn: &mut SqliteConnection) -> QueryResult<(Self, Vec<Library>)> {
         let libraries = db::libraries::list(conn)?;
         let prefs = crate::settings::plex::load(conn)?;
-        Ok((Self::new(&libraries, prefs.anchor_library_id), libraries))
+        let zone = crate::settings::plex::effective_time_zone(&prefs)
+            .parse()
+            .unwrap_or(chrono_tz::Tz::UTC);
+        // (settings::plex::time_zone would read the preferences a second time.)
+        let catalog = Self::new(&libraries, prefs.anchor_library_id).in_time_zone(zone);
+        Ok((catalog, libraries))
     }
 }
 

@@ -24,18 +24,41 @@ pub struct NewGrant {
 /// Field name → what is wrong with it.
 pub type FieldErrors = BTreeMap<String, String>;
 
-/// Parses an RFC 3339 time (any offset) to Unix ms.
-pub fn parse_time(value: &str) -> Result<i64, String> {
-    let parsed = DateTime::parse_from_rfc3339(value.trim()).map_err(|_| {
-        "must be an RFC 3339 date-time with an offset, e.g. 2026-12-24T18:00:00+01:00".to_owned()
+/// Parses an RFC 3339 time (any offset), or a date alone (`2027-01-31`: midnight at the start of
+/// that day in `zone`, the server's time zone), to Unix ms. A midnight that a DST change skips
+/// is read as the first instant of the day that exists.
+pub fn parse_time(value: &str, zone: chrono_tz::Tz) -> Result<i64, String> {
+    let value = value.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        && value.len() == 10
+    {
+        let midnight = date.and_time(chrono::NaiveTime::MIN);
+        let first = (0..=3)
+            .find_map(|hours| {
+                use chrono::TimeZone as _;
+                zone.from_local_datetime(&(midnight + TimeDelta::hours(hours)))
+                    .earliest()
+            })
+            .ok_or_else(|| format!("{value} has no start in {zone}"))?;
+        return Ok(first.timestamp_millis());
+    }
+    let parsed = DateTime::parse_from_rfc3339(value).map_err(|_| {
+        "must be an RFC 3339 date-time with an offset (2026-12-24T18:00:00+01:00) or a date \
+         (2026-12-24: midnight in the server's time zone)"
+            .to_owned()
     })?;
     Ok(parsed.timestamp_millis())
 }
 
 /// Parses an optional time; `None` and an empty string both mean "no bound".
-fn parse_bound(value: Option<&str>, field: String, errors: &mut FieldErrors) -> Option<i64> {
+fn parse_bound(
+    value: Option<&str>,
+    zone: chrono_tz::Tz,
+    field: String,
+    errors: &mut FieldErrors,
+) -> Option<i64> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-    match parse_time(value) {
+    match parse_time(value, zone) {
         Ok(ms) => Some(ms),
         Err(why) => {
             errors.insert(field, why);
@@ -77,8 +100,14 @@ pub fn validate(
         } else if !seen.insert(g.library_id) {
             errors.insert(field("library_id"), "this library is listed twice".into());
         }
-        let starts_at = parse_bound(g.starts_at.as_deref(), field("starts_at"), &mut errors);
-        let ends_at = parse_bound(g.ends_at.as_deref(), field("ends_at"), &mut errors);
+        let zone = catalog.time_zone();
+        let starts_at = parse_bound(
+            g.starts_at.as_deref(),
+            zone,
+            field("starts_at"),
+            &mut errors,
+        );
+        let ends_at = parse_bound(g.ends_at.as_deref(), zone, field("ends_at"), &mut errors);
         check_window(starts_at, ends_at, field("ends_at"), &mut errors);
         grants.push(NewGrant {
             library_id: g.library_id,
@@ -116,8 +145,9 @@ pub fn validate_set(
             );
         }
     }
-    let starts = parse_bound(starts_at, format!("{prefix}.starts_at"), &mut errors);
-    let ends = parse_bound(ends_at, format!("{prefix}.ends_at"), &mut errors);
+    let zone = catalog.time_zone();
+    let starts = parse_bound(starts_at, zone, format!("{prefix}.starts_at"), &mut errors);
+    let ends = parse_bound(ends_at, zone, format!("{prefix}.ends_at"), &mut errors);
     check_window(starts, ends, format!("{prefix}.ends_at"), &mut errors);
     if !errors.is_empty() {
         return Err(errors);
@@ -315,8 +345,8 @@ pub fn audit_view(grants: &[NewGrant]) -> serde_json::Value {
             .map(|g| {
                 serde_json::json!({
                     "library_id": g.library_id,
-                    "starts_at": g.starts_at.map(from_ms),
-                    "ends_at": g.ends_at.map(from_ms),
+                    "starts_at": g.starts_at.map(|t| plexward_shared::time::format(&from_ms(t))),
+                    "ends_at": g.ends_at.map(|t| plexward_shared::time::format(&from_ms(t))),
                 })
             })
             .collect(),
@@ -330,6 +360,44 @@ mod tests {
 
     const DAY: i64 = 86_400_000;
     const NOW: i64 = 1_800_000_000_000;
+
+    fn ms(rfc3339: &str) -> i64 {
+        DateTime::parse_from_rfc3339(rfc3339)
+            .expect("time")
+            .timestamp_millis()
+    }
+
+    #[test]
+    fn a_date_alone_is_midnight_in_the_servers_zone() {
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().expect("zone");
+        assert_eq!(
+            parse_time("2027-01-31", berlin),
+            Ok(ms("2027-01-31T00:00:00+01:00"))
+        );
+        assert_eq!(
+            parse_time("2027-07-31", berlin),
+            Ok(ms("2027-07-31T00:00:00+02:00")),
+            "summer time"
+        );
+        assert_eq!(
+            parse_time(" 2027-01-31 ", chrono_tz::Tz::UTC),
+            Ok(ms("2027-01-31T00:00:00Z"))
+        );
+        // Santiago's clocks jump from 00:00 to 01:00 on 2026-09-06: the day starts at 01:00.
+        let santiago: chrono_tz::Tz = "America/Santiago".parse().expect("zone");
+        assert_eq!(
+            parse_time("2026-09-06", santiago),
+            Ok(ms("2026-09-06T01:00:00-03:00"))
+        );
+        // A full date-time keeps its own offset, whatever the zone.
+        assert_eq!(
+            parse_time("2027-01-31T12:00:00Z", berlin),
+            Ok(ms("2027-01-31T12:00:00Z"))
+        );
+        for bad in ["2027-02-30", "2027-1-31", "31.01.2027", "2027-01-31T12:00"] {
+            assert!(parse_time(bad, berlin).is_err(), "{bad}");
+        }
+    }
 
     fn catalog() -> Catalog {
         let lib = |id: i64, removed: bool| Library {

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
-use chrono::DateTime;
 use plexward_shared::{
     AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, List, Permission,
 };
 use serde_json::json;
 
+use crate::access::grants::parse_time;
 use crate::audit::{Event, Outcome};
 use crate::auth::Principal;
 use crate::db::audit::{AuditEvent, AuditFilter};
@@ -41,7 +41,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewAudit)?;
     let query = query?.into_inner();
-    let (filter, limit, offset) = parse(&query)?;
+    let zone = db::run(&state.db, crate::settings::plex::time_zone).await?;
+    let (filter, limit, offset) = parse(&query, zone)?;
     let (events, total) = db::run(&state.db, move |conn| {
         db::audit::page(conn, &filter, limit, offset)
     })
@@ -94,7 +95,8 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ExportAudit)?;
     let query = query?.into_inner();
-    let (filter, _, _) = parse(&query)?;
+    let zone = db::run(&state.db, crate::settings::plex::time_zone).await?;
+    let (filter, _, _) = parse(&query, zone)?;
     // Recorded first: the export then contains its own event, and a failed export still shows.
     Event::new("audit.export", Outcome::Success, &principal.actor())
         .ip(principal.ip.clone())
@@ -168,7 +170,7 @@ fn csv_rows(
 }
 
 fn csv_line(e: &AuditEvent) -> String {
-    let at = from_ms(e.at).to_rfc3339();
+    let at = plexward_shared::time::format(&from_ms(e.at));
     let cells = [
         e.id.to_string(),
         at,
@@ -220,7 +222,7 @@ fn text(value: &Option<String>) -> Option<&str> {
 }
 
 /// The filters, page size and offset, or every bad field at once.
-fn parse(q: &AuditQuery) -> Result<(AuditFilter, i64, i64), ApiError> {
+fn parse(q: &AuditQuery, zone: chrono_tz::Tz) -> Result<(AuditFilter, i64, i64), ApiError> {
     let mut errors = BTreeMap::new();
     let mut filter = AuditFilter::default();
     if let Some(actor) = text(&q.actor) {
@@ -280,12 +282,14 @@ fn parse(q: &AuditQuery) -> Result<(AuditFilter, i64, i64), ApiError> {
         }
     }
     let mut instant = |name: &str, value: Option<&str>| {
-        value.and_then(|v| match DateTime::parse_from_rfc3339(v) {
-            Ok(t) => Some(t.timestamp_millis()),
+        value.and_then(|v| match parse_time(v, zone) {
+            Ok(ms) => Some(ms),
             Err(_) => {
                 errors.insert(
                     name.into(),
-                    "must be a date and time like 2026-11-24T09:00:00Z".into(),
+                    "must be a date and time like 2026-11-24T09:00:00Z, or a date (midnight in \
+                     the server's time zone)"
+                        .into(),
                 );
                 None
             }

@@ -21,7 +21,7 @@ pub fn mark(response: &mut HttpResponseBuilder) {
 }
 
 /// Query parameters kept under an old name; the document marks them `deprecated`.
-const DEPRECATED_PARAMETERS: &[&str] = &["plex_user_id"];
+const DEPRECATED_PARAMETERS: &[&str] = &["plex_user_id", "lines"];
 
 /// Marks the deprecated query parameters of every operation in `doc`.
 pub fn mark_in_document(doc: &mut utoipa::openapi::OpenApi) {

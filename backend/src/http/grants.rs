@@ -3,8 +3,8 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use plexward_shared::{
-    BulkResponse, ChangeResponse, ExtendRequest, FriendIds, HistoryEntry, List, Permission,
-    SetGrantsRequest,
+    BulkResponse, ChangeResponse, ExtendRequest, FriendIds, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX,
+    HistoryEntry, HistoryQuery, List, Permission, SetGrantsRequest,
 };
 use serde::Deserialize;
 
@@ -239,11 +239,12 @@ pub async fn bulk(
     }))
 }
 
-/// A friend's history from the audit log (newest first, at most 200 entries).
+/// A friend's history from the audit log, newest first, a page at a time (`limit` 1–500, default
+/// 200; `total` counts every entry).
 #[utoipa::path(
     operation_id = "getFriendHistory",
     tag = "access",
-    params(("id" = i64, Path, description = "Friend id (Plexward's)")),
+    params(("id" = i64, Path, description = "Friend id (Plexward's)"), HistoryQuery),
     responses(
         (status = 200, description = "History", body = List<HistoryEntry>),
         (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
@@ -254,19 +255,25 @@ pub async fn history(
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
+    query: QueryParams<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
     let id = id.into_inner();
-    let (friend, events) = db::run(&state.db, move |conn| {
+    let (limit, offset) = history_page(&query?.into_inner())?;
+    let filter = db::audit::AuditFilter {
+        target: Some(("plex_user".into(), id.to_string())),
+        ..Default::default()
+    };
+    let (friend, (events, total)) = db::run(&state.db, move |conn| {
         Ok((
             db::plex_users::find(conn, id)?,
-            db::audit::for_target(conn, "plex_user", &id.to_string(), 200)?,
+            db::audit::page(conn, &filter, limit, offset)?,
         ))
     })
     .await?;
     friend.ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(List::all(
-        events
+    Ok(HttpResponse::Ok().json(List {
+        items: events
             .into_iter()
             .map(|e| HistoryEntry {
                 id: e.id,
@@ -277,5 +284,45 @@ pub async fn history(
                 details: e.details.and_then(|d| serde_json::from_str(&d).ok()),
             })
             .collect(),
-    )))
+        total: total as u64,
+    }))
+}
+
+/// The history's page size and offset, or every bad value at once.
+fn history_page(q: &HistoryQuery) -> Result<(i64, i64), ApiError> {
+    let mut errors = std::collections::BTreeMap::new();
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let limit = match text(&q.limit) {
+        None => HISTORY_PAGE_DEFAULT,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=HISTORY_PAGE_MAX).contains(&n) => n,
+            _ => {
+                errors.insert(
+                    "limit".to_owned(),
+                    format!("must be a number from 1 to {HISTORY_PAGE_MAX}"),
+                );
+                0
+            }
+        },
+    };
+    let offset = match text(&q.offset) {
+        None => 0,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => {
+                errors.insert("offset".to_owned(), "must be a whole number ≥ 0".to_owned());
+                0
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok((i64::from(limit), i64::from(offset)))
+    } else {
+        Err(ApiError::InvalidQuery(errors))
+    }
 }

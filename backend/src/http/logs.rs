@@ -18,13 +18,15 @@ use tokio::sync::broadcast;
 
 use crate::audit::{Event, Outcome};
 use crate::auth::Principal;
+use crate::http::deprecation;
 use crate::http::error::ApiError;
 use crate::http::extractors::QueryParams;
 use crate::logs::hub::{HubLine, LogHub};
 use crate::logs::{archive, line::Filter, tail};
 use crate::state::AppState;
 
-/// The newest lines of a log file, oldest first.
+/// A page of a log file's matching lines counted from the newest (`offset` skipped, then `limit`),
+/// oldest first; `total` counts every matching line of the file and its rotated copies.
 #[utoipa::path(
     operation_id = "readLogs",
     tag = "logs",
@@ -45,16 +47,47 @@ pub async fn read(
     let mut errors = BTreeMap::new();
     let file = parse_file(query.file.as_deref(), &mut errors);
     let level = parse_level(query.level.as_deref(), &mut errors);
-    let lines = match query.lines.as_deref() {
-        None | Some("") => LOG_LINES_DEFAULT,
-        Some(n) => match n.parse::<u32>() {
-            Ok(n) if (LOG_LINES_MIN..=LOG_LINES_MAX).contains(&n) => n,
-            _ => {
-                errors.insert(
-                    "lines".into(),
-                    format!("must be a number from {LOG_LINES_MIN} to {LOG_LINES_MAX}"),
-                );
-                LOG_LINES_DEFAULT
+    let number = |name: &str,
+                  value: &str,
+                  range: std::ops::RangeInclusive<u32>,
+                  errors: &mut BTreeMap<String, String>| match value.parse::<u32>()
+    {
+        Ok(n) if range.contains(&n) => Some(n),
+        _ => {
+            errors.insert(
+                name.into(),
+                format!("must be a number from {} to {}", range.start(), range.end()),
+            );
+            None
+        }
+    };
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let deprecated_lines = text(&query.lines).is_some();
+    let limit = match (text(&query.limit), text(&query.lines)) {
+        (Some(_), Some(_)) => {
+            errors.insert(
+                "limit".into(),
+                "give `limit` only (`lines` is its deprecated name)".into(),
+            );
+            None
+        }
+        (Some(v), None) => number("limit", &v, LOG_LINES_MIN..=LOG_LINES_MAX, &mut errors),
+        (None, Some(v)) => number("lines", &v, LOG_LINES_MIN..=LOG_LINES_MAX, &mut errors),
+        (None, None) => None,
+    }
+    .unwrap_or(LOG_LINES_DEFAULT);
+    let offset = match text(&query.offset) {
+        None => 0,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => {
+                errors.insert("offset".into(), "must be a whole number ≥ 0".into());
+                0
             }
         },
     };
@@ -73,11 +106,19 @@ pub async fn read(
     }
     let filter = Filter::new(level, query.q.as_deref());
     let dir = state.logs_dir.clone();
-    let entries = web::block(move || tail::newest(&dir, file, &filter, lines as usize))
-        .await
-        .map_err(|e| anyhow::anyhow!("log reader stopped: {e}"))?
-        .map_err(|e| ApiError::Unavailable(format!("the log files cannot be read: {e}")))?;
-    Ok(HttpResponse::Ok().json(List::all(entries)))
+    let (entries, total) =
+        web::block(move || tail::page(&dir, file, &filter, offset as usize, limit as usize))
+            .await
+            .map_err(|e| anyhow::anyhow!("log reader stopped: {e}"))?
+            .map_err(|e| ApiError::Unavailable(format!("the log files cannot be read: {e}")))?;
+    let mut response = HttpResponse::Ok();
+    if deprecated_lines {
+        deprecation::mark(&mut response);
+    }
+    Ok(response.json(List {
+        items: entries,
+        total,
+    }))
 }
 
 /// A log file as text, or with `all=true` the current and rotated files as one `.tar.gz`.

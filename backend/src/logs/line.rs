@@ -65,6 +65,11 @@ impl Filter {
         }
     }
 
+    /// Whether every line is kept (so a line need not be parsed to be counted).
+    pub fn keeps_all(&self) -> bool {
+        self.min_level.is_none() && self.text.is_none()
+    }
+
     pub fn keeps(&self, entry: &LogEntry) -> bool {
         if self.min_level.is_some_and(|min| entry.level < min) {
             return false;

@@ -12,15 +12,20 @@ use super::line::{self, Filter};
 
 const BLOCK: usize = 64 * 1024;
 
-/// The `n` newest lines of `file` that `filter` keeps, oldest first.
-pub fn newest(
+/// A page of the lines of `file` that `filter` keeps, counted from the newest: `offset` newest
+/// matches skipped, then at most `limit`, returned oldest first, with `total` = every match in
+/// the current and rotated files. The count reads every line once (a line is parsed only when a
+/// filter needs it or it is on the page), so memory stays at one block plus the page.
+pub fn page(
     logs_dir: &Path,
     file: LogFile,
     filter: &Filter,
-    n: usize,
-) -> io::Result<Vec<LogEntry>> {
-    let mut kept = Vec::with_capacity(n.min(1024));
-    'files: for path in super::files_newest_first(logs_dir, file) {
+    offset: usize,
+    limit: usize,
+) -> io::Result<(Vec<LogEntry>, u64)> {
+    let mut kept = Vec::with_capacity(limit.min(1024));
+    let mut total: u64 = 0;
+    for path in super::files_newest_first(logs_dir, file) {
         let mut lines = match BackwardLines::open(&path) {
             Ok(lines) => lines,
             // Rotated away between listing and opening: its lines are in the next file.
@@ -33,17 +38,26 @@ pub fn newest(
             if text.is_empty() {
                 continue;
             }
+            let on_page =
+                |total: u64| (offset as u64..offset.saturating_add(limit) as u64).contains(&total);
+            if filter.keeps_all() {
+                if on_page(total) {
+                    kept.push(line::parse(text));
+                }
+                total += 1;
+                continue;
+            }
             let entry = line::parse(text);
             if filter.keeps(&entry) {
-                kept.push(entry);
-                if kept.len() >= n {
-                    break 'files;
+                if on_page(total) {
+                    kept.push(entry);
                 }
+                total += 1;
             }
         }
     }
     kept.reverse();
-    Ok(kept)
+    Ok((kept, total))
 }
 
 /// Yields a file's lines last to first.
@@ -125,6 +139,11 @@ mod tests {
         }
     }
 
+    /// The `n` newest matching lines, oldest first.
+    fn newest(dir: &Path, file: LogFile, filter: &Filter, n: usize) -> io::Result<Vec<LogEntry>> {
+        page(dir, file, filter, 0, n).map(|(lines, _)| lines)
+    }
+
     fn messages(entries: &[LogEntry]) -> Vec<String> {
         entries.iter().map(|e| e.message.clone()).collect()
     }
@@ -192,6 +211,34 @@ mod tests {
             messages(&got),
             ["first".to_owned(), long, "last".to_owned()]
         );
+    }
+
+    #[test]
+    fn pages_count_from_the_newest_and_total_counts_every_match() {
+        let dir = tempfile::tempdir().expect("test set-up");
+        write(
+            &dir.path().join("app.log.1"),
+            (0..3000).map(|n| json(n, if n % 10 == 0 { "ERROR" } else { "INFO" })),
+        );
+        write(
+            &dir.path().join("app.log"),
+            (3000..6000).map(|n| json(n, if n % 10 == 0 { "ERROR" } else { "INFO" })),
+        );
+        let (got, total) =
+            page(dir.path(), LogFile::App, &Filter::default(), 10, 5).expect("test set-up");
+        assert_eq!(total, 6000);
+        assert_eq!(
+            messages(&got),
+            (5985..5990)
+                .map(|n| format!("line {n}"))
+                .collect::<Vec<_>>()
+        );
+        let errors = Filter::new(Some(LogLevel::Error), None);
+        let (got, total) = page(dir.path(), LogFile::App, &errors, 599, 10).expect("test set-up");
+        assert_eq!(total, 600);
+        assert_eq!(messages(&got), ["line 0"], "the last page");
+        let (got, total) = page(dir.path(), LogFile::App, &errors, 600, 10).expect("test set-up");
+        assert_eq!((got.len(), total), (0, 600), "past the end");
     }
 
     #[test]

@@ -17,13 +17,9 @@ pub fn save(conn: &mut SqliteConnection, settings: &ScheduleSettings) -> QueryRe
     db::settings::put(conn, KEY, settings)
 }
 
-/// The zone of the Plex settings (where daily times are read): the saved one, else the host's,
-/// else UTC.
+/// The zone of the Plex settings (where daily times are read).
 pub fn time_zone(conn: &mut SqliteConnection) -> QueryResult<Tz> {
-    let prefs = crate::settings::plex::load(conn)?;
-    Ok(crate::settings::plex::effective_time_zone(&prefs)
-        .parse()
-        .unwrap_or(Tz::UTC))
+    crate::settings::plex::time_zone(conn)
 }
 
 /// Saves `update` over the saved schedule with its audit event, in one transaction: the new

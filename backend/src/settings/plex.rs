@@ -46,6 +46,14 @@ pub fn save(conn: &mut SqliteConnection, prefs: &PlexPreferences) -> QueryResult
     db::settings::put(conn, KEY, prefs)
 }
 
+/// The server's time zone (where daily times and dates alone are read): the saved one, else the
+/// host's, else UTC.
+pub fn time_zone(conn: &mut SqliteConnection) -> QueryResult<chrono_tz::Tz> {
+    Ok(effective_time_zone(&load(conn)?)
+        .parse()
+        .unwrap_or(chrono_tz::Tz::UTC))
+}
+
 /// The time zone in effect: the saved one, or the host's.
 pub fn effective_time_zone(prefs: &PlexPreferences) -> String {
     prefs.time_zone.clone().unwrap_or_else(host_time_zone)

@@ -382,7 +382,7 @@ async fn bad_grants_get_field_errors_and_change_nothing() {
             alice,
             json!([
                 { "library_id": 999 },
-                { "library_id": movies, "starts_at": "2026-12-01", "ends_at": "2026-11-01T00:00:00Z" },
+                { "library_id": movies, "starts_at": "1 December 2026", "ends_at": "2026-11-01T00:00:00Z" },
                 { "library_id": movies, "starts_at": "2026-12-02T00:00:00Z", "ends_at": "2026-12-01T00:00:00Z" },
             ]),
         )

@@ -71,11 +71,36 @@ async fn the_newest_lines_come_filtered_by_level_and_text_across_rotated_files()
     assert_eq!(status, 200, "{body}");
     let expected: Vec<String> = (390..400).map(|n| format!("new {n}")).collect();
     assert_eq!(messages(&body), expected);
-    assert_eq!(body["total"], 10);
+    assert_eq!(body["total"], 400, "every line of app.log and app.log.1");
     let first: LogEntry = serde_json::from_value(body["items"][0].clone()).expect("entry");
     assert_eq!(first.target, "plexward::test");
     assert_eq!(first.timestamp, "2026-11-24T10:06:30Z");
     assert_eq!(first.fields["n"], "390");
+
+    // Pages count from the newest: `offset` skips, `limit` is the page size.
+    let page = app
+        .bearer(Method::GET, "/api/v1/logs?limit=10&offset=10", &token)
+        .send()
+        .await
+        .expect("sent");
+    assert!(page.headers().get("deprecation").is_none());
+    let body: serde_json::Value = page.json().await.expect("json");
+    let expected: Vec<String> = (380..390).map(|n| format!("new {n}")).collect();
+    assert_eq!(
+        (messages(&body), &body["total"]),
+        (expected, &serde_json::json!(400))
+    );
+    // `lines`, the old name of `limit`, still works, and says it is deprecated.
+    let old = app
+        .bearer(Method::GET, "/api/v1/logs?lines=10", &token)
+        .send()
+        .await
+        .expect("sent");
+    assert!(old.headers().contains_key("deprecation"));
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/logs?lines=10&limit=10", &token, None)
+        .await;
+    assert_eq!(status, 400, "both names at once");
 
     // warn and up: the WARN lines of the current file, then the ERROR lines of the rotated one.
     let (_, body) = app
@@ -88,6 +113,7 @@ async fn the_newest_lines_come_filtered_by_level_and_text_across_rotated_files()
         .await;
     let got = messages(&body);
     assert_eq!(got.len(), 13);
+    assert_eq!(body["total"], 16, "10 WARN lines and 6 ERROR lines match");
     assert_eq!(&got[..3], ["old 150", "old 200", "old 250"]);
     assert_eq!(got[3], "new 300");
     assert_eq!(got[12], "new 390");

@@ -13,6 +13,7 @@ mod auth_rate_limit;
 mod bad_input;
 mod errors;
 mod flaky_plex;
+mod formats;
 mod health;
 mod job_path;
 mod logs;

@@ -78,8 +78,9 @@ pub fn Logs() -> impl IntoView {
         let query = LogQuery {
             file: Some(file.get_untracked().as_str().to_owned()),
             level: Some(level.get_untracked()),
-            lines: Some(lines.get_untracked().trim().to_owned()),
+            limit: Some(lines.get_untracked().trim().to_owned()),
             q: Some(text.get_untracked()),
+            ..LogQuery::default()
         };
         request.update_value(|n| *n += 1);
         let mine = request.get_value();
@@ -204,7 +205,7 @@ pub fn Logs() -> impl IntoView {
                     <FormField
                         id="log-lines"
                         label="Lines"
-                        error=error_of("lines")
+                        error=error_of("limit")
                         hint=format!("{LOG_LINES_MIN} to {LOG_LINES_MAX}; live lines keep the list this long.")
                     >
                         <input
