@@ -33,6 +33,10 @@ if [[ -d e2e/conformance ]]; then
   PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" .venv/bin/python -m pytest -q e2e/conformance
 fi
 
+step "moving from the Flask app: scripts/import-flask.py against a Flask-schema database"
+PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" \
+  .venv/bin/python -m pytest -q e2e/migration
+
 step "OpenAPI: spec validator, generated Python client (every operation), its automations a–c"
 PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" \
   .venv/bin/python e2e/openapi/check_openapi.py
