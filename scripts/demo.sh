@@ -8,15 +8,18 @@
 # instead of wiring Plexward to whatever listens there (on a Plex host, the real server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# PLEXWARD_PROFILE=dev builds faster (the README's test of this script uses it) and
+# PLEXWARD_SKIP_WEB_BUILD=1 keeps an already built dist/.
+PROFILE="${PLEXWARD_PROFILE:-release}"
 bash scripts/setup.sh
-bash scripts/build-web.sh
-cargo build --release --locked -p plexward -p plex-sim
-TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ -n "${PLEXWARD_SKIP_WEB_BUILD:-}" && -f dist/index.html ]] || bash scripts/build-web.sh
+cargo build --profile "$PROFILE" --locked -p plexward -p plex-sim
+TARGET_DIR="${CARGO_TARGET_DIR:-target}/$([[ $PROFILE == dev ]] && echo debug || echo "$PROFILE")"
 PMS_PORT="${DEMO_PMS_PORT:-42400}"
 PLEXTV_PORT="${DEMO_PLEXTV_PORT:-42401}"
 
 sim_out=$(mktemp)
-"$TARGET_DIR/release/plex-sim" --pms-port "$PMS_PORT" --plextv-port "$PLEXTV_PORT" >"$sim_out" &
+"$TARGET_DIR/plex-sim" --pms-port "$PMS_PORT" --plextv-port "$PLEXTV_PORT" >"$sim_out" &
 SIM_PID=$!
 trap 'kill "$SIM_PID" 2>/dev/null || true; rm -f "$sim_out"' EXIT INT TERM
 
@@ -48,4 +51,4 @@ PLEXWARD_DATA_DIR="${PLEXWARD_DATA_DIR:-data-demo}" \
 PLEXWARD_PLEX_URL="http://127.0.0.1:$PMS_PORT" \
 PLEXWARD_PLEXTV_URL="http://127.0.0.1:$PLEXTV_PORT" \
 PLEXWARD_PLEX_TOKEN="plex-sim-owner-token" \
-  "$TARGET_DIR/release/plexward" serve "$@"
+  "$TARGET_DIR/plexward" serve "$@"

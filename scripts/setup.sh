@@ -5,7 +5,7 @@
 #   bash scripts/setup.sh          # build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt,
 #                                  # brotli
 #   bash scripts/setup.sh --test   # plus Chromium, the Python venv for the conformance suite,
-#                                  # cargo-deny for the supply-chain check
+#                                  # cargo-deny for the supply-chain check, jq
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,8 @@ TRUNK_VERSION=0.21.14
 # Debian's brotli CLI, for the SPA's precompressed copies (scripts/build-web.sh).
 BROTLI_VERSION=1.0.9
 CARGO_DENY_VERSION=0.20.2
+# Debian's jq: the README's shell examples use it, and CI runs them (e2e/docs/run_examples.py).
+JQ_VERSION=1.6
 WITH_TEST=0
 [[ "${1:-}" == "--test" ]] && WITH_TEST=1
 
@@ -75,6 +77,12 @@ if [[ $WITH_TEST -eq 1 ]]; then
     step "installing Debian's chromium"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  # --- jq (Debian's), for the README's examples ------------------------------------------------
+  if [[ "$(jq --version 2>/dev/null)" != "jq-${JQ_VERSION}" ]]; then
+    step "installing Debian's jq ${JQ_VERSION}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "jq=${JQ_VERSION}-*" >/dev/null
   fi
   # --- cargo-deny for the supply-chain check (scripts/supply-chain.sh) ---------------------------
   if [[ "$(cargo deny --version 2>/dev/null)" != "cargo-deny ${CARGO_DENY_VERSION}" ]]; then

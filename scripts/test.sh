@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: formatting, the supply-chain check (cargo deny), lints, unit + API
-# tests, the python-plexapi conformance suite against the Plex simulator, API fuzzing
+# tests, the python-plexapi conformance suite against the Plex simulator, the Flask importer, the
+# OpenAPI checks (validator, generated client), the README's commands and examples, API fuzzing
 # (schemathesis) and the browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,10 @@ PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-s
 step "OpenAPI: spec validator, generated Python client (every operation), its automations a–c"
 PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" \
   .venv/bin/python e2e/openapi/check_openapi.py
+
+step "the README: its run and demo commands, and every example marked <!-- example -->"
+PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" \
+  .venv/bin/python e2e/docs/run_examples.py
 
 step "API fuzzing (schemathesis, every role, bounded)"
 # A fixed seed keeps CI repeatable (PLEXWARD_FUZZ_SEED explores others; --long runs many).
