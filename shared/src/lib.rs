@@ -38,7 +38,7 @@ pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginRespon
 pub use error::{ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus};
 pub use jobs::{JobKind, JobResponse, JobStarted, JobState, Progress, SyncReport};
-pub use list::List;
+pub use list::{List, PAGE_MAX, Paging};
 pub use logs::{
     LOG_LINES_DEFAULT, LOG_LINES_MAX, LOG_LINES_MIN, LOG_QUERY_MAX_CHARS, LogDownloadQuery,
     LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,

@@ -10,13 +10,14 @@ use plexward_shared::{
 use crate::auth::{Principal, accounts};
 use crate::http::dto;
 use crate::http::error::ApiError;
-use crate::http::extractors::JsonBody;
+use crate::http::extractors::{JsonBody, QueryParams, paged};
 use crate::state::AppState;
 
 /// All accounts.
 #[utoipa::path(
     operation_id = "listAccounts",
     tag = "accounts",
+    params(plexward_shared::Paging),
     responses(
         (status = 200, description = "Every account", body = List<AccountResponse>),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
@@ -26,10 +27,11 @@ use crate::state::AppState;
 pub async fn list(
     principal: Principal,
     state: web::Data<AppState>,
+    paging: QueryParams<plexward_shared::Paging>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccounts)?;
     let rows = accounts::list(&state.auth).await?;
-    Ok(HttpResponse::Ok().json(List::all(rows.iter().map(dto::account).collect())))
+    Ok(HttpResponse::Ok().json(paged(rows.iter().map(dto::account).collect(), paging)?))
 }
 
 /// One account.

@@ -20,7 +20,7 @@ use crate::db::{self, DbPool};
 use crate::http::deprecation;
 use crate::http::dto;
 use crate::http::error::ApiError;
-use crate::http::extractors::QueryParams;
+use crate::http::extractors::{QueryParams, paged};
 use crate::state::AppState;
 
 /// Audit events, newest first.
@@ -61,6 +61,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "listAuditActions",
     tag = "audit",
+    params(plexward_shared::Paging),
     responses(
         (status = 200, description = "Action names, sorted", body = List<String>),
         (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
@@ -70,10 +71,11 @@ pub async fn list(
 pub async fn actions(
     principal: Principal,
     state: web::Data<AppState>,
+    paging: QueryParams<plexward_shared::Paging>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewAudit)?;
     let actions = db::run(&state.db, db::audit::actions).await?;
-    Ok(HttpResponse::Ok().json(List::all(actions)))
+    Ok(HttpResponse::Ok().json(paged(actions, paging)?))
 }
 
 /// Matching events as CSV (`text/csv`), newest first, all of them (no paging). Cells that a

@@ -87,6 +87,16 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Api
     })
 }
 
+/// A page of a list held whole (`limit`/`offset` of [`plexward_shared::Paging`]), or the 400
+/// naming the bad parameters.
+pub fn paged<T>(
+    items: Vec<T>,
+    paging: QueryParams<plexward_shared::Paging>,
+) -> Result<plexward_shared::List<T>, ApiError> {
+    let (offset, limit) = paging?.parse().map_err(ApiError::InvalidQuery)?;
+    Ok(plexward_shared::List::page(items, offset, limit))
+}
+
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err, _req| {
         let message = match &err {

@@ -9,7 +9,7 @@ use plexward_shared::{
 use crate::auth::{PendingPrincipal, Principal, accounts, tokens};
 use crate::http::dto;
 use crate::http::error::ApiError;
-use crate::http::extractors::JsonBody;
+use crate::http::extractors::{JsonBody, QueryParams, paged};
 use crate::state::AppState;
 
 /// The signed-in account (also while a password change is pending).
@@ -57,19 +57,22 @@ pub async fn change_password(
 #[utoipa::path(
     operation_id = "listMyTokens",
     tag = "me",
+    params(plexward_shared::Paging),
     responses((status = 200, description = "Your tokens (never their secrets)", body = List<ApiTokenResponse>)),
 )]
 #[get("/me/tokens")]
 pub async fn list_tokens(
     principal: Principal,
     state: web::Data<AppState>,
+    paging: QueryParams<plexward_shared::Paging>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = tokens::list(&state.auth, Some(principal.account.id)).await?;
-    Ok(HttpResponse::Ok().json(List::all(
+    Ok(HttpResponse::Ok().json(paged(
         rows.iter()
             .map(|(t, owner)| dto::api_token(t, owner))
             .collect(),
-    )))
+        paging,
+    )?))
 }
 
 /// Create an API token. The secret is in this answer only.

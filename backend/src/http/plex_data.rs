@@ -13,7 +13,7 @@ use plexward_shared::{
 use crate::access::friend_dto;
 use crate::access::read_model::ListQuery;
 use crate::http::etag;
-use crate::http::extractors::QueryParams;
+use crate::http::extractors::{QueryParams, paged};
 
 use crate::auth::Principal;
 use crate::db;
@@ -25,6 +25,7 @@ use crate::state::AppState;
 #[utoipa::path(
     operation_id = "listLibraries",
     tag = "plex",
+    params(plexward_shared::Paging),
     responses(
         (status = 200, description = "Libraries", body = List<LibraryResponse>),
         (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
@@ -34,11 +35,12 @@ use crate::state::AppState;
 pub async fn libraries(
     principal: Principal,
     state: web::Data<AppState>,
+    paging: QueryParams<plexward_shared::Paging>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewPlexData)?;
     let snapshot = state.friends.snapshot().await?;
     let holders = snapshot.holders();
-    Ok(HttpResponse::Ok().json(List::all(
+    Ok(HttpResponse::Ok().json(paged(
         snapshot
             .libraries
             .iter()
@@ -47,7 +49,8 @@ pub async fn libraries(
                 friend_dto::library(l, friends, &snapshot.catalog)
             })
             .collect(),
-    )))
+        paging,
+    )?))
 }
 
 /// The server's friends: search, filter by status, sort, page (`limit`/`offset`; `total` counts

@@ -6,12 +6,14 @@ use plexward_shared::{ApiTokenResponse, List, Permission};
 use crate::auth::{Principal, tokens};
 use crate::http::dto;
 use crate::http::error::ApiError;
+use crate::http::extractors::{QueryParams, paged};
 use crate::state::AppState;
 
 /// All API tokens of all accounts.
 #[utoipa::path(
     operation_id = "listTokens",
     tag = "accounts",
+    params(plexward_shared::Paging),
     responses(
         (status = 200, description = "Every token (never secrets)", body = List<ApiTokenResponse>),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
@@ -21,14 +23,16 @@ use crate::state::AppState;
 pub async fn list_all(
     principal: Principal,
     state: web::Data<AppState>,
+    paging: QueryParams<plexward_shared::Paging>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAllTokens)?;
     let rows = tokens::list(&state.auth, None).await?;
-    Ok(HttpResponse::Ok().json(List::all(
+    Ok(HttpResponse::Ok().json(paged(
         rows.iter()
             .map(|(t, owner)| dto::api_token(t, owner))
             .collect(),
-    )))
+        paging,
+    )?))
 }
 
 /// Revoke any account's API token.

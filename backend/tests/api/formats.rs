@@ -196,3 +196,59 @@ async fn a_friends_history_pages_like_every_list() {
         assert_eq!(body["error"]["code"], "invalid_query");
     }
 }
+
+#[tokio::test]
+async fn the_short_lists_page_the_same_way() {
+    let t = synced().await;
+    let admin = t.app.token_for("paging-admin", "admin").await;
+    let (_, all) = t
+        .app
+        .call(Method::GET, "/api/v1/libraries", &admin, None)
+        .await;
+    let (status, page) = t
+        .app
+        .call(
+            Method::GET,
+            "/api/v1/libraries?limit=2&offset=1",
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], all["total"]);
+    assert_eq!(
+        page["items"].as_array().expect("items")[..],
+        all["items"].as_array().expect("items")[1..3]
+    );
+    for path in [
+        "/api/v1/accounts",
+        "/api/v1/tokens",
+        "/api/v1/me/tokens",
+        "/api/v1/audit/actions",
+    ] {
+        let (status, body) = t
+            .app
+            .call(Method::GET, &format!("{path}?limit=1"), &admin, None)
+            .await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(
+            body["items"].as_array().expect("items").len() <= 1,
+            "{path}"
+        );
+        assert!(body["total"].is_u64(), "{path}");
+        let (status, body) = t
+            .app
+            .call(
+                Method::GET,
+                &format!("{path}?limit=0&offset=x"),
+                &admin,
+                None,
+            )
+            .await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(
+            body["error"]["fields"]["limit"].is_string()
+                && body["error"]["fields"]["offset"].is_string()
+        );
+    }
+}
