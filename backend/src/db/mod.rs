@@ -68,8 +68,11 @@ pub fn connect(path: &Path) -> anyhow::Result<DbPool> {
     let url = path
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("database path {} is not UTF-8", path.display()))?;
+    // Up to 8 connections when busy, but only 1 kept open when idle: r2d2 otherwise opens all 8
+    // at start and keeps them, each with its own SQLite page cache and parsed schema.
     let pool = Pool::builder()
         .max_size(8)
+        .min_idle(Some(1))
         .connection_timeout(BUSY_TIMEOUT)
         .connection_customizer(Box::new(Pragmas))
         .build(ConnectionManager::<SqliteConnection>::new(url))?;
