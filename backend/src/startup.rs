@@ -13,7 +13,6 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use utoipa_actix_web::AppExt;
 
 use crate::access::applier::Applier;
 use crate::access::read_model::ReadModel;
@@ -214,16 +213,14 @@ impl Application {
         let document = web::Data::new(openapi::Document(serde_json::to_vec(&api_document)?.into()));
 
         let server = HttpServer::new(move || {
-            let (app, _api) = App::new()
-                .into_utoipa_app()
+            App::new()
                 .app_data(state.clone())
                 .app_data(spa.clone())
                 .app_data(document.clone())
                 .app_data(extractors::json_config())
                 .app_data(extractors::path_config())
-                .service(utoipa_actix_web::scope("/api/v1").configure(http::api_v1))
-                .split_for_parts();
-            app.route("/api/docs", web::get().to(openapi::docs_redirect))
+                .service(web::scope("/api/v1").configure(http::api_v1::<web::ServiceConfig>))
+                .route("/api/docs", web::get().to(openapi::docs_redirect))
                 .route("/metrics", web::get().to(http::metrics::metrics))
                 .service(openapi::swagger_ui())
                 .default_service(web::to(http::fallback))

@@ -2,28 +2,40 @@
 //! OWASP minimum). Hashing is CPU- and memory-heavy, so it runs on the blocking pool, at most a
 //! few at a time, so a burst of sign-ins cannot exhaust the machine.
 
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::LazyLock;
 
-use argon2::password_hash::PasswordHasher;
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
+use rand::Rng as _;
 use tokio::sync::Semaphore;
 
 /// Concurrent hash computations allowed (each takes ~19 MiB and ~20 ms of a core).
 const PERMITS: usize = 2;
 static HASHING: Semaphore = Semaphore::const_new(PERMITS);
 
-/// Argon2's working memory for verifications, allocated once and reused. With a fresh 19 MiB
-/// buffer per sign-in on whichever blocking thread ran it, glibc kept each one in that thread's
-/// arena: RSS reached 1.6 GiB after 200 concurrent sign-ins and stayed there (docs/BENCHMARKS.md).
-static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
-
 /// Largest memory cost a stored hash may ask for (KiB): a tampered row cannot make us allocate
 /// gigabytes.
 const MAX_M_COST: u32 = 256 * 1024;
 
-/// Argon2 over `password` with the algorithm, version, parameters and salt of `stored`, in pooled
-/// memory; whether the output equals the stored one (a constant-time comparison).
-fn verify_pooled(password: &[u8], stored: &str) -> bool {
+/// glibc serves an allocation larger than this (its highest dynamic mmap threshold, 32 MiB on
+/// 64-bit) with a mapping of its own and unmaps it on free. Argon2's 19 MiB alone would come
+/// from an arena, after the first free raised the threshold to 19 MiB, and stay resident: one
+/// sign-in added 19 MiB to the idle process for good, and a pool of reused buffers kept 38 MiB
+/// (docs/BENCHMARKS.md). Reserving just past it costs nothing: pages never written are never
+/// resident, and only the `blocks` Argon2 uses are written.
+const ALWAYS_MAPPED_BYTES: usize = 32 * 1024 * 1024 + 4096;
+
+/// Argon2's working memory, `blocks` of it, returned to the OS when dropped.
+fn working_memory(blocks: usize) -> Vec<Block> {
+    let reserve = blocks.max(ALWAYS_MAPPED_BYTES.div_ceil(size_of::<Block>()));
+    let mut memory = Vec::with_capacity(reserve);
+    memory.resize(blocks, Block::default());
+    memory
+}
+
+/// Argon2 over `password` with the algorithm, version, parameters and salt of `stored`; whether
+/// the output equals the stored one (a constant-time comparison).
+fn verify_stored(password: &[u8], stored: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored) else {
         return false;
     };
@@ -45,27 +57,14 @@ fn verify_pooled(password: &[u8], stored: &str) -> bool {
         return false;
     }
     let mut out = vec![0_u8; expected.len()];
-    let blocks = params.m_cost() as usize;
-    let mut memory = MEMORY
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pop()
-        .unwrap_or_default();
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::default());
-    }
+    let mut memory = working_memory(params.block_count());
     let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
         password,
         salt,
         &mut out,
-        &mut memory[..blocks],
+        &mut memory[..],
     );
-    let mut pool = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
-    if pool.len() < PERMITS {
-        pool.push(memory);
-    }
-    drop(pool);
-    hashed.is_ok() && argon2::password_hash::phc::Output::new(&out).is_ok_and(|o| &o == expected)
+    hashed.is_ok() && Output::new(&out).is_ok_and(|o| &o == expected)
 }
 
 /// A valid hash of a random password, verified against when the username is unknown so that
@@ -73,11 +72,26 @@ fn verify_pooled(password: &[u8], stored: &str) -> bool {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_blocking(&crate::auth::secrets::random_token(24)).unwrap_or_default());
 
+/// Argon2id at the crate's default parameters with a random 16-byte salt, in
+/// [`working_memory`] (the crate's own `hash_password` allocates through the arena).
 fn hash_blocking(password: &str) -> anyhow::Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+    let (algorithm, version, params) = (Algorithm::Argon2id, Version::V0x13, Params::DEFAULT);
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("password hashing failed: {e}");
+    let salt_bytes: [u8; 16] = rand::rng().random();
+    let salt = Salt::new(&salt_bytes).map_err(|e| fail(&e))?;
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    let mut memory = working_memory(params.block_count());
+    Argon2::new(algorithm, version, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, &mut memory[..])
+        .map_err(|e| fail(&e))?;
+    let hash = PasswordHash {
+        algorithm: algorithm.ident(),
+        version: Some(version.into()),
+        params: ParamsString::try_from(&params).map_err(|e| fail(&e))?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out).map_err(|e| fail(&e))?),
+    };
+    Ok(hash.to_string())
 }
 
 /// Hashes a password (PHC string, `$argon2id$v=19$m=19456,t=2,p=1$…`).
@@ -96,7 +110,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
             Some(h) => (h, true),
             None => (DUMMY_HASH.clone(), false),
         };
-        verify_pooled(password.as_bytes(), &hash) && known
+        verify_stored(password.as_bytes(), &hash) && known
     })
     .await
     .unwrap_or(false)
@@ -142,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn pooled_verification_agrees_with_the_crate_and_reuses_its_memory() {
+    fn own_hashing_and_verification_agree_with_the_crate() {
         use argon2::PasswordVerifier;
         let h = hash_now("correct horse battery staple").expect("hash");
         for (password, right) in [("correct horse battery staple", true), ("wrong", false)] {
@@ -150,14 +164,24 @@ mod tests {
                 .verify_password(password.as_bytes(), h.as_str())
                 .is_ok();
             assert_eq!(crate_says, right);
-            assert_eq!(verify_pooled(password.as_bytes(), &h), right, "{password}");
+            assert_eq!(verify_stored(password.as_bytes(), &h), right, "{password}");
         }
         // Another algorithm's and a tampered hash are refused, not panicked on.
-        assert!(!verify_pooled(
+        assert!(!verify_stored(
             b"x",
             "$argon2id$v=19$m=999999999,t=2,p=1$c2FsdHNhbHQ$aGFzaA"
         ));
-        assert!(!verify_pooled(b"x", "not a hash"));
-        assert!(MEMORY.lock().map(|p| p.len() <= PERMITS).unwrap_or(false));
+        assert!(!verify_stored(b"x", "not a hash"));
+        // And the crate's own hash verifies here: hashes stored before this code still work.
+        use argon2::password_hash::PasswordHasher;
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery staple")
+            .expect("hash")
+            .to_string();
+        assert!(verify_stored(b"correct horse battery staple", &theirs));
+        assert_ne!(
+            hash_now("same").expect("hash"),
+            hash_now("same").expect("hash")
+        );
     }
 }
