@@ -124,6 +124,7 @@ impl Application {
             ));
         }
         let plex = Arc::new(plex);
+        let plex_sign_ins = Arc::new(crate::settings::plex_sign_in::SignIns::default());
         let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
         let heartbeat = Heartbeat::new();
@@ -197,6 +198,7 @@ impl Application {
             db: pool.clone(),
             auth: Arc::new(auth),
             plex,
+            plex_sign_ins: plex_sign_ins.clone(),
             applier: applier.clone(),
             friends,
             apply_queue: apply_queue.clone(),

@@ -20,10 +20,10 @@ use plexward_shared::{
     ChangePasswordRequest, ChangeResponse, CreateAccountRequest, CreateApiTokenRequest,
     CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
     HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
-    LogQuery, LoginRequest, LoginResponse, PlexSettingsResponse, PlexTestResponse,
-    PlexUserDetailResponse, PlexUserResponse, RestartResponse, ScheduleSettings, SchedulerResponse,
-    ServerSettingsResponse, SetGrantsRequest, SummaryResponse, UpdateAccountRequest,
-    UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    LogQuery, LoginRequest, LoginResponse, PlexPinStarted, PlexPinStatus, PlexSettingsResponse,
+    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, RestartResponse, ScheduleSettings,
+    SchedulerResponse, ServerSettingsResponse, SetGrantsRequest, SummaryResponse,
+    UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -378,6 +378,17 @@ pub async fn update_plex_settings(
 /// `POST /api/v1/settings/plex/test` (admin): tries the connection; `ok` says how it went.
 pub async fn test_plex() -> Result<PlexTestResponse, ApiError> {
     decode(call(|| builder("POST", "/api/v1/settings/plex/test").build()).await?).await
+}
+
+/// `POST /api/v1/settings/plex/pin` (admin): starts "Sign in with Plex"; open `auth_url`.
+pub async fn start_plex_sign_in() -> Result<PlexPinStarted, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/settings/plex/pin").build()).await?).await
+}
+
+/// `GET /api/v1/settings/plex/pin/{id}` (admin): waiting, authorized (with servers) or expired.
+pub async fn plex_sign_in(id: &str) -> Result<PlexPinStatus, ApiError> {
+    let id = String::from(js_sys::encode_uri_component(id));
+    get(&format!("/api/v1/settings/plex/pin/{id}")).await
 }
 
 /// `GET /api/v1/libraries`: the server's libraries as of the last sync (removed ones included).

@@ -29,6 +29,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "plex.sync",
     "scheduler.reconcile",
     "scheduler.update",
+    "settings.plex_sign_in",
     "settings.plex_test",
     "settings.plex_update",
     "settings.server_certificate",

@@ -50,8 +50,9 @@ pub use plex_data::{
     UpcomingEdge, UpcomingFriend, display_name, expires_soon, expires_within,
 };
 pub use plex_settings::{
-    DriftPolicy, PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse,
-    SettingSource, UpdatePlexSettingsRequest,
+    DriftPolicy, PlexConnectionKind, PlexPinStarted, PlexPinState, PlexPinStatus, PlexProblem,
+    PlexServerChoice, PlexServerConnection, PlexServerDetails, PlexSettingsResponse,
+    PlexTestResponse, SettingSource, UpdatePlexSettingsRequest,
 };
 pub use roles::{Permission, Role};
 pub use scheduler::{

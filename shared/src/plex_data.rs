@@ -331,6 +331,9 @@ pub struct SummaryResponse {
     pub attention: Vec<PlexUserResponse>,
     /// How many friends need attention, in all.
     pub attention_total: u64,
+    /// A Plex server URL and token are set (false on a first start: "Sign in with Plex").
+    #[serde(default)]
+    pub plex_connected: bool,
     pub upcoming: Upcoming,
 }
 

@@ -70,6 +70,10 @@ pub struct UpdatePlexSettingsRequest {
     pub time_zone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift_policy: Option<DriftPolicy>,
+    /// The `id` of an authorized "Sign in with Plex" PIN (`POST /api/v1/settings/plex/pin`):
+    /// saves the token that sign-in gave Plexward. Not together with `token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_id: Option<String>,
 }
 
 impl std::fmt::Debug for UpdatePlexSettingsRequest {
@@ -80,6 +84,7 @@ impl std::fmt::Debug for UpdatePlexSettingsRequest {
             .field("anchor_library_id", &self.anchor_library_id)
             .field("time_zone", &self.time_zone)
             .field("drift_policy", &self.drift_policy)
+            .field("pin_id", &self.pin_id)
             .finish()
     }
 }
@@ -113,4 +118,84 @@ pub struct PlexTestResponse {
     pub ok: bool,
     pub server: Option<PlexServerDetails>,
     pub problem: Option<PlexProblem>,
+}
+
+/// Answer of `POST /api/v1/settings/plex/pin`: open `auth_url` for the owner, then poll
+/// `GET /api/v1/settings/plex/pin/{id}` about once a second until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlexPinStarted {
+    pub id: String,
+    /// The code Plex's page asks about (also inside `auth_url`).
+    pub code: String,
+    /// Plex's sign-in page for this PIN, to open in a pop-up or new tab.
+    pub auth_url: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+}
+
+/// Where a sign-in with Plex stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PlexPinState {
+    /// The owner has not approved it on Plex's page yet.
+    Waiting,
+    /// Approved: `servers` lists what the account can connect to.
+    Authorized,
+    /// Past `expires_at` (or unknown to plex.tv): start again.
+    Expired,
+}
+
+/// Answer of `GET /api/v1/settings/plex/pin/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlexPinStatus {
+    pub state: PlexPinState,
+    pub expires_at: String,
+    /// The Plex account that approved (when authorized).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The servers this account owns, best first (when authorized).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<Vec<PlexServerChoice>>,
+}
+
+/// A server the signed-in account owns, and the addresses it answers at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlexServerChoice {
+    pub name: String,
+    pub machine_id: String,
+    pub version: String,
+    /// plex.tv has seen it online recently.
+    pub online: bool,
+    /// Best first; the first is the recommended one.
+    pub connections: Vec<PlexServerConnection>,
+}
+
+/// One address of a server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlexServerConnection {
+    /// What to save as `server_url`.
+    pub uri: String,
+    pub kind: PlexConnectionKind,
+    /// `https`.
+    pub secure: bool,
+    /// Plexward's pick for this server: local before remote before relay, https first.
+    pub recommended: bool,
+}
+
+/// How an address reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PlexConnectionKind {
+    /// On the server's own network.
+    Local,
+    /// Over the internet, straight to the server.
+    Remote,
+    /// Through Plex's relay: slow and size-limited, a last resort.
+    Relay,
 }

@@ -80,6 +80,8 @@ pub fn summary(
         expiring: items(expiring),
         attention: items(attention),
         attention_total,
+        // Filled by the handler, which knows the live connection.
+        plex_connected: false,
         upcoming: Upcoming {
             days: upcoming_days,
             friends: upcoming

@@ -53,6 +53,10 @@ pub enum ApiError {
     /// A dependency (the log files, …) is down; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// Plex (plex.tv or the server) could not be asked on the caller's behalf; the message says
+    /// what happened and what to do, and never holds a token.
+    #[error("{0}")]
+    PlexUnavailable(String),
     /// SQLite is locked by another process, or its files cannot be written (a read-only volume,
     /// a full disk); the client may retry once the operator has cleared it.
     #[error("{0}")]
@@ -119,6 +123,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "service_unavailable",
+            Self::PlexUnavailable(_) => "plex_unavailable",
             Self::StorageUnavailable(_) => "storage_unavailable",
             Self::Extractor(_) => "invalid_request",
             Self::Internal(_) => "internal_error",
@@ -230,6 +235,7 @@ impl From<SettingsError> for ApiError {
                 "restart_unavailable",
                 "This Plexward runs without its serve loop and cannot restart itself; restart the process.",
             ),
+            SettingsError::PlexUnavailable(message) => Self::PlexUnavailable(message),
             SettingsError::Db(e) => e.into(),
             SettingsError::Internal(e) => Self::Internal(e),
         }
@@ -249,7 +255,9 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageUnavailable(_) | Self::PlexUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Extractor(e) => e.as_response_error().status_code(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -263,6 +271,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(e) => tracing::error!(request_id, error = ?e, "internal error"),
             Self::Unavailable(reason) => tracing::warn!(request_id, reason, "service unavailable"),
+            Self::PlexUnavailable(reason) => tracing::warn!(request_id, reason, "Plex unavailable"),
             Self::StorageUnavailable(reason) => {
                 tracing::warn!(request_id, reason, "database unavailable")
             }
@@ -281,7 +290,7 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            Self::Unavailable(_) | Self::StorageUnavailable(_) => {
+            Self::Unavailable(_) | Self::StorageUnavailable(_) | Self::PlexUnavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
             }
             Self::TooManyRequests {

@@ -95,6 +95,8 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(settings::get_plex)
         .service(settings::put_plex)
         .service(settings::test_plex)
+        .service(settings::start_sign_in)
+        .service(settings::sign_in_status)
         .service(server_settings::get_server)
         .service(server_settings::put_server)
         .service(server_settings::upload_certificate)

@@ -25,11 +25,14 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
 /// `cross-origin`; the page's own CSP still limits where the SPA may connect.
 const HEALTH_PATH: &str = "/api/v1/health";
 
+/// `same-origin-allow-popups` rather than `same-origin`: "Sign in with Plex" opens Plex's page
+/// in a pop-up, and Plexward must keep the handle to close it once the owner approved. Pages of
+/// other origins still cannot reach a Plexward window they did not open.
 const FIXED: [(&str, &str); 6] = [
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "strict-origin-when-cross-origin"),
     ("x-frame-options", "DENY"),
-    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-opener-policy", "same-origin-allow-popups"),
     ("cross-origin-resource-policy", "same-origin"),
     (
         "permissions-policy",

@@ -1,10 +1,12 @@
 //! `/api/v1/settings/plex`: the Plex connection and preferences (read by every role, changed and
 //! tested by admins). The token is write-only: answers only say whether one is set. The rules of
-//! a change are `settings::plex_update`'s, the test is `settings::plex_probe`'s.
+//! a change are `settings::plex_update`'s, the test is `settings::plex_probe`'s, signing in with
+//! Plex is `settings::plex_sign_in`'s.
 
 use actix_web::{HttpResponse, get, post, put, web};
 use plexward_shared::{
-    Permission, PlexSettingsResponse, PlexTestResponse, UpdatePlexSettingsRequest,
+    Permission, PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse,
+    UpdatePlexSettingsRequest,
 };
 
 use crate::auth::Principal;
@@ -12,7 +14,7 @@ use crate::db;
 use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
-use crate::settings::{plex as plex_settings, plex_probe, plex_update};
+use crate::settings::{plex as plex_settings, plex_probe, plex_sign_in, plex_update};
 use crate::state::AppState;
 
 /// The Plex connection settings (never the token).
@@ -58,6 +60,7 @@ pub async fn put_plex(
     let prefs = plex_update::update(
         &state.db,
         &state.plex,
+        &state.plex_sign_ins,
         &principal.actor(),
         principal.ip.clone(),
         request,
@@ -90,4 +93,66 @@ pub async fn test_plex(
     )
     .await;
     Ok(HttpResponse::Ok().json(dto::plex_test(result)))
+}
+
+/// Start "Sign in with Plex": open `auth_url` for the owner, then poll
+/// `GET /settings/plex/pin/{id}`. Plexward gets a token of its own (a new device on the account).
+#[utoipa::path(
+    operation_id = "startPlexSignIn",
+    tag = "settings",
+    responses(
+        (status = 201, description = "A PIN to approve on Plex's page", body = PlexPinStarted),
+        (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "The token is pinned by the environment", body = plexward_shared::ErrorResponse),
+        (status = 503, description = "plex.tv did not answer (`plex_unavailable`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/settings/plex/pin")]
+pub async fn start_sign_in(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let started = plex_sign_in::start(
+        &state.plex_sign_ins,
+        &state.plex,
+        &state.db,
+        &principal.actor(),
+        principal.ip.clone(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(started))
+}
+
+/// Where a sign-in with Plex stands: `waiting` (poll again in a second), `authorized` (with the
+/// account's servers: pick one and `PUT /settings/plex` with `server_url` and `pin_id`), or
+/// `expired`.
+#[utoipa::path(
+    operation_id = "getPlexSignIn",
+    tag = "settings",
+    params(("id" = String, Path, description = "The `id` from `POST /settings/plex/pin`")),
+    responses(
+        (status = 200, description = "The sign-in's state", body = PlexPinStatus),
+        (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 404, description = "No such sign-in (or long gone)", body = plexward_shared::ErrorResponse),
+        (status = 503, description = "plex.tv did not answer (`plex_unavailable`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/settings/plex/pin/{id}")]
+pub async fn sign_in_status(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let status = plex_sign_in::status(
+        &state.plex_sign_ins,
+        &state.plex,
+        &state.db,
+        &principal.actor(),
+        &id,
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(status))
 }

@@ -60,12 +60,14 @@ pub async fn summary(
         return Err(ApiError::InvalidQuery(errors));
     }
     let snapshot = state.friends.snapshot().await?;
-    let body = crate::access::summary::summary(
+    let mut body = crate::access::summary::summary(
         &snapshot,
         state.friends.now(),
         expiring_days,
         upcoming_days,
     );
+    let connection = state.plex.view();
+    body.plex_connected = connection.token_set && connection.server_url.is_some();
     let json = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
     Ok(etag::respond(&req, &Answer::hashed(json)))
 }

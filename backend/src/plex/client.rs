@@ -22,8 +22,8 @@ use super::{json, retry, xml};
 /// [`PlexConnection`](super::connection::PlexConnection) share it.
 #[derive(Debug)]
 pub struct PlexClient {
-    transport: Transport,
-    retry: RetryPolicy,
+    pub(super) transport: Transport,
+    pub(super) retry: RetryPolicy,
 }
 
 type Parser<T> = fn(&str) -> Result<T, String>;
@@ -33,6 +33,15 @@ impl PlexClient {
     pub fn new(config: &PlexClientConfig) -> Result<Self, PlexError> {
         Ok(Self {
             transport: Transport::new(config)?,
+            retry: config.retry,
+        })
+    }
+
+    /// A plex.tv-only client for signing in with Plex (`plex::sign_in`): `config`'s token may be
+    /// empty (no `X-Plex-Token` sent) and its PMS URL is not used.
+    pub fn for_sign_in(config: &PlexClientConfig) -> Result<Self, PlexError> {
+        Ok(Self {
+            transport: Transport::for_sign_in(config)?,
             retry: config.retry,
         })
     }
@@ -282,7 +291,7 @@ impl PlexClient {
         self.parse(host, got.status.as_u16(), &got.body, parse)
     }
 
-    fn parse<T>(
+    pub(super) fn parse<T>(
         &self,
         host: PlexHost,
         status: u16,

@@ -203,6 +203,41 @@ impl PlexConnection {
     }
 }
 
+impl PlexConnection {
+    /// A plex.tv client for signing in with Plex: this install's client id, the shared limiter,
+    /// short timeouts and no retries (a person is waiting; polling is the retry). `token`: the
+    /// one a sign-in just gave, for its account and servers.
+    pub fn sign_in_client(&self, token: Option<SecretString>) -> Result<PlexClient, PlexError> {
+        let config = PlexClientConfig::new(
+            String::new(),
+            token.unwrap_or_else(|| SecretString::from(String::new())),
+            self.client_identifier.clone(),
+        )
+        .with_plextv_url(self.plextv_url.clone())
+        .with_limiter(self.limiter.clone())
+        .with_retry(RetryPolicy::none())
+        .with_timeouts(Duration::from_secs(5), Duration::from_secs(10));
+        PlexClient::for_sign_in(&config)
+    }
+
+    /// Plex's page where the owner approves PIN `code`: `app.plex.tv/auth` for the real plex.tv,
+    /// `<plex.tv URL>/auth` for any other (the simulator serves one there).
+    pub fn auth_url(&self, code: &str) -> String {
+        let page = if self.plextv_url.trim_end_matches('/') == crate::plex::DEFAULT_PLEXTV_URL {
+            "https://app.plex.tv/auth".to_owned()
+        } else {
+            format!("{}/auth", self.plextv_url.trim_end_matches('/'))
+        };
+        let encode =
+            |v: &str| -> String { form_urlencoded::byte_serialize(v.as_bytes()).collect() };
+        format!(
+            "{page}#?clientID={}&code={}&context%5Bdevice%5D%5Bproduct%5D=Plexward",
+            encode(&self.client_identifier),
+            encode(code)
+        )
+    }
+}
+
 /// `data_dir/client-id`: created once with a random UUID.
 fn client_identifier(data_dir: &Path) -> anyhow::Result<String> {
     let path = data_dir.join("client-id");

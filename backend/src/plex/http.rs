@@ -72,10 +72,22 @@ fn header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue), 
 
 impl Transport {
     pub fn new(config: &PlexClientConfig) -> Result<Self, PlexError> {
-        crate::install_crypto_provider();
         if config.token.expose_secret().is_empty() {
             return Err(PlexError::Config("the Plex token is empty".to_owned()));
         }
+        let mut transport = Self::build(config)?;
+        transport.pms_url = base_url(&config.pms_url, "PMS")?;
+        Ok(transport)
+    }
+
+    /// plex.tv only, the token optional (empty: no `X-Plex-Token`): for signing in with Plex,
+    /// before there is a token or a server.
+    pub fn for_sign_in(config: &PlexClientConfig) -> Result<Self, PlexError> {
+        Self::build(config)
+    }
+
+    fn build(config: &PlexClientConfig) -> Result<Self, PlexError> {
+        crate::install_crypto_provider();
         // Validates the token as a header value up front, so sending cannot fail on it later.
         HeaderValue::from_str(config.token.expose_secret())
             .map_err(|_| PlexError::Config("the Plex token has invalid characters".to_owned()))?;
@@ -98,7 +110,7 @@ impl Transport {
             .map_err(|e| PlexError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             http,
-            pms_url: base_url(&config.pms_url, "PMS")?,
+            pms_url: String::new(),
             plextv_url: base_url(&config.plextv_url, "plex.tv")?,
             token: config.token.clone(),
             plextv_limit: config
@@ -115,15 +127,19 @@ impl Transport {
             PlexHost::Pms => &self.pms_url,
             PlexHost::Plextv => &self.plextv_url,
         };
+        if base.is_empty() {
+            return Err(PlexError::Config("no Plex server URL is set".to_owned()));
+        }
         let url = format!("{base}{}", out.path);
-        let mut token = HeaderValue::from_str(self.token.expose_secret())
-            .map_err(|_| PlexError::Config("the Plex token has invalid characters".to_owned()))?;
-        // Sensitive: reqwest and `http` print it as "Sensitive" in any Debug output.
-        token.set_sensitive(true);
-        let mut req = self
-            .http
-            .request(out.method.clone(), &url)
-            .header(X_PLEX_TOKEN, token);
+        let mut req = self.http.request(out.method.clone(), &url);
+        if !self.token.expose_secret().is_empty() {
+            let mut token = HeaderValue::from_str(self.token.expose_secret()).map_err(|_| {
+                PlexError::Config("the Plex token has invalid characters".to_owned())
+            })?;
+            // Sensitive: reqwest and `http` print it as "Sensitive" in any Debug output.
+            token.set_sensitive(true);
+            req = req.header(X_PLEX_TOKEN, token);
+        }
         if out.want_json {
             req = req.header(ACCEPT, "application/json");
         }

@@ -20,6 +20,7 @@ mod json;
 pub mod limiter;
 mod models;
 mod retry;
+pub mod sign_in;
 mod xml;
 
 pub use client::PlexClient;

@@ -5,6 +5,7 @@
 pub mod plex;
 pub mod plex_probe;
 pub mod plex_server;
+pub mod plex_sign_in;
 pub mod plex_update;
 pub mod secret_box;
 pub mod server;
@@ -23,6 +24,9 @@ pub enum SettingsError {
     /// A restart was asked for, but this process runs without the serve loop that restarts.
     #[error("this process cannot restart itself")]
     RestartUnavailable,
+    /// plex.tv could not be asked (signing in with Plex); the message says what to do.
+    #[error("{0}")]
+    PlexUnavailable(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]

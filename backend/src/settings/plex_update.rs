@@ -11,13 +11,14 @@
 use std::collections::BTreeMap;
 
 use plexward_shared::UpdatePlexSettingsRequest;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::audit::{Actor, Event, Outcome};
 use crate::db::{self, DbPool};
 use crate::plex::connection::{PlexConnection, TOKEN_ENV, URL_ENV};
 use crate::settings::SettingsError;
 use crate::settings::plex::{self as plex_settings, PlexPreferences};
+use crate::settings::plex_sign_in::SignIns;
 use crate::settings::secret_box::SecretBox;
 
 /// A change to one optional value: absent = keep, `Some(None)` = clear, `Some(Some(v))` = set.
@@ -27,6 +28,7 @@ type Change<T> = Option<Option<T>>;
 pub async fn update(
     pool: &DbPool,
     plex: &PlexConnection,
+    sign_ins: &SignIns,
     actor: &Actor,
     ip: Option<String>,
     request: UpdatePlexSettingsRequest,
@@ -58,6 +60,7 @@ pub async fn update(
             }
         },
     };
+    let token_sent = request.token.is_some();
     let token: Change<String> = match request.token {
         None => None,
         Some(_) if plex.token_pinned() => {
@@ -69,6 +72,30 @@ pub async fn update(
             Ok(()) => Some(Some(t)),
             Err(why) => {
                 refuse("token", why);
+                None
+            }
+        },
+    };
+    // A token from "Sign in with Plex" (held by `plex_sign_in`, never seen by the client).
+    let via_sign_in = request.pin_id.is_some();
+    let token: Change<String> = match request.pin_id.as_deref() {
+        None => token,
+        Some(_) if token_sent => {
+            refuse("pin_id", "send either token or pin_id, not both".into());
+            None
+        }
+        Some(_) if plex.token_pinned() => {
+            refuse("pin_id", pinned(TOKEN_ENV));
+            None
+        }
+        Some(id) => match sign_ins.token(id) {
+            Some(t) => Some(Some(t.expose_secret().to_owned())),
+            None => {
+                refuse(
+                    "pin_id",
+                    "is not an authorized sign-in with Plex (it expired, or was used): sign in again"
+                        .into(),
+                );
                 None
             }
         },
@@ -152,6 +179,7 @@ pub async fn update(
                             stored.server_url.clone().into(),
                         ),
                         "token_changed": stored_before.token_sealed != stored.token_sealed,
+                        "via_sign_in_with_plex": via_sign_in,
                         "anchor_library_id": change(
                             prefs_before.anchor_library_id.into(),
                             prefs.anchor_library_id.into(),
@@ -180,6 +208,9 @@ pub async fn update(
         live.token = token.map(SecretString::from);
     }
     plex.set_saved(live);
+    if let Some(id) = request.pin_id.as_deref() {
+        sign_ins.forget(id);
+    }
     tracing::info!(
         server_url_changed = server_url.is_some(),
         token_changed = token_touched,

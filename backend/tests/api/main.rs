@@ -24,6 +24,7 @@ mod openapi_security;
 mod password_strength;
 mod permissions;
 mod plex_settings;
+mod plex_sign_in;
 mod read_model;
 mod scheduler;
 mod scripting;

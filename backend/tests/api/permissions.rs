@@ -79,6 +79,16 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageSettings),
     ),
     (
+        "POST",
+        "/api/v1/settings/plex/pin",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "GET",
+        "/api/v1/settings/plex/pin/{id}",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
         "GET",
         "/api/v1/settings/server",
         Access::Needs(Permission::ViewSettings),

@@ -18,6 +18,8 @@
 //! | DELETE | `/__sim/libraries/{key}[?plextv_delay_ms=N]` | remove a library (drift) |
 //! | POST | `/__sim/libraries/{key}/publish` | make it visible on plex.tv |
 //! | GET/POST | `/__sim/config` | [`Behaviour`] switches |
+//! | GET | `/__sim/pins` | the sign-in PINs asked for |
+//! | POST | `/__sim/pins/approve` | `{"code": "…"}` or `{"id": N}`: approve it as its person would on plex.tv |
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
@@ -52,6 +54,12 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
 enum OneOrMany {
     Many(Vec<FaultSpec>),
     One(Box<FaultSpec>),
+}
+
+#[derive(Deserialize)]
+struct ApprovePin {
+    id: Option<u64>,
+    code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +275,15 @@ fn admin(
                 ok(&json!({"published": key}))
             } else {
                 err(StatusCode::NOT_FOUND, "no such library")
+            }
+        }
+        (&Method::GET, ["pins"]) => ok(&sim.with_state(|s| json!(s.pins))),
+        (&Method::POST, ["pins", "approve"]) => {
+            let b: ApprovePin = parse(body)?;
+            let now = chrono::Utc::now().timestamp_millis();
+            match sim.with_state(|s| crate::pins::approve(s, b.id, b.code.as_deref(), now)) {
+                Some(pin) => ok(&json!(pin)),
+                None => err(StatusCode::NOT_FOUND, "no live PIN with that id or code"),
             }
         }
         (&Method::GET, ["config"]) => ok(&sim.with_state(|s| json!(s.behaviour))),

@@ -455,6 +455,9 @@ pub struct Req<'a> {
     pub segs: Vec<&'a str>,
     pub query: Vec<(String, String)>,
     pub token: Option<String>,
+    /// `X-Plex-Client-Identifier` and `X-Plex-Product` (header or query, as on plex.tv).
+    pub client_identifier: Option<String>,
+    pub product: Option<String>,
     /// `Accept` contains `application/json`.
     pub json: bool,
     pub body: &'a [u8],
@@ -569,9 +572,25 @@ pub async fn entry(
         return r;
     }
 
+    let plex_header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| {
+                query
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            })
+    };
+    let client_identifier = plex_header("X-Plex-Client-Identifier");
+    let product = plex_header("X-Plex-Product");
     let r = Req {
         method: &method,
         segs: path.split('/').filter(|s| !s.is_empty()).collect(),
+        client_identifier,
+        product,
         query,
         token: header_token.or(query_token),
         json,

@@ -22,6 +22,7 @@ mod admin;
 mod chaos;
 mod engine;
 mod model;
+mod pins;
 mod plextv;
 mod pms;
 mod resp;
@@ -39,6 +40,7 @@ pub use model::{
     Account, Behaviour, DEFAULT_MACHINE_ID, DEFAULT_OWNER_TOKEN, EmptyListOnPut, ForeignShare,
     Library, Owner, SEED_EPOCH, Seed, SeedError, Server, Share, ShareSettings, State, ids,
 };
+pub use pins::Pin;
 
 use engine::Sim;
 
@@ -253,6 +255,15 @@ impl SimHandle {
         });
     }
     /// Marks a pending invite accepted. Returns false for an unknown share id.
+    /// Approves sign-in PIN `id` as its person would on plex.tv; the new token it gets, or
+    /// `None` when no live PIN has that id.
+    pub fn approve_pin(&self, id: u64) -> Option<String> {
+        let now = chrono::Utc::now().timestamp_millis();
+        self.sim
+            .with_state(|s| pins::approve(s, Some(id), None, now))
+            .and_then(|p| p.auth_token)
+    }
+
     pub fn accept_invite(&self, share_id: u64) -> bool {
         self.sim.with_state(|s| engine::accept(s, share_id))
     }

@@ -527,6 +527,11 @@ pub struct State {
     pub next_plex_id: u64,
     pub next_share_id: u64,
     pub next_account_id: u64,
+    /// Sign-in PINs (spec §2.6), newest last.
+    #[serde(default)]
+    pub pins: Vec<crate::pins::Pin>,
+    #[serde(default)]
+    pub next_pin_id: u64,
     pub behaviour: Behaviour,
 }
 
@@ -596,6 +601,8 @@ impl State {
             next_plex_id,
             next_share_id,
             next_account_id,
+            pins: Vec::new(),
+            next_pin_id: 7_300_000,
             behaviour: behaviour.clone(),
         }
     }

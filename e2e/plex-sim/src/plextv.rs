@@ -22,6 +22,9 @@ pub fn handle(sim: &Sim, r: &Req<'_>) -> HttpResponse {
 }
 
 fn route(s: &mut State, r: &Req<'_>, pms: Option<std::net::SocketAddr>) -> HttpResponse {
+    if let Some(answer) = crate::pins::route(s, r, chrono::Utc::now().timestamp_millis()) {
+        return answer;
+    }
     let v2 = r.segs.get(1) == Some(&"v2");
     let json_body = v2 && r.json;
     match r.token.as_deref() {

@@ -18,6 +18,7 @@ pub mod layout;
 pub mod live_tail;
 pub mod log_lines;
 pub mod password_input;
+pub mod plex_sign_in;
 pub mod restart_server;
 pub mod scheduler_card;
 pub mod scheduler_form;

@@ -106,6 +106,13 @@ fn PlexCard(version: RwSignal<u32>, summary: Summary) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match summary.await {
                         Ok(s) => view! {
+                            {(!s.plex_connected).then(|| view! {
+                                <p class="alert info" role="status" data-testid="plex-not-connected">
+                                    "Plexward is not connected to Plex yet. "
+                                    <a href="/settings">"Sign in with Plex"</a>
+                                    " on the Settings page: no token to dig out."
+                                </p>
+                            })}
                             <dl class="facts" data-testid="plex-counts">
                                 <dt>"Friends"</dt>
                                 <dd data-testid="friend-count">{s.friends}</dd>

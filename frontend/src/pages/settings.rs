@@ -1,4 +1,5 @@
-//! Settings → Plex: the connection (server URL, token) with "Test connection", the anchor library,
+//! Settings → Plex: "Sign in with Plex" (see `components/plex_sign_in.rs`), or by hand the
+//! connection (server URL, token) with "Test connection"; the anchor library,
 //! the time zone and the drift policy. Admins edit; moderators and auditors see the same form read
 //! only. Values pinned by environment variables are read only for everyone and say so. The token
 //! is write-only: the page only ever learns whether one is set.
@@ -20,6 +21,7 @@ use plexward_shared::{
 use crate::api;
 use crate::components::field_error::FieldError;
 use crate::components::form_field::FormField;
+use crate::components::plex_sign_in::PlexSignIn;
 use crate::components::scheduler_form::SchedulerSettings;
 use crate::components::server_settings::ServerSettings;
 use crate::session::use_session;
@@ -195,6 +197,7 @@ fn PlexSettingsForm(
             time_zone: (new_tz != before.time_zone).then_some(new_tz),
             drift_policy: (drift.get_untracked() != before.drift_policy)
                 .then(|| drift.get_untracked()),
+            pin_id: None,
         };
         errors.set(BTreeMap::new());
         failure.set(None);
@@ -233,8 +236,16 @@ fn PlexSettingsForm(
         })
         .collect_view();
 
+    let on_connected = Callback::new(move |saved: PlexSettingsResponse| {
+        url.set(saved.server_url.clone().unwrap_or_default());
+        current.set(saved);
+    });
     view! {
         <CurrentConnection current />
+        {(can_edit && !token_pinned).then(|| view! {
+            <PlexSignIn on_connected />
+            <p class="hint">"Or connect by hand: paste a token and the server's URL below (advanced)."</p>
+        })}
         <form class="form settings-form" on:submit=submit novalidate aria-label="Plex settings">
             {(!can_edit).then(|| view! { <p class="hint">"Only admins can change these settings."</p> })}
             <div class="form-grid">
