@@ -277,6 +277,18 @@ impl PlexClient {
         json: Option<&Value>,
         parse: Parser<T>,
     ) -> Result<T, PlexError> {
+        self.exchange(method, path, json, false, parse).await
+    }
+
+    /// One plex.tv exchange, XML or (`want_json`) JSON, parsed; no retry.
+    pub(super) async fn exchange<T>(
+        &self,
+        method: Method,
+        path: &str,
+        json: Option<&Value>,
+        want_json: bool,
+        parse: Parser<T>,
+    ) -> Result<T, PlexError> {
         let host = PlexHost::Plextv;
         let got = self
             .transport
@@ -285,13 +297,13 @@ impl PlexClient {
                 method,
                 path,
                 json,
-                want_json: false,
+                want_json,
             })
             .await?;
         self.parse(host, got.status.as_u16(), &got.body, parse)
     }
 
-    pub(super) fn parse<T>(
+    fn parse<T>(
         &self,
         host: PlexHost,
         status: u16,

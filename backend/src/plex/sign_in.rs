@@ -8,8 +8,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::client::PlexClient;
-use super::error::{PlexError, PlexHost};
-use super::http::Outgoing;
+use super::error::PlexError;
 use super::models::MachineId;
 
 /// A sign-in PIN as plex.tv answers it.
@@ -139,46 +138,28 @@ pub(super) fn resources(body: &str) -> Result<Vec<Resource>, String> {
 impl PlexClient {
     /// plex.tv `POST /api/v2/pins?strong=true`: a new PIN for this install's client id.
     pub async fn create_pin(&self) -> Result<Pin, PlexError> {
-        self.send_json(Method::POST, "/api/v2/pins?strong=true", pin)
+        self.exchange(Method::POST, "/api/v2/pins?strong=true", None, true, pin)
             .await
     }
 
     /// plex.tv `GET /api/v2/pins/{id}`: the PIN, with its token once approved. A PIN that
     /// expired (or another client's) is [`PlexError::NotFound`].
     pub async fn pin(&self, id: u64) -> Result<Pin, PlexError> {
-        self.send_json(Method::GET, &format!("/api/v2/pins/{id}"), pin)
+        self.exchange(Method::GET, &format!("/api/v2/pins/{id}"), None, true, pin)
             .await
     }
 
     /// plex.tv `GET /api/v2/resources`: every device the token may use, with their addresses.
     pub async fn resources(&self) -> Result<Vec<Resource>, PlexError> {
-        self.send_json(
+        // No retry here or in the two above: a person is waiting, and polling is the retry.
+        self.exchange(
             Method::GET,
             "/api/v2/resources?includeHttps=1&includeRelay=1",
+            None,
+            true,
             resources,
         )
         .await
-    }
-
-    /// One plex.tv JSON exchange, no retry: a person is waiting, and polling is the retry.
-    async fn send_json<T>(
-        &self,
-        method: Method,
-        path: &str,
-        parse: fn(&str) -> Result<T, String>,
-    ) -> Result<T, PlexError> {
-        let host = PlexHost::Plextv;
-        let got = self
-            .transport
-            .send(Outgoing {
-                host,
-                method,
-                path,
-                json: None,
-                want_json: true,
-            })
-            .await?;
-        self.parse(host, got.status.as_u16(), &got.body, parse)
     }
 }
 

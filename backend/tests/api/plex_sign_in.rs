@@ -20,39 +20,19 @@ async fn fresh_app(sim: &SimHandle) -> (TestApp, String) {
     (app, token)
 }
 
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, String) {
-    let mut req = app.bearer(method, path, token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let r = req.send().await.expect("sent");
-    (r.status().as_u16(), r.text().await.expect("body"))
-}
-
-fn json_of(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
 /// Polls the sign-in until `state` (every 50 ms, 10 s at most).
 async fn poll_until(app: &TestApp, token: &str, id: &str, state: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let (status, text) = call(
-            app,
-            token,
-            Method::GET,
-            &format!("/api/v1/settings/plex/pin/{id}"),
-            None,
-        )
-        .await;
-        assert_eq!(status, 200, "{text}");
-        let body = json_of(&text);
+        let (status, body) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/settings/plex/pin/{id}"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
         if body["state"] == state {
             return body;
         }
@@ -66,16 +46,11 @@ async fn connecting_by_pin_saves_plexwards_own_token_and_the_chosen_server() {
     let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
     let (app, token) = fresh_app(&sim).await;
 
-    let (status, text) = call(
-        &app,
-        &token,
-        Method::POST,
-        "/api/v1/settings/plex/pin",
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{text}");
-    let started = json_of(&text);
+    let (status, body) = app
+        .call(Method::POST, "/api/v1/settings/plex/pin", &token, None)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let started = body;
     let id = started["id"].as_str().expect("id").to_owned();
     let code = started["code"].as_str().expect("code").to_owned();
     let auth_url = started["auth_url"].as_str().expect("auth_url");
@@ -134,86 +109,70 @@ async fn connecting_by_pin_saves_plexwards_own_token_and_the_chosen_server() {
     );
     assert_eq!(best["uri"], sim.pms_url());
 
-    let (status, text) = call(
-        &app,
-        &token,
-        Method::PUT,
-        "/api/v1/settings/plex",
-        Some(json!({"server_url": best["uri"], "pin_id": id})),
-    )
-    .await;
-    assert_eq!(status, 200, "{text}");
-    assert!(!text.contains(&device_token));
-    let saved = json_of(&text);
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/plex",
+            &token,
+            Some(json!({"server_url": best["uri"], "pin_id": id})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.to_string().contains(&device_token));
     assert_eq!(
-        (saved["token_set"].clone(), saved["token_source"].clone()),
+        (body["token_set"].clone(), body["token_source"].clone()),
         (json!(true), json!("database"))
     );
 
     // The saved token works, and it is the PIN's: the simulator saw that one on the PMS.
     sim.clear_requests();
-    let (status, text) = call(
-        &app,
-        &token,
-        Method::POST,
-        "/api/v1/settings/plex/test",
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .call(Method::POST, "/api/v1/settings/plex/test", &token, None)
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(json_of(&text)["ok"], true, "{text}");
+    assert_eq!(body["ok"], true, "{body}");
     sim.revoke_token(&device_token);
-    let (_, text) = call(
-        &app,
-        &token,
-        Method::POST,
-        "/api/v1/settings/plex/test",
-        None,
-    )
-    .await;
+    let (_, body) = app
+        .call(Method::POST, "/api/v1/settings/plex/test", &token, None)
+        .await;
     assert_eq!(
-        json_of(&text)["ok"],
-        false,
-        "a revoked device token fails the test: {text}"
+        body["ok"], false,
+        "a revoked device token fails the test: {body}"
     );
 
     // Used once: the same PIN cannot save again.
-    let (status, text) = call(
-        &app,
-        &token,
-        Method::PUT,
-        "/api/v1/settings/plex",
-        Some(json!({"pin_id": id})),
-    )
-    .await;
-    assert_eq!(status, 422, "{text}");
-    assert!(
-        json_of(&text)["error"]["fields"]["pin_id"].is_string(),
-        "{text}"
-    );
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/plex",
+            &token,
+            Some(json!({"pin_id": id})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["fields"]["pin_id"].is_string(), "{body}");
 
     // Audited: started, authorized, saved by sign-in.
-    let (_, text) = call(
-        &app,
-        &token,
-        Method::GET,
-        "/api/v1/audit?action=settings.plex_sign_in",
-        None,
-    )
-    .await;
-    assert_eq!(json_of(&text)["total"], 2, "{text}");
-    let (_, text) = call(
-        &app,
-        &token,
-        Method::GET,
-        "/api/v1/audit?action=settings.plex_update",
-        None,
-    )
-    .await;
+    let (_, body) = app
+        .call(
+            Method::GET,
+            "/api/v1/audit?action=settings.plex_sign_in",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(body["total"], 2, "{body}");
+    let (_, body) = app
+        .call(
+            Method::GET,
+            "/api/v1/audit?action=settings.plex_update",
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(
-        json_of(&text)["items"][0]["details"]["via_sign_in_with_plex"],
-        true,
-        "{text}"
+        body["items"][0]["details"]["via_sign_in_with_plex"], true,
+        "{body}"
     );
 }
 
@@ -222,54 +181,35 @@ async fn an_expired_or_unknown_pin_says_so_and_a_pinned_token_refuses_sign_in() 
     let sim = PlexSim::start(SimConfig::default()).await.expect("sim");
     let (app, token) = fresh_app(&sim).await;
 
-    let (status, text) = call(
-        &app,
-        &token,
-        Method::GET,
-        "/api/v1/settings/plex/pin/nope",
-        None,
-    )
-    .await;
-    assert_eq!(status, 404, "{text}");
+    let (status, body) = app
+        .call(Method::GET, "/api/v1/settings/plex/pin/nope", &token, None)
+        .await;
+    assert_eq!(status, 404, "{body}");
 
-    let (_, text) = call(
-        &app,
-        &token,
-        Method::POST,
-        "/api/v1/settings/plex/pin",
-        None,
-    )
-    .await;
-    let id = json_of(&text)["id"].as_str().expect("id").to_owned();
+    let (_, body) = app
+        .call(Method::POST, "/api/v1/settings/plex/pin", &token, None)
+        .await;
+    let id = body["id"].as_str().expect("id").to_owned();
     // plex.tv forgets it (as after its 30 minutes).
     sim.with_state(|s| s.pins.iter_mut().for_each(|p| p.expires_ms = 0));
     poll_until(&app, &token, &id, "expired").await;
-    let (status, _) = call(
-        &app,
-        &token,
-        Method::GET,
-        &format!("/api/v1/settings/plex/pin/{id}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/settings/plex/pin/{id}"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(status, 404, "an expired sign-in is gone");
 
     // plex.tv down: a clear 503, not a 500.
     sim.add_fault(plex_sim::FaultSpec::status("POST", "/api/v2/pins", 503));
-    let (status, text) = call(
-        &app,
-        &token,
-        Method::POST,
-        "/api/v1/settings/plex/pin",
-        None,
-    )
-    .await;
-    assert_eq!(status, 503, "{text}");
-    assert_eq!(
-        json_of(&text)["error"]["code"],
-        "plex_unavailable",
-        "{text}"
-    );
+    let (status, body) = app
+        .call(Method::POST, "/api/v1/settings/plex/pin", &token, None)
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "plex_unavailable", "{body}");
 
     let (pms, plextv) = (sim.pms_url().to_owned(), sim.plextv_url().to_owned());
     let pinned = spawn_app_with(move |c| {
@@ -280,7 +220,9 @@ async fn an_expired_or_unknown_pin_says_so_and_a_pinned_token_refuses_sign_in() 
     .await;
     pinned.create_account("root", "admin", false).await;
     let t = pinned.login("root", GOOD_PASSWORD).await.token;
-    let (status, text) = call(&pinned, &t, Method::POST, "/api/v1/settings/plex/pin", None).await;
-    assert_eq!(status, 422, "{text}");
-    assert!(text.contains("PLEXWARD_PLEX_TOKEN"), "{text}");
+    let (status, body) = pinned
+        .call(Method::POST, "/api/v1/settings/plex/pin", &t, None)
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("PLEXWARD_PLEX_TOKEN"), "{body}");
 }

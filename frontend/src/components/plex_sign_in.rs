@@ -221,12 +221,11 @@ pub fn PlexSignIn(
                         <button type="button" class="btn ghost small" on:click=cancel>"Cancel"</button>
                     </div>
                 }.into_any(),
-                Step::Choosing { id, account, servers } if servers.is_empty() => view! {
+                Step::Choosing { account, servers, .. } if servers.is_empty() => view! {
                     <p class="alert error" role="alert">
                         {format!("Signed in as {account}, but this account owns no Plex Media Server. Sign in with the server owner's account.")}
                     </p>
                     <button type="button" class="btn ghost" on:click=cancel>"Back"</button>
-                    <span hidden=true>{id}</span>
                 }.into_any(),
                 Step::Choosing { id, account, servers } => view! {
                     <fieldset class="server-choice" data-testid="plex-servers">
