@@ -124,6 +124,8 @@ impl Application {
             ));
         }
         let plex = Arc::new(plex);
+        crate::settings::plex_routes::start(&pool, &plex)?;
+        crate::settings::plex_routes::probe_in_background(&pool, &plex);
         let plex_sign_ins = Arc::new(crate::settings::plex_sign_in::SignIns::default());
         let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
         let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));

@@ -36,7 +36,7 @@ pub use audit::{
 };
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use error::{ErrorBody, ErrorResponse};
-pub use health::{HealthResponse, HealthStatus};
+pub use health::{HealthResponse, HealthStatus, PlexApiChoice, PlexApiRoutes, RetiredPlexRoute};
 pub use jobs::{JobKind, JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::{List, PAGE_MAX, Paging};
 pub use logs::{

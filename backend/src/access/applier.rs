@@ -17,8 +17,8 @@ use crate::db::time::from_ms;
 use crate::db::{self, DbError, DbPool};
 use crate::plex::connection::PlexConnection;
 use crate::plex::{
-    Invitee, LibraryKind, MachineId, NonEmptySet, PlexClient, PlexError, PlexSection,
-    PlexSectionId, PmsKey, SectionMap, Share, UserId,
+    Invitee, LibraryKind, MachineId, NonEmptySet, Operation, PlexClient, PlexError, PlexSection,
+    PlexSectionId, PmsKey, Routes, SectionMap, Share, UserId,
 };
 use crate::settings::plex_server::{self, ServerIdentity};
 use plexward_shared::PlanAction;
@@ -34,6 +34,18 @@ pub fn retry_delay_ms(attempts: i64, jitter: f64) -> i64 {
     let exp = attempts.clamp(1, 20) - 1;
     let base = RETRY_BASE_MS.saturating_mul(1_i64 << exp).min(RETRY_CAP_MS);
     (base as f64 * (1.0 + 0.2 * jitter.clamp(-1.0, 1.0))) as i64
+}
+
+/// The Plex operation `plan` needs that plex.tv offers no route for any more, if any: a change
+/// needing it is refused before anything is saved.
+pub fn retired_operation(routes: &Routes, plan: &Plan) -> Option<Operation> {
+    let needs: &[Operation] = match plan {
+        Plan::Nothing => &[],
+        Plan::Create { .. } => &[Operation::Sections, Operation::Create],
+        Plan::Update { .. } => &[Operation::Sections, Operation::Update],
+        Plan::Delete { .. } => &[Operation::Delete],
+    };
+    needs.iter().copied().find(|op| routes.unusable(*op))
 }
 
 /// How one apply ended.
@@ -100,6 +112,11 @@ impl Applier {
     /// applications in one process (the tests) never wait on each other.
     pub async fn one_sync_at_a_time(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.syncs.lock().await
+    }
+
+    /// Which sharing API each Plex operation uses.
+    pub fn routes(&self) -> &Routes {
+        self.plex.routes()
     }
 
     /// The time the access logic runs on.

@@ -7,12 +7,13 @@ use std::future::Future;
 use plexward_shared::{BulkFriendPlan, ChangeResponse};
 use serde_json::json;
 
-use crate::access::applier::Applier;
+use crate::access::applier::{Applier, retired_operation};
 use crate::access::friend::{Catalog, Friend};
 use crate::access::grants::{self, FieldErrors, NewGrant};
 use crate::audit::{Actor, Event, Outcome};
 use crate::db::time::now_ms;
 use crate::db::{self, DbError, DbPool};
+use crate::plex::{Operation, Routes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
@@ -22,6 +23,9 @@ pub enum ChangeError {
     Departed(String),
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// The change needs a Plex operation whose routes plex.tv has both retired.
+    #[error("{}", crate::plex::PlexError::Retired { operation: *.0 })]
+    PlexRetired(Operation),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -82,6 +86,9 @@ where
     let after = with_grants(&friend, &new, &catalog);
     let plan = after.plan_response(&catalog, now);
     let changes = grants::changes(&grants::from_rows(&friend.grants), &new, &catalog);
+    if !dry_run && let Some(op) = retired_operation(applier.routes(), &after.plan(&catalog, now)) {
+        return Err(ChangeError::PlexRetired(op));
+    }
     if dry_run {
         return Ok(ChangeResponse {
             dry_run: true,
@@ -93,8 +100,18 @@ where
             changes,
         });
     }
-    save(pool, &[(&friend, new)], actor, action).await?;
+    let planned = after.plan(&catalog, now);
+    save(pool, &[(&friend, new.clone())], actor, action).await?;
     let applied = apply(id).await?;
+    if !applied.matched
+        && let Some(op) = retired_operation(applier.routes(), &planned)
+    {
+        // This apply found that Plex has retired every route the change needs: undo it, so
+        // nothing changed here either (a later edit since is left alone).
+        revert_if_unchanged(pool, id, &new, grants::from_rows(&friend.grants), actor).await?;
+        applier.apply(id, actor).await?;
+        return Err(ChangeError::PlexRetired(op));
+    }
     let (friend, catalog) = load(pool, id).await?;
     let now = applier.now();
     Ok(ChangeResponse {
@@ -106,6 +123,27 @@ where
         job_id: applied.job_id,
         changes,
     })
+}
+
+/// Puts `before` back as friend `id`'s grants if they are still `saved` (audited as
+/// `grants.reverted`).
+async fn revert_if_unchanged(
+    pool: &DbPool,
+    id: i64,
+    saved: &[NewGrant],
+    before: Vec<NewGrant>,
+    actor: &Actor,
+) -> Result<(), ChangeError> {
+    let (friend, _) = load(pool, id).await?;
+    let key = |g: &NewGrant| (g.library_id, g.starts_at, g.ends_at);
+    let mut now: Vec<_> = grants::from_rows(&friend.grants).iter().map(key).collect();
+    let mut ours: Vec<_> = saved.iter().map(key).collect();
+    now.sort_unstable();
+    ours.sort_unstable();
+    if now == ours {
+        save(pool, &[(&friend, before)], actor, "grants.reverted").await?;
+    }
+    Ok(())
 }
 
 /// Saves new grants for friends in one transaction (all or nothing), one audit event each with
@@ -155,6 +193,7 @@ pub const MAX_BULK: usize = 1_000;
 /// apply. Every friend is validated before anything is saved.
 pub async fn bulk(
     pool: &DbPool,
+    routes: &Routes,
     now: i64,
     ids: &[i64],
     actor: &Actor,
@@ -193,11 +232,15 @@ pub async fn bulk(
     let mut plans = Vec::with_capacity(selected.len());
     for friend in selected {
         let new = compute(friend, &catalog, now).map_err(ChangeError::Invalid)?;
+        let after = with_grants(friend, &new, &catalog);
+        if !dry_run && let Some(op) = retired_operation(routes, &after.plan(&catalog, now)) {
+            return Err(ChangeError::PlexRetired(op));
+        }
         plans.push(BulkFriendPlan {
             friend_id: friend.user.id,
             plex_user_id: friend.user.id,
             title: friend.user.title.clone(),
-            plan: with_grants(friend, &new, &catalog).plan_response(&catalog, now),
+            plan: after.plan_response(&catalog, now),
             changes: grants::changes(&grants::from_rows(&friend.grants), &new, &catalog),
         });
         changes.push((friend, new));

@@ -213,6 +213,33 @@ pub fn mark_departed_except(
     .execute(conn)
 }
 
+/// Friends not in `seen` keep their place but lose their share on this server: what a listing
+/// of shares alone (plex.tv v2) says about them, which cannot tell "no share here" from "left
+/// Plex". Returns how many had one.
+pub fn clear_shares_except(
+    conn: &mut SqliteConnection,
+    seen: &[i64],
+    now: i64,
+) -> QueryResult<usize> {
+    let unseen: Vec<i64> = plex_users::table
+        .filter(plex_users::plex_user_id.ne_all(seen))
+        .filter(plex_users::departed_at.is_null())
+        .filter(plex_users::share_id.is_not_null())
+        .select(plex_users::id)
+        .load(conn)?;
+    for id in &unseen {
+        diesel::update(plex_users::table.find(id))
+            .set((
+                plex_users::share_id.eq(None::<i64>),
+                plex_users::share_pending.eq(false),
+                plex_users::last_synced_at.eq(now),
+            ))
+            .execute(conn)?;
+        set_actual(conn, *id, &[])?;
+    }
+    Ok(unseen.len())
+}
+
 /// An undated grant (always active), unless one exists for that library.
 pub fn insert_undated_grant(
     conn: &mut SqliteConnection,

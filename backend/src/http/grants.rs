@@ -51,6 +51,7 @@ impl From<ChangeError> for ApiError {
             ChangeError::NotFound => ApiError::NotFound,
             ChangeError::Departed(_) => ApiError::conflict("friend_departed", e.to_string()),
             ChangeError::Invalid(fields) => ApiError::Validation(fields),
+            ChangeError::PlexRetired(_) => ApiError::PlexUnavailable(e.to_string()),
             ChangeError::Db(e) => e.into(),
         }
     }
@@ -95,6 +96,7 @@ async fn change_one(
         (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
         (status = 409, description = "The friend left the Plex server", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Invalid grants (see `fields`)", body = plexward_shared::ErrorResponse),
+        (status = 503, description = "The change needs a Plex operation whose routes plex.tv has both retired (`plex_unavailable`); nothing was saved", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[put("/plex-users/{id}/grants")]
@@ -138,6 +140,7 @@ pub async fn set_grants(
         (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
         (status = 409, description = "The friend left the Plex server", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Unknown library", body = plexward_shared::ErrorResponse),
+        (status = 503, description = "The change needs a Plex operation whose routes plex.tv has both retired (`plex_unavailable`); nothing was saved", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[post("/plex-users/{id}/extend")]
@@ -189,6 +192,7 @@ pub async fn extend(
         (status = 202, description = "Saved; applying as job `job_id`", body = BulkResponse),
         (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Invalid friends, libraries or times (see `fields`)", body = plexward_shared::ErrorResponse),
+        (status = 503, description = "The change needs a Plex operation whose routes plex.tv has both retired (`plex_unavailable`); nothing was saved", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[post("/plex-users/bulk")]
@@ -213,6 +217,7 @@ pub async fn bulk(
     let actor = principal.actor();
     let (friends, to_apply) = change::bulk(
         &state.db,
+        state.applier.routes(),
         state.applier.now(),
         &friend_ids,
         &actor,

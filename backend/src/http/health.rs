@@ -45,6 +45,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         database,
         scheduler,
         uptime_seconds: state.started.elapsed().as_secs(),
+        plex_api: crate::settings::plex_routes::view(&state.plex.routes().table()),
     };
     match status {
         HealthStatus::Ok => HttpResponse::Ok().json(body),

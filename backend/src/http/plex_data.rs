@@ -183,6 +183,7 @@ pub async fn plex_user(
     responses(
         (status = 202, description = "Sync started, or already running", body = JobStarted),
         (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
+        (status = 503, description = "plex.tv has retired both of its routes for listing friends or libraries (`plex_unavailable`)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[post("/sync")]
@@ -191,6 +192,11 @@ pub async fn start_sync(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::RunSync)?;
+    if let Some(operation) = sync::retired_operation(state.plex.routes()) {
+        return Err(ApiError::PlexUnavailable(
+            crate::plex::PlexError::Retired { operation }.to_string(),
+        ));
+    }
     let actor = principal.actor();
     let job_id = state.jobs.submit_unique(sync::SyncJob, actor).await?;
     Ok(HttpResponse::Accepted().json(JobStarted { job_id }))

@@ -11,7 +11,7 @@ use crate::access::applier::Applier;
 use crate::db::plex_users::SeenFriend;
 use crate::db::time::now_ms;
 use crate::db::{self, DbPool};
-use crate::plex::{PlexClient, PlexError};
+use crate::plex::{Operation, PlexClient, PlexError, Routes};
 
 pub const KIND: &str = "sync";
 
@@ -24,6 +24,14 @@ pub enum SyncError {
     Plex(#[from] PlexError),
     #[error("database: {0}")]
     Db(#[from] db::DbError),
+}
+
+/// The Plex operation a sync needs that plex.tv offers no route for any more, if any (a sync
+/// then is refused with 503 rather than started to fail).
+pub fn retired_operation(routes: &Routes) -> Option<Operation> {
+    [Operation::Sections, Operation::List]
+        .into_iter()
+        .find(|op| routes.unusable(*op))
 }
 
 /// A sync from Plex, as a job ("Sync now").
@@ -94,6 +102,7 @@ pub async fn sync(
         })
         .collect();
 
+    let friends_complete = snapshot.friends_complete;
     let identity = crate::settings::plex_server::ServerIdentity {
         machine_id: Some(server.machine_id.as_str().to_owned()),
         name: Some(server.name.clone()),
@@ -136,8 +145,14 @@ pub async fn sync(
                 }
             }
             let seen_friends: Vec<i64> = friend_rows.iter().map(|f| f.plex_user_id).collect();
-            report.friends_departed =
-                db::plex_users::mark_departed_except(conn, &seen_friends, now)? as u64;
+            if friends_complete {
+                report.friends_departed =
+                    db::plex_users::mark_departed_except(conn, &seen_friends, now)? as u64;
+            } else {
+                // A share listing (plex.tv v2) names only friends with a share here: the
+                // others lost it, or left Plex; either way they are not taken as gone.
+                db::plex_users::clear_shares_except(conn, &seen_friends, now)?;
+            }
             Ok(report)
         })
     })

@@ -6,6 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::limiter::PlextvLimiter;
+use super::routes::Routes;
 
 pub use crate::config::DEFAULT_PLEXTV_URL;
 
@@ -31,6 +32,9 @@ pub struct PlexClientConfig {
     /// The process-wide plex.tv limiter, shared by every client built with it. `None`: the
     /// client gets its own, of `plextv_concurrency` and no rate limit.
     pub limiter: Option<Arc<PlextvLimiter>>,
+    /// The process-wide choice of sharing API per operation (`routes.rs`). `None`: the client
+    /// keeps its own, starting on v1.
+    pub routes: Option<Arc<Routes>>,
     /// Time allowed to open a TCP (+TLS) connection.
     pub connect_timeout: Duration,
     /// Time allowed for a whole request, response body included.
@@ -56,6 +60,7 @@ impl PlexClientConfig {
             version: crate::VERSION.to_owned(),
             plextv_concurrency: 1,
             limiter: None,
+            routes: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -84,6 +89,13 @@ impl PlexClientConfig {
     #[must_use]
     pub fn with_plextv_concurrency(mut self, n: usize) -> Self {
         self.plextv_concurrency = n;
+        self
+    }
+
+    /// Shares `routes` with every other client built with it.
+    #[must_use]
+    pub fn with_routes(mut self, routes: Arc<Routes>) -> Self {
+        self.routes = Some(routes);
         self
     }
 

@@ -21,6 +21,7 @@ use secrecy::SecretString;
 
 use crate::config::Config;
 use crate::plex::limiter::PlextvLimiter;
+use crate::plex::routes::Routes;
 use crate::plex::{PlexClient, PlexClientConfig, PlexError, RetryPolicy};
 
 /// The environment variables that pin the values (named in the UI and in refusals).
@@ -44,6 +45,8 @@ pub struct PlexConnection {
     client: Mutex<Option<Arc<PlexClient>>>,
     /// The process' plex.tv limiter, shared by every client built here.
     limiter: Arc<PlextvLimiter>,
+    /// The process' choice of sharing API per operation, shared likewise.
+    routes: Arc<Routes>,
 }
 
 /// The saved connection with the token decrypted (by `settings::plex`): what the live
@@ -88,6 +91,7 @@ impl PlexConnection {
                 config.plextv_concurrency,
                 config.plextv_requests_per_second,
             )),
+            routes: Arc::default(),
         })
     }
 
@@ -123,6 +127,11 @@ impl PlexConnection {
     /// The plex.tv limiter every client of this connection shares.
     pub fn limiter(&self) -> &Arc<PlextvLimiter> {
         &self.limiter
+    }
+
+    /// Which sharing API each operation uses (every client of this connection shares it).
+    pub fn routes(&self) -> &Arc<Routes> {
+        &self.routes
     }
 
     /// A copy of the saved values (the token still a secret).
@@ -170,7 +179,8 @@ impl PlexConnection {
         Some(
             PlexClientConfig::new(url.clone(), token.clone(), self.client_identifier.clone())
                 .with_plextv_url(self.plextv_url.clone())
-                .with_limiter(self.limiter.clone()),
+                .with_limiter(self.limiter.clone())
+                .with_routes(self.routes.clone()),
         )
     }
 

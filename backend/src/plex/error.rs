@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use super::models::PmsKey;
+use super::routes::Operation;
 
 /// Which Plex host a request went to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +41,21 @@ pub enum PlexError {
     /// 404: unknown share, user, server or endpoint.
     #[error("{host} has no such resource (404)")]
     NotFound { host: PlexHost },
+    /// 404 with plex.tv's "unknown endpoint" body (v2 error code 1002): the route, or on a
+    /// route that names an object perhaps only the object, is not there. The client decides
+    /// which (see `routes.rs`); outside it this reads as [`PlexError::NotFound`].
+    #[error("{host} does not know this endpoint (404, code 1002)")]
+    UnknownEndpoint { host: PlexHost },
+    /// 410 Gone or 405: Plex has retired this route.
+    #[error("{host} has retired this route (HTTP {status})")]
+    RouteGone { host: PlexHost, status: u16 },
+    /// Both of plex.tv's routes for `operation` are retired: Plex offers no way to do it.
+    #[error(
+        "plex.tv has retired both of its routes for \"{operation}\" ({}; {}); Plexward cannot do this until Plex offers a route again",
+        operation.route(super::routes::Api::V1),
+        operation.route(super::routes::Api::V2)
+    )]
+    Retired { operation: Operation },
     /// 400 "You're already sharing this server with …": the user already has a share.
     #[error("plex.tv says this server is already shared with that user: {message}")]
     AlreadyShared { message: String },

@@ -31,6 +31,8 @@ pub(crate) struct Outgoing<'a> {
     pub json: Option<&'a serde_json::Value>,
     /// Ask for JSON (`Accept: application/json`); XML otherwise (spec §1).
     pub want_json: bool,
+    /// Send a plex.tv request to `clients.plex.tv`, where Plex Web's v2 sharing routes live.
+    pub clients: bool,
 }
 
 /// The shared HTTP machinery of a [`PlexClient`](super::PlexClient).
@@ -38,6 +40,9 @@ pub(crate) struct Transport {
     http: reqwest::Client,
     pms_url: String,
     plextv_url: String,
+    /// `clients.plex.tv` for the real plex.tv; the plex.tv URL itself otherwise (the simulator
+    /// serves both, spec §7.3).
+    clients_url: String,
     token: SecretString,
     /// Requests to plex.tv wait here (shared by every client of the process).
     plextv_limit: Arc<PlextvLimiter>,
@@ -108,10 +113,17 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| PlexError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let plextv_url = base_url(&config.plextv_url, "plex.tv")?;
+        let clients_url = if plextv_url == super::DEFAULT_PLEXTV_URL {
+            super::CLIENTS_PLEXTV_URL.to_owned()
+        } else {
+            plextv_url.clone()
+        };
         Ok(Self {
             http,
             pms_url: String::new(),
-            plextv_url: base_url(&config.plextv_url, "plex.tv")?,
+            plextv_url,
+            clients_url,
             token: config.token.clone(),
             plextv_limit: config
                 .limiter
@@ -125,6 +137,7 @@ impl Transport {
         let host = out.host;
         let base = match host {
             PlexHost::Pms => &self.pms_url,
+            PlexHost::Plextv if out.clients => &self.clients_url,
             PlexHost::Plextv => &self.plextv_url,
         };
         if base.is_empty() {
@@ -230,8 +243,15 @@ fn status_error(
     match status.as_u16() {
         401 => PlexError::Unauthorized { host },
         422 if lower.contains("invalid token") => PlexError::InvalidToken,
+        // v2's "The requested resource or endpoint could not be found" (spec §5).
+        404 if v2_error_code(body) == Some(1002) => PlexError::UnknownEndpoint { host },
         404 => PlexError::NotFound { host },
-        400 if lower.contains("already sharing") => PlexError::AlreadyShared {
+        405 | 410 => PlexError::RouteGone {
+            host,
+            status: status.as_u16(),
+        },
+        // v1 answers a duplicate with 400, v2 with 422 (spec §5).
+        400 | 422 if lower.contains("already sharing") => PlexError::AlreadyShared {
             message: excerpt(body, token),
         },
         429 => PlexError::RateLimited { host, retry_after },
@@ -247,6 +267,12 @@ fn status_error(
             excerpt: excerpt(body, token),
         },
     }
+}
+
+/// The first `code` of a v2 error body (`{"errors":[{"code":1002,…}]}`), if it is one.
+fn v2_error_code(body: &str) -> Option<i64> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.get("errors")?.get(0)?.get("code")?.as_i64()
 }
 
 #[cfg(test)]
@@ -270,6 +296,28 @@ mod tests {
             PlexError::InvalidToken
         ));
         assert!(matches!(e(404, ""), PlexError::NotFound { .. }));
+        assert!(matches!(
+            e(
+                404,
+                r#"{"errors":[{"code":1002,"message":"not found","status":404}]}"#
+            ),
+            PlexError::UnknownEndpoint { .. }
+        ));
+        assert!(matches!(
+            e(410, "deprecated"),
+            PlexError::RouteGone { status: 410, .. }
+        ));
+        assert!(matches!(
+            e(405, ""),
+            PlexError::RouteGone { status: 405, .. }
+        ));
+        assert!(matches!(
+            e(
+                422,
+                r#"{"errors":[{"code":1000,"message":"You're already sharing this server with x"}]}"#
+            ),
+            PlexError::AlreadyShared { .. }
+        ));
         assert!(matches!(
             e(
                 400,

@@ -1,8 +1,9 @@
 //! Plexward's Plex client: the PMS and plex.tv calls that library sharing needs.
 //!
-//! The wire protocol is `shared/plex-api.md` (the project's reference docs); the client uses
-//! the legacy v1 plex.tv endpoints (§2.4) that python-plexapi uses, so the simulator
-//! (`e2e/plex-sim`) proves both.
+//! The wire protocol is `shared/plex-api.md` (the project's reference docs). Every sharing
+//! operation has two routes, the legacy v1 XML one (§2.4, what python-plexapi uses) and the v2
+//! JSON one (§2.5); [`routes`] picks one per operation and moves to the other when Plex retires
+//! a route (§2.6). The simulator (`e2e/plex-sim`) serves both.
 //!
 //! Safety rules built in here, because getting them wrong costs users access or privacy:
 //! - the token travels only in the `X-Plex-Token` header, never in a URL, log or error;
@@ -20,12 +21,17 @@ mod json;
 pub mod limiter;
 mod models;
 mod retry;
+pub mod routes;
 pub mod sign_in;
 mod xml;
 
 pub use client::PlexClient;
 pub use config::{DEFAULT_PLEXTV_URL, PlexClientConfig, RetryPolicy};
 pub use error::{PlexError, PlexHost};
+pub use routes::{Api, Operation, RouteTable, Routes};
+
+/// Where Plex Web's v2 sharing routes live (spec §2.5) when plex.tv is the real one.
+pub const CLIENTS_PLEXTV_URL: &str = "https://clients.plex.tv";
 pub use models::{
     Account, EmptySet, Friend, FriendAccess, FriendServer, FriendsSnapshot, Identity, Invitee,
     Library, LibraryKind, MachineId, NonEmptySet, PlexSection, PlexSectionId, PmsKey, SectionMap,

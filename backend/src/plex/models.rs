@@ -219,6 +219,31 @@ pub struct Friend {
 }
 
 impl Friend {
+    /// The friend a share names, when no friend list says more (v1 pending shares on v2).
+    pub fn of_share(share: &Share, mid: &MachineId) -> Self {
+        Self {
+            id: share.user_id,
+            title: share
+                .username
+                .clone()
+                .or_else(|| share.email.clone())
+                .unwrap_or_default(),
+            username: share.username.clone(),
+            email: share.email.clone(),
+            thumb: None,
+            home: false,
+            restricted: false,
+            servers: vec![FriendServer {
+                share_id: share.id,
+                machine_id: mid.as_str().to_owned(),
+                name: String::new(),
+                num_libraries: share.shared_keys().len() as u64,
+                all_libraries: share.all_libraries,
+                pending: share.is_pending(),
+            }],
+        }
+    }
+
     /// The friend's share on server `mid`, if any.
     pub fn server(&self, mid: &MachineId) -> Option<&FriendServer> {
         self.servers.iter().find(|s| s.machine_id == mid.as_str())
@@ -328,6 +353,10 @@ pub enum Invitee {
 pub struct FriendsSnapshot {
     pub machine_id: MachineId,
     pub friends: Vec<Friend>,
+    /// `friends` holds every friend of the account (v1 `/api/users`). When false (the list came
+    /// from v2, which lists shares only), a friend missing from it may simply have no share
+    /// here: they must not be taken as gone.
+    pub friends_complete: bool,
     pub sections: SectionMap,
     pub shares: Vec<Share>,
 }

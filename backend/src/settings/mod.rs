@@ -4,6 +4,7 @@
 
 pub mod plex;
 pub mod plex_probe;
+pub mod plex_routes;
 pub mod plex_server;
 pub mod plex_sign_in;
 pub mod plex_update;

@@ -9,6 +9,7 @@
 //!   database, under the connection's save lock, so the next sync or test uses the new values.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use plexward_shared::UpdatePlexSettingsRequest;
 use secrecy::{ExposeSecret, SecretString};
@@ -27,7 +28,7 @@ type Change<T> = Option<Option<T>>;
 /// Applies `request`; the preferences now saved (the connection's half is in `plex`).
 pub async fn update(
     pool: &DbPool,
-    plex: &PlexConnection,
+    plex: &Arc<PlexConnection>,
     sign_ins: &SignIns,
     actor: &Actor,
     ip: Option<String>,
@@ -208,6 +209,10 @@ pub async fn update(
         live.token = token.map(SecretString::from);
     }
     plex.set_saved(live);
+    if token_touched || server_url.is_some() {
+        // A new connection (perhaps a new account): find retired routes before a change does.
+        crate::settings::plex_routes::probe_in_background(pool, plex);
+    }
     if let Some(id) = request.pin_id.as_deref() {
         sign_ins.forget(id);
     }

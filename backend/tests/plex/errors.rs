@@ -76,7 +76,7 @@ async fn unknown_share_is_not_found() {
         .expect_err("unknown");
     assert!(matches!(err, PlexError::NotFound { .. }), "{err:?}");
     let err = client
-        .remove_friend(UserId(999))
+        .remove_friend(&mid, UserId(999))
         .await
         .expect_err("unknown");
     assert!(matches!(err, PlexError::NotFound { .. }), "{err:?}");

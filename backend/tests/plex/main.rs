@@ -5,4 +5,5 @@ mod errors;
 mod logs;
 mod operations;
 mod retries;
+mod routes;
 mod support;

@@ -8,16 +8,16 @@ use plexward::plex::{
 
 use crate::support::{assert_clean_log, count, start};
 
-const ALICE: UserId = UserId(2_100_001);
-const BOB: UserId = UserId(2_100_002);
-const CAROL: UserId = UserId(2_100_003);
-const KIDS: UserId = UserId(2_100_004);
-const DAVE: UserId = UserId(2_100_005);
-const ERIN: UserId = UserId(2_100_006);
-const FRANK: UserId = UserId(2_100_007);
-const MOVIES: PlexSectionId = PlexSectionId(118_181_361);
-const TV: PlexSectionId = PlexSectionId(118_251_661);
-const DEFAULT: PlexSectionId = PlexSectionId(118_278_994);
+pub(crate) const ALICE: UserId = UserId(2_100_001);
+pub(crate) const BOB: UserId = UserId(2_100_002);
+pub(crate) const CAROL: UserId = UserId(2_100_003);
+pub(crate) const KIDS: UserId = UserId(2_100_004);
+pub(crate) const DAVE: UserId = UserId(2_100_005);
+pub(crate) const ERIN: UserId = UserId(2_100_006);
+pub(crate) const FRANK: UserId = UserId(2_100_007);
+pub(crate) const MOVIES: PlexSectionId = PlexSectionId(118_181_361);
+pub(crate) const TV: PlexSectionId = PlexSectionId(118_251_661);
+pub(crate) const DEFAULT: PlexSectionId = PlexSectionId(118_278_994);
 
 fn keys(k: &[u64]) -> BTreeSet<PmsKey> {
     k.iter().copied().map(PmsKey).collect()
@@ -264,8 +264,8 @@ async fn delete_share_keeps_the_friend() {
 
 #[tokio::test]
 async fn remove_friend_removes_friend_and_share() {
-    let (sim, client, _) = start().await;
-    client.remove_friend(ERIN).await.expect("removed");
+    let (sim, client, mid) = start().await;
+    client.remove_friend(&mid, ERIN).await.expect("removed");
     let state = sim.state();
     assert!(!state.friends.contains(&ERIN.0));
     assert!(state.shares.iter().all(|s| s.user_id != ERIN.0));

@@ -59,7 +59,7 @@ async fn server_errors_are_retried_then_succeed() {
 
     sim.add_fault(FaultSpec::status("DELETE", "/api/v2/sharings/*", 500));
     client
-        .remove_friend(UserId(2_100_006))
+        .remove_friend(&mid, UserId(2_100_006))
         .await
         .expect("DELETE retried");
     assert_eq!(count(&sim, "DELETE", "/**"), 2);

@@ -135,6 +135,16 @@ impl FaultSpec {
         }
     }
 
+    /// Retires the route `method path` on plex.tv: every request to it answers 410 "This
+    /// endpoint was deprecated and removed" until the faults are cleared (spec §2.6).
+    pub fn retire(method: &str, path: &str) -> Self {
+        Self {
+            host: Some(Host::Plextv),
+            count: 0,
+            ..Self::status(method, path, 410)
+        }
+    }
+
     /// The next `method path` request is performed, then its connection is dropped.
     pub fn drop_after_perform(method: &str, path: &str) -> Self {
         Self {
@@ -641,6 +651,8 @@ fn fault_response(host: Host, f: &FaultSpec) -> HttpResponse {
             Host::Plextv => resp::plextv_unauthorized(false),
         },
         (None, 422) => resp::invalid_token(false),
+        // A retired route, as plex.tv answers it (spec §2.4.8).
+        (None, 410) => resp::gone(),
         (None, _) => resp::html_status(status),
     };
     if let Some(secs) = f.retry_after {

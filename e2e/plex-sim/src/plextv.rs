@@ -67,12 +67,7 @@ fn route(s: &mut State, r: &Req<'_>, pms: Option<std::net::SocketAddr>) -> HttpR
                 .ok()
                 .filter(|u| s.friends.contains(u) || s.share_of_user(*u).is_some());
             match (m, user_id) {
-                (&Method::DELETE, Some(u)) => {
-                    s.shares.retain(|x| x.user_id != u);
-                    s.foreign_shares.retain(|x| x.user_id != u);
-                    s.friends.remove(&u);
-                    resp::empty(StatusCode::NO_CONTENT)
-                }
+                (&Method::DELETE, Some(u)) => remove_friend(s, Some(u)),
                 (&Method::PUT, Some(_)) if s.behaviour.sharings_put_404 => {
                     resp::plextv_v2_not_found()
                 }
@@ -116,11 +111,25 @@ fn route(s: &mut State, r: &Req<'_>, pms: Option<std::net::SocketAddr>) -> HttpR
                 )
             }
         }
-        ["api", "v2", "shared_servers", share] if m == Method::POST => {
-            match share.parse::<u64>().ok().filter(|i| s.share(*i).is_some()) {
-                Some(id) => v2_update_share(s, id, r.body),
-                None => resp::plextv_v2_not_found(),
+        ["api", "v2", "shared_servers"] if m == Method::POST => v2_create_share(s, r.body),
+        // Only POST exists on the list route (GET answers 405 on plex.tv, spec §2.6).
+        ["api", "v2", "shared_servers"] => resp::method_not_allowed(),
+        ["api", "v2", "shared_servers", share] => {
+            let id = share.parse::<u64>().ok().filter(|i| s.share(*i).is_some());
+            match (m, id) {
+                (&Method::POST, Some(id)) => v2_update_share(s, id, r.body),
+                (&Method::DELETE, Some(id)) => {
+                    s.shares.retain(|x| x.id != id);
+                    resp::empty(StatusCode::OK)
+                }
+                _ => resp::plextv_v2_not_found(),
             }
+        }
+        // `GET /api/v2/friends` is retired (410 since about August 2026, spec §2.6); removing
+        // one friend still works there.
+        ["api", "v2", "friends"] => resp::gone(),
+        ["api", "v2", "friends", uid] if m == Method::DELETE => {
+            remove_friend(s, uid.parse::<u64>().ok())
         }
         ["api", "users", ..] => resp::plextv_v1_not_found(),
         _ => resp::plextv_v2_not_found(),
@@ -485,9 +494,32 @@ fn create_share(s: &mut State, body: &[u8]) -> HttpResponse {
         Ok(ids) => ids,
         Err(e) => return e,
     };
-    let email = ss.get("invited_email").and_then(Value::as_str);
-    let invited_id = ss.get("invited_id");
-    let user_id = match (email, invited_id) {
+    let invitee = (
+        ss.get("invited_email").and_then(Value::as_str),
+        ss.get("invited_id"),
+    );
+    match new_share(s, invitee, ids, v.get("sharing_settings")) {
+        Ok(id) => share_container(s, id, StatusCode::CREATED),
+        Err(Refusal::AlreadySharing(message) | Refusal::Invalid(message)) => bad_request(&message),
+    }
+}
+
+/// Why a share could not be created.
+enum Refusal {
+    /// The user already has a share (v1 400, v2 422).
+    AlreadySharing(String),
+    /// Anything else wrong with the request (400).
+    Invalid(String),
+}
+
+/// The invitee (email or username, or an account id) as an account id: an unknown email gets a
+/// placeholder account, as plex.tv invites people without one.
+fn invitee_account(
+    s: &mut State,
+    email: Option<&str>,
+    invited_id: Option<&Value>,
+) -> Result<u64, String> {
+    match (email, invited_id) {
         (Some(e), None) if !e.trim().is_empty() => {
             let e = e.trim();
             let found = s.accounts.iter().find(|a| {
@@ -495,11 +527,11 @@ fn create_share(s: &mut State, body: &[u8]) -> HttpResponse {
                     || (!a.username.is_empty() && a.username.eq_ignore_ascii_case(e))
             });
             match found {
-                Some(a) => a.id,
+                Some(a) => Ok(a.id),
                 None if e.eq_ignore_ascii_case(&s.owner.email)
                     || e.eq_ignore_ascii_case(&s.owner.username) =>
                 {
-                    s.owner.id
+                    Ok(s.owner.id)
                 }
                 None if e.contains('@') => {
                     let id = s.next_account_id;
@@ -517,9 +549,9 @@ fn create_share(s: &mut State, body: &[u8]) -> HttpResponse {
                     };
                     fill_account(&mut a);
                     s.accounts.push(a);
-                    id
+                    Ok(id)
                 }
-                None => return bad_request(&format!("No user named {e}")),
+                None => Err(format!("No user named {e}")),
             }
         }
         (None, Some(id)) => {
@@ -527,14 +559,27 @@ fn create_share(s: &mut State, body: &[u8]) -> HttpResponse {
                 .as_u64()
                 .or_else(|| id.as_str().and_then(|x| x.parse().ok()));
             match id {
-                Some(id) if s.account(id).is_some() || id == s.owner.id => id,
-                _ => return bad_request("Invalid invited_id"),
+                Some(id) if s.account(id).is_some() || id == s.owner.id => Ok(id),
+                _ => Err("Invalid invited_id".to_owned()),
             }
         }
-        _ => return bad_request("Exactly one of invited_email or invited_id is required"),
-    };
+        _ => Err("Exactly one of invited_email or invited_id is required".to_owned()),
+    }
+}
+
+/// Creates a pending share (both APIs): the invitee resolved, the duplicate and friend-limit
+/// rules checked, `settings` applied.
+fn new_share(
+    s: &mut State,
+    (email, invited_id): (Option<&str>, Option<&Value>),
+    ids: BTreeSet<u64>,
+    settings: Option<&Value>,
+) -> Result<u64, Refusal> {
+    let user_id = invitee_account(s, email, invited_id).map_err(Refusal::Invalid)?;
     if user_id == s.owner.id {
-        return bad_request("You cannot share a server with yourself");
+        return Err(Refusal::Invalid(
+            "You cannot share a server with yourself".to_owned(),
+        ));
     }
     if s.share_of_user(user_id).is_some() {
         let name = s
@@ -547,27 +592,73 @@ fn create_share(s: &mut State, body: &[u8]) -> HttpResponse {
                 }
             })
             .unwrap_or_default();
-        return bad_request(&format!(
+        return Err(Refusal::AlreadySharing(format!(
             "You're already sharing this server with {name}. Please edit your existing share."
-        ));
+        )));
     }
     let id = s.next_share_id;
     s.next_share_id += 1;
-    let mut settings = ShareSettings::default();
-    apply_settings(&mut settings, v.get("sharing_settings"));
+    let mut share_settings = ShareSettings::default();
+    apply_settings(&mut share_settings, settings);
     let all = ids.is_empty();
     s.shares.push(Share {
         id,
         user_id,
         all_libraries: all,
         section_ids: ids,
-        settings,
+        settings: share_settings,
         invited_at: now(),
         accepted_at: None,
         access_token: access_token(id),
     });
     s.friends.insert(user_id);
-    share_container(s, id, StatusCode::CREATED)
+    Ok(id)
+}
+
+/// `POST /api/v2/shared_servers` (spec §2.5): `{machineIdentifier, librarySectionIds,
+/// invitedEmail | invitedId, settings?}` → 201 with the share's JSON.
+fn v2_create_share(s: &mut State, body: &[u8]) -> HttpResponse {
+    let Some(v) = serde_json::from_slice::<Value>(body)
+        .ok()
+        .filter(Value::is_object)
+    else {
+        return v2_bad_request("Invalid JSON body");
+    };
+    if v.get("machineIdentifier").and_then(Value::as_str)
+        != Some(s.server.machine_identifier.as_str())
+    {
+        return v2_bad_request("machineIdentifier does not name a server of yours");
+    }
+    let Ok(ids) = section_ids(s, v.get("librarySectionIds")) else {
+        return v2_bad_request("Invalid librarySectionIds");
+    };
+    let invitee = (
+        v.get("invitedEmail").and_then(Value::as_str),
+        v.get("invitedId"),
+    );
+    match new_share(s, invitee, ids, v.get("settings")) {
+        Ok(id) => match s.share(id) {
+            Some(sh) => resp::json(StatusCode::CREATED, &share_json(s, sh)),
+            None => resp::plextv_v2_not_found(),
+        },
+        Err(Refusal::AlreadySharing(message)) => resp::json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"errors":[{"code":1000,"message":message,"status":422}]}),
+        ),
+        Err(Refusal::Invalid(message)) => v2_bad_request(&message),
+    }
+}
+
+/// Removes `user`'s shares and friendship (v1 `DELETE /api/v2/sharings/{id}`, v2
+/// `DELETE /api/v2/friends/{id}`).
+fn remove_friend(s: &mut State, user: Option<u64>) -> HttpResponse {
+    let Some(u) = user.filter(|u| s.friends.contains(u) || s.share_of_user(*u).is_some()) else {
+        return resp::plextv_v2_not_found();
+    };
+    s.shares.retain(|x| x.user_id != u);
+    s.foreign_shares.retain(|x| x.user_id != u);
+    s.friends.remove(&u);
+    resp::empty(StatusCode::NO_CONTENT)
 }
 
 fn set_sections(s: &mut State, share_id: u64, ids: BTreeSet<u64>) -> Result<(), &'static str> {

@@ -100,6 +100,11 @@ pub fn plextv_v2_not_found() -> HttpResponse {
     )
 }
 
+/// 405 for a method a route does not take.
+pub fn method_not_allowed() -> HttpResponse {
+    HttpResponse::build(StatusCode::METHOD_NOT_ALLOWED).finish()
+}
+
 /// 410 for the deprecated endpoints.
 pub fn gone() -> HttpResponse {
     response_el(StatusCode::GONE, "This endpoint was deprecated and removed")

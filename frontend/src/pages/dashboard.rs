@@ -8,7 +8,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plexward_shared::{
-    HealthResponse, HealthStatus, JobResponse, JobState, Permission, Progress, SyncReport,
+    HealthResponse, HealthStatus, JobResponse, JobState, Permission, PlexApiChoice, PlexApiRoutes,
+    Progress, SyncReport,
 };
 use serde::Deserialize;
 
@@ -225,6 +226,7 @@ fn report_sentence(report: &SyncReport) -> String {
 
 #[component]
 fn HealthReport(report: HealthResponse) -> impl IntoView {
+    let (api_class, api_label, api_detail) = plex_api_summary(&report.plex_api);
     view! {
         <dl class="facts" data-testid="health">
             <dt>"Status"</dt>
@@ -235,8 +237,43 @@ fn HealthReport(report: HealthResponse) -> impl IntoView {
             <dd data-testid="version">{report.version}</dd>
             <dt>"Up for"</dt>
             <dd>{format_duration(report.uptime_seconds)}</dd>
+            <dt>"Plex API"</dt>
+            <dd data-testid="plex-api">
+                <span class=api_class>{api_label}</span>
+                " "
+                <span class="muted">{api_detail}</span>
+            </dd>
         </dl>
     }
+}
+
+/// The System card's line about plex.tv's sharing routes: red when an operation has no route
+/// left, amber when Plexward moved some to v2, green otherwise.
+fn plex_api_summary(routes: &PlexApiRoutes) -> (&'static str, &'static str, String) {
+    let unusable = routes.using(PlexApiChoice::None);
+    if !unusable.is_empty() {
+        return (
+            "pill bad",
+            "unusable",
+            format!(
+                "Plex retired both routes for: {}. Those changes are refused until Plex offers one again.",
+                unusable.join(", ")
+            ),
+        );
+    }
+    let on_v2 = routes.using(PlexApiChoice::V2);
+    if on_v2.is_empty() {
+        return (
+            "pill ok",
+            "v1",
+            "Every operation uses Plex's v1 routes.".to_owned(),
+        );
+    }
+    (
+        "pill warn",
+        "v1 + v2",
+        format!("Plex retired routes; now on v2: {}.", on_v2.join(", ")),
+    )
 }
 
 #[component]
@@ -266,7 +303,34 @@ fn format_duration(total: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{SyncReport, format_duration, report_sentence};
+    use super::{
+        PlexApiChoice, PlexApiRoutes, SyncReport, format_duration, plex_api_summary,
+        report_sentence,
+    };
+
+    fn routes(update: PlexApiChoice) -> PlexApiRoutes {
+        PlexApiRoutes {
+            list: PlexApiChoice::V1,
+            pending: PlexApiChoice::V1,
+            sections: PlexApiChoice::V1,
+            create: PlexApiChoice::V1,
+            update,
+            delete: PlexApiChoice::V1,
+            remove_friend: PlexApiChoice::V1,
+            retired: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_plex_api_line_is_red_when_an_operation_has_no_route() {
+        assert_eq!(plex_api_summary(&routes(PlexApiChoice::V1)).0, "pill ok");
+        let (class, _, detail) = plex_api_summary(&routes(PlexApiChoice::V2));
+        assert_eq!(class, "pill warn");
+        assert!(detail.contains("update"), "{detail}");
+        let (class, label, detail) = plex_api_summary(&routes(PlexApiChoice::None));
+        assert_eq!((class, label), ("pill bad", "unusable"));
+        assert!(detail.contains("update"), "{detail}");
+    }
 
     #[test]
     fn sync_reports_read_as_a_sentence() {
