@@ -22,8 +22,8 @@ use plexward_shared::{
     HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
     LogQuery, LoginRequest, LoginResponse, PlexPinStarted, PlexPinStatus, PlexSettingsResponse,
     PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, RestartResponse, ScheduleSettings,
-    SchedulerResponse, ServerSettingsResponse, SetGrantsRequest, SummaryResponse,
-    UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    SchedulerResponse, ServerSettingsResponse, SetGrantsRequest, SetSharingRequest,
+    SummaryResponse, UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -463,6 +463,17 @@ pub async fn set_grants(
     dry_run: bool,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/grants{}", dry_run_suffix(dry_run));
+    with_body("PUT", &url, body).await
+}
+
+/// `PUT /api/v1/plex-users/{id}/sharing` (moderators, admins): a friend's downloads, Live TV,
+/// camera upload and restrictions; with `dry_run` only says what would be sent to Plex.
+pub async fn set_sharing(
+    id: i64,
+    body: &SetSharingRequest,
+    dry_run: bool,
+) -> Result<ChangeResponse, ApiError> {
+    let url = format!("/api/v1/plex-users/{id}/sharing{}", dry_run_suffix(dry_run));
     with_body("PUT", &url, body).await
 }
 

@@ -158,6 +158,9 @@ pub fn plan_words(plan: &PlanResponse, title_of: &dyn Fn(i64) -> String) -> Stri
                     titles(&plan.removed_library_ids, title_of)
                 ));
             }
+            if plan.sharing.is_some() {
+                parts.push("set the sharing settings".to_owned());
+            }
             let text = if parts.is_empty() {
                 format!("update to {}", titles(&plan.library_ids, title_of))
             } else {
@@ -312,6 +315,7 @@ mod tests {
             library_ids: ids.to_vec(),
             added_library_ids: added.to_vec(),
             removed_library_ids: removed.to_vec(),
+            sharing: None,
         }
     }
 

@@ -172,6 +172,9 @@ pub struct PlanResponse {
     /// Libraries gained and lost compared with what Plex has now.
     pub added_library_ids: Vec<i64>,
     pub removed_library_ids: Vec<i64>,
+    /// The sharing settings the operation sends (`None`: they are left as they are).
+    #[serde(default)]
+    pub sharing: Option<crate::Sharing>,
 }
 
 /// Where applying a friend's plan stands.

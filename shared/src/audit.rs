@@ -36,6 +36,8 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "settings.plex_update",
     "settings.server_certificate",
     "settings.server_update",
+    "sharing.reverted",
+    "sharing.set",
     "system.restart",
     "token.create",
     "token.revoke",

@@ -21,6 +21,7 @@ pub mod plex_settings;
 pub mod roles;
 pub mod scheduler;
 pub mod server_settings;
+pub mod sharing;
 pub mod time;
 pub mod tokens;
 
@@ -62,6 +63,7 @@ pub use server_settings::{
     CertificateInfo, CertificateKind, HttpsMode, RestartResponse, RunningServer, Scheme,
     ServerSettingsResponse, UpdateServerSettingsRequest,
 };
+pub use sharing::{Restriction, Restrictions, SetSharingRequest, Sharing, SharingBadge};
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,
 };

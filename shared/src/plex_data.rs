@@ -57,6 +57,9 @@ pub struct PlexUserResponse {
     /// Plex shares something other than what Plexward last applied (edited on Plex directly).
     pub drift: bool,
     pub apply: crate::ApplyStatus,
+    /// Marks of their sharing settings (downloads, Live TV, camera upload, restricted).
+    #[serde(default)]
+    pub sharing_badges: Vec<crate::SharingBadge>,
 }
 
 /// The next window edge of a friend: `library_id` starts or ends at `at`.
@@ -240,6 +243,12 @@ pub struct PlexUserDetailResponse {
     pub next_change_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What Plexward would send to Plex now (`nothing` when Plex matches).
     pub plan: crate::PlanResponse,
+    /// Their sharing settings: the ones Plexward manages, else Plex's (`None`: not known yet).
+    pub sharing: Option<crate::Sharing>,
+    /// Whether Plexward manages them (`PUT …/sharing`); unmanaged ones are Plex's to change.
+    pub sharing_managed: bool,
+    /// Managed settings that Plex no longer has as applied (changed on Plex directly).
+    pub sharing_drift: bool,
 }
 
 /// Query of `GET /api/v1/summary`. Numbers as strings so a bad value is a field error (422).

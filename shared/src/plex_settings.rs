@@ -48,6 +48,10 @@ pub struct PlexSettingsResponse {
     /// IANA time zone in which times are shown and entered, e.g. `Europe/Berlin`.
     pub time_zone: String,
     pub drift_policy: DriftPolicy,
+    /// Whether the owner's Plex account has Plex Pass (friends' content restrictions need it),
+    /// as the last sync found it; `None` until a sync has asked.
+    #[serde(default)]
+    pub plex_pass: Option<bool>,
 }
 
 /// Body of `PUT /api/v1/settings/plex` (admin). Every field is optional: a missing one keeps its

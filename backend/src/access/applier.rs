@@ -10,7 +10,7 @@ use rand::Rng;
 use serde_json::json;
 
 use crate::access::friend::{Catalog, Friend, describe_plan};
-use crate::access::planner::{ActualShare, Plan, plan};
+use crate::access::planner::{ActualShare, Plan, plan_with_sharing};
 use crate::audit::{Actor, Event, Outcome};
 use crate::clock::SharedClock;
 use crate::db::time::from_ms;
@@ -18,7 +18,7 @@ use crate::db::{self, DbError, DbPool};
 use crate::plex::connection::PlexConnection;
 use crate::plex::{
     Invitee, LibraryKind, MachineId, NonEmptySet, Operation, PlexClient, PlexError, PlexSection,
-    PlexSectionId, PmsKey, Routes, SectionMap, Share, UserId,
+    PlexSectionId, PmsKey, Routes, SectionMap, Share, SharingSettings, UserId,
 };
 use crate::settings::plex_server::{self, ServerIdentity};
 use plexward_shared::PlanAction;
@@ -230,9 +230,11 @@ impl Applier {
                 }))
         });
         let id = friend.user.id;
+        // Plex matches the plan, so managed settings are what Plex has: the new baseline.
+        let sharing = friend.user.sharing.clone();
         db::run(&self.pool, move |conn| {
             conn.immediate_transaction(|conn| {
-                db::apply_states::record_success(conn, id, pending, &keys, now)?;
+                db::apply_states::record_success(conn, id, pending, &keys, sharing.as_ref(), now)?;
                 match event {
                     Some(event) => event.insert(conn),
                     None => Ok(()),
@@ -261,38 +263,44 @@ impl Applier {
         // At most one re-list: Plex may have changed behind our back (a share deleted or created
         // on plex.tv directly). Replanning against the fresh listing fixes that once; a second
         // surprise is an error for the retry to handle.
+        let managed = friend.user.sharing.as_ref();
         for relisted in [false, true] {
-            let step = plan(&desired, actual.as_ref(), anchor);
+            let step = plan_with_sharing(&desired, managed, actual.as_ref(), anchor);
+            // What Plex has for settings afterwards: what was sent, else what it had.
+            let known = actual.as_ref().and_then(|a| a.sharing.clone());
             let result = match &step {
                 Plan::Nothing => return Ok(Done { share: actual }),
-                Plan::Create { libraries } => {
+                Plan::Create { libraries, sharing } => {
                     let ids = client
                         .resolve_sections(&mid, &mut sections, libraries)
                         .await?;
                     client
-                        .create_share(&mid, &Invitee::User(user), &ids)
+                        .create_share(&mid, &Invitee::User(user), &ids, sharing.as_ref())
                         .await
                         .map(|share| Done {
-                            share: Some(observed(&share, libraries)),
+                            share: Some(observed(&share, libraries, sharing.clone().or(known))),
                         })
                 }
                 Plan::Update {
                     share_id,
                     libraries,
+                    sharing,
                 } => {
                     let ids = client
                         .resolve_sections(&mid, &mut sections, libraries)
                         .await?;
+                    let after = sharing.clone().or(known);
                     client
-                        .replace_share_libraries(&mid, *share_id, &ids)
+                        .replace_share_libraries(&mid, *share_id, &ids, sharing.as_ref())
                         .await
                         .map(|share| Done {
                             share: Some(match share {
-                                Some(share) => observed(&share, libraries),
+                                Some(share) => observed(&share, libraries, after),
                                 None => ActualShare {
                                     share_id: *share_id,
                                     libraries: libraries.as_set().clone(),
                                     pending: actual.as_ref().is_some_and(|a| a.pending),
+                                    sharing: after,
                                 },
                             }),
                         })
@@ -309,12 +317,13 @@ impl Applier {
                         friend = friend.user.id,
                         "Plex's share differs from what Plexward knew; re-listing"
                     );
+                    let known = actual.as_ref().and_then(|a| a.sharing.clone());
                     actual = client
                         .shares(&mid)
                         .await?
                         .iter()
                         .find(|s| s.user_id == user)
-                        .map(observed_all);
+                        .map(|s| observed_all(s, known));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -336,9 +345,29 @@ impl Applier {
         let identity = ServerIdentity {
             machine_id: Some(info.machine_id.as_str().to_owned()),
             name: Some(info.name.clone()),
+            plex_pass: stored.plex_pass,
         };
         db::run(&self.pool, move |conn| plex_server::save(conn, &identity)).await?;
         Ok(info.machine_id)
+    }
+
+    /// Whether the owner has Plex Pass: as the last sync found it, else asked of plex.tv now
+    /// (`None`: not known, plex.tv did not answer).
+    pub async fn owner_plex_pass(&self) -> Option<bool> {
+        let stored = db::run(&self.pool, plex_server::load).await.ok()?;
+        if stored.plex_pass.is_some() {
+            return stored.plex_pass;
+        }
+        let client = self.plex.client()?.ok()?;
+        let pass = client.account().await.ok()?.plex_pass;
+        let identity = ServerIdentity {
+            plex_pass: Some(pass),
+            ..stored
+        };
+        if let Err(e) = db::run(&self.pool, move |conn| plex_server::save(conn, &identity)).await {
+            tracing::warn!(error = %e, "cannot store the owner's Plex Pass status");
+        }
+        Some(pass)
     }
 
     /// PMS key ↔ plex.tv id as the last sync stored them; the client refetches on a miss.
@@ -371,14 +400,17 @@ impl Applier {
     ) -> Result<(), DbError> {
         let id = friend.user.id;
         let now = self.now();
-        let (share_id, pending, keys) = match &done.share {
+        let (share_id, pending, keys, sharing) = match &done.share {
             Some(s) => (
                 Some(s.share_id.0 as i64),
                 s.pending,
                 s.libraries.iter().map(|k| k.0 as i64).collect::<Vec<_>>(),
+                s.sharing.clone(),
             ),
-            None => (None, false, Vec::new()),
+            None => (None, false, Vec::new(), None),
         };
+        // The baseline for drift: managed settings as Plex now has them.
+        let baseline = sharing.clone().filter(|_| friend.user.sharing.is_some());
         let description = describe_plan(planned, before, catalog);
         let event = Event::new("plex.apply", Outcome::Success, actor)
             .target("plex_user", id)
@@ -392,8 +424,8 @@ impl Applier {
             }));
         db::run(&self.pool, move |conn| {
             conn.immediate_transaction(|conn| {
-                db::plex_users::record_share(conn, id, share_id, pending, &keys)?;
-                db::apply_states::record_success(conn, id, pending, &keys, now)?;
+                db::plex_users::record_share(conn, id, share_id, pending, &keys, sharing.as_ref())?;
+                db::apply_states::record_success(conn, id, pending, &keys, baseline.as_ref(), now)?;
                 event.insert(conn)
             })
         })
@@ -461,7 +493,11 @@ fn applied_baseline(friend: &Friend) -> BTreeSet<PmsKey> {
         .collect()
 }
 
-fn observed(share: &Share, sent: &NonEmptySet<PmsKey>) -> ActualShare {
+fn observed(
+    share: &Share,
+    sent: &NonEmptySet<PmsKey>,
+    sharing: Option<SharingSettings>,
+) -> ActualShare {
     let listed = share.shared_keys();
     ActualShare {
         share_id: share.id,
@@ -471,15 +507,18 @@ fn observed(share: &Share, sent: &NonEmptySet<PmsKey>) -> ActualShare {
             listed
         },
         pending: share.is_pending(),
+        sharing,
     }
 }
 
-/// What a share in a listing says.
-fn observed_all(share: &Share) -> ActualShare {
+/// What a share in a listing says (settings are listed with friends, so `sharing` is what was
+/// known).
+fn observed_all(share: &Share, sharing: Option<SharingSettings>) -> ActualShare {
     ActualShare {
         share_id: share.id,
         libraries: share.shared_keys(),
         pending: share.is_pending(),
+        sharing,
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use plexward_shared::ApplyState;
 
-use crate::access::planner::{ActualShare, Plan, plan};
+use crate::access::planner::{ActualShare, Plan, plan_with_sharing};
 use crate::access::window::{Grant, desired_at};
 use crate::db::apply_states::ApplyRow;
 use crate::db::libraries::Library;
@@ -144,6 +144,7 @@ impl Friend {
             share_id: ShareId(share_id as u64),
             libraries: self.actual_set(),
             pending: self.user.share_pending,
+            sharing: self.user.actual_sharing.clone(),
         })
     }
 
@@ -168,7 +169,12 @@ impl Friend {
         if self.departed() {
             return Plan::Nothing;
         }
-        plan(desired, self.actual_share().as_ref(), catalog.anchor_key())
+        plan_with_sharing(
+            desired,
+            self.user.sharing.as_ref(),
+            self.actual_share().as_ref(),
+            catalog.anchor_key(),
+        )
     }
 
     /// Every window edge after `now`, soonest first (a start before an end of the same
@@ -187,7 +193,13 @@ impl Friend {
         expires_at(&self.windows(catalog), now)
     }
 
+    /// Plex shares other libraries, or has other sharing settings, than Plexward last applied
+    /// (someone changed them on Plex directly).
     pub fn drift(&self) -> bool {
+        self.library_drift() || self.sharing_drift()
+    }
+
+    fn library_drift(&self) -> bool {
         if self.departed() {
             return false;
         }
@@ -198,6 +210,21 @@ impl Friend {
                 let actual: BTreeSet<i64> = self.user.actual.iter().copied().collect();
                 applied != actual
             }
+        }
+    }
+
+    /// Settings Plexward manages that Plex no longer has as applied. Only while there is a
+    /// share and both sides are known; unmanaged settings are Plex's to change.
+    pub fn sharing_drift(&self) -> bool {
+        if self.departed() || self.user.share_id.is_none() || self.user.sharing.is_none() {
+            return false;
+        }
+        match (
+            self.apply.as_ref().and_then(ApplyRow::applied_sharing),
+            &self.user.actual_sharing,
+        ) {
+            (Some(applied), Some(actual)) => applied != *actual,
+            _ => false,
         }
     }
 

@@ -12,6 +12,7 @@ use plexward_shared::{
 use crate::access::friend::{Catalog, Edge, Friend};
 use crate::access::friend_view::FriendView;
 use crate::access::planner::{ActualShare, Plan};
+use crate::access::sharing;
 use crate::db::libraries::Library;
 use crate::db::time::from_ms;
 use crate::plex::PmsKey;
@@ -37,7 +38,16 @@ pub fn list_item(view: &FriendView) -> PlexUserResponse {
         expires_at: view.expires_at.map(from_ms),
         drift: view.drift,
         apply: apply_status(view),
+        sharing_badges: effective_sharing(view)
+            .map(|s| sharing::to_api(s).badges())
+            .unwrap_or_default(),
     }
+}
+
+/// The settings a friend has or will have: the managed ones, else Plex's.
+fn effective_sharing(view: &FriendView) -> Option<&crate::plex::SharingSettings> {
+    let u = &view.friend.user;
+    u.sharing.as_ref().or(u.actual_sharing.as_ref())
 }
 
 /// One friend with their grants and plan.
@@ -61,6 +71,9 @@ pub fn detail(view: &FriendView, catalog: &Catalog) -> PlexUserDetailResponse {
             .collect(),
         next_change_at: view.valid_until().map(from_ms),
         plan: describe_plan(&view.plan, view.actual_share.as_ref(), catalog),
+        sharing: effective_sharing(view).map(sharing::to_api),
+        sharing_managed: view.friend.user.sharing.is_some(),
+        sharing_drift: view.friend.sharing_drift(),
     }
 }
 
@@ -87,17 +100,28 @@ pub fn apply_status(view: &FriendView) -> ApplyStatus {
 /// A plan in API terms (library ids, gains and losses against what Plex has).
 pub fn describe_plan(plan: &Plan, actual: Option<&ActualShare>, catalog: &Catalog) -> PlanResponse {
     let before: BTreeSet<PmsKey> = actual.map(|a| a.libraries.clone()).unwrap_or_default();
-    let (action, after): (PlanAction, BTreeSet<PmsKey>) = match plan {
-        Plan::Nothing => (PlanAction::Nothing, before.clone()),
-        Plan::Create { libraries } => (PlanAction::Invite, libraries.as_set().clone()),
-        Plan::Update { libraries, .. } => (PlanAction::Update, libraries.as_set().clone()),
-        Plan::Delete { .. } => (PlanAction::Revoke, BTreeSet::new()),
+    let (action, after, sends): (PlanAction, BTreeSet<PmsKey>, _) = match plan {
+        Plan::Nothing => (PlanAction::Nothing, before.clone(), None),
+        Plan::Create { libraries, sharing } => (
+            PlanAction::Invite,
+            libraries.as_set().clone(),
+            sharing.as_ref(),
+        ),
+        Plan::Update {
+            libraries, sharing, ..
+        } => (
+            PlanAction::Update,
+            libraries.as_set().clone(),
+            sharing.as_ref(),
+        ),
+        Plan::Delete { .. } => (PlanAction::Revoke, BTreeSet::new(), None),
     };
     PlanResponse {
         action,
         library_ids: catalog.ids_of(&after),
         added_library_ids: catalog.ids_of(after.difference(&before)),
         removed_library_ids: catalog.ids_of(before.difference(&after)),
+        sharing: sends.map(sharing::to_api),
     }
 }
 

@@ -170,6 +170,8 @@ mod tests {
                 departed_at: None,
                 first_seen_at: 0,
                 last_synced_at: 0,
+                actual_sharing: None,
+                sharing: None,
             },
             grants: grants
                 .iter()
@@ -188,6 +190,7 @@ mod tests {
             next_retry_at: None,
             applied_at: Some(1),
             applied_libraries: Some(serde_json::to_string(keys).expect("json")),
+            applied_sharing: None,
             updated_at: 1,
         }
     }
@@ -285,7 +288,7 @@ mod tests {
         let v = FriendView::compute(f, &catalog(Some(2)), NOW);
         assert_eq!(v.granted_library_ids, [1]);
         match &v.plan {
-            Plan::Create { libraries } => {
+            Plan::Create { libraries, .. } => {
                 assert_eq!(libraries.as_set().len(), 2, "Movies and the anchor");
             }
             other => panic!("{other:?}"),

@@ -12,5 +12,7 @@ pub mod friend_view;
 pub mod grants;
 pub mod planner;
 pub mod read_model;
+pub mod sharing;
+pub mod sharing_change;
 pub mod summary;
 pub mod window;

@@ -9,11 +9,14 @@
 //!   not end the share (no re-invite needed later);
 //! - without an anchor, losing the last library deletes the share on this server: a real revoke;
 //! - a friend with no share who gets libraries is invited; a pending invite is updated, never
-//!   duplicated (it is a share, just not accepted yet).
+//!   duplicated (it is a share, just not accepted yet);
+//! - sharing settings Plexward manages ride along: an invite carries them, a change of libraries
+//!   sends them in the same write, and settings that differ alone are one update with the
+//!   libraries as they are. Settings Plexward does not manage are never sent.
 
 use std::collections::BTreeSet;
 
-use crate::plex::{NonEmptySet, PmsKey, ShareId};
+use crate::plex::{NonEmptySet, PmsKey, ShareId, SharingSettings};
 
 /// What Plex has for one friend on this server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +26,8 @@ pub struct ActualShare {
     pub libraries: BTreeSet<PmsKey>,
     /// Invited but not accepted yet.
     pub pending: bool,
+    /// The friend's sharing settings on Plex (`None`: not known).
+    pub sharing: Option<SharingSettings>,
 }
 
 /// The operation that makes Plex match.
@@ -30,12 +35,17 @@ pub struct ActualShare {
 pub enum Plan {
     /// Plex already matches.
     Nothing,
-    /// Invite the friend with these libraries.
-    Create { libraries: NonEmptySet<PmsKey> },
-    /// Replace the libraries of an existing (or pending) share.
+    /// Invite the friend with these libraries (and these settings, when managed).
+    Create {
+        libraries: NonEmptySet<PmsKey>,
+        sharing: Option<SharingSettings>,
+    },
+    /// Replace the libraries of an existing (or pending) share, and its settings when `sharing`
+    /// is set (they differ from Plex's).
     Update {
         share_id: ShareId,
         libraries: NonEmptySet<PmsKey>,
+        sharing: Option<SharingSettings>,
     },
     /// End the share on this server.
     Delete { share_id: ShareId },
@@ -47,6 +57,22 @@ pub fn plan(
     actual: Option<&ActualShare>,
     anchor: Option<PmsKey>,
 ) -> Plan {
+    plan_with_sharing(desired, None, actual, anchor)
+}
+
+/// [`plan`], with the sharing settings Plexward manages for the friend (`None`: not managed).
+pub fn plan_with_sharing(
+    desired: &BTreeSet<PmsKey>,
+    sharing: Option<&SharingSettings>,
+    actual: Option<&ActualShare>,
+    anchor: Option<PmsKey>,
+) -> Plan {
+    // Settings to send: the managed ones, unless Plex has exactly them.
+    let changed = |share: &ActualShare| {
+        sharing
+            .filter(|s| share.sharing.as_ref() != Some(*s))
+            .cloned()
+    };
     let mut target = desired.clone();
     // The anchor keeps an existing share alive, and rides along with any real grant; it alone is
     // no reason to invite someone.
@@ -57,17 +83,22 @@ pub fn plan(
     }
     match (actual, NonEmptySet::new(target)) {
         (None, Err(_)) => Plan::Nothing,
-        (None, Ok(libraries)) => Plan::Create { libraries },
+        (None, Ok(libraries)) => Plan::Create {
+            libraries,
+            sharing: sharing.cloned(),
+        },
         (Some(share), Err(_)) => Plan::Delete {
             share_id: share.share_id,
         },
         (Some(share), Ok(libraries)) => {
-            if libraries.iter().eq(share.libraries.iter()) {
+            let sharing = changed(share);
+            if libraries.iter().eq(share.libraries.iter()) && sharing.is_none() {
                 Plan::Nothing
             } else {
                 Plan::Update {
                     share_id: share.share_id,
                     libraries,
+                    sharing,
                 }
             }
         }
@@ -88,6 +119,7 @@ mod tests {
             share_id: ShareId(7),
             libraries: keys(k),
             pending: false,
+            sharing: None,
         }
     }
 
@@ -114,6 +146,7 @@ mod tests {
             Plan::Update {
                 share_id: ShareId(7),
                 libraries: NonEmptySet::new([ANCHOR]).expect("non-empty"),
+                sharing: None,
             }
         );
     }
@@ -136,6 +169,7 @@ mod tests {
             p,
             Plan::Create {
                 libraries: NonEmptySet::new([PmsKey(1), ANCHOR]).expect("non-empty"),
+                sharing: None,
             }
         );
     }
@@ -157,22 +191,73 @@ mod tests {
         );
     }
 
+    fn downloads() -> SharingSettings {
+        SharingSettings {
+            allow_sync: true,
+            ..SharingSettings::default()
+        }
+    }
+
+    #[test]
+    fn managed_settings_ride_with_the_libraries_in_one_write() {
+        let mut plex = share(&[1]);
+        plex.sharing = Some(SharingSettings::default());
+        let wanted = downloads();
+        // Settings alone differ: one update, libraries as they are.
+        let p = plan_with_sharing(&keys(&[1]), Some(&wanted), Some(&plex), None);
+        assert_eq!(
+            p,
+            Plan::Update {
+                share_id: ShareId(7),
+                libraries: NonEmptySet::one(PmsKey(1)),
+                sharing: Some(wanted.clone()),
+            }
+        );
+        // Both differ: still one update.
+        let p = plan_with_sharing(&keys(&[2]), Some(&wanted), Some(&plex), None);
+        assert!(
+            matches!(&p, Plan::Update { sharing: Some(s), .. } if *s == wanted),
+            "{p:?}"
+        );
+        // Plex already has them, or they are not managed: nothing about settings is sent.
+        plex.sharing = Some(wanted.clone());
+        assert_eq!(
+            plan_with_sharing(&keys(&[1]), Some(&wanted), Some(&plex), None),
+            Plan::Nothing
+        );
+        plex.sharing = None;
+        assert_eq!(plan(&keys(&[1]), Some(&plex), None), Plan::Nothing);
+        // An invite carries them.
+        assert!(matches!(
+            plan_with_sharing(&keys(&[1]), Some(&wanted), None, None),
+            Plan::Create {
+                sharing: Some(_),
+                ..
+            }
+        ));
+    }
+
     /// What Plex has after carrying out `plan`.
     fn apply(plan: &Plan, actual: Option<&ActualShare>) -> Option<ActualShare> {
         match plan {
             Plan::Nothing => actual.cloned(),
-            Plan::Create { libraries } => Some(ActualShare {
+            Plan::Create { libraries, sharing } => Some(ActualShare {
                 share_id: ShareId(99),
                 libraries: libraries.iter().copied().collect(),
                 pending: true,
+                sharing: sharing.clone(),
             }),
             Plan::Update {
                 share_id,
                 libraries,
+                sharing,
             } => Some(ActualShare {
                 share_id: *share_id,
                 libraries: libraries.iter().copied().collect(),
                 pending: actual.is_some_and(|a| a.pending),
+                sharing: sharing
+                    .clone()
+                    .or_else(|| actual.and_then(|a| a.sharing.clone())),
             }),
             Plan::Delete { .. } => None,
         }
@@ -191,7 +276,7 @@ mod tests {
             anchor in proptest::option::of((1u64..7).prop_map(PmsKey)),
         ) {
             // Plex never has a share with zero libraries.
-            let actual = actual.filter(|a| !a.is_empty()).map(|libraries| ActualShare { share_id: ShareId(7), libraries, pending: false });
+            let actual = actual.filter(|a| !a.is_empty()).map(|libraries| ActualShare { share_id: ShareId(7), libraries, pending: false, sharing: None });
             let first = plan(&desired, actual.as_ref(), anchor);
             let after = apply(&first, actual.as_ref());
             prop_assert_eq!(plan(&desired, after.as_ref(), anchor), Plan::Nothing);
@@ -205,9 +290,9 @@ mod tests {
             actual in proptest::option::of(arb_keys()),
             anchor in (1u64..7).prop_map(PmsKey),
         ) {
-            let actual = actual.filter(|a| !a.is_empty()).map(|libraries| ActualShare { share_id: ShareId(7), libraries, pending: false });
+            let actual = actual.filter(|a| !a.is_empty()).map(|libraries| ActualShare { share_id: ShareId(7), libraries, pending: false, sharing: None });
             match plan(&desired, actual.as_ref(), Some(anchor)) {
-                Plan::Create { libraries } | Plan::Update { libraries, .. } => {
+                Plan::Create { libraries, .. } | Plan::Update { libraries, .. } => {
                     let written: BTreeSet<PmsKey> = libraries.iter().copied().collect();
                     prop_assert!(written.contains(&anchor));
                     prop_assert!(desired.is_subset(&written));

@@ -460,6 +460,7 @@ mod tests {
             share_id: Some(plex_id * 10),
             share_pending: false,
             actual_keys: keys.to_vec(),
+            sharing: None,
         }
     }
 
@@ -518,7 +519,7 @@ mod tests {
         let (_dir, pool, _clock, model) = setup().await;
         let first = model.snapshot().await.expect("snapshot");
         db::run(&pool, |conn| {
-            db::plex_users::record_share(conn, 2, Some(2000), false, &[1, 2])?;
+            db::plex_users::record_share(conn, 2, Some(2000), false, &[1, 2], None)?;
             Ok(())
         })
         .await

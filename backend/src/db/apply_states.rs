@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::apply_states;
+use crate::plex::SharingSettings;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = apply_states)]
@@ -16,6 +17,7 @@ pub struct ApplyRow {
     pub applied_at: Option<i64>,
     pub applied_libraries: Option<String>,
     pub updated_at: i64,
+    pub applied_sharing: Option<String>,
 }
 
 impl ApplyRow {
@@ -24,6 +26,11 @@ impl ApplyRow {
         self.applied_libraries
             .as_deref()
             .and_then(|raw| serde_json::from_str(raw).ok())
+    }
+
+    /// The sharing settings Plex had when Plexward last applied (`None`: not known).
+    pub fn applied_sharing(&self) -> Option<SharingSettings> {
+        crate::db::plex_users::parse_sharing(self.applied_sharing.as_deref())
     }
 }
 
@@ -47,12 +54,14 @@ pub fn some(conn: &mut SqliteConnection, ids: &[i64]) -> QueryResult<Vec<ApplyRo
         .load(conn)
 }
 
-/// Plex was made to match: `keys` are the PMS keys it now shares.
+/// Plex was made to match: `keys` are the PMS keys it now shares, `sharing` its settings
+/// (`None`: not known; the stored baseline stays).
 pub fn record_success(
     conn: &mut SqliteConnection,
     plex_user: i64,
     pending_invite: bool,
     keys: &[i64],
+    sharing: Option<&SharingSettings>,
     now: i64,
 ) -> QueryResult<()> {
     let state = if pending_invite {
@@ -76,6 +85,11 @@ pub fn record_success(
         .do_update()
         .set(values)
         .execute(conn)?;
+    if let Some(sharing) = crate::db::plex_users::sharing_json(sharing) {
+        diesel::update(apply_states::table.find(plex_user))
+            .set(apply_states::applied_sharing.eq(Some(sharing)))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

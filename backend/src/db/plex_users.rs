@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use crate::db::schema::{actual_libraries, grants, libraries, plex_users};
+use crate::plex::SharingSettings;
 
 /// A friend's row of `plex_users`, as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,6 +23,18 @@ struct PlexUserRow {
     departed_at: Option<i64>,
     first_seen_at: i64,
     last_synced_at: i64,
+    actual_sharing: Option<String>,
+    sharing: Option<String>,
+}
+
+/// Sharing settings as stored (JSON).
+pub(crate) fn sharing_json(settings: Option<&SharingSettings>) -> Option<String> {
+    settings.and_then(|s| serde_json::to_string(s).ok())
+}
+
+/// Stored sharing settings; a value that no longer parses counts as unknown.
+pub(crate) fn parse_sharing(raw: Option<&str>) -> Option<SharingSettings> {
+    raw.and_then(|r| serde_json::from_str(r).ok())
 }
 
 /// A friend as Plex last showed them (a sync, or Plexward's own apply).
@@ -41,6 +54,10 @@ pub struct PlexUser {
     pub departed_at: Option<i64>,
     pub first_seen_at: i64,
     pub last_synced_at: i64,
+    /// Their sharing settings on Plex (`None`: not known yet).
+    pub actual_sharing: Option<SharingSettings>,
+    /// The sharing settings Plexward makes Plex have (`None`: not managed).
+    pub sharing: Option<SharingSettings>,
 }
 
 impl PlexUser {
@@ -59,6 +76,8 @@ impl PlexUser {
             departed_at: row.departed_at,
             first_seen_at: row.first_seen_at,
             last_synced_at: row.last_synced_at,
+            actual_sharing: parse_sharing(row.actual_sharing.as_deref()),
+            sharing: parse_sharing(row.sharing.as_deref()),
         }
     }
 
@@ -81,6 +100,8 @@ pub struct SeenFriend {
     pub share_pending: bool,
     /// PMS keys actually shared.
     pub actual_keys: Vec<i64>,
+    /// Their sharing settings (`None`: Plex did not say; the stored ones stay).
+    pub sharing: Option<SharingSettings>,
 }
 
 /// Every friend, departed ones last, by title.
@@ -179,10 +200,16 @@ pub fn upsert(
         plex_users::departed_at.eq(None::<i64>),
         plex_users::last_synced_at.eq(now),
     );
+    let sharing = sharing_json(seen.sharing.as_ref());
     if let Some(id) = existing {
         diesel::update(plex_users::table.find(id))
             .set(values)
             .execute(conn)?;
+        if sharing.is_some() {
+            diesel::update(plex_users::table.find(id))
+                .set(plex_users::actual_sharing.eq(&sharing))
+                .execute(conn)?;
+        }
         set_actual(conn, id, &seen.actual_keys)?;
         return Ok((id, false));
     }
@@ -191,6 +218,7 @@ pub fn upsert(
             values,
             plex_users::plex_user_id.eq(seen.plex_user_id),
             plex_users::first_seen_at.eq(now),
+            plex_users::actual_sharing.eq(&sharing),
         ))
         .returning(plex_users::id)
         .get_result(conn)?;
@@ -332,13 +360,15 @@ fn grants_by_friend(
     Ok(by_user)
 }
 
-/// What Plex now has for the friend after Plexward changed it (`share_id` `None`: no share).
+/// What Plex now has for the friend after Plexward changed it (`share_id` `None`: no share;
+/// `sharing` `None`: the settings were not changed).
 pub fn record_share(
     conn: &mut SqliteConnection,
     id: i64,
     share_id: Option<i64>,
     pending: bool,
     keys: &[i64],
+    sharing: Option<&SharingSettings>,
 ) -> QueryResult<()> {
     diesel::update(plex_users::table.find(id))
         .set((
@@ -346,7 +376,24 @@ pub fn record_share(
             plex_users::share_pending.eq(pending && share_id.is_some()),
         ))
         .execute(conn)?;
+    if let Some(sharing) = sharing_json(sharing) {
+        diesel::update(plex_users::table.find(id))
+            .set(plex_users::actual_sharing.eq(Some(sharing)))
+            .execute(conn)?;
+    }
     set_actual(conn, id, keys)
+}
+
+/// The sharing settings Plexward makes Plex have for friend `id` (`None`: stop managing them).
+pub fn set_sharing(
+    conn: &mut SqliteConnection,
+    id: i64,
+    sharing: Option<&SharingSettings>,
+) -> QueryResult<()> {
+    diesel::update(plex_users::table.find(id))
+        .set(plex_users::sharing.eq(sharing_json(sharing)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Replaces a friend's grants: `(library id, starts_at, ends_at)`.

@@ -103,6 +103,8 @@ diesel::table! {
         departed_at -> Nullable<BigInt>,
         first_seen_at -> BigInt,
         last_synced_at -> BigInt,
+        actual_sharing -> Nullable<Text>,
+        sharing -> Nullable<Text>,
     }
 }
 
@@ -130,6 +132,7 @@ diesel::table! {
         applied_at -> Nullable<BigInt>,
         applied_libraries -> Nullable<Text>,
         updated_at -> BigInt,
+        applied_sharing -> Nullable<Text>,
     }
 }
 

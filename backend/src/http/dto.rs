@@ -66,7 +66,11 @@ pub fn audit_event(e: AuditEvent) -> AuditEventResponse {
 
 /// The Plex settings in effect: the connection as the live `plex` has it (never the token), and
 /// the saved preferences.
-pub fn plex_settings(plex: &PlexConnection, prefs: &PlexPreferences) -> PlexSettingsResponse {
+pub fn plex_settings(
+    plex: &PlexConnection,
+    prefs: &PlexPreferences,
+    plex_pass: Option<bool>,
+) -> PlexSettingsResponse {
     let view = plex.view();
     PlexSettingsResponse {
         server_url: view.server_url,
@@ -77,6 +81,7 @@ pub fn plex_settings(plex: &PlexConnection, prefs: &PlexPreferences) -> PlexSett
         anchor_library_id: prefs.anchor_library_id,
         time_zone: effective_time_zone(prefs),
         drift_policy: prefs.drift_policy,
+        plex_pass,
     }
 }
 

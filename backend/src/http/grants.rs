@@ -31,7 +31,7 @@ pub struct DryRun {
 impl DryRun {
     /// Whether this is a dry run, from the query and the body. A disagreement is refused rather
     /// than resolved: a script that says "dry run" in one place must never change anything.
-    fn with_body(self, body: Option<bool>) -> Result<bool, ApiError> {
+    pub(crate) fn with_body(self, body: Option<bool>) -> Result<bool, ApiError> {
         match (self.dry_run, body) {
             (Some(query), Some(body)) if query != body => Err(ApiError::query_param(
                 "dry_run",

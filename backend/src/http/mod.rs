@@ -31,6 +31,7 @@ pub mod scheduler;
 pub mod security_headers;
 pub mod server_settings;
 pub mod settings;
+pub mod sharing;
 pub mod spa;
 pub mod summary;
 pub mod tokens;
@@ -107,6 +108,7 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(summary::summary)
         .service(grants::set_grants)
         .service(grants::extend)
+        .service(sharing::set_sharing)
         .service(grants::bulk)
         .service(grants::history)
         .service(scheduler::get_scheduler)

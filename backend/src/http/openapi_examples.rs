@@ -60,6 +60,18 @@ fn examples() -> Vec<(&'static str, Value)> {
             json!({"period": "P10D", "dry_run": true}),
         ),
         (
+            "put /api/v1/plex-users/{id}/sharing",
+            json!({
+                "sharing": {
+                    "allow_downloads": true,
+                    "allow_live_tv": false,
+                    "allow_camera_upload": false,
+                    "restrictions": {"television": {"allow_ratings": ["TV-Y", "TV-G"]}}
+                },
+                "dry_run": true
+            }),
+        ),
+        (
             "post /api/v1/plex-users/bulk",
             json!({
                 "friend_ids": [6, 7],
@@ -129,6 +141,9 @@ mod tests {
             }
             "post /api/v1/plex-users/{id}/extend" => {
                 serde_json::from_value::<dto::ExtendRequest>(v).map(drop)
+            }
+            "put /api/v1/plex-users/{id}/sharing" => {
+                serde_json::from_value::<dto::SetSharingRequest>(v).map(drop)
             }
             "post /api/v1/plex-users/bulk" => {
                 serde_json::from_value::<dto::BulkRequest>(v).map(drop)

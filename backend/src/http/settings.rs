@@ -32,8 +32,12 @@ pub async fn get_plex(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewSettings)?;
-    let prefs = db::run(&state.db, plex_settings::load).await?;
-    Ok(HttpResponse::Ok().json(dto::plex_settings(&state.plex, &prefs)))
+    let (prefs, plex_pass) = db::run(&state.db, |conn| {
+        let server = crate::settings::plex_server::load(conn)?;
+        Ok((plex_settings::load(conn)?, server.plex_pass))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(dto::plex_settings(&state.plex, &prefs, plex_pass)))
 }
 
 /// Change the Plex connection and preferences. Every field is optional (absent = keep); an empty
@@ -66,7 +70,10 @@ pub async fn put_plex(
         request,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(dto::plex_settings(&state.plex, &prefs)))
+    let plex_pass = db::run(&state.db, crate::settings::plex_server::load)
+        .await?
+        .plex_pass;
+    Ok(HttpResponse::Ok().json(dto::plex_settings(&state.plex, &prefs, plex_pass)))
 }
 
 /// Try the connection: the server's name, version and id, the token's account and Plex Pass, or

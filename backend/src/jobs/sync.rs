@@ -99,16 +99,32 @@ pub async fn sync(
                 .share
                 .map(|s| s.shared_keys().into_iter().map(|k| k.0 as i64).collect())
                 .unwrap_or_default(),
+            sharing: fa.friend.sharing.clone(),
         })
         .collect();
 
     let friends_complete = snapshot.friends_complete;
+    // Content restrictions need Plex Pass: the UI says so before anyone tries. Not knowing it
+    // (plex.tv did not answer) keeps what was known.
+    let plex_pass = match client.account().await {
+        Ok(account) => Some(account.plex_pass),
+        Err(e) => {
+            tracing::info!(error = %e, "the owner's Plex Pass status is unknown this sync");
+            None
+        }
+    };
     let identity = crate::settings::plex_server::ServerIdentity {
         machine_id: Some(server.machine_id.as_str().to_owned()),
         name: Some(server.name.clone()),
+        plex_pass,
     };
     let report = db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
+            let known = crate::settings::plex_server::load(conn)?.plex_pass;
+            let identity = crate::settings::plex_server::ServerIdentity {
+                plex_pass: identity.plex_pass.or(known),
+                ..identity
+            };
             crate::settings::plex_server::save(conn, &identity)?;
             report.libraries = library_rows.len() as u64;
             for (key, plextv, title, kind) in &library_rows {
@@ -133,6 +149,7 @@ pub async fn sync(
                         row,
                         seen.share_pending,
                         &seen.actual_keys,
+                        None,
                         now,
                     )?;
                     for key in &seen.actual_keys {

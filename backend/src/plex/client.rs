@@ -17,6 +17,7 @@ use super::models::{
     PlexSectionId, PmsKey, SectionMap, ServerInfo, Share, ShareId, UserId,
 };
 use super::routes::{Api, Operation, RouteTable, Routes};
+use super::sharing::SharingSettings;
 use super::{json, retry, xml};
 
 /// An async client for one PMS and plex.tv, with one owner token.
@@ -262,13 +263,14 @@ impl PlexClient {
         mid: &MachineId,
         invitee: &Invitee,
         sections: &NonEmptySet<PlexSectionId>,
+        sharing: Option<&SharingSettings>,
     ) -> Result<Share, PlexError> {
         let mut delays = retry::backoff(&self.retry);
         let mut maybe_created = false;
         loop {
             let err = match self
                 .routed(Operation::Create, |api| {
-                    self.create_once(api, mid, invitee, sections)
+                    self.create_once(api, mid, invitee, sections, sharing)
                 })
                 .await
             {
@@ -300,6 +302,7 @@ impl PlexClient {
         mid: &MachineId,
         invitee: &Invitee,
         sections: &NonEmptySet<PlexSectionId>,
+        sharing: Option<&SharingSettings>,
     ) -> Result<Share, PlexError> {
         let no_share = || PlexError::Unexpected {
             host: PlexHost::Plextv,
@@ -309,14 +312,14 @@ impl PlexClient {
         match api {
             Api::V1 => {
                 let path = format!("/api/servers/{mid}/shared_servers");
-                let body = create_body(mid, invitee, sections);
+                let body = create_body(mid, invitee, sections, sharing);
                 let shares = self
                     .once(Method::POST, &path, Some(&body), xml::shares)
                     .await?;
                 shares.into_iter().next().ok_or_else(no_share)
             }
             Api::V2 => {
-                let body = create_body_v2(mid, invitee, sections);
+                let body = create_body_v2(mid, invitee, sections, sharing);
                 let made = self
                     .exchange(
                         Method::POST,
@@ -331,22 +334,27 @@ impl PlexClient {
         }
     }
 
-    /// Replaces the share's libraries with `sections` (plex.tv ids; non-empty by type) on the
-    /// `update` route. Returns the updated share when plex.tv sends it back (it may not).
+    /// Replaces the share's libraries with `sections` (plex.tv ids; non-empty by type), and
+    /// with `sharing` its settings, in one request on the `update` route. Returns the updated
+    /// share when plex.tv sends it back (it may not).
     pub async fn replace_share_libraries(
         &self,
         mid: &MachineId,
         id: ShareId,
         sections: &NonEmptySet<PlexSectionId>,
+        sharing: Option<&SharingSettings>,
     ) -> Result<Option<Share>, PlexError> {
         self.routed(Operation::Update, |api| async move {
             let result = match api {
                 Api::V1 => {
                     let path = format!("/api/servers/{mid}/shared_servers/{id}");
-                    let body = json!({
+                    let mut body = json!({
                         "server_id": mid.as_str(),
                         "shared_server": { "library_section_ids": section_list(sections) },
                     });
+                    if let Some(sharing) = sharing {
+                        body["sharing_settings"] = sharing.v1_json();
+                    }
                     retry::retry_idempotent(&self.retry, "replace share libraries", || {
                         self.once(Method::PUT, &path, Some(&body), parse_optional_shares)
                     })
@@ -355,7 +363,10 @@ impl PlexClient {
                 }
                 Api::V2 => {
                     let path = format!("/api/v2/shared_servers/{id}");
-                    let body = json!({ "librarySectionIds": section_list(sections) });
+                    let mut body = json!({ "librarySectionIds": section_list(sections) });
+                    if let Some(sharing) = sharing {
+                        body["settings"] = sharing.v2_json();
+                    }
                     retry::retry_idempotent(&self.retry, "replace share libraries", || {
                         self.exchange_on(
                             Method::POST,
@@ -613,11 +624,17 @@ fn section_list(sections: &NonEmptySet<PlexSectionId>) -> Vec<u64> {
     sections.iter().map(|s| s.0).collect()
 }
 
-/// The create body exactly as python-plexapi sends it (spec §2.4.4): `invited_id` for a known
-/// user, `invited_email` plus default `sharing_settings` for an email invite.
-fn create_body(mid: &MachineId, invitee: &Invitee, sections: &NonEmptySet<PlexSectionId>) -> Value {
+/// The create body as python-plexapi sends it (spec §2.4.4): `invited_id` for a known user,
+/// `invited_email` plus default `sharing_settings` for an email invite; `sharing`, when given,
+/// is sent as the `sharing_settings` in both.
+fn create_body(
+    mid: &MachineId,
+    invitee: &Invitee,
+    sections: &NonEmptySet<PlexSectionId>,
+    sharing: Option<&SharingSettings>,
+) -> Value {
     let ids = section_list(sections);
-    match invitee {
+    let mut body = match invitee {
         Invitee::User(id) => json!({
             "server_id": mid.as_str(),
             "shared_server": { "library_section_ids": ids, "invited_id": id.0 },
@@ -630,7 +647,11 @@ fn create_body(mid: &MachineId, invitee: &Invitee, sections: &NonEmptySet<PlexSe
                 "filterMovies": "", "filterTelevision": "", "filterMusic": "",
             },
         }),
+    };
+    if let Some(sharing) = sharing {
+        body["sharing_settings"] = sharing.v1_json();
     }
+    body
 }
 
 /// The v2 create body (spec §2.5): the same libraries and, for an email invite, the same default
@@ -639,6 +660,7 @@ fn create_body_v2(
     mid: &MachineId,
     invitee: &Invitee,
     sections: &NonEmptySet<PlexSectionId>,
+    sharing: Option<&SharingSettings>,
 ) -> Value {
     let mut body = json!({
         "machineIdentifier": mid.as_str(),
@@ -646,14 +668,9 @@ fn create_body_v2(
     });
     match invitee {
         Invitee::User(id) => body["invitedId"] = json!(id.0),
-        Invitee::Email(email) => {
-            body["invitedEmail"] = json!(email.trim());
-            body["settings"] = json!({
-                "allowSync": false, "allowCameraUpload": false, "allowChannels": false,
-                "filterMovies": "", "filterTelevision": "", "filterMusic": "",
-            });
-        }
+        Invitee::Email(email) => body["invitedEmail"] = json!(email.trim()),
     }
+    body["settings"] = sharing.cloned().unwrap_or_default().v2_json();
     body
 }
 

@@ -9,6 +9,7 @@ use super::models::{
     Account, Friend, FriendServer, LibraryKind, PlexSection, PlexSectionId, PmsKey, SectionMap,
     Share, ShareId, ShareSection, UserId,
 };
+use super::sharing::SharingSettings;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -73,6 +74,8 @@ struct ShareJson {
     invited: Option<InvitedJson>,
     #[serde(default)]
     libraries: Vec<SectionJson>,
+    #[serde(default)]
+    sharing_settings: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +189,15 @@ fn shared_with(s: ShareJson) -> Result<SharedWith, String> {
         thumb: non_empty(invited.as_ref().and_then(|i| i.thumb.clone())),
         home: invited.as_ref().is_some_and(|i| i.home),
         restricted: invited.as_ref().is_some_and(|i| i.restricted),
+        sharing: s.sharing_settings.as_ref().and_then(|fields| {
+            SharingSettings::from_plex(|name| match fields.get(name)? {
+                serde_json::Value::String(v) => Some(v.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            })
+            .inspect_err(|why| tracing::warn!(share = s.id, why, "sharing settings do not parse"))
+            .ok()
+        }),
         servers: vec![FriendServer {
             share_id: ShareId(s.id),
             machine_id: machine_id.clone(),

@@ -22,6 +22,7 @@ pub mod limiter;
 mod models;
 mod retry;
 pub mod routes;
+pub mod sharing;
 pub mod sign_in;
 mod xml;
 
@@ -29,6 +30,7 @@ pub use client::PlexClient;
 pub use config::{DEFAULT_PLEXTV_URL, PlexClientConfig, RetryPolicy};
 pub use error::{PlexError, PlexHost};
 pub use routes::{Api, Operation, RouteTable, Routes};
+pub use sharing::{ContentFilter, SharingSettings};
 
 /// Where Plex Web's v2 sharing routes live (spec §2.5) when plex.tv is the real one.
 pub const CLIENTS_PLEXTV_URL: &str = "https://clients.plex.tv";

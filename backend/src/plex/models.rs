@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::error::PlexError;
+use super::sharing::SharingSettings;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -215,6 +216,9 @@ pub struct Friend {
     pub thumb: Option<String>,
     pub home: bool,
     pub restricted: bool,
+    /// Their sharing settings (downloads, Live TV, restrictions); `None` when Plex sent none or
+    /// sent ones that do not parse.
+    pub sharing: Option<SharingSettings>,
     pub servers: Vec<FriendServer>,
 }
 
@@ -233,6 +237,7 @@ impl Friend {
             thumb: None,
             home: false,
             restricted: false,
+            sharing: None,
             servers: vec![FriendServer {
                 share_id: share.id,
                 machine_id: mid.as_str().to_owned(),

@@ -6,6 +6,8 @@
 
 use roxmltree::{Document, Node};
 
+use super::sharing::SharingSettings;
+
 use super::models::{
     Friend, FriendServer, Identity, Library, LibraryKind, MachineId, PlexSection, PlexSectionId,
     PmsKey, SectionMap, ServerInfo, Share, ShareId, ShareSection, UserId,
@@ -141,10 +143,26 @@ pub fn friends(body: &str) -> Parsed<Vec<Friend>> {
                 thumb: non_empty(u, "thumb"),
                 home: flag(u, "home"),
                 restricted: flag(u, "restricted"),
+                sharing: sharing_of(u),
                 servers,
             })
         })
         .collect()
+}
+
+/// A `<User>`'s sharing attributes (spec §2.3.2); unparseable ones are logged and unknown.
+fn sharing_of(user: Node<'_, '_>) -> Option<SharingSettings> {
+    match SharingSettings::from_plex(|name| attr(user, name).map(str::to_owned)) {
+        Ok(settings) => Some(settings),
+        Err(why) => {
+            tracing::warn!(
+                user = attr(user, "id"),
+                why,
+                "a friend's sharing settings do not parse"
+            );
+            None
+        }
+    }
 }
 
 /// plex.tv `GET /api/servers/{mid}`: the first `<Server>` child's `<Section>`s.

@@ -14,6 +14,9 @@ const KEY: &str = "plex.server";
 pub struct ServerIdentity {
     pub machine_id: Option<String>,
     pub name: Option<String>,
+    /// Whether the owner's account has Plex Pass (content restrictions need it), as the last
+    /// sync found it (`None`: not known).
+    pub plex_pass: Option<bool>,
 }
 
 pub fn load(conn: &mut SqliteConnection) -> QueryResult<ServerIdentity> {

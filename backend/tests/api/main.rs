@@ -30,6 +30,7 @@ mod read_model;
 mod scheduler;
 mod scripting;
 mod server_settings;
+mod sharing;
 mod spa;
 mod storage_faults;
 mod sync;

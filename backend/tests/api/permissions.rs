@@ -135,6 +135,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageAccess),
     ),
     (
+        "PUT",
+        "/api/v1/plex-users/{id}/sharing",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
         "POST",
         "/api/v1/plex-users/bulk",
         Access::Needs(Permission::ManageAccess),

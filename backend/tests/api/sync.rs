@@ -185,10 +185,11 @@ async fn a_bad_token_fails_the_sync_and_says_why() {
     );
 }
 
-/// A sync lists friends, sections and shares once each: three plex.tv requests whether the
-/// server has 8 friends or 1,000 (python-plexapi would need one more per friend).
+/// A sync lists friends, sections and shares once each and reads the account's Plex Pass: four
+/// plex.tv requests whether the server has 8 friends or 1,000 (python-plexapi would need one
+/// more per friend).
 #[tokio::test]
-async fn a_sync_costs_three_plextv_requests_however_many_friends() {
+async fn a_sync_costs_four_plextv_requests_however_many_friends() {
     for seed in [
         plex_sim::Seed::default(),
         plex_sim::Seed::default().with_generated_friends(1_000),
@@ -211,7 +212,7 @@ async fn a_sync_costs_three_plextv_requests_however_many_friends() {
         let pms = requests.len() - plextv;
         let friends = job["result"]["friends"].as_u64().expect("friends");
         eprintln!("sync of {friends} friends: {plextv} plex.tv + {pms} PMS requests");
-        assert_eq!(plextv, 3, "{friends} friends");
+        assert_eq!(plextv, 4, "{friends} friends");
         assert_eq!(pms, 2, "server identity and libraries");
     }
 }

@@ -93,6 +93,7 @@ async fn a_pms_key_as_section_id_is_rejected_not_retried() {
             &mid,
             &Invitee::User(UserId(2_100_007)),
             &NonEmptySet::one(PlexSectionId(1)),
+            None,
         )
         .await
         .expect_err("bad id");

@@ -50,6 +50,7 @@ async fn logs_never_contain_the_token() {
             &mid,
             &Invitee::User(UserId(2_100_007)),
             &NonEmptySet::one(PlexSectionId(118_278_994)),
+            None,
         )
         .await
         .expect("found after the lost response");

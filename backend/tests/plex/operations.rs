@@ -173,6 +173,7 @@ async fn create_share_by_user_id_is_pending_with_those_libraries() {
             &mid,
             &Invitee::User(FRANK),
             &NonEmptySet::new([TV, DEFAULT]).expect("set"),
+            None,
         )
         .await
         .expect("created");
@@ -203,13 +204,13 @@ async fn create_share_by_email_then_again_is_already_shared() {
     let (sim, client, mid) = start().await;
     let invitee = Invitee::Email("new.friend@example.com".to_owned());
     let share = client
-        .create_share(&mid, &invitee, &NonEmptySet::one(DEFAULT))
+        .create_share(&mid, &invitee, &NonEmptySet::one(DEFAULT), None)
         .await
         .expect("invited");
     assert!(share.is_pending());
     assert_eq!(share.email.as_deref(), Some("new.friend@example.com"));
     let again = client
-        .create_share(&mid, &invitee, &NonEmptySet::one(MOVIES))
+        .create_share(&mid, &invitee, &NonEmptySet::one(MOVIES), None)
         .await;
     assert!(
         matches!(again, Err(PlexError::AlreadyShared { .. })),
@@ -234,7 +235,12 @@ async fn replace_libraries_replaces_the_set() {
         .expect("alice")
         .id;
     let updated = client
-        .replace_share_libraries(&mid, ShareId(alice), &NonEmptySet::new([TV]).expect("set"))
+        .replace_share_libraries(
+            &mid,
+            ShareId(alice),
+            &NonEmptySet::new([TV]).expect("set"),
+            None,
+        )
         .await
         .expect("replaced");
     assert_eq!(updated.expect("share returned").shared_keys(), keys(&[2]));

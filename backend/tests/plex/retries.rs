@@ -52,7 +52,7 @@ async fn server_errors_are_retried_then_succeed() {
         502,
     ));
     client
-        .replace_share_libraries(&mid, ShareId(41_000_001), &NonEmptySet::one(DEFAULT))
+        .replace_share_libraries(&mid, ShareId(41_000_001), &NonEmptySet::one(DEFAULT), None)
         .await
         .expect("PUT retried");
     assert_eq!(count(&sim, "PUT", "/**"), 2);
@@ -86,7 +86,12 @@ async fn a_create_whose_response_is_lost_makes_no_duplicate() {
     let (sim, client, mid) = start().await;
     sim.add_fault(FaultSpec::drop_after_perform("POST", SHARES));
     let share = client
-        .create_share(&mid, &Invitee::User(FRANK), &NonEmptySet::one(DEFAULT))
+        .create_share(
+            &mid,
+            &Invitee::User(FRANK),
+            &NonEmptySet::one(DEFAULT),
+            None,
+        )
         .await
         .expect("the share made by the lost request is found");
     assert_eq!(share.user_id, FRANK);
@@ -119,7 +124,7 @@ async fn a_create_that_failed_after_acting_makes_no_duplicate() {
     });
     let invitee = Invitee::Email("late@example.com".to_owned());
     let share = client
-        .create_share(&mid, &invitee, &NonEmptySet::one(DEFAULT))
+        .create_share(&mid, &invitee, &NonEmptySet::one(DEFAULT), None)
         .await
         .expect("found by email on re-list");
     assert_eq!(share.email.as_deref(), Some("late@example.com"));
@@ -138,7 +143,12 @@ async fn a_create_that_did_not_happen_is_sent_again_after_checking() {
     let (sim, client, mid) = start().await;
     sim.add_fault(FaultSpec::status("POST", SHARES, 503));
     client
-        .create_share(&mid, &Invitee::User(FRANK), &NonEmptySet::one(DEFAULT))
+        .create_share(
+            &mid,
+            &Invitee::User(FRANK),
+            &NonEmptySet::one(DEFAULT),
+            None,
+        )
         .await
         .expect("second POST succeeds");
     let order: Vec<String> = sim
@@ -166,7 +176,12 @@ async fn a_rate_limited_create_is_retried_without_a_relist() {
     let (sim, client, mid) = start().await;
     sim.add_fault(FaultSpec::status("POST", SHARES, 429).with_retry_after(0));
     client
-        .create_share(&mid, &Invitee::User(FRANK), &NonEmptySet::one(DEFAULT))
+        .create_share(
+            &mid,
+            &Invitee::User(FRANK),
+            &NonEmptySet::one(DEFAULT),
+            None,
+        )
         .await
         .expect("retried after the 429");
     assert_eq!(count(&sim, "POST", SHARES), 2);
@@ -182,7 +197,12 @@ async fn a_create_is_given_up_when_retries_run_out() {
     let (sim, client, mid) = start().await;
     sim.add_fault(FaultSpec::status("POST", SHARES, 503).times(0));
     let err = client
-        .create_share(&mid, &Invitee::User(FRANK), &NonEmptySet::one(DEFAULT))
+        .create_share(
+            &mid,
+            &Invitee::User(FRANK),
+            &NonEmptySet::one(DEFAULT),
+            None,
+        )
         .await
         .expect_err("plex.tv keeps failing");
     assert!(

@@ -96,7 +96,12 @@ async fn survives_retirement(op: Operation, from: Api) {
         }
         Operation::Create => {
             let share = client
-                .create_share(&mid, &Invitee::User(FRANK), &NonEmptySet::one(DEFAULT))
+                .create_share(
+                    &mid,
+                    &Invitee::User(FRANK),
+                    &NonEmptySet::one(DEFAULT),
+                    None,
+                )
                 .await
                 .expect(&what);
             assert_eq!(share.user_id, FRANK);
@@ -104,7 +109,7 @@ async fn survives_retirement(op: Operation, from: Api) {
         }
         Operation::Update => {
             client
-                .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV))
+                .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV), None)
                 .await
                 .expect(&what);
             let state = sim.state();
@@ -168,7 +173,7 @@ async fn both_routes_retired_is_an_error_that_changes_nothing() {
     }
     let before = sim.state().shares;
     let err = client
-        .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV))
+        .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV), None)
         .await
         .expect_err("no route left");
     assert!(
@@ -187,7 +192,7 @@ async fn both_routes_retired_is_an_error_that_changes_nothing() {
     // Plex brings a route back: the operation heals on its next call.
     sim.clear_faults();
     client
-        .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV))
+        .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV), None)
         .await
         .expect("a route answers again");
     assert!(!client.routes().unusable(Operation::Update));
@@ -209,7 +214,7 @@ async fn a_404_naming_the_route_switches_but_an_unknown_share_does_not() {
         .times(0),
     );
     client
-        .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV))
+        .replace_share_libraries(&mid, ALICE_SHARE, &NonEmptySet::one(TV), None)
         .await
         .expect("done on v1");
     assert_eq!(client.routes().api(Operation::Update), Api::V1);
@@ -218,7 +223,7 @@ async fn a_404_naming_the_route_switches_but_an_unknown_share_does_not() {
     let client = client_on(&sim, Api::V2);
     sim.clear_faults();
     let err = client
-        .replace_share_libraries(&mid, ShareId(999), &NonEmptySet::one(TV))
+        .replace_share_libraries(&mid, ShareId(999), &NonEmptySet::one(TV), None)
         .await
         .expect_err("unknown share");
     assert!(matches!(err, PlexError::NotFound { .. }), "{err:?}");

@@ -1,9 +1,9 @@
 //! A friend's status as small badges: Home, Pending invite, Failed — retrying at …, Drift,
-//! Departed, Expiring.
+//! Departed, Expiring, and their sharing (Downloads, Live TV, Camera upload, Restricted).
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use plexward_shared::{ApplyState, PlexUserResponse, expires_soon};
+use plexward_shared::{ApplyState, PlexUserResponse, SharingBadge, expires_soon};
 
 use crate::time_zone::Zone;
 
@@ -38,6 +38,15 @@ pub fn badges(
         && expires_soon(expires.timestamp_millis(), now.timestamp_millis())
     {
         out.push(("pill warn", "Expiring".to_owned()));
+    }
+    for badge in &friend.sharing_badges {
+        let text = match badge {
+            SharingBadge::Downloads => "Downloads",
+            SharingBadge::LiveTv => "Live TV",
+            SharingBadge::CameraUpload => "Camera upload",
+            SharingBadge::Restricted => "Restricted",
+        };
+        out.push(("pill role", text.to_owned()));
     }
     out
 }
@@ -81,6 +90,7 @@ mod tests {
                 next_retry_at: None,
                 applied_at: None,
             },
+            sharing_badges: vec![],
         }
     }
 
@@ -116,5 +126,14 @@ mod tests {
         );
         f.expires_at = Some(now + Duration::days(30));
         assert!(!texts(&f, now).contains(&"Expiring".to_owned()));
+        f.sharing_badges = vec![
+            plexward_shared::SharingBadge::Downloads,
+            plexward_shared::SharingBadge::Restricted,
+        ];
+        let t = texts(&f, now);
+        assert!(
+            t.ends_with(&["Downloads".to_owned(), "Restricted".to_owned()]),
+            "{t:?}"
+        );
     }
 }

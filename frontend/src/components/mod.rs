@@ -24,6 +24,7 @@ pub mod scheduler_card;
 pub mod scheduler_form;
 pub mod secret_dialog;
 pub mod server_settings;
+pub mod sharing_editor;
 pub mod strength_meter;
 pub mod timeline;
 pub mod upcoming;

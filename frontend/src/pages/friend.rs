@@ -15,6 +15,7 @@ use crate::components::avatar::Avatar;
 use crate::components::friend_badges::FriendBadges;
 use crate::components::grant_editor::GrantEditor;
 use crate::components::history::History;
+use crate::components::sharing_editor::SharingEditor;
 use crate::components::timeline::{Timeline, TimelineItem, TimelineRow};
 use crate::format::{apply_words, now, plan_words};
 use crate::jobs::sleep;
@@ -56,9 +57,15 @@ fn FriendPage(id: i64) -> impl IntoView {
     let data = LocalResource::new(move || {
         version.track();
         async move {
-            let (friend, libraries, zone) =
-                futures::join!(api::plex_user(id), api::libraries(), server_zone());
-            Ok::<_, api::ApiError>((friend?, libraries?.items, zone))
+            let (friend, libraries, zone, settings) = futures::join!(
+                api::plex_user(id),
+                api::libraries(),
+                server_zone(),
+                api::plex_settings()
+            );
+            // Only for the Plex Pass hint: a role that cannot read the settings sees none.
+            let plex_pass = settings.ok().and_then(|s| s.plex_pass);
+            Ok::<_, api::ApiError>((friend?, libraries?.items, zone, plex_pass))
         }
     });
     let outcome = RwSignal::new(None::<Outcome>);
@@ -69,7 +76,7 @@ fn FriendPage(id: i64) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the friend…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((friend, libraries, (zone, zone_note))) => {
+                    Ok((friend, libraries, (zone, zone_note), plex_pass)) => {
                         let titles = StoredValue::new(libraries.clone());
                         let on_saved = Callback::new(move |response: ChangeResponse| {
                             let plan = titles.with_value(|libs| {
@@ -93,6 +100,7 @@ fn FriendPage(id: i64) -> impl IntoView {
                                 can_edit
                                 on_saved
                             />
+                            <SharingEditor friend=friend.clone() plex_pass can_edit on_saved />
                             <FriendTimeline friend libraries=libraries.clone() zone=zone.clone() />
                             <History id zone version libraries />
                         }

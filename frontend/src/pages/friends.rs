@@ -460,6 +460,7 @@ mod tests {
                 next_retry_at: None,
                 applied_at: None,
             },
+            sharing_badges: vec![],
         }
     }
 

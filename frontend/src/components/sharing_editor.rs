@@ -1,0 +1,323 @@
+//! A friend's sharing settings: downloads, Live TV, camera upload, and content restrictions per
+//! kind of library, with the same two-step save as the libraries (preview → confirm). Without
+//! the owner's Plex Pass the restrictions are shown as unavailable before anyone tries.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use plexward_shared::{
+    ChangeResponse, PlexUserDetailResponse, Restriction, Restrictions, SetSharingRequest, Sharing,
+};
+
+use crate::api;
+
+/// The text fields of one kind's restriction (comma-separated values).
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    allow_ratings: RwSignal<String>,
+    deny_ratings: RwSignal<String>,
+    allow_labels: RwSignal<String>,
+    deny_labels: RwSignal<String>,
+}
+
+impl Fields {
+    fn new(r: &Restriction) -> Self {
+        Self {
+            allow_ratings: RwSignal::new(r.allow_ratings.join(", ")),
+            deny_ratings: RwSignal::new(r.deny_ratings.join(", ")),
+            allow_labels: RwSignal::new(r.allow_labels.join(", ")),
+            deny_labels: RwSignal::new(r.deny_labels.join(", ")),
+        }
+    }
+
+    fn read(&self) -> Restriction {
+        Restriction {
+            allow_ratings: parse_list(&self.allow_ratings.get_untracked()),
+            deny_ratings: parse_list(&self.deny_ratings.get_untracked()),
+            allow_labels: parse_list(&self.allow_labels.get_untracked()),
+            deny_labels: parse_list(&self.deny_labels.get_untracked()),
+        }
+    }
+}
+
+/// `"PG, G,,R "` → `["PG", "G", "R"]`.
+pub fn parse_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The settings in words, for the preview and the read-only view.
+pub fn sharing_words(s: &Sharing) -> String {
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    let mut parts = vec![
+        format!("downloads {}", on_off(s.allow_downloads)),
+        format!("Live TV {}", on_off(s.allow_live_tv)),
+        format!("camera upload {}", on_off(s.allow_camera_upload)),
+    ];
+    for (kind, r) in [
+        ("movies", &s.restrictions.movies),
+        ("TV", &s.restrictions.television),
+        ("music", &s.restrictions.music),
+    ] {
+        let rules: Vec<String> = [
+            ("only rated", &r.allow_ratings),
+            ("never rated", &r.deny_ratings),
+            ("only labelled", &r.allow_labels),
+            ("never labelled", &r.deny_labels),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(what, v)| format!("{what} {}", v.join(", ")))
+        .collect();
+        if !rules.is_empty() {
+            parts.push(format!("{kind}: {}", rules.join("; ")));
+        }
+    }
+    parts.join(", ")
+}
+
+#[derive(Debug, Clone)]
+enum Stage {
+    Editing,
+    Busy(&'static str),
+    Preview(Box<(ChangeResponse, SetSharingRequest)>),
+}
+
+#[component]
+pub fn SharingEditor(
+    friend: PlexUserDetailResponse,
+    /// The owner's Plex Pass, as the last sync found it (`None`: not known).
+    plex_pass: Option<bool>,
+    can_edit: bool,
+    on_saved: Callback<ChangeResponse>,
+) -> impl IntoView {
+    let id = friend.user.id;
+    let current = friend.sharing.clone().unwrap_or_default();
+    let managed = friend.sharing_managed;
+    let downloads = RwSignal::new(current.allow_downloads);
+    let live_tv = RwSignal::new(current.allow_live_tv);
+    let camera = RwSignal::new(current.allow_camera_upload);
+    let kinds = [
+        (
+            "movies",
+            "Movies",
+            Fields::new(&current.restrictions.movies),
+        ),
+        (
+            "television",
+            "TV",
+            Fields::new(&current.restrictions.television),
+        ),
+        ("music", "Music", Fields::new(&current.restrictions.music)),
+    ];
+    let stage = RwSignal::new(Stage::Editing);
+    let error = RwSignal::new(None::<String>);
+    let no_pass = plex_pass == Some(false);
+    let editable = move || can_edit && matches!(stage.get(), Stage::Editing);
+
+    let read = move || Sharing {
+        allow_downloads: downloads.get_untracked(),
+        allow_live_tv: live_tv.get_untracked(),
+        allow_camera_upload: camera.get_untracked(),
+        restrictions: Restrictions {
+            movies: kinds[0].2.read(),
+            television: kinds[1].2.read(),
+            music: kinds[2].2.read(),
+        },
+    };
+    let send = move |request: SetSharingRequest, dry_run: bool| {
+        error.set(None);
+        stage.set(Stage::Busy(if dry_run {
+            "Checking what would change…"
+        } else {
+            "Saving and applying on Plex…"
+        }));
+        spawn_local(async move {
+            match api::set_sharing(id, &request, dry_run).await {
+                Ok(answer) if dry_run => {
+                    stage.try_set(Stage::Preview(Box::new((answer, request))));
+                }
+                Ok(answer) => {
+                    stage.try_set(Stage::Editing);
+                    on_saved.run(answer);
+                }
+                Err(e) => {
+                    let detail = e
+                        .fields
+                        .iter()
+                        .map(|(f, why)| format!("{f}: {why}"))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    error.try_set(Some(if detail.is_empty() {
+                        e.message
+                    } else {
+                        format!("{} ({detail})", e.message)
+                    }));
+                    stage.try_set(Stage::Editing);
+                }
+            }
+        });
+    };
+    let preview = move |_| {
+        send(
+            SetSharingRequest {
+                sharing: Some(read()),
+                dry_run: None,
+            },
+            true,
+        );
+    };
+    let stop = move |_| {
+        send(
+            SetSharingRequest {
+                sharing: None,
+                dry_run: None,
+            },
+            true,
+        );
+    };
+    let confirm = move |_| {
+        if let Stage::Preview(preview) = stage.get_untracked() {
+            send(preview.1, false);
+        }
+    };
+    let restriction_inputs = kinds
+        .into_iter()
+        .map(|(key, label, fields)| {
+            let input = move |what: &'static str, hint: &'static str, value: RwSignal<String>| {
+                let id = format!("sharing-{key}-{what}");
+                view! {
+                    <label for=id.clone()>{hint}</label>
+                    <input
+                        id=id.clone()
+                        data-testid=id
+                        type="text"
+                        placeholder="e.g. PG, PG-13"
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                        disabled=move || !editable() || no_pass
+                    />
+                }
+            };
+            view! {
+                <fieldset class="restriction">
+                    <legend>{label}</legend>
+                    {input("allow-ratings", "Only these ratings", fields.allow_ratings)}
+                    {input("deny-ratings", "Never these ratings", fields.deny_ratings)}
+                    {input("allow-labels", "Only these labels", fields.allow_labels)}
+                    {input("deny-labels", "Never these labels", fields.deny_labels)}
+                </fieldset>
+            }
+        })
+        .collect_view();
+    let check = move |id: &'static str, label: &'static str, value: RwSignal<bool>| {
+        view! {
+            <label class="check">
+                <input
+                    type="checkbox"
+                    id=id
+                    data-testid=id
+                    prop:checked=move || value.get()
+                    on:change=move |ev| value.set(event_target_checked(&ev))
+                    disabled=move || !editable()
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <section class="card glass" aria-labelledby="sharing-title" data-testid="sharing-editor">
+            <div class="card-head">
+                <h2 id="sharing-title">"Sharing settings"</h2>
+                <span class="muted" data-testid="sharing-managed">
+                    {if managed { "Managed by Plexward" } else { "As set on Plex (not managed)" }}
+                </span>
+            </div>
+            <p class="hint">
+                "Saved settings are sent with the friend's libraries, in one change on Plex, and kept: a change made on Plex directly shows as drift."
+            </p>
+            <div class="form-grid">
+                {check("sharing-downloads", "Downloads", downloads)}
+                {check("sharing-live-tv", "Live TV and DVR", live_tv)}
+                {check("sharing-camera-upload", "Camera upload", camera)}
+            </div>
+            {no_pass.then(|| view! {
+                <p class="alert info" role="note" data-testid="sharing-no-plex-pass">
+                    "Content restrictions need the server owner's Plex Pass, which this Plex account does not have."
+                </p>
+            })}
+            <div class="restrictions">{restriction_inputs}</div>
+            {move || error.get().map(|e| view! {
+                <p class="alert error" role="alert" data-testid="sharing-error">{e}</p>
+            })}
+            {move || match stage.get() {
+                Stage::Busy(what) => view! { <p class="muted" role="status">{what}</p> }.into_any(),
+                Stage::Preview(preview) => {
+                    let (answer, request) = &*preview;
+                    let words = match (&answer.plan.sharing, &request.sharing) {
+                        (Some(s), _) => format!("Plex will be told: {}.", sharing_words(s)),
+                        (None, None) => "Plexward stops managing these settings; Plex keeps its own.".to_owned(),
+                        (None, Some(_)) => "Plex already has these settings (or there is no share yet: an invite will carry them).".to_owned(),
+                    };
+                    view! {
+                        <div class="alert info plan" role="status" data-testid="sharing-plan">
+                            <p>{words}</p>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Stage::Editing => ().into_any(),
+            }}
+            <Show when=move || can_edit>
+                <div class="actions">
+                    {move || match stage.get() {
+                        Stage::Preview(_) => view! {
+                            <button type="button" class="btn ghost" on:click=move |_| stage.set(Stage::Editing)>
+                                "Keep editing"
+                            </button>
+                            <button type="button" class="btn" data-testid="sharing-confirm" on:click=confirm>
+                                "Send settings to Plex"
+                            </button>
+                        }
+                            .into_any(),
+                        _ => view! {
+                            {managed.then(|| view! {
+                                <button type="button" class="btn ghost" on:click=stop>"Stop managing"</button>
+                            })}
+                            <button type="button" class="btn" data-testid="sharing-save" on:click=preview>
+                                "Preview sharing"
+                            </button>
+                        }
+                            .into_any(),
+                    }}
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_comma_separated_and_trimmed() {
+        assert_eq!(parse_list(" PG, G,,R "), ["PG", "G", "R"]);
+        assert!(parse_list("  ").is_empty());
+    }
+
+    #[test]
+    fn settings_read_as_words() {
+        let mut s = Sharing {
+            allow_downloads: true,
+            ..Sharing::default()
+        };
+        s.restrictions.television.allow_ratings = vec!["TV-Y".into()];
+        assert_eq!(
+            sharing_words(&s),
+            "downloads on, Live TV off, camera upload off, TV: only rated TV-Y"
+        );
+    }
+}
