@@ -42,7 +42,8 @@ fn with_grants(friend: &Friend, new: &[NewGrant], catalog: &Catalog) -> Friend {
     }
 }
 
-async fn load(pool: &DbPool, id: i64) -> Result<(Friend, Catalog), ChangeError> {
+/// The friend to change and the catalog; a missing or departed friend is refused.
+pub(crate) async fn load(pool: &DbPool, id: i64) -> Result<(Friend, Catalog), ChangeError> {
     let (friend, catalog) = db::run(pool, move |conn| {
         Ok((Friend::load(conn, id)?, Catalog::load(conn)?))
     })

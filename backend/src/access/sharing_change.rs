@@ -8,8 +8,8 @@ use plexward_shared::ChangeResponse;
 use serde_json::json;
 
 use crate::access::applier::{Applier, retired_operation};
-use crate::access::change::{Applied, ChangeError};
-use crate::access::friend::{Catalog, Friend};
+use crate::access::change::{Applied, ChangeError, load};
+use crate::access::friend::Friend;
 use crate::access::sharing;
 use crate::audit::{Actor, Event, Outcome};
 use crate::db::time::now_ms;
@@ -102,18 +102,6 @@ where
         job_id: applied.job_id,
         changes: Vec::new(),
     })
-}
-
-async fn load(pool: &DbPool, id: i64) -> Result<(Friend, Catalog), ChangeError> {
-    let (friend, catalog) = db::run(pool, move |conn| {
-        Ok((Friend::load(conn, id)?, Catalog::load(conn)?))
-    })
-    .await?;
-    let friend = friend.ok_or(ChangeError::NotFound)?;
-    if friend.user.departed_at.is_some() {
-        return Err(ChangeError::Departed(friend.user.title));
-    }
-    Ok((friend, catalog))
 }
 
 /// Saves `to` as `friend`'s managed settings with an audit event (before and after), and marks
