@@ -1,6 +1,7 @@
 // The sharing editor: a moderator turns on downloads and limits a friend's TV to children's
 // ratings, previews what Plex will be told, sends it, and sees it on Plex (the simulator), on the
-// friend's page and as badges in the friends list. The dashboard's System card names the Plex API.
+// friend's page and as badges in the friends list; then turns on Live TV for two friends in one
+// bulk change. The dashboard's System card names the Plex API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -8,6 +9,7 @@ import {
 } from './harness.mjs';
 
 const ALICE = 2100001;
+const BOB = 2100002;
 
 let sim;
 let server;
@@ -23,11 +25,13 @@ before(async () => {
 
 after(() => stopAll({ browser, server, sim }));
 
-async function aliceShare() {
+async function share(userId) {
   const response = await fetch(`${sim.plextv}/__sim/state`);
   assert.ok(response.ok);
-  return (await response.json()).shares.find((s) => s.userId === ALICE);
+  return (await response.json()).shares.find((s) => s.userId === userId);
 }
+
+const aliceShare = () => share(ALICE);
 
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 
@@ -68,5 +72,33 @@ test('a moderator restricts a friend, previews, saves, and sees the badges', asy
   await row.filter({ hasText: 'Restricted' }).waitFor();
   assert.match(await row.textContent(), /Downloads/);
   await screenshot(page, 'sharing-badges');
+  assert.deepEqual(unexpectedProblems(problems), []);
+});
+
+test('a bulk change turns on Live TV for two friends, previewed first', async () => {
+  const table = page.getByTestId('friends');
+  await table.getByTestId(`friend-${ALICE}`).getByRole('checkbox').check();
+  await table.getByTestId(`friend-${BOB}`).getByRole('checkbox').check();
+  await page.getByTestId('selected-count').filter({ hasText: '2 selected' }).waitFor();
+  await page.getByRole('button', { name: 'Bulk change…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Bulk change for 2 friends' });
+  await dialog.getByLabel('Sharing settings').check();
+  await dialog.getByTestId('bulk-sharing-live-tv').check();
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  const plan = dialog.getByTestId('bulk-plan');
+  await plan.waitFor();
+  const lines = await plan.getByRole('listitem').allTextContents();
+  assert.equal(lines.length, 2, lines.join(' | '));
+  for (const line of lines) assert.match(line, /set the sharing settings \(downloads off, Live TV on/i);
+  await plan.scrollIntoViewIfNeeded();
+  await screenshot(page, 'sharing-bulk-preview');
+  assert.equal((await share(BOB)).settings.allowChannels, false, 'a preview sends nothing');
+
+  await dialog.getByRole('button', { name: 'Apply' }).click();
+  await dialog.getByTestId('bulk-done').waitFor({ timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  for (const id of [ALICE, BOB]) {
+    assert.equal((await share(id)).settings.allowChannels, true, `${id}`);
+  }
   assert.deepEqual(unexpectedProblems(problems), []);
 });

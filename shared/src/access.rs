@@ -270,6 +270,11 @@ pub enum BulkAction {
     /// unit one: serde ignores unknown fields beside the tag of a unit variant.
     #[cfg_attr(feature = "server", schema(title = "BulkRevoke"))]
     Revoke {},
+    /// Set these sharing settings (downloads, Live TV, camera upload, content restrictions) for
+    /// every friend, keeping their grants; Plexward manages them from then on, like
+    /// `PUT …/sharing`. Restrictions need the owner's Plex Pass (422 otherwise).
+    #[cfg_attr(feature = "server", schema(title = "BulkSharing"))]
+    Sharing { sharing: Box<crate::Sharing> },
 }
 
 /// Body of `POST /api/v1/plex-users/bulk`.

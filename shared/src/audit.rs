@@ -36,6 +36,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "settings.plex_update",
     "settings.server_certificate",
     "settings.server_update",
+    "sharing.bulk",
     "sharing.reverted",
     "sharing.set",
     "system.restart",

@@ -1,6 +1,6 @@
 //! What each kind of bulk action does to one friend's grants (`POST /api/v1/plex-users/bulk`):
 //! set exactly these libraries, add or remove some while keeping the friend's other windows,
-//! extend, or revoke. Pure: the change service validates every friend before saving any.
+//! extend, revoke, or set sharing settings (grants kept). Pure: the change service validates every friend before saving any.
 
 use plexward_shared::BulkAction;
 
@@ -63,5 +63,7 @@ pub fn apply(
             ))
         }
         BulkAction::Revoke {} => Ok(Vec::new()),
+        // The settings ride along (see `change::bulk`); the grants stay as they are.
+        BulkAction::Sharing { .. } => Ok(current()),
     }
 }

@@ -10,10 +10,11 @@ use serde_json::json;
 use crate::access::applier::{Applier, retired_operation};
 use crate::access::friend::{Catalog, Friend};
 use crate::access::grants::{self, FieldErrors, NewGrant};
+use crate::access::sharing;
 use crate::audit::{Actor, Event, Outcome};
 use crate::db::time::now_ms;
 use crate::db::{self, DbError, DbPool};
-use crate::plex::{Operation, Routes};
+use crate::plex::{Operation, Routes, SharingSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
@@ -155,21 +156,41 @@ async fn save(
     actor: &Actor,
     action: &'static str,
 ) -> Result<(), DbError> {
+    save_with_sharing(pool, changes, None, actor, action).await
+}
+
+/// [`save`], and with `sharing` also the sharing settings every friend gets from now on (the
+/// audit events then carry the settings before and after instead of the unchanged grants).
+async fn save_with_sharing(
+    pool: &DbPool,
+    changes: &[(&Friend, Vec<NewGrant>)],
+    sharing: Option<&SharingSettings>,
+    actor: &Actor,
+    action: &'static str,
+) -> Result<(), DbError> {
     let now = now_ms();
     let rows: Vec<(i64, Vec<NewGrant>, Event)> = changes
         .iter()
         .map(|(friend, new)| {
-            let before = grants::from_rows(&friend.grants);
+            let details = match sharing {
+                None => json!({
+                    "friend": friend.user.title,
+                    "before": grants::audit_view(&grants::from_rows(&friend.grants)),
+                    "after": grants::audit_view(new),
+                }),
+                Some(to) => json!({
+                    "friend": friend.user.title,
+                    "before": friend.user.sharing.as_ref().map(sharing::to_api),
+                    "after": sharing::to_api(to),
+                }),
+            };
             let event = Event::new(action, Outcome::Success, actor)
                 .target("plex_user", friend.user.id)
-                .details(json!({
-                    "friend": friend.user.title,
-                    "before": grants::audit_view(&before),
-                    "after": grants::audit_view(new),
-                }));
+                .details(details);
             (friend.user.id, new.clone(), event)
         })
         .collect();
+    let sharing = sharing.cloned();
     db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
             for (id, new, event) in &rows {
@@ -178,6 +199,9 @@ async fn save(
                     .map(|g| (g.library_id, g.starts_at, g.ends_at))
                     .collect();
                 db::plex_users::replace_grants(conn, *id, &values, now)?;
+                if let Some(to) = &sharing {
+                    db::plex_users::set_sharing(conn, *id, Some(to))?;
+                }
                 event.insert(conn)?;
             }
             let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
@@ -191,7 +215,9 @@ async fn save(
 pub const MAX_BULK: usize = 1_000;
 
 /// Plans (and without `dry_run` saves) a bulk change; returns each friend's plan and the ids to
-/// apply. Every friend is validated before anything is saved.
+/// apply. Every friend is validated before anything is saved. `sharing`: the sharing settings
+/// every friend gets as well (already checked).
+#[allow(clippy::too_many_arguments)]
 pub async fn bulk(
     pool: &DbPool,
     routes: &Routes,
@@ -200,6 +226,7 @@ pub async fn bulk(
     actor: &Actor,
     dry_run: bool,
     compute: &Compute<'_>,
+    sharing: Option<&SharingSettings>,
 ) -> Result<(Vec<BulkFriendPlan>, Vec<i64>), ChangeError> {
     let unique: BTreeSet<i64> = ids.iter().copied().collect();
     let field = |why: String| ChangeError::Invalid(FieldErrors::from([("friend_ids".into(), why)]));
@@ -233,7 +260,10 @@ pub async fn bulk(
     let mut plans = Vec::with_capacity(selected.len());
     for friend in selected {
         let new = compute(friend, &catalog, now).map_err(ChangeError::Invalid)?;
-        let after = with_grants(friend, &new, &catalog);
+        let mut after = with_grants(friend, &new, &catalog);
+        if let Some(to) = sharing {
+            after.user.sharing = Some(to.clone());
+        }
         if !dry_run && let Some(op) = retired_operation(routes, &after.plan(&catalog, now)) {
             return Err(ChangeError::PlexRetired(op));
         }
@@ -249,6 +279,11 @@ pub async fn bulk(
     if dry_run {
         return Ok((plans, Vec::new()));
     }
-    save(pool, &changes, actor, "grants.bulk").await?;
+    let action = if sharing.is_some() {
+        "sharing.bulk"
+    } else {
+        "grants.bulk"
+    };
+    save_with_sharing(pool, &changes, sharing, actor, action).await?;
     Ok((plans, changes.iter().map(|(f, _)| f.user.id).collect()))
 }

@@ -35,21 +35,7 @@ where
     Fut: Future<Output = Result<Applied, DbError>>,
 {
     let (friend, catalog) = load(pool, id).await?;
-    if wanted
-        .as_ref()
-        .is_some_and(SharingSettings::has_restrictions)
-        && applier.owner_plex_pass().await == Some(false)
-    {
-        return Err(ChangeError::Invalid(
-            [(
-                RESTRICTIONS.to_owned(),
-                "content restrictions need the server owner's Plex Pass, which this Plex \
-                 account does not have"
-                    .to_owned(),
-            )]
-            .into(),
-        ));
-    }
+    require_plex_pass(applier, wanted.as_ref(), RESTRICTIONS).await?;
     let now = applier.now();
     let after = Friend {
         user: db::plex_users::PlexUser {
@@ -102,6 +88,29 @@ where
         job_id: applied.job_id,
         changes: Vec::new(),
     })
+}
+
+/// Refuses content restrictions (naming `field`) when the owner has no Plex Pass; an unknown
+/// status lets them through (Plex then has the last word).
+pub async fn require_plex_pass(
+    applier: &Applier,
+    wanted: Option<&SharingSettings>,
+    field: &str,
+) -> Result<(), ChangeError> {
+    if wanted.is_some_and(SharingSettings::has_restrictions)
+        && applier.owner_plex_pass().await == Some(false)
+    {
+        return Err(ChangeError::Invalid(
+            [(
+                field.to_owned(),
+                "content restrictions need the server owner's Plex Pass, which this Plex \
+                 account does not have"
+                    .to_owned(),
+            )]
+            .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Saves `to` as `friend`'s managed settings with an audit event (before and after), and marks

@@ -3,13 +3,13 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use plexward_shared::{
-    BulkResponse, ChangeResponse, ExtendRequest, FriendIds, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX,
-    HistoryEntry, HistoryQuery, List, Permission, SetGrantsRequest,
+    BulkAction, BulkResponse, ChangeResponse, ExtendRequest, FriendIds, HISTORY_PAGE_DEFAULT,
+    HISTORY_PAGE_MAX, HistoryEntry, HistoryQuery, List, Permission, SetGrantsRequest,
 };
 use serde::Deserialize;
 
 use crate::access::change::{self, ChangeError};
-use crate::access::{bulk_action, grants};
+use crate::access::{bulk_action, grants, sharing, sharing_change};
 use crate::auth::Principal;
 use crate::db;
 use crate::db::time::from_ms;
@@ -211,6 +211,26 @@ pub async fn bulk(
         Err(why) => return Err(ApiError::field("friend_ids", why)),
     };
     let action = request.action;
+    let sharing = match &action {
+        BulkAction::Sharing { sharing: wanted } => {
+            let wanted = sharing::from_api(wanted).map_err(|errors| {
+                ApiError::Validation(
+                    errors
+                        .into_iter()
+                        .map(|(field, why)| (format!("action.{field}"), why))
+                        .collect(),
+                )
+            })?;
+            sharing_change::require_plex_pass(
+                &state.applier,
+                Some(&wanted),
+                "action.sharing.restrictions",
+            )
+            .await?;
+            Some(wanted)
+        }
+        _ => None,
+    };
     let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
         bulk_action::apply(&action, friend, catalog, now)
     };
@@ -223,6 +243,7 @@ pub async fn bulk(
         &actor,
         dry_run,
         &compute,
+        sharing.as_ref(),
     )
     .await?;
     let (mut response, job_id) = if dry_run {

@@ -266,3 +266,108 @@ async fn bad_settings_are_field_errors_and_null_stops_managing() {
     let events = t.app.audit_actions("sharing.set").await;
     assert_eq!(events.len(), 2);
 }
+
+#[tokio::test]
+async fn a_bulk_change_sets_sharing_for_many_friends_after_a_preview() {
+    let t = synced_on_clock(Seed::default(), plexward::clock::system()).await;
+    let (alice, erin) = (t.friend(ALICE).await, t.friend(ERIN).await);
+    let grants_before = t.sim.state().shares.clone();
+    let bulk = |dry_run: bool| {
+        json!({
+            "friend_ids": [alice, erin],
+            "action": {"kind": "sharing", "sharing": downloads_and_kids_tv()},
+            "dry_run": dry_run,
+        })
+    };
+
+    let (status, preview) = t
+        .call(Method::POST, "/api/v1/plex-users/bulk", Some(bulk(true)))
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    for line in preview["friends"].as_array().expect("friends") {
+        assert_eq!(line["plan"]["action"], "update", "{line}");
+        assert_eq!(line["plan"]["sharing"], downloads_and_kids_tv_normalized());
+        assert_eq!(line["changes"], json!([]), "grants are kept: {line}");
+    }
+    assert!(t.writes().is_empty(), "a preview sends nothing");
+
+    let (status, body) = t
+        .call(Method::POST, "/api/v1/plex-users/bulk", Some(bulk(false)))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let job = body["job_id"].as_str().expect("a job").to_owned();
+    let job = wait_for(&t.app, &t.token, &job).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    for user in [ALICE, ERIN] {
+        assert_eq!(
+            plex_settings(&t, user),
+            Some((
+                true,
+                false,
+                "contentRating=TV-G%2CTV-Y|label!=Horror".to_owned()
+            )),
+            "{user}"
+        );
+        let before = grants_before
+            .iter()
+            .find(|s| s.user_id == user)
+            .expect("a share");
+        let after_share = t.sim.state().shares.into_iter().find(|s| s.user_id == user);
+        assert_eq!(
+            after_share.map(|s| s.section_ids),
+            Some(before.section_ids.clone()),
+            "libraries untouched for {user}"
+        );
+    }
+    for id in [alice, erin] {
+        let (_, detail) = t
+            .call(Method::GET, &format!("/api/v1/plex-users/{id}"), None)
+            .await;
+        assert_eq!(detail["sharing_managed"], true, "{detail}");
+    }
+    let events = t.app.audit_actions("sharing.bulk").await;
+    assert_eq!(events.len(), 2, "one audit event per friend");
+}
+
+#[tokio::test]
+async fn a_bulk_sharing_change_is_validated_before_anything_is_saved() {
+    let t = synced_on_clock(Seed::default(), plexward::clock::system()).await;
+    let alice = t.friend(ALICE).await;
+    let (status, body) = t
+        .call(
+            Method::POST,
+            "/api/v1/plex-users/bulk",
+            Some(json!({
+                "friend_ids": [alice],
+                "action": {"kind": "sharing", "sharing": {"restrictions": {"music": {"deny_labels": ["a,b"]}}}},
+            })),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["fields"]["action.sharing.restrictions.music.deny_labels[0]"].is_string(),
+        "{body}"
+    );
+
+    t.sim.with_state(|s| s.owner.plex_pass = false);
+    sync(&t).await;
+    let (status, body) = t
+        .call(
+            Method::POST,
+            "/api/v1/plex-users/bulk",
+            Some(json!({
+                "friend_ids": [alice],
+                "action": {"kind": "sharing", "sharing": downloads_and_kids_tv()},
+            })),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["fields"]["action.sharing.restrictions"]
+            .as_str()
+            .is_some_and(|m| m.contains("Plex Pass")),
+        "{body}"
+    );
+    assert!(t.app.audit_actions("sharing.bulk").await.is_empty());
+    assert!(t.writes().is_empty(), "{:?}", t.writes());
+}

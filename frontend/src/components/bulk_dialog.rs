@@ -1,5 +1,5 @@
 //! "Bulk change…": one change for the selected friends. Choose set libraries (with an optional
-//! window), extend or revoke; "Preview" shows each friend's plan in words (a dry run); "Apply"
+//! window), extend, revoke or sharing settings; "Preview" shows each friend's plan in words (a dry run); "Apply"
 //! saves and follows the job applying it until it is done.
 
 use std::collections::BTreeSet;
@@ -12,6 +12,7 @@ use plexward_shared::{
 
 use crate::api;
 use crate::components::dialog::Dialog;
+use crate::components::sharing_editor::{SharingFields, SharingForm, sharing_words};
 use crate::format::plan_words;
 use crate::jobs;
 use crate::time_zone::Zone;
@@ -21,6 +22,7 @@ enum Kind {
     Set,
     Extend,
     Revoke,
+    Sharing,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +60,7 @@ pub fn BulkDialog(
     let end = RwSignal::new(String::new());
     let period = RwSignal::new(ExtendPeriod::Month);
     let stage = RwSignal::new(Stage::Choosing);
+    let sharing = SharingForm::new(&plexward_shared::Sharing::default());
     let all_libraries = StoredValue::new(libraries.clone());
     let title_of = move |id: i64| {
         all_libraries.with_value(|libs| {
@@ -73,6 +76,8 @@ pub fn BulkDialog(
         }
     });
 
+    let editing = move || matches!(stage.get(), Stage::Choosing | Stage::Failed(_));
+    let editable = editing;
     let zone_for_build = StoredValue::new(zone.clone());
     let action = move || -> Result<BulkAction, String> {
         Ok(match kind.get_untracked() {
@@ -98,6 +103,9 @@ pub fn BulkDialog(
                 library_ids: None,
             },
             Kind::Revoke => BulkAction::Revoke {},
+            Kind::Sharing => BulkAction::Sharing {
+                sharing: Box::new(sharing.read()),
+            },
         })
     };
     let request = move |dry_run: bool| -> Result<BulkRequest, String> {
@@ -174,7 +182,6 @@ pub fn BulkDialog(
         });
     };
 
-    let editing = move || matches!(stage.get(), Stage::Choosing | Stage::Failed(_));
     let start_label = format!("Starts ({}, empty = now)", zone.name());
     let end_label = format!("Ends ({}, empty = never)", zone.name());
     let choosable: Vec<LibraryResponse> = libraries
@@ -219,7 +226,7 @@ pub fn BulkDialog(
             <fieldset class="form" disabled=move || !editing()>
                 <legend class="label">"Change"</legend>
                 <div class="radio-row">
-                    {[(Kind::Set, "Set libraries"), (Kind::Extend, "Extend"), (Kind::Revoke, "Revoke")]
+                    {[(Kind::Set, "Set libraries"), (Kind::Extend, "Extend"), (Kind::Revoke, "Revoke"), (Kind::Sharing, "Sharing settings")]
                         .into_iter()
                         .map(|(value, label)| view! {
                             <label class="check">
@@ -263,6 +270,12 @@ pub fn BulkDialog(
                         </select>
                     </div>
                 </Show>
+                <Show when=move || kind.get() == Kind::Sharing>
+                    <p class="hint">
+                        "Every selected friend gets these settings, sent with their libraries (which stay as they are); Plexward keeps them from then on."
+                    </p>
+                    <SharingFields form=sharing prefix="bulk-sharing" editable=Signal::derive(editable) no_pass=false folded=true />
+                </Show>
                 <Show when=move || kind.get() == Kind::Revoke>
                     <p class="warning-text">
                         "Removes every grant. Without an anchor library their shares are deleted; a later grant sends a new invite."
@@ -280,7 +293,10 @@ pub fn BulkDialog(
                                 .friends
                                 .into_iter()
                                 .map(|f| {
-                                    let words = plan_words(&f.plan, &title_of);
+                                    let mut words = plan_words(&f.plan, &title_of);
+                                    if let Some(s) = &f.plan.sharing {
+                                        words.push_str(&format!(" ({})", sharing_words(s)));
+                                    }
                                     view! { <li><strong>{f.title}</strong>": "{words}</li> }
                                 })
                                 .collect_view()}

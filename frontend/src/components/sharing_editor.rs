@@ -85,6 +85,134 @@ enum Stage {
     Preview(Box<(ChangeResponse, SetSharingRequest)>),
 }
 
+/// The editable settings: one signal per field, read back into [`Sharing`] on demand.
+#[derive(Debug, Clone, Copy)]
+pub struct SharingForm {
+    downloads: RwSignal<bool>,
+    live_tv: RwSignal<bool>,
+    camera: RwSignal<bool>,
+    kinds: [(&'static str, &'static str, Fields); 3],
+}
+
+impl SharingForm {
+    pub fn new(current: &Sharing) -> Self {
+        Self {
+            downloads: RwSignal::new(current.allow_downloads),
+            live_tv: RwSignal::new(current.allow_live_tv),
+            camera: RwSignal::new(current.allow_camera_upload),
+            kinds: [
+                (
+                    "movies",
+                    "Movies",
+                    Fields::new(&current.restrictions.movies),
+                ),
+                (
+                    "television",
+                    "TV",
+                    Fields::new(&current.restrictions.television),
+                ),
+                ("music", "Music", Fields::new(&current.restrictions.music)),
+            ],
+        }
+    }
+
+    pub fn read(&self) -> Sharing {
+        Sharing {
+            allow_downloads: self.downloads.get_untracked(),
+            allow_live_tv: self.live_tv.get_untracked(),
+            allow_camera_upload: self.camera.get_untracked(),
+            restrictions: Restrictions {
+                movies: self.kinds[0].2.read(),
+                television: self.kinds[1].2.read(),
+                music: self.kinds[2].2.read(),
+            },
+        }
+    }
+}
+
+/// The inputs of a [`SharingForm`]; element ids and test ids start with `prefix` (`sharing`,
+/// `bulk-sharing`). Without Plex Pass the restriction inputs are disabled, with the reason.
+#[component]
+pub fn SharingFields(
+    form: SharingForm,
+    prefix: &'static str,
+    #[prop(into)] editable: Signal<bool>,
+    no_pass: bool,
+    /// Fold the restrictions away under a "Content restrictions" summary (in a dialog).
+    #[prop(optional)]
+    folded: bool,
+) -> impl IntoView {
+    let restriction_inputs = form
+        .kinds
+        .into_iter()
+        .map(|(key, label, fields)| {
+            let input = move |what: &'static str, hint: &'static str, value: RwSignal<String>| {
+                let id = format!("{prefix}-{key}-{what}");
+                view! {
+                    <label for=id.clone()>{hint}</label>
+                    <input
+                        id=id.clone()
+                        data-testid=id
+                        type="text"
+                        placeholder="e.g. PG, PG-13"
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                        disabled=move || !editable.get() || no_pass
+                    />
+                }
+            };
+            view! {
+                <fieldset class="restriction">
+                    <legend>{label}</legend>
+                    {input("allow-ratings", "Only these ratings", fields.allow_ratings)}
+                    {input("deny-ratings", "Never these ratings", fields.deny_ratings)}
+                    {input("allow-labels", "Only these labels", fields.allow_labels)}
+                    {input("deny-labels", "Never these labels", fields.deny_labels)}
+                </fieldset>
+            }
+        })
+        .collect_view();
+    let check = move |what: &'static str, label: &'static str, value: RwSignal<bool>| {
+        let id = format!("{prefix}-{what}");
+        view! {
+            <label class="check">
+                <input
+                    type="checkbox"
+                    id=id.clone()
+                    data-testid=id
+                    prop:checked=move || value.get()
+                    on:change=move |ev| value.set(event_target_checked(&ev))
+                    disabled=move || !editable.get()
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <div class="form-grid">
+            {check("downloads", "Downloads", form.downloads)}
+            {check("live-tv", "Live TV and DVR", form.live_tv)}
+            {check("camera-upload", "Camera upload", form.camera)}
+        </div>
+        {no_pass.then(|| view! {
+            <p class="alert info" role="note" data-testid=format!("{prefix}-no-plex-pass")>
+                "Content restrictions need the server owner's Plex Pass, which this Plex account does not have."
+            </p>
+        })}
+        {if folded {
+            view! {
+                <details class="restrictions-fold">
+                    <summary>"Content restrictions"</summary>
+                    <div class="restrictions">{restriction_inputs}</div>
+                </details>
+            }
+                .into_any()
+        } else {
+            view! { <div class="restrictions">{restriction_inputs}</div> }.into_any()
+        }}
+    }
+}
+
 #[component]
 pub fn SharingEditor(
     friend: PlexUserDetailResponse,
@@ -96,37 +224,12 @@ pub fn SharingEditor(
     let id = friend.user.id;
     let current = friend.sharing.clone().unwrap_or_default();
     let managed = friend.sharing_managed;
-    let downloads = RwSignal::new(current.allow_downloads);
-    let live_tv = RwSignal::new(current.allow_live_tv);
-    let camera = RwSignal::new(current.allow_camera_upload);
-    let kinds = [
-        (
-            "movies",
-            "Movies",
-            Fields::new(&current.restrictions.movies),
-        ),
-        (
-            "television",
-            "TV",
-            Fields::new(&current.restrictions.television),
-        ),
-        ("music", "Music", Fields::new(&current.restrictions.music)),
-    ];
+    let form = SharingForm::new(&current);
     let stage = RwSignal::new(Stage::Editing);
     let error = RwSignal::new(None::<String>);
     let no_pass = plex_pass == Some(false);
     let editable = move || can_edit && matches!(stage.get(), Stage::Editing);
 
-    let read = move || Sharing {
-        allow_downloads: downloads.get_untracked(),
-        allow_live_tv: live_tv.get_untracked(),
-        allow_camera_upload: camera.get_untracked(),
-        restrictions: Restrictions {
-            movies: kinds[0].2.read(),
-            television: kinds[1].2.read(),
-            music: kinds[2].2.read(),
-        },
-    };
     let send = move |request: SetSharingRequest, dry_run: bool| {
         error.set(None);
         stage.set(Stage::Busy(if dry_run {
@@ -163,7 +266,7 @@ pub fn SharingEditor(
     let preview = move |_| {
         send(
             SetSharingRequest {
-                sharing: Some(read()),
+                sharing: Some(form.read()),
                 dry_run: None,
             },
             true,
@@ -183,50 +286,6 @@ pub fn SharingEditor(
             send(preview.1, false);
         }
     };
-    let restriction_inputs = kinds
-        .into_iter()
-        .map(|(key, label, fields)| {
-            let input = move |what: &'static str, hint: &'static str, value: RwSignal<String>| {
-                let id = format!("sharing-{key}-{what}");
-                view! {
-                    <label for=id.clone()>{hint}</label>
-                    <input
-                        id=id.clone()
-                        data-testid=id
-                        type="text"
-                        placeholder="e.g. PG, PG-13"
-                        prop:value=move || value.get()
-                        on:input=move |ev| value.set(event_target_value(&ev))
-                        disabled=move || !editable() || no_pass
-                    />
-                }
-            };
-            view! {
-                <fieldset class="restriction">
-                    <legend>{label}</legend>
-                    {input("allow-ratings", "Only these ratings", fields.allow_ratings)}
-                    {input("deny-ratings", "Never these ratings", fields.deny_ratings)}
-                    {input("allow-labels", "Only these labels", fields.allow_labels)}
-                    {input("deny-labels", "Never these labels", fields.deny_labels)}
-                </fieldset>
-            }
-        })
-        .collect_view();
-    let check = move |id: &'static str, label: &'static str, value: RwSignal<bool>| {
-        view! {
-            <label class="check">
-                <input
-                    type="checkbox"
-                    id=id
-                    data-testid=id
-                    prop:checked=move || value.get()
-                    on:change=move |ev| value.set(event_target_checked(&ev))
-                    disabled=move || !editable()
-                />
-                {label}
-            </label>
-        }
-    };
     view! {
         <section class="card glass" aria-labelledby="sharing-title" data-testid="sharing-editor">
             <div class="card-head">
@@ -238,17 +297,7 @@ pub fn SharingEditor(
             <p class="hint">
                 "Saved settings are sent with the friend's libraries, in one change on Plex, and kept: a change made on Plex directly shows as drift."
             </p>
-            <div class="form-grid">
-                {check("sharing-downloads", "Downloads", downloads)}
-                {check("sharing-live-tv", "Live TV and DVR", live_tv)}
-                {check("sharing-camera-upload", "Camera upload", camera)}
-            </div>
-            {no_pass.then(|| view! {
-                <p class="alert info" role="note" data-testid="sharing-no-plex-pass">
-                    "Content restrictions need the server owner's Plex Pass, which this Plex account does not have."
-                </p>
-            })}
-            <div class="restrictions">{restriction_inputs}</div>
+            <SharingFields form prefix="sharing" editable=Signal::derive(editable) no_pass />
             {move || error.get().map(|e| view! {
                 <p class="alert error" role="alert" data-testid="sharing-error">{e}</p>
             })}
