@@ -85,6 +85,7 @@ fn seed(friends: usize) -> Seed {
             invited_at: plex_sim::SEED_EPOCH,
             accepted_at: Some(plex_sim::SEED_EPOCH),
             access_token: String::new(),
+            deleted_at: None,
         })
         .collect();
     seed

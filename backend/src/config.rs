@@ -79,6 +79,9 @@ pub struct Config {
     /// How long saving a friend waits for its apply before answering "queued" with the job id
     /// (milliseconds, 0–60000).
     pub apply_wait_ms: u64,
+    /// How many people Plex lets one server be shared with (about 100); inviting past it is
+    /// refused before Plex is asked (0 = not checked, ≤ 10000).
+    pub plex_friend_limit: u32,
 }
 
 impl Default for Config {
@@ -102,6 +105,7 @@ impl Default for Config {
             plextv_concurrency: DEFAULT_PLEXTV_CONCURRENCY,
             plextv_requests_per_second: DEFAULT_PLEXTV_PER_SECOND,
             apply_wait_ms: 5_000,
+            plex_friend_limit: crate::access::friend_limit::DEFAULT_LIMIT,
         }
     }
 }
@@ -253,6 +257,7 @@ impl Config {
             "plextv_concurrency",
             "plextv_requests_per_second",
             "apply_wait_ms",
+            "plex_friend_limit",
         ])
     }
 
@@ -321,6 +326,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "plextv_requests_per_second",
                 reason: "must be at most 1000 (0 = no rate limit)".into(),
+            });
+        }
+        if self.plex_friend_limit > 10_000 {
+            return Err(ConfigError::Invalid {
+                field: "plex_friend_limit",
+                reason: "must be at most 10000 (0 = not checked)".into(),
             });
         }
         if self.apply_wait_ms > 60_000 {
@@ -492,6 +503,7 @@ mod tests {
             assert_eq!(defaults.plextv_concurrency, 1);
             assert_eq!(defaults.plextv_requests_per_second, 10);
             assert_eq!(defaults.apply_wait_ms, 5_000);
+            assert_eq!(defaults.plex_friend_limit, 100);
             for (key, value, field) in [
                 ("PLEXWARD_PLEXTV_CONCURRENCY", "0", "plextv_concurrency"),
                 ("PLEXWARD_PLEXTV_CONCURRENCY", "17", "plextv_concurrency"),
@@ -501,6 +513,7 @@ mod tests {
                     "plextv_requests_per_second",
                 ),
                 ("PLEXWARD_APPLY_WAIT_MS", "60001", "apply_wait_ms"),
+                ("PLEXWARD_PLEX_FRIEND_LIMIT", "10001", "plex_friend_limit"),
             ] {
                 jail.set_env(key, value);
                 let err = load_in_jail(&Overrides::default()).expect_err("out of range");

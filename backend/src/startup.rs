@@ -128,7 +128,10 @@ impl Application {
         crate::settings::plex_routes::probe_in_background(&pool, &plex);
         let plex_sign_ins = Arc::new(crate::settings::plex_sign_in::SignIns::default());
         let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
-        let applier = Arc::new(Applier::new(pool.clone(), plex.clone(), clock));
+        let applier = Arc::new(
+            Applier::new(pool.clone(), plex.clone(), clock)
+                .with_friend_limit(config.plex_friend_limit),
+        );
         let heartbeat = Heartbeat::new();
         let schedule_heartbeat = Heartbeat::new();
         let (stop, stopping) = tokio::sync::watch::channel(false);

@@ -31,7 +31,25 @@ test('an admin syncs with Plex from the dashboard and sees the report', async ()
   // The counts follow the sync.
   await page.getByTestId('library-count').filter({ hasText: '5' }).waitFor();
   assert.notEqual((await page.getByTestId('friend-count').textContent()).trim(), '0');
+  // Plex's friend limit: 5 shares (the Home user aside), far from about 100.
+  await page.getByTestId('friend-limit').filter({ hasText: '5 of about 100 people' }).waitFor();
+  assert.equal(await page.getByTestId('friend-limit-warning').count(), 0);
   await screenshot(page, 'sync-dashboard');
+});
+
+test('the dashboard warns when the server nears Plex\'s friend limit', async () => {
+  const near = await startSignedIn({ simulator: true, env: { PLEXWARD_PLEX_FRIEND_LIMIT: '6' } });
+  try {
+    await near.page.getByRole('button', { name: 'Sync with Plex' }).click();
+    await near.page.getByTestId('sync-report').waitFor();
+    await near.page.getByTestId('friend-limit').filter({ hasText: '5 of about 6 people' }).waitFor();
+    const warning = near.page.getByTestId('friend-limit-warning');
+    await warning.waitFor();
+    assert.match(await warning.textContent(), /^Only 1 of about 6 places left/);
+    await screenshot(near.page, 'friend-limit-warning');
+  } finally {
+    await stopAll(near);
+  }
 });
 
 test('the dashboard makes one request per card at most', async () => {

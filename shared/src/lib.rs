@@ -45,10 +45,11 @@ pub use logs::{
     LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,
 };
 pub use plex_data::{
-    EXPIRING_DAYS_MAX, EXPIRING_SOON_DAYS, FRIEND_PAGE_MAX, FriendQuery, FriendSort, FriendStatus,
-    GrantResponse, LibraryResponse, NextChange, PlexUserDetailResponse, PlexUserResponse,
-    SUMMARY_LIST_MAX, StatusCounts, SummaryQuery, SummaryResponse, UPCOMING_DAYS_DEFAULT, Upcoming,
-    UpcomingEdge, UpcomingFriend, display_name, expires_soon, expires_within,
+    EXPIRING_DAYS_MAX, EXPIRING_SOON_DAYS, FRIEND_PAGE_MAX, FriendLimit, FriendQuery, FriendSort,
+    FriendStatus, GrantResponse, LibraryResponse, NextChange, PlexUserDetailResponse,
+    PlexUserResponse, SUMMARY_LIST_MAX, StatusCounts, SummaryQuery, SummaryResponse,
+    UPCOMING_DAYS_DEFAULT, Upcoming, UpcomingEdge, UpcomingFriend, display_name, expires_soon,
+    expires_within,
 };
 pub use plex_settings::{
     DriftPolicy, PlexConnectionKind, PlexPinStarted, PlexPinState, PlexPinStatus, PlexProblem,

@@ -319,6 +319,21 @@ pub struct Upcoming {
     pub total: u64,
 }
 
+/// How many people the server is shared with, against Plex's limit of about 100 friends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct FriendLimit {
+    /// People with a share here, accepted or pending (Home users aside: Plex Home has its own
+    /// limit).
+    pub shared_with: u64,
+    /// The limit Plexward checks (`plex_friend_limit`; `null`: not checked).
+    pub limit: Option<u32>,
+    /// Within 10 of the limit.
+    pub warning: bool,
+    /// At the limit: inviting someone new is refused (409 `friend_limit`).
+    pub full: bool,
+}
+
 /// Body of `GET /api/v1/summary`: everything the dashboard shows, in one small answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -344,6 +359,9 @@ pub struct SummaryResponse {
     #[serde(default)]
     pub plex_connected: bool,
     pub upcoming: Upcoming,
+    /// Places used against Plex's friend limit.
+    #[serde(default)]
+    pub friend_limit: FriendLimit,
 }
 
 #[cfg(test)]

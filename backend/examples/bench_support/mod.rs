@@ -32,6 +32,7 @@ pub fn seed_all_libraries(friends: usize) -> Seed {
             invited_at: plex_sim::SEED_EPOCH,
             accepted_at: Some(plex_sim::SEED_EPOCH),
             access_token: String::new(),
+            deleted_at: None,
         })
         .collect();
     seed

@@ -86,6 +86,8 @@ pub struct Applier {
     plex_state: tokio::sync::RwLock<()>,
     /// Held by a sync while it runs (see [`Applier::one_sync_at_a_time`]).
     syncs: tokio::sync::Mutex<()>,
+    /// Plex's friend limit as configured (0 = not checked).
+    friend_limit: u32,
 }
 
 impl Applier {
@@ -97,7 +99,21 @@ impl Applier {
             locks: Mutex::new(HashMap::new()),
             plex_state: tokio::sync::RwLock::new(()),
             syncs: tokio::sync::Mutex::new(()),
+            friend_limit: crate::access::friend_limit::DEFAULT_LIMIT,
         }
+    }
+
+    /// The friend limit invites are checked against (0 = not checked).
+    #[must_use]
+    pub fn with_friend_limit(self, limit: u32) -> Self {
+        Self {
+            friend_limit: limit,
+            ..self
+        }
+    }
+
+    pub fn friend_limit(&self) -> u32 {
+        self.friend_limit
     }
 
     /// Held by a sync from before it lists the shares on Plex until it has stored them: an apply

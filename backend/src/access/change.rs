@@ -9,7 +9,9 @@ use serde_json::json;
 
 use crate::access::applier::{Applier, retired_operation};
 use crate::access::friend::{Catalog, Friend};
+use crate::access::friend_limit;
 use crate::access::grants::{self, FieldErrors, NewGrant};
+use crate::access::planner::Plan;
 use crate::access::sharing;
 use crate::audit::{Actor, Event, Outcome};
 use crate::db::time::now_ms;
@@ -24,6 +26,12 @@ pub enum ChangeError {
     Departed(String),
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// Inviting would share the server with more people than Plex allows.
+    #[error(
+        "this server is already shared with {shared_with} people and Plex allows about {limit}: \
+         remove someone's access first (or raise `plex_friend_limit` if Plex allows more)"
+    )]
+    FriendLimit { shared_with: u64, limit: u32 },
     /// The change needs a Plex operation whose routes plex.tv has both retired.
     #[error("{}", crate::plex::PlexError::Retired { operation: *.0 })]
     PlexRetired(Operation),
@@ -54,6 +62,25 @@ pub(crate) async fn load(pool: &DbPool, id: i64) -> Result<(Friend, Catalog), Ch
         return Err(ChangeError::Departed(friend.user.title));
     }
     Ok((friend, catalog))
+}
+
+/// Refuses plans that would invite more people than Plex's friend limit leaves room for (Home
+/// users aside), before Plex is asked.
+async fn require_room(
+    pool: &DbPool,
+    plans: &[(&Friend, Plan)],
+    limit: u32,
+) -> Result<(), ChangeError> {
+    let new = plans
+        .iter()
+        .filter(|(f, plan)| matches!(plan, Plan::Create { .. }) && !f.user.home)
+        .count() as u64;
+    if new == 0 || limit == 0 {
+        return Ok(());
+    }
+    let shared_with = db::run(pool, db::plex_users::count_sharing).await?;
+    friend_limit::check_room(shared_with, new, limit)
+        .map_err(|(shared_with, limit)| ChangeError::FriendLimit { shared_with, limit })
 }
 
 /// How the apply of a saved change went, as far as the caller waited for it.
@@ -88,9 +115,11 @@ where
     let after = with_grants(&friend, &new, &catalog);
     let plan = after.plan_response(&catalog, now);
     let changes = grants::changes(&grants::from_rows(&friend.grants), &new, &catalog);
-    if !dry_run && let Some(op) = retired_operation(applier.routes(), &after.plan(&catalog, now)) {
+    let planned = after.plan(&catalog, now);
+    if !dry_run && let Some(op) = retired_operation(applier.routes(), &planned) {
         return Err(ChangeError::PlexRetired(op));
     }
+    require_room(pool, &[(&after, planned.clone())], applier.friend_limit()).await?;
     if dry_run {
         return Ok(ChangeResponse {
             dry_run: true,
@@ -102,7 +131,6 @@ where
             changes,
         });
     }
-    let planned = after.plan(&catalog, now);
     save(pool, &[(&friend, new.clone())], actor, action).await?;
     let applied = apply(id).await?;
     if !applied.matched
@@ -227,6 +255,7 @@ pub async fn bulk(
     dry_run: bool,
     compute: &Compute<'_>,
     sharing: Option<&SharingSettings>,
+    friend_limit: u32,
 ) -> Result<(Vec<BulkFriendPlan>, Vec<i64>), ChangeError> {
     let unique: BTreeSet<i64> = ids.iter().copied().collect();
     let field = |why: String| ChangeError::Invalid(FieldErrors::from([("friend_ids".into(), why)]));
@@ -258,13 +287,15 @@ pub async fn bulk(
     }
     let mut changes = Vec::with_capacity(selected.len());
     let mut plans = Vec::with_capacity(selected.len());
+    let mut planned = Vec::with_capacity(selected.len());
     for friend in selected {
         let new = compute(friend, &catalog, now).map_err(ChangeError::Invalid)?;
         let mut after = with_grants(friend, &new, &catalog);
         if let Some(to) = sharing {
             after.user.sharing = Some(to.clone());
         }
-        if !dry_run && let Some(op) = retired_operation(routes, &after.plan(&catalog, now)) {
+        let plan = after.plan(&catalog, now);
+        if !dry_run && let Some(op) = retired_operation(routes, &plan) {
             return Err(ChangeError::PlexRetired(op));
         }
         plans.push(BulkFriendPlan {
@@ -275,7 +306,10 @@ pub async fn bulk(
             changes: grants::changes(&grants::from_rows(&friend.grants), &new, &catalog),
         });
         changes.push((friend, new));
+        planned.push((after, plan));
     }
+    let planned: Vec<(&Friend, Plan)> = planned.iter().map(|(f, p)| (f, p.clone())).collect();
+    require_room(pool, &planned, friend_limit).await?;
     if dry_run {
         return Ok((plans, Vec::new()));
     }

@@ -7,6 +7,7 @@ pub mod bulk_action;
 pub mod change;
 pub mod friend;
 pub mod friend_dto;
+pub mod friend_limit;
 pub mod friend_load;
 pub mod friend_view;
 pub mod grants;

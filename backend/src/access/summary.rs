@@ -7,6 +7,7 @@ use plexward_shared::{
 };
 
 use crate::access::friend_dto::list_item;
+use crate::access::friend_limit;
 use crate::access::friend_view::FriendView;
 use crate::access::read_model::Snapshot;
 use crate::db::time::from_ms;
@@ -14,17 +15,19 @@ use crate::db::time::from_ms;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The summary at `now`: "expiring" = ending within `expiring_days`; edges within the next
-/// `upcoming_days`.
+/// `upcoming_days`; places used against `friend_limit` (0 = not checked).
 pub fn summary(
     snapshot: &Snapshot,
     now: i64,
     expiring_days: u32,
     upcoming_days: u32,
+    friend_limit: u32,
 ) -> SummaryResponse {
     let mut counts = StatusCounts::default();
     let mut expiring: Vec<&FriendView> = Vec::new();
     let mut attention: Vec<&FriendView> = Vec::new();
     let mut friends = 0_u64;
+    let mut shared_with = 0_u64;
     let mut active_grants = 0_u64;
     let until = now.saturating_add(i64::from(upcoming_days) * DAY_MS);
     let mut upcoming: Vec<(i64, &FriendView)> = Vec::new();
@@ -47,6 +50,7 @@ pub fn summary(
             continue;
         }
         friends += 1;
+        shared_with += u64::from(friend_limit::takes_a_place(&view.friend.user));
         active_grants += view.granted_library_ids.len() as u64;
         if view.expiring(now, expiring_days) {
             expiring.push(view);
@@ -91,6 +95,7 @@ pub fn summary(
                 .collect(),
             total: upcoming_total,
         },
+        friend_limit: friend_limit::status(shared_with, friend_limit),
     }
 }
 

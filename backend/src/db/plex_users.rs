@@ -241,6 +241,22 @@ pub fn mark_departed_except(
     .execute(conn)
 }
 
+/// Friends whose plex.tv account is gone (`plex_user_ids`), marked departed. Returns how many
+/// were not already.
+pub fn mark_departed(
+    conn: &mut SqliteConnection,
+    plex_user_ids: &[i64],
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        plex_users::table
+            .filter(plex_users::plex_user_id.eq_any(plex_user_ids))
+            .filter(plex_users::departed_at.is_null()),
+    )
+    .set(plex_users::departed_at.eq(now))
+    .execute(conn)
+}
+
 /// Friends not in `seen` keep their place but lose their share on this server: what a listing
 /// of shares alone (plex.tv v2) says about them, which cannot tell "no share here" from "left
 /// Plex". Returns how many had one.
@@ -283,6 +299,18 @@ pub fn insert_undated_grant(
             grants::updated_at.eq(now),
         ))
         .execute(conn)
+}
+
+/// How many people the server is shared with, accepted or pending (not departed, Home users
+/// aside): what Plex's friend limit counts (see `access::friend_limit`).
+pub fn count_sharing(conn: &mut SqliteConnection) -> QueryResult<u64> {
+    let n: i64 = plex_users::table
+        .filter(plex_users::departed_at.is_null())
+        .filter(plex_users::home.eq(false))
+        .filter(plex_users::share_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n.max(0) as u64)
 }
 
 pub fn find(conn: &mut SqliteConnection, id: i64) -> QueryResult<Option<PlexUser>> {

@@ -51,6 +51,7 @@ impl From<ChangeError> for ApiError {
             ChangeError::NotFound => ApiError::NotFound,
             ChangeError::Departed(_) => ApiError::conflict("friend_departed", e.to_string()),
             ChangeError::Invalid(fields) => ApiError::Validation(fields),
+            ChangeError::FriendLimit { .. } => ApiError::conflict("friend_limit", e.to_string()),
             ChangeError::PlexRetired(_) => ApiError::PlexUnavailable(e.to_string()),
             ChangeError::Db(e) => e.into(),
         }
@@ -244,6 +245,7 @@ pub async fn bulk(
         dry_run,
         &compute,
         sharing.as_ref(),
+        state.applier.friend_limit(),
     )
     .await?;
     let (mut response, job_id) = if dry_run {

@@ -65,6 +65,7 @@ pub async fn summary(
         state.friends.now(),
         expiring_days,
         upcoming_days,
+        state.applier.friend_limit(),
     );
     let connection = state.plex.view();
     body.plex_connected = connection.token_set && connection.server_url.is_some();

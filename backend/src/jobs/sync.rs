@@ -104,6 +104,11 @@ pub async fn sync(
         .collect();
 
     let friends_complete = snapshot.friends_complete;
+    let deleted_accounts: Vec<i64> = snapshot
+        .deleted_accounts
+        .iter()
+        .map(|u| u.0 as i64)
+        .collect();
     // Content restrictions need Plex Pass: the UI says so before anyone tries. Not knowing it
     // (plex.tv did not answer) keeps what was known.
     let plex_pass = match client.account().await {
@@ -162,8 +167,11 @@ pub async fn sync(
                 }
             }
             let seen_friends: Vec<i64> = friend_rows.iter().map(|f| f.plex_user_id).collect();
+            // A deleted plex.tv account is gone for good, whichever API listed it.
+            report.friends_departed =
+                db::plex_users::mark_departed(conn, &deleted_accounts, now)? as u64;
             if friends_complete {
-                report.friends_departed =
+                report.friends_departed +=
                     db::plex_users::mark_departed_except(conn, &seen_friends, now)? as u64;
             } else {
                 // A share listing (plex.tv v2) names only friends with a share here: the

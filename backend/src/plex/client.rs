@@ -134,6 +134,7 @@ impl PlexClient {
             machine_id: mid.clone(),
             friends: listing.friends,
             friends_complete: listing.friends_complete,
+            deleted_accounts: listing.deleted_accounts,
             sections,
             shares: listing.shares,
         })
@@ -172,6 +173,7 @@ impl PlexClient {
                             friends,
                             friends_complete: true,
                             shares,
+                            deleted_accounts: Vec::new(),
                             api,
                         })
                     }
@@ -208,6 +210,7 @@ impl PlexClient {
                         machine_id: mid.as_str().to_owned(),
                         friend: Friend::of_share(&share, mid),
                         share,
+                        account_deleted: false,
                     })
                     .collect())
             }
@@ -681,6 +684,8 @@ struct Listing {
     /// here (v2 lists shares, not friends).
     friends_complete: bool,
     shares: Vec<Share>,
+    /// Friends whose plex.tv account is deleted (v2 `deletedAt`; v1 just stops listing them).
+    deleted_accounts: Vec<UserId>,
     /// The API that answered.
     api: Api,
 }
@@ -691,6 +696,7 @@ impl Listing {
             friends: Vec::new(),
             friends_complete: false,
             shares: Vec::new(),
+            deleted_accounts: Vec::new(),
             api: Api::V2,
         }
         .with(list)
@@ -699,6 +705,12 @@ impl Listing {
     /// Adds shares (and their friends, once each).
     fn with(mut self, list: Vec<SharedWith>) -> Self {
         for one in list {
+            if one.account_deleted {
+                if !self.deleted_accounts.contains(&one.friend.id) {
+                    self.deleted_accounts.push(one.friend.id);
+                }
+                continue;
+            }
             if !self.friends.iter().any(|f| f.id == one.friend.id) {
                 self.friends.push(one.friend);
             }

@@ -59,6 +59,13 @@ pub enum PlexError {
     /// 400 "You're already sharing this server with …": the user already has a share.
     #[error("plex.tv says this server is already shared with that user: {message}")]
     AlreadyShared { message: String },
+    /// 400/422 "…maximum number of users…": the server is shared with as many people as Plex
+    /// allows (about 100).
+    #[error(
+        "plex.tv refuses to share this server with anyone new: it is shared with as many people \
+         as Plex allows ({message}); remove someone's access first"
+    )]
+    FriendLimit { message: String },
     /// 429: slow down. `retry_after` is the server's `Retry-After`, when it sent one.
     #[error("{host} is rate limiting us (429){}", retry_after_text(*.retry_after))]
     RateLimited {

@@ -254,6 +254,9 @@ fn status_error(
         400 | 422 if lower.contains("already sharing") => PlexError::AlreadyShared {
             message: excerpt(body, token),
         },
+        400 | 422 if lower.contains("maximum number") => PlexError::FriendLimit {
+            message: excerpt(body, token),
+        },
         429 => PlexError::RateLimited { host, retry_after },
         s @ 500..=599 => PlexError::Server { host, status: s },
         s @ 400..=499 => PlexError::Rejected {
@@ -325,6 +328,18 @@ mod tests {
             ),
             PlexError::AlreadyShared { .. }
         ));
+        for (status, body) in [
+            (
+                400,
+                r#"<Response code="400" status="You have reached the maximum number of users (100) you can share with."/>"#,
+            ),
+            (
+                422,
+                r#"{"errors":[{"code":1000,"message":"You have reached the maximum number of users (100) you can share with."}]}"#,
+            ),
+        ] {
+            assert!(matches!(e(status, body), PlexError::FriendLimit { .. }));
+        }
         assert!(matches!(
             e(400, "bad ids"),
             PlexError::Rejected { status: 400, .. }

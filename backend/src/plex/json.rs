@@ -76,6 +76,10 @@ struct ShareJson {
     libraries: Vec<SectionJson>,
     #[serde(default)]
     sharing_settings: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    deleted_at: Option<serde_json::Value>,
+    #[serde(default)]
+    left_at: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +115,8 @@ pub struct SharedWith {
     pub machine_id: String,
     pub share: Share,
     pub friend: Friend,
+    /// `deletedAt` is set: the friend's plex.tv account is gone, and the share with it.
+    pub account_deleted: bool,
 }
 
 /// Epoch seconds from a number, a numeric string or an RFC 3339 string; 0 and null are none.
@@ -211,14 +217,19 @@ fn shared_with(s: ShareJson) -> Result<SharedWith, String> {
         machine_id,
         share,
         friend,
+        account_deleted: epoch(s.deleted_at.as_ref()).is_some(),
     })
 }
 
-/// `GET …/api/v2/shared_servers/owned/accepted|pending`: a JSON array of shares.
+/// `GET …/api/v2/shared_servers/owned/accepted|pending`: a JSON array of shares. A share the
+/// friend left (`leftAt`) is no share.
 pub fn shares_v2(body: &str) -> Result<Vec<SharedWith>, String> {
     let list: Vec<ShareJson> =
         serde_json::from_str(body).map_err(|e| format!("shares JSON: {e}"))?;
-    list.into_iter().map(shared_with).collect()
+    list.into_iter()
+        .filter(|s| epoch(s.left_at.as_ref()).is_none())
+        .map(shared_with)
+        .collect()
 }
 
 /// One v2 share (the answer to a create or an update).
@@ -297,6 +308,21 @@ mod tests {
         let one = share_v2(&pending).expect("parses");
         assert!(one.share.is_pending());
         assert!(one.friend.servers[0].pending);
+    }
+
+    #[test]
+    fn a_deleted_account_is_flagged_and_a_left_share_is_no_share() {
+        let deleted = SHARE.replace(r#""id":5001,"#, r#""id":5001,"deletedAt":1800000000,"#);
+        let left = SHARE
+            .replace(
+                r#""id":5001,"#,
+                r#""id":5002,"leftAt":"2026-11-01T10:00:00Z","#,
+            )
+            .replace("1002", "1003");
+        let got = shares_v2(&format!("[{SHARE},{deleted},{left}]")).expect("parses");
+        assert_eq!(got.len(), 2, "the left share is dropped");
+        assert!(!got[0].account_deleted);
+        assert!(got[1].account_deleted);
     }
 
     #[test]

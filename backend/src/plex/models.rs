@@ -362,6 +362,8 @@ pub struct FriendsSnapshot {
     /// from v2, which lists shares only), a friend missing from it may simply have no share
     /// here: they must not be taken as gone.
     pub friends_complete: bool,
+    /// Friends plex.tv says deleted their account (v2 `deletedAt`): gone, whatever the listing.
+    pub deleted_accounts: Vec<UserId>,
     pub sections: SectionMap,
     pub shares: Vec<Share>,
 }

@@ -23,6 +23,7 @@ mod openapi;
 mod openapi_security;
 mod password_strength;
 mod permissions;
+mod plex_facts;
 mod plex_routes;
 mod plex_settings;
 mod plex_sign_in;

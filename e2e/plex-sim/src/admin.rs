@@ -13,6 +13,7 @@
 //! | POST | `/__sim/ratelimit` | a [`RateLimit`] (token bucket); DELETE turns it off |
 //! | POST | `/__sim/latency` | `{"ms": N}` added to every request |
 //! | POST | `/__sim/accept/{shareId}` | mark an invite accepted |
+//! | POST | `/__sim/accounts/{id}/delete` | the account deleted on plex.tv: no longer a friend; v2 lists its share with `deletedAt` |
 //! | POST | `/__sim/tokens/{revoke\|deauthorize\|restore}` | `{"token": "…"}` |
 //! | POST | `/__sim/libraries` | `{"title", "type", "onPlextv": bool, "plextvDelayMs": N}` → the new library |
 //! | DELETE | `/__sim/libraries/{key}[?plextv_delay_ms=N]` | remove a library (drift) |
@@ -206,6 +207,16 @@ fn admin(
                 ok(&json!({"accepted": id}))
             } else {
                 err(StatusCode::NOT_FOUND, "no such share")
+            }
+        }
+        (&Method::POST, ["accounts", id, "delete"]) => {
+            let id: u64 = id
+                .parse()
+                .map_err(|_| err(StatusCode::BAD_REQUEST, "account id must be an integer"))?;
+            if sim.with_state(|s| s.delete_account(id)) {
+                ok(&json!({"deleted": id}))
+            } else {
+                err(StatusCode::NOT_FOUND, "no such account")
             }
         }
         (&Method::POST, ["tokens", action]) => {

@@ -37,8 +37,9 @@ use actix_web::{App, HttpServer, web};
 pub use chaos::Chaos;
 pub use engine::{FaultSpec, Host, InFlight, LoggedRequest, RateLimit};
 pub use model::{
-    Account, Behaviour, DEFAULT_MACHINE_ID, DEFAULT_OWNER_TOKEN, EmptyListOnPut, ForeignShare,
-    Library, Owner, SEED_EPOCH, Seed, SeedError, Server, Share, ShareSettings, State, ids,
+    Account, Behaviour, DEFAULT_FRIEND_LIMIT, DEFAULT_MACHINE_ID, DEFAULT_OWNER_TOKEN,
+    EmptyListOnPut, ForeignShare, Library, Owner, SEED_EPOCH, Seed, SeedError, Server, Share,
+    ShareSettings, State, ids,
 };
 pub use pins::Pin;
 
@@ -298,6 +299,10 @@ impl SimHandle {
     /// Removes a library from the PMS and plex.tv (and from every share).
     pub fn remove_library(&self, key: u64) -> bool {
         self.sim.with_state(|s| s.remove_library(key))
+    }
+    /// Deletes a plex.tv account (see `State::delete_account`); false when there is none.
+    pub fn delete_account(&self, id: u64) -> bool {
+        self.sim.with_state(|s| s.delete_account(id))
     }
     pub fn set_behaviour(&self, behaviour: Behaviour) {
         self.sim.with_state(|s| s.behaviour = behaviour);

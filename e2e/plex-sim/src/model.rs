@@ -163,6 +163,9 @@ pub struct Share {
     pub accepted_at: Option<i64>,
     #[serde(default)]
     pub access_token: String,
+    /// When the invited account was deleted on plex.tv (only in `State::deleted_shares`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<i64>,
 }
 
 /// A share of one of the owner's *other* servers (shown in `/api/users/` only).
@@ -275,6 +278,7 @@ fn share(id: u64, user_id: u64, sections: &[u64], accepted: bool) -> Share {
         invited_at: SEED_EPOCH - 86_400,
         accepted_at: accepted.then_some(SEED_EPOCH - 3_600),
         access_token: String::new(),
+        deleted_at: None,
     }
 }
 
@@ -477,6 +481,9 @@ impl Seed {
     }
 }
 
+/// About how many people plex.tv lets one server be shared with (spec: "widely reported").
+pub const DEFAULT_FRIEND_LIMIT: usize = 100;
+
 /// Behaviour switches for the open questions of the spec (§8).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case", default)]
@@ -485,6 +492,9 @@ pub struct Behaviour {
     pub empty_list_on_put: EmptyListOnPut,
     /// Make `PUT /api/v2/sharings/{id}` answer 404 (as reported in the wild).
     pub sharings_put_404: bool,
+    /// Plex's friend limit: creating a share is refused once this many non-Home users have one
+    /// (`null` = no limit). Seeds may hold more; only new shares are refused.
+    pub friend_limit: Option<usize>,
 }
 
 impl Default for Behaviour {
@@ -492,6 +502,7 @@ impl Default for Behaviour {
         Self {
             empty_list_on_put: EmptyListOnPut::All,
             sharings_put_404: false,
+            friend_limit: Some(DEFAULT_FRIEND_LIMIT),
         }
     }
 }
@@ -532,6 +543,10 @@ pub struct State {
     pub pins: Vec<crate::pins::Pin>,
     #[serde(default)]
     pub next_pin_id: u64,
+    /// Shares of accounts deleted on plex.tv: gone from v1 and from every write, still listed
+    /// by v2 with `deletedAt` set (`POST /__sim/accounts/{id}/delete`).
+    #[serde(default)]
+    pub deleted_shares: Vec<Share>,
     pub behaviour: Behaviour,
 }
 
@@ -603,8 +618,29 @@ impl State {
             next_account_id,
             pins: Vec::new(),
             next_pin_id: 7_300_000,
+            deleted_shares: Vec::new(),
             behaviour: behaviour.clone(),
         }
+    }
+
+    /// Deletes account `id` on plex.tv, as its person would: no longer a friend, its shares
+    /// kept only as v2's `deletedAt` records. False when there is no such account.
+    pub fn delete_account(&mut self, id: u64) -> bool {
+        if self.account(id).is_none() {
+            return false;
+        }
+        self.friends.remove(&id);
+        self.foreign_shares.retain(|x| x.user_id != id);
+        let deleted_at = now();
+        let (gone, kept): (Vec<Share>, Vec<Share>) = std::mem::take(&mut self.shares)
+            .into_iter()
+            .partition(|x| x.user_id == id);
+        self.shares = kept;
+        self.deleted_shares.extend(gone.into_iter().map(|x| Share {
+            deleted_at: Some(deleted_at),
+            ..x
+        }));
+        true
     }
 
     /// Libraries plex.tv knows about.

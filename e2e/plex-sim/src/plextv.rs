@@ -98,6 +98,7 @@ fn route(s: &mut State, r: &Req<'_>, pms: Option<std::net::SocketAddr>) -> HttpR
             let list: Vec<&Share> = s
                 .shares
                 .iter()
+                .chain(&s.deleted_shares)
                 .filter(|x| x.accepted_at.is_none() == pending)
                 .collect();
             if r.json {
@@ -500,7 +501,11 @@ fn create_share(s: &mut State, body: &[u8]) -> HttpResponse {
     );
     match new_share(s, invitee, ids, v.get("sharing_settings")) {
         Ok(id) => share_container(s, id, StatusCode::CREATED),
-        Err(Refusal::AlreadySharing(message) | Refusal::Invalid(message)) => bad_request(&message),
+        Err(
+            Refusal::AlreadySharing(message)
+            | Refusal::Invalid(message)
+            | Refusal::FriendLimit(message),
+        ) => bad_request(&message),
     }
 }
 
@@ -510,6 +515,8 @@ enum Refusal {
     AlreadySharing(String),
     /// Anything else wrong with the request (400).
     Invalid(String),
+    /// The server is shared with as many people as Plex allows (v1 400, v2 422).
+    FriendLimit(String),
 }
 
 /// The invitee (email or username, or an account id) as an account id: an unknown email gets a
@@ -596,6 +603,21 @@ fn new_share(
             "You're already sharing this server with {name}. Please edit your existing share."
         )));
     }
+    let home = s.account(user_id).is_some_and(|a| a.home);
+    if let Some(limit) = s.behaviour.friend_limit
+        && !home
+    {
+        let sharing = s
+            .shares
+            .iter()
+            .filter(|sh| s.account(sh.user_id).is_none_or(|a| !a.home))
+            .count();
+        if sharing >= limit {
+            return Err(Refusal::FriendLimit(format!(
+                "You have reached the maximum number of users ({limit}) you can share with."
+            )));
+        }
+    }
     let id = s.next_share_id;
     s.next_share_id += 1;
     let mut share_settings = ShareSettings::default();
@@ -610,6 +632,7 @@ fn new_share(
         invited_at: now(),
         accepted_at: None,
         access_token: access_token(id),
+        deleted_at: None,
     });
     s.friends.insert(user_id);
     Ok(id)
@@ -641,7 +664,7 @@ fn v2_create_share(s: &mut State, body: &[u8]) -> HttpResponse {
             Some(sh) => resp::json(StatusCode::CREATED, &share_json(s, sh)),
             None => resp::plextv_v2_not_found(),
         },
-        Err(Refusal::AlreadySharing(message)) => resp::json(
+        Err(Refusal::AlreadySharing(message) | Refusal::FriendLimit(message)) => resp::json(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({"errors":[{"code":1000,"message":message,"status":422}]}),
         ),
@@ -735,7 +758,7 @@ fn share_json(s: &State, sh: &Share) -> Value {
         "invitedId": sh.user_id, "invitedEmail": acc.map(|a| a.email.clone()),
         "serverId": s.server.plex_server_id, "machineIdentifier": s.server.machine_identifier,
         "accepted": sh.accepted_at.is_some(), "acceptedAt": sh.accepted_at,
-        "deletedAt": null, "leftAt": null, "owned": true,
+        "deletedAt": sh.deleted_at, "leftAt": null, "owned": true,
         "inviteToken": sh.access_token, "lastSeenAt": now(),
         "numLibraries": s.num_libraries(sh), "allLibraries": sh.all_libraries,
         "invited": acc.map(|a| json!({"id": a.id, "uuid": a.uuid, "title": a.title,

@@ -63,6 +63,15 @@ impl T {
     fn shares_url(&self) -> String {
         self.tv(&format!("/api/servers/{MID}/shared_servers"))
     }
+    /// v1 `POST …/shared_servers` of `ids` for `who` (`invited_id` or `invited_email`).
+    async fn create(&self, ids: &[u64], who: Value) -> (StatusCode, String) {
+        self.call(
+            Method::POST,
+            &self.shares_url(),
+            Some(create_body(ids, who)),
+        )
+        .await
+    }
 }
 
 /// Value of `attr` in the first element whose text starts with `start` (e.g. `<User id="1"`).
@@ -824,4 +833,94 @@ async fn generated_friends_seed() {
         .expect("body");
     assert_eq!(body.matches("<User ").count(), 1000);
     sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_friend_limit_refuses_new_shares_on_both_apis_but_not_home_users() {
+    let t = start().await;
+    // The seed shares with 5 non-Home users (and Kids, a Home user).
+    t.sim.set_behaviour(plex_sim::Behaviour {
+        friend_limit: Some(5),
+        ..plex_sim::Behaviour::default()
+    });
+    let (st, body) = t
+        .create(&[ids::MOVIES], json!({"invited_id": 2100007}))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body.contains("You have reached the maximum number of users (5) you can share with."),
+        "{body}"
+    );
+    let (st, body) = t
+        .call(
+            Method::POST,
+            &t.tv("/api/v2/shared_servers"),
+            Some(
+                json!({"machineIdentifier": MID, "librarySectionIds": [ids::MOVIES],
+                "invitedId": 2100007}),
+            ),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let v: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["errors"][0]["code"], 1000);
+    assert!(t.sim.state().share_of_user(2_100_007).is_none());
+    // Updates are never refused.
+    let (st, _) = t
+        .call(
+            Method::PUT,
+            &format!("{}/41000001", t.shares_url()),
+            Some(json!({"shared_server": {"library_section_ids": [ids::TV]}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // A Home user never counts and is never refused.
+    t.sim.with_state(|s| {
+        s.shares.retain(|x| x.user_id != 2_100_004);
+    });
+    let (st, body) = t
+        .create(&[ids::DEFAULT], json!({"invited_id": 2100004}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    // Room again once someone is removed.
+    t.sim
+        .with_state(|s| s.shares.retain(|x| x.user_id != 2_100_001));
+    let (st, body) = t
+        .create(&[ids::MOVIES], json!({"invited_id": 2100007}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    t.sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_deleted_account_leaves_v1_and_shows_deleted_at_on_v2() {
+    let t = start().await;
+    let (st, body) = t
+        .call(Method::POST, &t.tv("/__sim/accounts/2100001/delete"), None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (_, users) = t.get(&t.tv("/api/users")).await;
+    assert!(!users.contains(r#"id="2100001""#), "{users}");
+    let (_, shares) = t.get(&t.shares_url()).await;
+    assert!(!shares.contains(r#"userID="2100001""#), "{shares}");
+    let (st, accepted) = t
+        .get_json(&t.tv("/api/v2/shared_servers/owned/accepted"))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let list = accepted.as_array().expect("array");
+    let gone = list
+        .iter()
+        .find(|s| s["invitedId"] == 2_100_001)
+        .expect("listed with deletedAt");
+    assert!(gone["deletedAt"].as_i64().is_some_and(|t| t > 0), "{gone}");
+    assert!(
+        list.iter()
+            .filter(|s| s["invitedId"] != 2_100_001)
+            .all(|s| s["deletedAt"].is_null())
+    );
+    let (st, _) = t
+        .call(Method::POST, &t.tv("/__sim/accounts/999/delete"), None)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    t.sim.stop().await;
 }

@@ -8,8 +8,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plexward_shared::{
-    HealthResponse, HealthStatus, JobResponse, JobState, Permission, PlexApiChoice, PlexApiRoutes,
-    Progress, SyncReport,
+    FriendLimit, HealthResponse, HealthStatus, JobResponse, JobState, Permission, PlexApiChoice,
+    PlexApiRoutes, Progress, SyncReport,
 };
 use serde::Deserialize;
 
@@ -121,7 +121,18 @@ fn PlexCard(version: RwSignal<u32>, summary: Summary) -> impl IntoView {
                                 <dd data-testid="library-count">{s.libraries}</dd>
                                 <dt>"Active grants"</dt>
                                 <dd data-testid="grant-count">{s.active_grants}</dd>
+                                <dt>"Shared with"</dt>
+                                <dd data-testid="friend-limit">{places(&s.friend_limit)}</dd>
                             </dl>
+                            {limit_warning(&s.friend_limit).map(|text| view! {
+                                <p
+                                    class=if s.friend_limit.full { "alert error" } else { "alert warning" }
+                                    role="status"
+                                    data-testid="friend-limit-warning"
+                                >
+                                    {text}
+                                </p>
+                            })}
                         }
                             .into_any(),
                         Err(e) => {
@@ -153,6 +164,34 @@ fn PlexCard(version: RwSignal<u32>, summary: Summary) -> impl IntoView {
                     .into_any(),
             }}
         </section>
+    }
+}
+
+/// "92 of about 100 people": the places Plex's friend limit leaves (Home users aside).
+fn places(limit: &FriendLimit) -> String {
+    let people = plural(limit.shared_with, "person", "people");
+    match limit.limit {
+        Some(max) => format!("{} of about {max} {people}", limit.shared_with),
+        None => format!("{} {people}", limit.shared_with),
+    }
+}
+
+/// What to do about the friend limit, from 10 below it.
+fn limit_warning(limit: &FriendLimit) -> Option<String> {
+    let max = limit.limit?;
+    if limit.full {
+        Some(format!(
+            "Plex lets a server be shared with about {max} people, and this one is at that limit: \
+             inviting someone new will be refused until you remove someone's access."
+        ))
+    } else if limit.warning {
+        let left = u64::from(max).saturating_sub(limit.shared_with);
+        Some(format!(
+            "Only {left} of about {max} places left: Plex refuses to share a server with more \
+             people. Home users do not count."
+        ))
+    } else {
+        None
     }
 }
 
@@ -304,8 +343,8 @@ fn format_duration(total: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        PlexApiChoice, PlexApiRoutes, SyncReport, format_duration, plex_api_summary,
-        report_sentence,
+        FriendLimit, PlexApiChoice, PlexApiRoutes, SyncReport, format_duration, limit_warning,
+        places, plex_api_summary, report_sentence,
     };
 
     fn routes(update: PlexApiChoice) -> PlexApiRoutes {
@@ -358,6 +397,33 @@ mod tests {
             report_sentence(&quiet),
             "Synced S: 1 library, 1 friend, 1 grant imported."
         );
+    }
+
+    #[test]
+    fn the_friend_limit_reads_as_places_left() {
+        let at = |shared_with, warning, full| FriendLimit {
+            shared_with,
+            limit: Some(100),
+            warning,
+            full,
+        };
+        assert_eq!(places(&at(42, false, false)), "42 of about 100 people");
+        assert_eq!(limit_warning(&at(42, false, false)), None);
+        let near = limit_warning(&at(93, true, false)).expect("a warning");
+        assert!(
+            near.starts_with("Only 7 of about 100 places left"),
+            "{near}"
+        );
+        let full = limit_warning(&at(100, true, true)).expect("a warning");
+        assert!(full.contains("at that limit"), "{full}");
+        let unchecked = FriendLimit {
+            shared_with: 1,
+            limit: None,
+            warning: false,
+            full: false,
+        };
+        assert_eq!(places(&unchecked), "1 person");
+        assert_eq!(limit_warning(&unchecked), None);
     }
 
     #[test]
