@@ -20,6 +20,8 @@ pub const HOSTNAMES_ENV: &str = "PLEXWARD_HOSTNAMES";
 pub const DEFAULT_PLEXTV_URL: &str = "https://plex.tv";
 /// plex.tv requests in flight at once, for the whole process (spec §5: one).
 pub const DEFAULT_PLEXTV_CONCURRENCY: usize = 1;
+/// How many people Plex lets one server be shared with (about 100: widely reported).
+pub const DEFAULT_PLEX_FRIEND_LIMIT: u32 = 100;
 /// plex.tv requests started per second, for the whole process.
 pub const DEFAULT_PLEXTV_PER_SECOND: u32 = 10;
 
@@ -105,7 +107,7 @@ impl Default for Config {
             plextv_concurrency: DEFAULT_PLEXTV_CONCURRENCY,
             plextv_requests_per_second: DEFAULT_PLEXTV_PER_SECOND,
             apply_wait_ms: 5_000,
-            plex_friend_limit: crate::access::friend_limit::DEFAULT_LIMIT,
+            plex_friend_limit: DEFAULT_PLEX_FRIEND_LIMIT,
         }
     }
 }

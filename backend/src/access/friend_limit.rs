@@ -8,7 +8,7 @@ use plexward_shared::FriendLimit;
 use crate::db::plex_users::PlexUser;
 
 /// Plex's limit, unless the configuration says otherwise (`plex_friend_limit`).
-pub const DEFAULT_LIMIT: u32 = 100;
+pub const DEFAULT_LIMIT: u32 = crate::config::DEFAULT_PLEX_FRIEND_LIMIT;
 /// How many below the limit the dashboard starts warning.
 pub const WARNING_MARGIN: u32 = 10;
 
