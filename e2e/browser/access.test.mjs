@@ -5,8 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AUDITOR, MODERATOR, apiJson, screenshot, signInAs, startSignedIn, stopAll, unexpectedProblems,
-  waitForPath,
+  AUDITOR, MODERATOR, apiJson, eventually, screenshot, signInAs, startSignedIn, stopAll,
+  unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
 const ALICE = 2100001;
@@ -172,6 +172,46 @@ test('the friends filter narrows the list; a bulk change is previewed in words, 
   await dialog.getByRole('button', { name: 'Close' }).first().click();
   const bobShare = (await simState()).shares.find((s) => s.userId === 2100002);
   assert.deepEqual(bobShare.sectionIds, [MOVIES_PLEX_ID]);
+});
+
+test('a save that lost to someone else\'s says what they changed, and can go on top', async () => {
+  await signInAs(page, MODERATOR);
+  await nav().getByRole('link', { name: 'Friends' }).click();
+  await waitForPath(page, '/friends');
+  await page.getByTestId(`friend-${ALICE}`).getByRole('link', { name: 'alice' }).click();
+  const grants = page.getByTestId('grants');
+  await grants.waitFor();
+
+  // Meanwhile the admin, elsewhere, gives alice Music until June.
+  const alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_account_id === ALICE);
+  const library = (title) => api('GET', '/api/v1/libraries').then((l) => l.items.find((x) => x.title === title));
+  const [music, photos] = [await library('Music'), await library('Photos')];
+  const before = await api('GET', `/api/v1/plex-users/${alice.id}`);
+  const kept = before.grants.map(({ library_id, starts_at, ends_at }) => ({ library_id, starts_at, ends_at }));
+  await api('PUT', `/api/v1/plex-users/${alice.id}/grants`, {
+    grants: [...kept, { library_id: music.id, ends_at: '2027-06-30T18:00:00Z' }],
+  });
+
+  // The moderator, on the page read before that, adds Photos and saves: refused, in words.
+  await grants.getByRole('row').filter({ hasText: 'Photos' }).getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  const stale = page.getByTestId('grants-stale');
+  await stale.waitFor();
+  const words = await stale.getByTestId('stale-changes').textContent();
+  assert.match(words, /alice was given Music until .*2027.* by admin at /);
+  await screenshot(page, 'stale-dialog');
+
+  // Their edit goes on top: previewed, confirmed, saved at the new version.
+  await page.getByRole('button', { name: 'Apply mine on top' }).click();
+  await page.getByTestId('plan').waitFor();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  const after = await eventually('the edit saved on top', async () => {
+    const d = await api('GET', `/api/v1/plex-users/${alice.id}`);
+    return d.version === before.version + 2 ? d : null;
+  });
+  const ids = after.grants.map((g) => g.library_id);
+  assert.ok(ids.includes(photos.id), JSON.stringify(after.grants));
+  assert.ok(!ids.includes(music.id), 'mine replaced theirs');
 });
 
 test('an auditor sees a friend read-only', async () => {

@@ -175,7 +175,7 @@ export async function signOut(page) {
  * provoked on purpose (Chromium logs "Failed to load resource: … status of 401" for every non-2xx
  * fetch, e.g. a wrong password or the signed-out start). Anything else counts.
  */
-export function unexpectedProblems(problems, allowedStatuses = [401, 403, 409, 422, 429]) {
+export function unexpectedProblems(problems, allowedStatuses = [401, 403, 409, 412, 422, 429]) {
   return problems.filter((p) => {
     const m = /Failed to load resource: the server responded with a status of (\d{3})/.exec(p);
     return !(m && allowedStatuses.includes(Number(m[1])));

@@ -17,7 +17,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::password::{PasswordCheck, PasswordStrengthRequest};
 use plexward_shared::{
     AccountResponse, ApiTokenResponse, AuditEventResponse, AuditQuery, BulkRequest, BulkResponse,
-    ChangePasswordRequest, ChangeResponse, CreateAccountRequest, CreateApiTokenRequest,
+    ChangePasswordRequest, ChangeResponse, ChangedBy, CreateAccountRequest, CreateApiTokenRequest,
     CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
     HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
     LogQuery, LoginRequest, LoginResponse, PlexPinStarted, PlexPinStatus, PlexSettingsResponse,
@@ -41,6 +41,15 @@ pub struct ApiError {
     pub fields: BTreeMap<String, String>,
     /// Seconds to wait, from a 429's `Retry-After` header.
     pub retry_after: Option<u64>,
+    /// A 412's resource as it is now, and the change that won (see [`ApiError::stale`]).
+    pub conflict: Option<Box<Conflict>>,
+}
+
+/// What a 412 `precondition_failed` says about the change that won.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub current: Option<Box<serde_json::Value>>,
+    pub changed_by: Option<ChangedBy>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -57,18 +66,37 @@ impl ApiError {
             message: format!("Plexward cannot be reached ({err})."),
             fields: BTreeMap::new(),
             retry_after: None,
+            conflict: None,
         }
     }
 
     /// Something that failed in the browser before any request left.
     fn local(message: String) -> Self {
+        Self::in_browser("browser", message)
+    }
+
+    /// A failure in the browser, with its own `code`.
+    fn in_browser(code: &str, message: String) -> Self {
         Self {
             status: 0,
-            code: "browser".into(),
+            code: code.into(),
             message,
             fields: BTreeMap::new(),
             retry_after: None,
+            conflict: None,
         }
+    }
+
+    /// For a 412 `precondition_failed` (someone changed the friend since this page read them):
+    /// the friend as they are now.
+    pub fn stale(&self) -> Option<PlexUserDetailResponse> {
+        let current = self.conflict.as_ref()?.current.as_deref()?;
+        serde_json::from_value(current.clone()).ok()
+    }
+
+    /// For a 412: the last change made meanwhile, when the server knows it.
+    pub fn changed_by(&self) -> Option<&ChangedBy> {
+        self.conflict.as_ref()?.changed_by.as_ref()
     }
 
     async fn from_response(response: Response) -> Self {
@@ -84,6 +112,12 @@ impl ApiError {
                 message: body.error.message,
                 fields: body.error.fields.unwrap_or_default(),
                 retry_after,
+                conflict: (status == 412).then(|| {
+                    Box::new(Conflict {
+                        current: body.current,
+                        changed_by: body.error.changed_by,
+                    })
+                }),
             },
             Err(_) => Self {
                 status,
@@ -96,6 +130,7 @@ impl ApiError {
                 message: format!("Unexpected answer from Plexward (HTTP {status})."),
                 fields: BTreeMap::new(),
                 retry_after,
+                conflict: None,
             },
         }
     }
@@ -181,6 +216,7 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
         message: format!("Plexward sent a body this page does not understand ({e})."),
         fields: BTreeMap::new(),
         retry_after: None,
+        conflict: None,
     })
 }
 
@@ -259,6 +295,29 @@ async fn with_body<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiError> {
     decode(call(|| builder(method, url).json(body)).await?).await
+}
+
+/// [`with_body`] for a friend read at `version`: `If-Match` makes the server refuse (412) if
+/// someone changed them since (0: no check).
+async fn with_body_at<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: &B,
+    version: i64,
+) -> Result<T, ApiError> {
+    let tag = format!("\"v{version}\"");
+    decode(
+        call(|| {
+            let builder = builder(method, url);
+            if version > 0 {
+                builder.header("If-Match", &tag).json(body)
+            } else {
+                builder.json(body)
+            }
+        })
+        .await?,
+    )
+    .await
 }
 
 async fn no_content<B: Serialize>(method: &str, url: &str, body: &B) -> Result<(), ApiError> {
@@ -455,15 +514,16 @@ fn dry_run_suffix(dry_run: bool) -> &'static str {
     if dry_run { "?dry_run=true" } else { "" }
 }
 
-/// `PUT /api/v1/plex-users/{id}/grants` (moderators, admins): replaces a friend's grants and
-/// applies them; with `dry_run` only says what would be sent to Plex.
+/// `PUT /api/v1/plex-users/{id}/grants` (moderators, admins): replaces the grants of a friend
+/// read at `version` and applies them; with `dry_run` only says what would be sent to Plex.
 pub async fn set_grants(
     id: i64,
     body: &SetGrantsRequest,
     dry_run: bool,
+    version: i64,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/grants{}", dry_run_suffix(dry_run));
-    with_body("PUT", &url, body).await
+    with_body_at("PUT", &url, body, version).await
 }
 
 /// `PUT /api/v1/plex-users/{id}/sharing` (moderators, admins): a friend's downloads, Live TV,
@@ -472,9 +532,10 @@ pub async fn set_sharing(
     id: i64,
     body: &SetSharingRequest,
     dry_run: bool,
+    version: i64,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/sharing{}", dry_run_suffix(dry_run));
-    with_body("PUT", &url, body).await
+    with_body_at("PUT", &url, body, version).await
 }
 
 /// `POST /api/v1/plex-users/{id}/extend` (moderators, admins): quick renew.
@@ -482,9 +543,10 @@ pub async fn extend(
     id: i64,
     body: &ExtendRequest,
     dry_run: bool,
+    version: i64,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/extend{}", dry_run_suffix(dry_run));
-    with_body("POST", &url, body).await
+    with_body_at("POST", &url, body, version).await
 }
 
 /// `POST /api/v1/plex-users/bulk` (moderators, admins): one change for many friends; a dry run
@@ -647,12 +709,11 @@ pub async fn download(url: &str) -> Result<(), ApiError> {
     ensure_session().await?;
     let location = web_sys::window().map(|w| w.location());
     if let Some(location) = location {
-        location.set_href(url).map_err(|_| ApiError {
-            status: 0,
-            code: "download".into(),
-            message: "The browser refused to start the download.".into(),
-            fields: BTreeMap::new(),
-            retry_after: None,
+        location.set_href(url).map_err(|_| {
+            ApiError::in_browser(
+                "download",
+                "The browser refused to start the download.".into(),
+            )
         })?;
     }
     Ok(())
@@ -701,14 +762,9 @@ pub fn log_stream(
         mut on_line,
         mut on_end,
     } = handlers;
-    let source =
-        web_sys::EventSource::new(&log_stream_url(level, after)).map_err(|_| ApiError {
-            status: 0,
-            code: "network".into(),
-            message: "The browser cannot open the live log.".into(),
-            fields: BTreeMap::new(),
-            retry_after: None,
-        })?;
+    let source = web_sys::EventSource::new(&log_stream_url(level, after)).map_err(|_| {
+        ApiError::in_browser("network", "The browser cannot open the live log.".into())
+    })?;
     let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_open());
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {

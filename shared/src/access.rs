@@ -295,6 +295,10 @@ pub struct BulkRequest {
     /// `dry_run` query parameter; when both are given they must agree (else 400).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
+    /// Each friend's `version` as the preview showed it (friend id → version): a friend changed
+    /// since is skipped (listed in `skipped`), not overwritten. Absent: no check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<std::collections::BTreeMap<i64, i64>>,
 }
 
 /// Which of `friend_ids` and its deprecated name `plex_user_ids` a request used.
@@ -341,6 +345,18 @@ pub struct BulkFriendPlan {
     /// Each library whose grant the change adds, removes or moves: its window before and after.
     #[serde(default)]
     pub changes: Vec<GrantChange>,
+    /// The friend's edit version this plan is based on (send it back in `versions`).
+    #[serde(default)]
+    pub version: i64,
+}
+
+/// A friend a bulk change left alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct BulkSkipped {
+    pub friend_id: i64,
+    pub title: String,
+    pub reason: String,
 }
 
 /// A grant's window (RFC 3339 UTC; `null` start = now, `null` end = no end).
@@ -371,6 +387,9 @@ pub struct BulkResponse {
     pub dry_run: bool,
     pub friends: Vec<BulkFriendPlan>,
     pub job_id: Option<String>,
+    /// Friends changed since the `versions` sent, left as they are.
+    #[serde(default)]
+    pub skipped: Vec<BulkSkipped>,
 }
 
 /// Query of `GET /api/v1/plex-users/{id}/history`.

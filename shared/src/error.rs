@@ -10,6 +10,22 @@ use serde::{Deserialize, Serialize};
 pub struct ErrorResponse {
     /// What went wrong.
     pub error: ErrorBody,
+    /// With 412 `precondition_failed`: the resource as it is now (what the stale `If-Match`
+    /// lost against), ETag and all in its `version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub current: Option<Box<serde_json::Value>>,
+}
+
+/// Who made the change a stale write lost against (from the audit trail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ChangedBy {
+    pub actor: String,
+    #[serde(with = "crate::time::rfc3339_ms")]
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The audit action, e.g. `grants.set`.
+    pub action: String,
 }
 
 /// The details of an error.
@@ -26,6 +42,10 @@ pub struct ErrorBody {
     /// Id of the request, to quote when reporting a problem (matches the server log).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// With 412 `precondition_failed`: the last change made meanwhile, when the audit trail has
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<ChangedBy>,
 }
 
 #[cfg(test)]
@@ -43,7 +63,9 @@ mod tests {
                     "must be 1024–65535".into(),
                 )])),
                 request_id: None,
+                changed_by: None,
             },
+            current: None,
         };
         let json = serde_json::to_value(&body).expect("serialises");
         assert_eq!(

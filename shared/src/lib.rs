@@ -26,8 +26,8 @@ pub mod time;
 pub mod tokens;
 
 pub use access::{
-    ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, ChangeResponse,
-    ExtendPeriod, ExtendRequest, FriendIds, GrantChange, GrantRequest, GrantWindow,
+    ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, BulkSkipped,
+    ChangeResponse, ExtendPeriod, ExtendRequest, FriendIds, GrantChange, GrantRequest, GrantWindow,
     HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryQuery, PlanAction, PlanResponse,
     SetGrantsRequest,
 };
@@ -36,7 +36,7 @@ pub use audit::{
     AUDIT_ACTIONS, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken,
 };
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
-pub use error::{ErrorBody, ErrorResponse};
+pub use error::{ChangedBy, ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus, PlexApiChoice, PlexApiRoutes, RetiredPlexRoute};
 pub use jobs::{JobKind, JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::{List, PAGE_MAX, Paging};

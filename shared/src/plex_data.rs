@@ -249,6 +249,11 @@ pub struct PlexUserDetailResponse {
     pub sharing_managed: bool,
     /// Managed settings that Plex no longer has as applied (changed on Plex directly).
     pub sharing_drift: bool,
+    /// Edit version: one more with every saved change of grants or sharing settings. The
+    /// `ETag` names it (`W/"v7-…"`); send it back in `If-Match` so a change made by someone else
+    /// meanwhile is not overwritten (412).
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// Query of `GET /api/v1/summary`. Numbers as strings so a bad value is a field error (422).

@@ -1,10 +1,10 @@
 //! Changing friends' grants: compute the new grants, show the plan (dry run) or save them with an
 //! audit event in one transaction and apply. Shared by `PUT …/grants`, `POST …/extend` and bulk.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-use plexward_shared::{BulkFriendPlan, ChangeResponse};
+use plexward_shared::{BulkFriendPlan, BulkSkipped, ChangeResponse};
 use serde_json::json;
 
 use crate::access::applier::{Applier, retired_operation};
@@ -32,6 +32,9 @@ pub enum ChangeError {
          remove someone's access first (or raise `plex_friend_limit` if Plex allows more)"
     )]
     FriendLimit { shared_with: u64, limit: u32 },
+    /// `If-Match` named an older version: someone changed the friend since (nothing saved).
+    #[error("the friend was changed since that version")]
+    Stale,
     /// The change needs a Plex operation whose routes plex.tv has both retired.
     #[error("{}", crate::plex::PlexError::Retired { operation: *.0 })]
     PlexRetired(Operation),
@@ -102,6 +105,7 @@ pub async fn change_friend<F, Fut>(
     actor: &Actor,
     action: &'static str,
     dry_run: bool,
+    expected: Option<i64>,
     compute: &Compute<'_>,
     apply: F,
 ) -> Result<ChangeResponse, ChangeError>
@@ -110,6 +114,7 @@ where
     Fut: Future<Output = Result<Applied, DbError>>,
 {
     let (friend, catalog) = load(pool, id).await?;
+    require_version(&friend, expected)?;
     let now = applier.now();
     let new = compute(&friend, &catalog, now).map_err(ChangeError::Invalid)?;
     let after = with_grants(&friend, &new, &catalog);
@@ -131,7 +136,12 @@ where
             changes,
         });
     }
-    save(pool, &[(&friend, new.clone())], actor, action).await?;
+    if !save(pool, &[(&friend, new.clone(), expected)], actor, action)
+        .await?
+        .is_empty()
+    {
+        return Err(ChangeError::Stale);
+    }
     let applied = apply(id).await?;
     if !applied.matched
         && let Some(op) = retired_operation(applier.routes(), &planned)
@@ -171,19 +181,31 @@ async fn revert_if_unchanged(
     now.sort_unstable();
     ours.sort_unstable();
     if now == ours {
-        save(pool, &[(&friend, before)], actor, "grants.reverted").await?;
+        save(pool, &[(&friend, before, None)], actor, "grants.reverted").await?;
     }
     Ok(())
 }
 
-/// Saves new grants for friends in one transaction (all or nothing), one audit event each with
-/// the grants before and after, and marks them queued for the applier.
+/// Refuses a change based on an older version of the friend than the stored one.
+pub(crate) fn require_version(friend: &Friend, expected: Option<i64>) -> Result<(), ChangeError> {
+    match expected {
+        Some(v) if v != friend.user.version => Err(ChangeError::Stale),
+        _ => Ok(()),
+    }
+}
+
+/// A friend, their new grants, and the version the change was based on (`None`: any).
+type Change<'a> = (&'a Friend, Vec<NewGrant>, Option<i64>);
+
+/// Saves new grants for friends in one transaction, one audit event each with the grants before
+/// and after, and marks them queued for the applier. A friend whose version is no longer the
+/// expected one is left as they are; their ids are returned.
 async fn save(
     pool: &DbPool,
-    changes: &[(&Friend, Vec<NewGrant>)],
+    changes: &[Change<'_>],
     actor: &Actor,
     action: &'static str,
-) -> Result<(), DbError> {
+) -> Result<Vec<i64>, DbError> {
     save_with_sharing(pool, changes, None, actor, action).await
 }
 
@@ -191,15 +213,15 @@ async fn save(
 /// audit events then carry the settings before and after instead of the unchanged grants).
 async fn save_with_sharing(
     pool: &DbPool,
-    changes: &[(&Friend, Vec<NewGrant>)],
+    changes: &[Change<'_>],
     sharing: Option<&SharingSettings>,
     actor: &Actor,
     action: &'static str,
-) -> Result<(), DbError> {
+) -> Result<Vec<i64>, DbError> {
     let now = now_ms();
-    let rows: Vec<(i64, Vec<NewGrant>, Event)> = changes
+    let rows: Vec<(i64, Vec<NewGrant>, Option<i64>, Event)> = changes
         .iter()
-        .map(|(friend, new)| {
+        .map(|(friend, new, expected)| {
             let details = match sharing {
                 None => json!({
                     "friend": friend.user.title,
@@ -215,13 +237,20 @@ async fn save_with_sharing(
             let event = Event::new(action, Outcome::Success, actor)
                 .target("plex_user", friend.user.id)
                 .details(details);
-            (friend.user.id, new.clone(), event)
+            (friend.user.id, new.clone(), *expected, event)
         })
         .collect();
     let sharing = sharing.cloned();
     db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
-            for (id, new, event) in &rows {
+            let mut stale = Vec::new();
+            let mut saved = Vec::with_capacity(rows.len());
+            for (id, new, expected, event) in &rows {
+                if !db::plex_users::bump_version(conn, *id, *expected)? {
+                    stale.push(*id);
+                    continue;
+                }
+                saved.push(*id);
                 let values: Vec<_> = new
                     .iter()
                     .map(|g| (g.library_id, g.starts_at, g.ends_at))
@@ -232,8 +261,8 @@ async fn save_with_sharing(
                 }
                 event.insert(conn)?;
             }
-            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-            db::apply_states::mark_queued(conn, &ids, now)
+            db::apply_states::mark_queued(conn, &saved, now)?;
+            Ok(stale)
         })
     })
     .await
@@ -256,7 +285,8 @@ pub async fn bulk(
     compute: &Compute<'_>,
     sharing: Option<&SharingSettings>,
     friend_limit: u32,
-) -> Result<(Vec<BulkFriendPlan>, Vec<i64>), ChangeError> {
+    versions: Option<&BTreeMap<i64, i64>>,
+) -> Result<BulkOutcome, ChangeError> {
     let unique: BTreeSet<i64> = ids.iter().copied().collect();
     let field = |why: String| ChangeError::Invalid(FieldErrors::from([("friend_ids".into(), why)]));
     if ids.is_empty() || ids.len() > MAX_BULK {
@@ -285,10 +315,16 @@ pub async fn bulk(
             gone.user.title
         )));
     }
-    let mut changes = Vec::with_capacity(selected.len());
+    let mut changes: Vec<Change<'_>> = Vec::with_capacity(selected.len());
     let mut plans = Vec::with_capacity(selected.len());
     let mut planned = Vec::with_capacity(selected.len());
+    let mut skipped = Vec::new();
+    let expected = |friend: &Friend| versions.and_then(|v| v.get(&friend.user.id).copied());
     for friend in selected {
+        if require_version(friend, expected(friend)).is_err() {
+            skipped.push(friend);
+            continue;
+        }
         let new = compute(friend, &catalog, now).map_err(ChangeError::Invalid)?;
         let mut after = with_grants(friend, &new, &catalog);
         if let Some(to) = sharing {
@@ -304,20 +340,54 @@ pub async fn bulk(
             title: friend.user.title.clone(),
             plan: after.plan_response(&catalog, now),
             changes: grants::changes(&grants::from_rows(&friend.grants), &new, &catalog),
+            version: friend.user.version,
         });
-        changes.push((friend, new));
+        changes.push((friend, new, expected(friend)));
         planned.push((after, plan));
     }
     let planned: Vec<(&Friend, Plan)> = planned.iter().map(|(f, p)| (f, p.clone())).collect();
     require_room(pool, &planned, friend_limit).await?;
-    if dry_run {
-        return Ok((plans, Vec::new()));
-    }
-    let action = if sharing.is_some() {
-        "sharing.bulk"
-    } else {
-        "grants.bulk"
+    let mut outcome = BulkOutcome {
+        plans,
+        to_apply: Vec::new(),
+        skipped: Vec::new(),
     };
-    save_with_sharing(pool, &changes, sharing, actor, action).await?;
-    Ok((plans, changes.iter().map(|(f, _)| f.user.id).collect()))
+    if !dry_run {
+        let action = if sharing.is_some() {
+            "sharing.bulk"
+        } else {
+            "grants.bulk"
+        };
+        let stale = save_with_sharing(pool, &changes, sharing, actor, action).await?;
+        outcome.plans.retain(|p| !stale.contains(&p.friend_id));
+        outcome.to_apply = outcome.plans.iter().map(|p| p.friend_id).collect();
+        skipped.extend(
+            changes
+                .iter()
+                .map(|c| c.0)
+                .filter(|f| stale.contains(&f.user.id)),
+        );
+    }
+    outcome.skipped = skipped
+        .into_iter()
+        .map(|f| BulkSkipped {
+            friend_id: f.user.id,
+            title: f.user.title.clone(),
+            reason: "changed by someone else since the preview: nothing was changed for them; \
+                     preview again to include them"
+                .into(),
+        })
+        .collect();
+    Ok(outcome)
+}
+
+/// What a bulk change planned (and without `dry_run` saved).
+#[derive(Debug)]
+pub struct BulkOutcome {
+    /// Each friend's plan (the skipped ones aside).
+    pub plans: Vec<BulkFriendPlan>,
+    /// The friends saved, for the apply job (none on a dry run).
+    pub to_apply: Vec<i64>,
+    /// Friends changed since the versions the request named, left alone.
+    pub skipped: Vec<BulkSkipped>,
 }

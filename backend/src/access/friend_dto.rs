@@ -74,6 +74,7 @@ pub fn detail(view: &FriendView, catalog: &Catalog) -> PlexUserDetailResponse {
         sharing: effective_sharing(view).map(sharing::to_api),
         sharing_managed: view.friend.user.sharing.is_some(),
         sharing_drift: view.friend.sharing_drift(),
+        version: view.friend.user.version,
     }
 }
 

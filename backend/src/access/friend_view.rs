@@ -172,6 +172,7 @@ mod tests {
                 last_synced_at: 0,
                 actual_sharing: None,
                 sharing: None,
+                version: 1,
             },
             grants: grants
                 .iter()

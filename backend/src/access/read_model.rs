@@ -56,6 +56,16 @@ impl Answer {
         let tag = hash_bytes(&body);
         Self::new(Bytes::from(body), tag)
     }
+
+    /// A resource's answer: the tag names its edit `version` first (what `If-Match` compares,
+    /// see `http::preconditions`), then the hash of its bytes (what `If-None-Match` compares).
+    pub fn versioned(body: Vec<u8>, version: i64) -> Self {
+        let tag = hash_bytes(&body);
+        Self {
+            body: Bytes::from(body),
+            etag: format!("W/\"v{version}-{tag:016x}\""),
+        }
+    }
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {
@@ -307,9 +317,10 @@ impl Snapshot {
             entry
                 .detail
                 .get_or_init(|| {
-                    Answer::hashed(
+                    Answer::versioned(
                         serde_json::to_vec(&friend_dto::detail(&entry.view, &self.catalog))
                             .unwrap_or_default(),
+                        entry.view.friend.user.version,
                     )
                 })
                 .clone(),

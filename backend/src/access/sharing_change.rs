@@ -8,7 +8,7 @@ use plexward_shared::ChangeResponse;
 use serde_json::json;
 
 use crate::access::applier::{Applier, retired_operation};
-use crate::access::change::{Applied, ChangeError, load};
+use crate::access::change::{Applied, ChangeError, load, require_version};
 use crate::access::friend::Friend;
 use crate::access::sharing;
 use crate::audit::{Actor, Event, Outcome};
@@ -20,13 +20,15 @@ use crate::plex::SharingSettings;
 const RESTRICTIONS: &str = "sharing.restrictions";
 
 /// Sets (or with `None` stops managing) friend `id`'s sharing settings; `apply` carries out the
-/// apply of the saved change (the job path).
+/// apply of the saved change (the job path). `expected`: the version the change is based on.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_sharing<F, Fut>(
     pool: &DbPool,
     applier: &Applier,
     id: i64,
     actor: &Actor,
     dry_run: bool,
+    expected: Option<i64>,
     wanted: Option<SharingSettings>,
     apply: F,
 ) -> Result<ChangeResponse, ChangeError>
@@ -35,6 +37,7 @@ where
     Fut: Future<Output = Result<Applied, DbError>>,
 {
     let (friend, catalog) = load(pool, id).await?;
+    require_version(&friend, expected)?;
     require_plex_pass(applier, wanted.as_ref(), RESTRICTIONS).await?;
     let now = applier.now();
     let after = Friend {
@@ -60,7 +63,18 @@ where
     if let Some(op) = retired_operation(applier.routes(), &planned) {
         return Err(ChangeError::PlexRetired(op));
     }
-    save(pool, &friend, wanted.as_ref(), actor, "sharing.set").await?;
+    if !save(
+        pool,
+        &friend,
+        wanted.as_ref(),
+        expected,
+        actor,
+        "sharing.set",
+    )
+    .await?
+    {
+        return Err(ChangeError::Stale);
+    }
     let applied = apply(id).await?;
     if !applied.matched
         && let Some(op) = retired_operation(applier.routes(), &planned)
@@ -70,6 +84,7 @@ where
             pool,
             &after,
             friend.user.sharing.as_ref(),
+            None,
             actor,
             "sharing.reverted",
         )
@@ -114,14 +129,16 @@ pub async fn require_plex_pass(
 }
 
 /// Saves `to` as `friend`'s managed settings with an audit event (before and after), and marks
-/// the friend queued for the applier, in one transaction.
+/// the friend queued for the applier, in one transaction. False (nothing saved): the friend's
+/// version is no longer `expected`.
 async fn save(
     pool: &DbPool,
     friend: &Friend,
     to: Option<&SharingSettings>,
+    expected: Option<i64>,
     actor: &Actor,
     action: &'static str,
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
     let id = friend.user.id;
     let event = Event::new(action, Outcome::Success, actor)
         .target("plex_user", id)
@@ -134,9 +151,13 @@ async fn save(
     let now = now_ms();
     db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
+            if !db::plex_users::bump_version(conn, id, expected)? {
+                return Ok(false);
+            }
             db::plex_users::set_sharing(conn, id, to.as_ref())?;
             event.insert(conn)?;
-            db::apply_states::mark_queued(conn, &[id], now)
+            db::apply_states::mark_queued(conn, &[id], now)?;
+            Ok(true)
         })
     })
     .await

@@ -25,6 +25,7 @@ struct PlexUserRow {
     last_synced_at: i64,
     actual_sharing: Option<String>,
     sharing: Option<String>,
+    version: i64,
 }
 
 /// Sharing settings as stored (JSON).
@@ -58,6 +59,9 @@ pub struct PlexUser {
     pub actual_sharing: Option<SharingSettings>,
     /// The sharing settings Plexward makes Plex have (`None`: not managed).
     pub sharing: Option<SharingSettings>,
+    /// Edit version: one more with every saved change of grants or sharing settings (the
+    /// friend's ETag names it; `If-Match` compares it).
+    pub version: i64,
 }
 
 impl PlexUser {
@@ -78,6 +82,7 @@ impl PlexUser {
             last_synced_at: row.last_synced_at,
             actual_sharing: parse_sharing(row.actual_sharing.as_deref()),
             sharing: parse_sharing(row.sharing.as_deref()),
+            version: row.version,
         }
     }
 
@@ -410,6 +415,25 @@ pub fn record_share(
             .execute(conn)?;
     }
     set_actual(conn, id, keys)
+}
+
+/// Counts an edit of friend `id`: one more on their version, if it is still `expected` (`None`:
+/// whatever it is). False when it is not (someone saved a change since): write nothing then.
+pub fn bump_version(
+    conn: &mut SqliteConnection,
+    id: i64,
+    expected: Option<i64>,
+) -> QueryResult<bool> {
+    let bump = plex_users::version.eq(plex_users::version + 1);
+    let n = match expected {
+        Some(v) => diesel::update(plex_users::table.find(id).filter(plex_users::version.eq(v)))
+            .set(bump)
+            .execute(conn)?,
+        None => diesel::update(plex_users::table.find(id))
+            .set(bump)
+            .execute(conn)?,
+    };
+    Ok(n == 1)
 }
 
 /// The sharing settings Plexward makes Plex have for friend `id` (`None`: stop managing them).

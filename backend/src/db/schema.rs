@@ -105,6 +105,7 @@ diesel::table! {
         last_synced_at -> BigInt,
         actual_sharing -> Nullable<Text>,
         sharing -> Nullable<Text>,
+        version -> BigInt,
     }
 }
 

@@ -50,6 +50,14 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// `If-Match` names a version older than the resource's (someone changed it since): 412,
+    /// with the resource as it is now and the change that won.
+    #[error("{message}")]
+    PreconditionFailed {
+        message: String,
+        current: Option<Box<serde_json::Value>>,
+        changed_by: Option<plexward_shared::ChangedBy>,
+    },
     /// A dependency (the log files, …) is down; the client may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -116,6 +124,7 @@ impl ApiError {
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. } => code,
             Self::TooManyRequests { .. } => "too_many_attempts",
+            Self::PreconditionFailed { .. } => "precondition_failed",
             Self::Validation(_) => "validation_failed",
             Self::InvalidQuery(_) => "invalid_query",
             Self::NotFound => "not_found",
@@ -249,6 +258,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -286,6 +296,14 @@ impl ResponseError for ApiError {
                     _ => None,
                 },
                 request_id,
+                changed_by: match self {
+                    Self::PreconditionFailed { changed_by, .. } => changed_by.clone(),
+                    _ => None,
+                },
+            },
+            current: match self {
+                Self::PreconditionFailed { current, .. } => current.clone(),
+                _ => None,
             },
         };
         let mut response = HttpResponse::build(self.status_code());

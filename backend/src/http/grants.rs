@@ -1,7 +1,7 @@
 //! `/api/v1/plex-users/{id}/grants`, `…/extend`, `…/history` and `/api/v1/plex-users/bulk`:
 //! changing who may use which library when, and seeing what was changed.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use plexward_shared::{
     BulkAction, BulkResponse, ChangeResponse, ExtendRequest, FriendIds, HISTORY_PAGE_DEFAULT,
     HISTORY_PAGE_MAX, HistoryEntry, HistoryQuery, List, Permission, SetGrantsRequest,
@@ -16,6 +16,7 @@ use crate::db::time::from_ms;
 use crate::http::deprecation;
 use crate::http::error::ApiError;
 use crate::http::extractors::{JsonBody, QueryParams};
+use crate::http::preconditions;
 use crate::jobs;
 use crate::state::AppState;
 
@@ -53,6 +54,12 @@ impl From<ChangeError> for ApiError {
             ChangeError::Invalid(fields) => ApiError::Validation(fields),
             ChangeError::FriendLimit { .. } => ApiError::conflict("friend_limit", e.to_string()),
             ChangeError::PlexRetired(_) => ApiError::PlexUnavailable(e.to_string()),
+            // Handlers answer this one with the friend as they are now (`preconditions`).
+            ChangeError::Stale => ApiError::PreconditionFailed {
+                message: "This friend was changed since that version; nothing was saved.".into(),
+                current: None,
+                changed_by: None,
+            },
             ChangeError::Db(e) => e.into(),
         }
     }
@@ -60,6 +67,7 @@ impl From<ChangeError> for ApiError {
 
 /// Changes one friend (saving, applying, answering with the outcome) for the handlers below.
 async fn change_one(
+    req: &HttpRequest,
     state: &AppState,
     principal: &Principal,
     id: i64,
@@ -67,6 +75,7 @@ async fn change_one(
     dry_run: bool,
     compute: &change::Compute<'_>,
 ) -> Result<HttpResponse, ApiError> {
+    let expected = preconditions::expected_version(req)?;
     let actor = principal.actor();
     let response = change::change_friend(
         &state.db,
@@ -75,11 +84,16 @@ async fn change_one(
         &actor,
         action,
         dry_run,
+        expected,
         compute,
         |id| state.jobs.apply_and_wait(id, actor.clone()),
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(response))
+    .await;
+    match response {
+        Ok(response) => Ok(HttpResponse::Ok().json(response)),
+        Err(ChangeError::Stale) => Err(preconditions::friend_changed(state, id).await),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Replace a friend's grants (libraries and time windows) and apply them to Plex at once. The
@@ -89,19 +103,22 @@ async fn change_one(
 #[utoipa::path(
     operation_id = "setFriendGrants",
     tag = "access",
-    params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
+    params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun,
+        ("If-Match" = Option<String>, Header, description = "The friend's ETag as read (`W/\"v7-…\"`): refused with 412 if someone changed them since. Without it, the last write wins.")),
     request_body = SetGrantsRequest,
     responses(
         (status = 200, description = "Saved and applied (or the plan, with dry_run)", body = ChangeResponse),
         (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
         (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
-        (status = 409, description = "The friend left the Plex server", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "The friend left the Plex server, or an invite past Plex's friend limit (`friend_limit`)", body = plexward_shared::ErrorResponse),
+        (status = 412, description = "`If-Match` names an older version (`precondition_failed`): nothing saved; `current` is the friend now", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Invalid grants (see `fields`)", body = plexward_shared::ErrorResponse),
         (status = 503, description = "The change needs a Plex operation whose routes plex.tv has both retired (`plex_unavailable`); nothing was saved", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[put("/plex-users/{id}/grants")]
 pub async fn set_grants(
+    req: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -116,6 +133,7 @@ pub async fn set_grants(
     let dry_run = query?.into_inner().with_body(dry_run)?;
     let compute = move |_: &_, catalog: &_, _| grants::validate(&requested, catalog);
     change_one(
+        &req,
         &state,
         &principal,
         id.into_inner(),
@@ -133,19 +151,22 @@ pub async fn set_grants(
 #[utoipa::path(
     operation_id = "extendFriendAccess",
     tag = "access",
-    params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun),
+    params(("id" = i64, Path, description = "Friend id (Plexward's)"), DryRun,
+        ("If-Match" = Option<String>, Header, description = "The friend's ETag as read (`W/\"v7-…\"`): refused with 412 if someone changed them since. Without it, the last write wins.")),
     request_body = ExtendRequest,
     responses(
         (status = 200, description = "Extended and applied (or the plan, with dry_run)", body = ChangeResponse),
         (status = 403, description = "Moderators and admins only", body = plexward_shared::ErrorResponse),
         (status = 404, description = "No such friend", body = plexward_shared::ErrorResponse),
         (status = 409, description = "The friend left the Plex server", body = plexward_shared::ErrorResponse),
+        (status = 412, description = "`If-Match` names an older version (`precondition_failed`): nothing saved; `current` is the friend now", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Unknown library", body = plexward_shared::ErrorResponse),
         (status = 503, description = "The change needs a Plex operation whose routes plex.tv has both retired (`plex_unavailable`); nothing was saved", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[post("/plex-users/{id}/extend")]
 pub async fn extend(
+    req: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -169,6 +190,7 @@ pub async fn extend(
         ))
     };
     change_one(
+        &req,
         &state,
         &principal,
         id.into_inner(),
@@ -212,6 +234,7 @@ pub async fn bulk(
         Err(why) => return Err(ApiError::field("friend_ids", why)),
     };
     let action = request.action;
+    let versions = request.versions;
     let sharing = match &action {
         BulkAction::Sharing { sharing: wanted } => {
             let wanted = sharing::from_api(wanted).map_err(|errors| {
@@ -236,7 +259,7 @@ pub async fn bulk(
         bulk_action::apply(&action, friend, catalog, now)
     };
     let actor = principal.actor();
-    let (friends, to_apply) = change::bulk(
+    let outcome = change::bulk(
         &state.db,
         state.applier.routes(),
         state.applier.now(),
@@ -246,14 +269,20 @@ pub async fn bulk(
         &compute,
         sharing.as_ref(),
         state.applier.friend_limit(),
+        versions.as_ref(),
     )
     .await?;
-    let (mut response, job_id) = if dry_run {
+    let (mut response, job_id) = if dry_run || outcome.to_apply.is_empty() {
         (HttpResponse::Ok(), None)
     } else {
         let job = state
             .jobs
-            .submit(jobs::apply::ApplyJob { friends: to_apply }, actor)
+            .submit(
+                jobs::apply::ApplyJob {
+                    friends: outcome.to_apply,
+                },
+                actor,
+            )
             .await?;
         (HttpResponse::Accepted(), Some(job.job_id))
     };
@@ -262,8 +291,9 @@ pub async fn bulk(
     }
     Ok(response.json(BulkResponse {
         dry_run,
-        friends,
+        friends: outcome.plans,
         job_id,
+        skipped: outcome.skipped,
     }))
 }
 

@@ -23,6 +23,7 @@ pub mod openapi_links;
 pub mod openapi_security;
 pub mod password;
 pub mod plex_data;
+pub mod preconditions;
 pub mod principal;
 pub mod query_guard;
 pub mod rate_limit;

@@ -11,6 +11,7 @@ mod auth;
 mod auth_api_key;
 mod auth_rate_limit;
 mod bad_input;
+mod concurrency;
 mod errors;
 mod flaky_plex;
 mod formats;

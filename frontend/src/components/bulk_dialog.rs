@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plexward_shared::{
-    BulkAction, BulkRequest, BulkResponse, ExtendPeriod, JobState, LibraryResponse, Progress,
+    BulkAction, BulkRequest, BulkResponse, BulkSkipped, ExtendPeriod, JobState, LibraryResponse,
+    Progress,
 };
 
 use crate::api;
@@ -33,6 +34,19 @@ enum Stage {
     Applying(Option<Progress>),
     Done(String),
     Failed(String),
+}
+
+/// " Not changed: alice (changed by someone else since the preview)." — or nothing.
+fn skipped_words(skipped: &[BulkSkipped]) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = skipped.iter().map(|s| s.title.as_str()).collect();
+    format!(
+        " Not changed: {} (changed by someone else since the preview; preview again to include {}).",
+        names.join(", "),
+        if names.len() == 1 { "them" } else { "them all" }
+    )
 }
 
 fn period_of(value: &str) -> ExtendPeriod {
@@ -114,6 +128,7 @@ pub fn BulkDialog(
             plex_user_ids: None,
             action: action()?,
             dry_run: Some(dry_run),
+            versions: None,
         })
     };
     let show_error = move |message: String, fields: Vec<(String, String)>| {
@@ -141,10 +156,20 @@ pub fn BulkDialog(
     };
 
     let apply = move |_| {
-        let body = match request(false) {
+        let mut body = match request(false) {
             Ok(body) => body,
             Err(e) => return stage.set(Stage::Failed(e)),
         };
+        // Each friend as the preview showed them: one changed since is skipped, not overwritten.
+        if let Stage::Preview(preview) = stage.get_untracked() {
+            body.versions = Some(
+                preview
+                    .friends
+                    .iter()
+                    .map(|f| (f.friend_id, f.version))
+                    .collect(),
+            );
+        }
         stage.set(Stage::Applying(None));
         spawn_local(async move {
             let answer = match api::bulk(&body).await {
@@ -152,8 +177,9 @@ pub fn BulkDialog(
                 Err(e) => return show_error(e.message, e.fields.into_iter().collect()),
             };
             let count = answer.friends.len();
+            let skipped = skipped_words(&answer.skipped);
             let Some(job_id) = answer.job_id else {
-                stage.try_set(Stage::Done(format!("Saved for {count} friends.")));
+                stage.try_set(Stage::Done(format!("Saved for {count} friends.{skipped}")));
                 on_done.run(());
                 return;
             };
@@ -164,7 +190,7 @@ pub fn BulkDialog(
             match outcome {
                 Some(Ok(job)) if job.state == JobState::Succeeded => {
                     stage.try_set(Stage::Done(format!(
-                        "Done: the change was saved and applied for {count} {}.",
+                        "Done: the change was saved and applied for {count} {}.{skipped}",
                         if count == 1 { "friend" } else { "friends" }
                     )));
                 }

@@ -12,6 +12,7 @@ use plexward_shared::{
 };
 
 use crate::api::{self, ApiError};
+use crate::components::stale_dialog::{Stale, StaleDialog, stale_words};
 use crate::format::plan_words;
 use crate::time_zone::Zone;
 
@@ -31,6 +32,14 @@ enum Stage {
     Busy(&'static str),
     /// The dry run's answer, waiting for "Confirm".
     Preview(Box<ChangeResponse>, SetGrantsRequest),
+}
+
+/// A call this editor makes, kept to send again on top of someone else's change (412).
+#[derive(Debug, Clone)]
+enum Send {
+    Preview(SetGrantsRequest),
+    Save(SetGrantsRequest),
+    Extend(ExtendRequest),
 }
 
 /// Field errors of a 422 (`grants[i].starts_at`) → (library id → reason), plus what belongs to
@@ -76,8 +85,14 @@ pub fn GrantEditor(
     can_edit: bool,
     /// Told about every saved change (and every extend).
     on_saved: Callback<ChangeResponse>,
+    /// Shows the friend as they are now (after "keep theirs").
+    on_reload: Callback<()>,
 ) -> impl IntoView {
     let id = friend.user.id;
+    let version = RwSignal::new(friend.version);
+    let stale = RwSignal::new(None::<Stale>);
+    let pending = StoredValue::new(None::<Send>);
+    let read_as = StoredValue::new(friend.clone());
     let titles: BTreeMap<i64, String> = libraries.iter().map(|l| (l.id, l.title.clone())).collect();
     let titles = StoredValue::new(titles);
     let title_of = move |id: i64| {
@@ -155,7 +170,22 @@ pub fn GrantEditor(
         }
     };
 
-    let fail = move |e: &ApiError, request: Option<&SetGrantsRequest>| {
+    let zone_for_words = StoredValue::new(zone.clone());
+    let fail = move |e: &ApiError, request: Option<&SetGrantsRequest>, retry: Send| {
+        if let Some(now) = e.stale() {
+            let words = read_as.with_value(|before| {
+                zone_for_words.with_value(|zone| {
+                    stale_words(before, &now, e.changed_by(), &title_of, &|t| zone.format(t))
+                })
+            });
+            pending.set_value(Some(retry));
+            stale.set(Some(Stale {
+                words,
+                version: now.version,
+            }));
+            stage.set(Stage::Editing);
+            return;
+        }
         match request {
             Some(request) if e.status == 422 => {
                 let (rows, general) = map_field_errors(e, request);
@@ -167,62 +197,80 @@ pub fn GrantEditor(
         stage.set(Stage::Editing);
     };
 
+    let run = move |what: Send| {
+        let at = version.get_untracked();
+        match what.clone() {
+            Send::Preview(request) => {
+                stage.set(Stage::Busy("Checking what would change…"));
+                spawn_local(async move {
+                    match api::set_grants(id, &request, true, at).await {
+                        Ok(answer) => {
+                            stage.try_set(Stage::Preview(Box::new(answer), request));
+                        }
+                        Err(e) => fail(&e, Some(&request), what),
+                    }
+                });
+            }
+            Send::Save(request) => {
+                stage.set(Stage::Busy("Saving and applying on Plex…"));
+                spawn_local(async move {
+                    match api::set_grants(id, &request, false, at).await {
+                        Ok(answer) => {
+                            stage.try_set(Stage::Editing);
+                            on_saved.run(answer);
+                        }
+                        Err(e) => fail(&e, Some(&request), what),
+                    }
+                });
+            }
+            Send::Extend(body) => {
+                stage.set(Stage::Busy("Renewing…"));
+                spawn_local(async move {
+                    match api::extend(id, &body, false, at).await {
+                        Ok(answer) => {
+                            stage.try_set(Stage::Editing);
+                            on_saved.run(answer);
+                        }
+                        Err(e) => fail(&e, None, what),
+                    }
+                });
+            }
+        }
+    };
+
     let preview = move |_| {
         row_errors.set(BTreeMap::new());
         general_error.set(None);
-        let request = match build() {
-            Ok(request) => request,
-            Err(errors) => {
-                row_errors.set(errors);
-                return;
-            }
-        };
-        stage.set(Stage::Busy("Checking what would change…"));
-        spawn_local(async move {
-            match api::set_grants(id, &request, true).await {
-                Ok(answer) => {
-                    stage.try_set(Stage::Preview(Box::new(answer), request));
-                }
-                Err(e) => fail(&e, Some(&request)),
-            }
-        });
+        match build() {
+            Ok(request) => run(Send::Preview(request)),
+            Err(errors) => row_errors.set(errors),
+        }
     };
 
     let confirm = move |_| {
-        let Stage::Preview(_, request) = stage.get_untracked() else {
-            return;
-        };
-        stage.set(Stage::Busy("Saving and applying on Plex…"));
-        spawn_local(async move {
-            match api::set_grants(id, &request, false).await {
-                Ok(answer) => {
-                    stage.try_set(Stage::Editing);
-                    on_saved.run(answer);
-                }
-                Err(e) => fail(&e, Some(&request)),
-            }
-        });
+        if let Stage::Preview(_, request) = stage.get_untracked() {
+            run(Send::Save(request));
+        }
     };
 
     let extend = move |period: ExtendPeriod| {
         row_errors.set(BTreeMap::new());
         general_error.set(None);
-        stage.set(Stage::Busy("Renewing…"));
-        spawn_local(async move {
-            let body = ExtendRequest {
-                period,
-                library_ids: None,
-                dry_run: None,
-            };
-            match api::extend(id, &body, false).await {
-                Ok(answer) => {
-                    stage.try_set(Stage::Editing);
-                    on_saved.run(answer);
-                }
-                Err(e) => fail(&e, None),
-            }
-        });
+        run(Send::Extend(ExtendRequest {
+            period,
+            library_ids: None,
+            dry_run: None,
+        }));
     };
+
+    // Again, on the friend as they are now: the edit replaces theirs.
+    let on_top = Callback::new(move |now: i64| {
+        version.set(now);
+        if let Some(what) = pending.get_value() {
+            run(what);
+        }
+    });
+    let keep_theirs = Callback::new(move |()| on_reload.run(()));
 
     let zone_name = zone.name().to_owned();
     let table_rows = rows
@@ -281,6 +329,7 @@ pub fn GrantEditor(
         .collect_view();
 
     view! {
+        <StaleDialog id="grants-stale" stale on_top keep_theirs />
         <section class="card glass" aria-labelledby="grants-title">
             <div class="card-head">
                 <h2 id="grants-title">"Libraries"</h2>
@@ -398,6 +447,7 @@ mod tests {
                 ("grants".into(), "too many".into()),
             ]),
             retry_after: None,
+            conflict: None,
         };
         let (rows, general) = map_field_errors(&err, &request);
         assert_eq!(

@@ -25,6 +25,7 @@ pub mod scheduler_form;
 pub mod secret_dialog;
 pub mod server_settings;
 pub mod sharing_editor;
+pub mod stale_dialog;
 pub mod strength_meter;
 pub mod timeline;
 pub mod upcoming;

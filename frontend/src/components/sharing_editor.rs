@@ -9,6 +9,8 @@ use plexward_shared::{
 };
 
 use crate::api;
+use crate::components::stale_dialog::{Stale, StaleDialog, stale_words};
+use crate::time_zone::Zone;
 
 /// The text fields of one kind's restriction (comma-separated values).
 #[derive(Debug, Clone, Copy)]
@@ -220,8 +222,18 @@ pub fn SharingEditor(
     plex_pass: Option<bool>,
     can_edit: bool,
     on_saved: Callback<ChangeResponse>,
+    /// Shows the friend as they are now (after "keep theirs").
+    on_reload: Callback<()>,
+    /// A library's title, for what someone else changed meanwhile.
+    title: Callback<i64, String>,
+    zone: Zone,
 ) -> impl IntoView {
     let id = friend.user.id;
+    let version = RwSignal::new(friend.version);
+    let stale = RwSignal::new(None::<Stale>);
+    let pending = StoredValue::new(None::<(SetSharingRequest, bool)>);
+    let read_as = StoredValue::new(friend.clone());
+    let zone = StoredValue::new(zone);
     let current = friend.sharing.clone().unwrap_or_default();
     let managed = friend.sharing_managed;
     let form = SharingForm::new(&current);
@@ -237,14 +249,31 @@ pub fn SharingEditor(
         } else {
             "Saving and applying on Plex…"
         }));
+        let at = version.get_untracked();
         spawn_local(async move {
-            match api::set_sharing(id, &request, dry_run).await {
+            match api::set_sharing(id, &request, dry_run, at).await {
                 Ok(answer) if dry_run => {
                     stage.try_set(Stage::Preview(Box::new((answer, request))));
                 }
                 Ok(answer) => {
                     stage.try_set(Stage::Editing);
                     on_saved.run(answer);
+                }
+                Err(e) if e.stale().is_some() => {
+                    let Some(now) = e.stale() else { return };
+                    let words = read_as.with_value(|before| {
+                        zone.with_value(|zone| {
+                            stale_words(before, &now, e.changed_by(), &|id| title.run(id), &|t| {
+                                zone.format(t)
+                            })
+                        })
+                    });
+                    pending.set_value(Some((request, dry_run)));
+                    stale.try_set(Some(Stale {
+                        words,
+                        version: now.version,
+                    }));
+                    stage.try_set(Stage::Editing);
                 }
                 Err(e) => {
                     let detail = e
@@ -286,7 +315,16 @@ pub fn SharingEditor(
             send(preview.1, false);
         }
     };
+    // Again, on the friend as they are now: these settings replace theirs.
+    let on_top = Callback::new(move |now: i64| {
+        version.set(now);
+        if let Some((request, dry_run)) = pending.get_value() {
+            send(request, dry_run);
+        }
+    });
+    let keep_theirs = Callback::new(move |()| on_reload.run(()));
     view! {
+        <StaleDialog id="sharing-stale" stale on_top keep_theirs />
         <section class="card glass" aria-labelledby="sharing-title" data-testid="sharing-editor">
             <div class="card-head">
                 <h2 id="sharing-title">"Sharing settings"</h2>

@@ -69,6 +69,7 @@ fn FriendPage(id: i64) -> impl IntoView {
         }
     });
     let outcome = RwSignal::new(None::<Outcome>);
+    let on_reload = Callback::new(move |()| version.update(|v| *v += 1));
     let can_edit = use_session().allows(Permission::ManageAccess);
 
     view! {
@@ -99,8 +100,17 @@ fn FriendPage(id: i64) -> impl IntoView {
                                 zone=zone.clone()
                                 can_edit
                                 on_saved
+                                on_reload
                             />
-                            <SharingEditor friend=friend.clone() plex_pass can_edit on_saved />
+                            <SharingEditor
+                                friend=friend.clone()
+                                plex_pass
+                                can_edit
+                                on_saved
+                                on_reload
+                                title=Callback::new(move |id| titles.with_value(|libs| title(libs, id)))
+                                zone=zone.clone()
+                            />
                             <FriendTimeline friend libraries=libraries.clone() zone=zone.clone() />
                             <History id zone version libraries />
                         }
