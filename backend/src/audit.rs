@@ -98,6 +98,31 @@ impl Actor {
     }
 }
 
+/// Families of actions that are security events: written to the log (and so to its live stream,
+/// where an auditor sees them at once) as well as to the audit trail.
+const SECURITY_FAMILIES: [&str; 4] = ["auth.", "authz.", "token.", "account."];
+
+/// One structured line for a security event: refusals and failures at `warn`, the rest at `info`.
+/// Names are written with `?` (quoted, control characters escaped), so a username typed with a
+/// newline cannot forge a line; details other than the reason are left to the audit trail.
+fn log_security(row: &NewAuditEvent) {
+    if !SECURITY_FAMILIES.iter().any(|f| row.action.starts_with(f)) {
+        return;
+    }
+    let reason = row
+        .details
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<Value>(d).ok())
+        .and_then(|d| d.get("reason").and_then(Value::as_str).map(str::to_owned));
+    let (action, outcome, actor, ip) = (&row.action, &row.outcome, &row.actor, &row.ip);
+    let target = row.target_id.as_deref();
+    if outcome == "success" {
+        tracing::info!(target: "plexward::security", %action, %outcome, ?actor, ?ip, ?target, ?reason, "security event");
+    } else {
+        tracing::warn!(target: "plexward::security", %action, %outcome, ?actor, ?ip, ?target, ?reason, "security event");
+    }
+}
+
 /// One audit event, built fluently and then inserted or recorded.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -147,9 +172,11 @@ impl Event {
         self
     }
 
-    /// Inserts inside the caller's transaction.
+    /// Inserts inside the caller's transaction. A security event is logged too.
     pub fn insert(&self, conn: &mut SqliteConnection) -> QueryResult<()> {
-        db::audit::insert(conn, &self.row).map(|_| ())
+        db::audit::insert(conn, &self.row)?;
+        log_security(&self.row);
+        Ok(())
     }
 
     /// Writes on its own, for events without a change to join (failed sign-ins, refusals). A

@@ -94,6 +94,59 @@ test('Live shows a line the moment it is written', async () => {
   assert.equal(await page.getByRole('button', { name: 'Live' }).getAttribute('aria-pressed'), 'false');
 });
 
+test('a failed sign-in reaches the live stream within a second, quoted, without the password', async () => {
+  const { token } = await apiJson(server.url, null, 'POST', '/api/v1/auth/login', {
+    username: AUDITOR.username, password: AUDITOR.password,
+  });
+  const controller = new AbortController();
+  const stream = await fetch(`${server.url}/api/v1/logs/stream?level=warn`, {
+    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  assert.equal(stream.status, 200);
+  const reader = stream.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  /** Reads the stream until `until(text)` or `ms` pass; resolves to whether it held. */
+  const readUntil = async (until, ms) => {
+    const deadline = Date.now() + ms;
+    while (!until(text)) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      const chunk = await Promise.race([reader.read(), new Promise((r) => setTimeout(() => r(null), left))]);
+      if (!chunk || chunk.done) return until(text);
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    return true;
+  };
+  try {
+    assert.ok(await readUntil((t) => t.includes('connected'), 5_000), 'the stream opens');
+    const marker = `forged-${Date.now()}`;
+    const password = 'correct horse battery staple 12345';
+    const refused = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: `evil\nINFO ${marker}`, password }),
+    });
+    assert.equal(refused.status, 401);
+    // From the refusal to the auditor's stream: within a second.
+    const seen = await readUntil((t) => t.includes(marker), 1_000);
+    assert.ok(seen, `the failed sign-in reached the stream within a second; so far: ${text.slice(-1500)}`);
+    assert.ok(!text.includes(password), 'the password is never logged');
+    const frame = text.split('\n\n').find((f) => f.includes(marker));
+    const entry = JSON.parse(frame.split('\n').find((l) => l.startsWith('data: ')).slice(6));
+    assert.equal(entry.level, 'warn');
+    assert.equal(entry.message, 'security event');
+    assert.equal(entry.fields.action, 'auth.login');
+    assert.equal(entry.fields.outcome, 'failure');
+    // Quoted, the newline escaped: a typed name cannot start a forged line.
+    assert.ok(entry.fields.actor.startsWith(`"anonymous (evil\\nINFO ${marker}`), entry.fields.actor);
+    assert.match(entry.fields.reason, /invalid credentials/);
+  } finally {
+    controller.abort();
+  }
+});
+
 test('markup in a log line is shown as text, never run', async () => {
   const file = join(server.dataDir, 'logs', 'app.log');
   const line = {

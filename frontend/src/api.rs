@@ -109,7 +109,11 @@ impl ApiError {
             Ok(body) => Self {
                 status,
                 code: body.error.code,
-                message: body.error.message,
+                message: if status == 412 {
+                    stale_message(body.error.changed_by.as_ref())
+                } else {
+                    body.error.message
+                },
                 fields: body.error.fields.unwrap_or_default(),
                 retry_after,
                 conflict: (status == 412).then(|| {
@@ -139,6 +143,15 @@ impl ApiError {
     pub fn field(&self, name: &str) -> Option<String> {
         self.fields.get(name).cloned()
     }
+}
+
+/// A 412 in the UI's words: someone else saved first; nothing of this page's change was saved.
+fn stale_message(by: Option<&ChangedBy>) -> String {
+    let who = by.map_or_else(|| "Someone else".to_owned(), |c| c.actor.clone());
+    format!(
+        "{who} changed this while you were editing, so your change was not saved. Reload the page \
+         to see theirs, then make yours again."
+    )
 }
 
 /// What the session needs to hear about, whichever page made the call.
@@ -297,27 +310,32 @@ async fn with_body<B: Serialize, T: DeserializeOwned>(
     decode(call(|| builder(method, url).json(body)).await?).await
 }
 
-/// [`with_body`] for a friend read at `version`: `If-Match` makes the server refuse (412) if
-/// someone changed them since (0: no check).
-async fn with_body_at<B: Serialize, T: DeserializeOwned>(
+/// [`with_body`] for a resource read at `if_match` (its `ETag`): the server refuses (412) if
+/// someone changed it since (`None`: no check).
+async fn with_body_if_match<B: Serialize, T: DeserializeOwned>(
     method: &str,
     url: &str,
     body: &B,
-    version: i64,
+    if_match: Option<String>,
 ) -> Result<T, ApiError> {
-    let tag = format!("\"v{version}\"");
     decode(
-        call(|| {
-            let builder = builder(method, url);
-            if version > 0 {
-                builder.header("If-Match", &tag).json(body)
-            } else {
-                builder.json(body)
-            }
+        call(|| match &if_match {
+            Some(tag) => builder(method, url).header("If-Match", tag).json(body),
+            None => builder(method, url).json(body),
         })
         .await?,
     )
     .await
+}
+
+/// A friend's tag at `version` (0: not known, no check).
+fn friend_tag(version: i64) -> Option<String> {
+    (version > 0).then(|| format!("\"v{version}\""))
+}
+
+/// A settings resource's tag (its `version`; empty: not known, no check).
+fn settings_tag(version: &str) -> Option<String> {
+    (!version.is_empty()).then(|| version.to_owned())
 }
 
 async fn no_content<B: Serialize>(method: &str, url: &str, body: &B) -> Result<(), ApiError> {
@@ -430,8 +448,9 @@ pub async fn plex_settings() -> Result<PlexSettingsResponse, ApiError> {
 /// kept); answers with the settings now in effect. A 422 names the refused fields.
 pub async fn update_plex_settings(
     body: &UpdatePlexSettingsRequest,
+    version: &str,
 ) -> Result<PlexSettingsResponse, ApiError> {
-    with_body("PUT", "/api/v1/settings/plex", body).await
+    with_body_if_match("PUT", "/api/v1/settings/plex", body, settings_tag(version)).await
 }
 
 /// `POST /api/v1/settings/plex/test` (admin): tries the connection; `ok` says how it went.
@@ -523,7 +542,7 @@ pub async fn set_grants(
     version: i64,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/grants{}", dry_run_suffix(dry_run));
-    with_body_at("PUT", &url, body, version).await
+    with_body_if_match("PUT", &url, body, friend_tag(version)).await
 }
 
 /// `PUT /api/v1/plex-users/{id}/sharing` (moderators, admins): a friend's downloads, Live TV,
@@ -535,7 +554,7 @@ pub async fn set_sharing(
     version: i64,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/sharing{}", dry_run_suffix(dry_run));
-    with_body_at("PUT", &url, body, version).await
+    with_body_if_match("PUT", &url, body, friend_tag(version)).await
 }
 
 /// `POST /api/v1/plex-users/{id}/extend` (moderators, admins): quick renew.
@@ -546,7 +565,7 @@ pub async fn extend(
     version: i64,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/extend{}", dry_run_suffix(dry_run));
-    with_body_at("POST", &url, body, version).await
+    with_body_if_match("POST", &url, body, friend_tag(version)).await
 }
 
 /// `POST /api/v1/plex-users/bulk` (moderators, admins): one change for many friends; a dry run
@@ -578,8 +597,11 @@ pub async fn scheduler() -> Result<SchedulerResponse, ApiError> {
 
 /// `PUT /api/v1/scheduler` (admin): changes the schedule; answers with the next run under it. A
 /// 422 names the refused fields (`interval_minutes`, `daily_at`).
-pub async fn update_scheduler(body: &ScheduleSettings) -> Result<SchedulerResponse, ApiError> {
-    with_body("PUT", "/api/v1/scheduler", body).await
+pub async fn update_scheduler(
+    body: &ScheduleSettings,
+    version: &str,
+) -> Result<SchedulerResponse, ApiError> {
+    with_body_if_match("PUT", "/api/v1/scheduler", body, settings_tag(version)).await
 }
 
 /// `POST /api/v1/scheduler/run` (moderators, admins): starts a reconcile, or finds the one running.
@@ -804,8 +826,15 @@ pub async fn server_settings() -> Result<ServerSettingsResponse, ApiError> {
 /// kept); they apply at the next restart. A 422 names the refused fields.
 pub async fn update_server_settings(
     body: &UpdateServerSettingsRequest,
+    version: &str,
 ) -> Result<ServerSettingsResponse, ApiError> {
-    with_body("PUT", "/api/v1/settings/server", body).await
+    with_body_if_match(
+        "PUT",
+        "/api/v1/settings/server",
+        body,
+        settings_tag(version),
+    )
+    .await
 }
 
 /// `POST /api/v1/settings/server/certificate` (admin): uploads a PEM certificate chain and its

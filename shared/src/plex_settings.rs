@@ -52,6 +52,10 @@ pub struct PlexSettingsResponse {
     /// as the last sync found it; `None` until a sync has asked.
     #[serde(default)]
     pub plex_pass: Option<bool>,
+    /// Version of these settings, also sent as the `ETag`: send it back in `If-Match` so a change
+    /// made by someone else meanwhile is not overwritten (412).
+    #[serde(default)]
+    pub version: String,
 }
 
 /// Body of `PUT /api/v1/settings/plex` (admin). Every field is optional: a missing one keeps its

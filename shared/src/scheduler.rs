@@ -83,6 +83,10 @@ pub struct SchedulerResponse {
     /// The server's clock when answering, so a countdown is right even if the browser's is off.
     #[serde(with = "crate::time::rfc3339_ms")]
     pub now: DateTime<Utc>,
+    /// Version of these settings, also sent as the `ETag`: send it back in `If-Match` so a change
+    /// made by someone else meanwhile is not overwritten (412).
+    #[serde(default)]
+    pub version: String,
 }
 
 /// What a reconcile did (`result` of its job).

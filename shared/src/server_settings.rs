@@ -135,6 +135,10 @@ pub struct ServerSettingsResponse {
     /// Why HTTPS is not served although asked for (the server fell back to HTTP), or what is
     /// wrong with the configured certificate.
     pub tls_problem: Option<String>,
+    /// Version of these settings, also sent as the `ETag`: send it back in `If-Match` so a change
+    /// made by someone else meanwhile is not overwritten (412).
+    #[serde(default)]
+    pub version: String,
 }
 
 /// Body of `PUT /api/v1/settings/server` (admin). Absent fields are kept; pinned ones are refused.

@@ -29,6 +29,38 @@ pub fn get<T: DeserializeOwned + Default>(
         .unwrap_or_default())
 }
 
+/// The entity tag of what is stored under `keys` (`W/"s…"`): it changes whenever one of them is
+/// saved with a new value, and is what `If-Match` on a settings write is compared with.
+pub fn tag(conn: &mut SqliteConnection, keys: &[&str]) -> QueryResult<String> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let rows: Vec<(String, String)> = settings::table
+        .filter(settings::key.eq_any(keys))
+        .select((settings::key, settings::value))
+        .order(settings::key)
+        .load(conn)?;
+    let mut hasher = DefaultHasher::new();
+    rows.hash(&mut hasher);
+    Ok(format!("W/\"s{:016x}\"", hasher.finish()))
+}
+
+/// Whether `expected` (an `If-Match` tag; `None`: no condition) still names what is stored under
+/// `keys`. Call it inside the transaction that saves them.
+pub fn still(
+    conn: &mut SqliteConnection,
+    keys: &[&str],
+    expected: Option<&str>,
+) -> QueryResult<bool> {
+    let Some(expected) = expected else {
+        return Ok(true);
+    };
+    let current = tag(conn, keys)?;
+    Ok(opaque(&current) == opaque(expected))
+}
+
+fn opaque(tag: &str) -> &str {
+    tag.trim().strip_prefix("W/").unwrap_or(tag.trim())
+}
+
 pub fn put<T: Serialize>(conn: &mut SqliteConnection, key: &str, value: &T) -> QueryResult<()> {
     let raw = serde_json::to_string(value)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;

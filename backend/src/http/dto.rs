@@ -82,6 +82,7 @@ pub fn plex_settings(
         time_zone: effective_time_zone(prefs),
         drift_policy: prefs.drift_policy,
         plex_pass,
+        version: String::new(),
     }
 }
 
@@ -109,6 +110,7 @@ pub fn server_settings(
         },
         certificate: status.certificate,
         tls_problem: status.tls_problem,
+        version: String::new(),
     }
 }
 

@@ -245,6 +245,13 @@ impl From<SettingsError> for ApiError {
                 "This Plexward runs without its serve loop and cannot restart itself; restart the process.",
             ),
             SettingsError::PlexUnavailable(message) => Self::PlexUnavailable(message),
+            // Handlers answer this one with the settings as they are now (`preconditions`).
+            SettingsError::Stale => Self::PreconditionFailed {
+                message: "These settings were changed since that version; nothing was saved."
+                    .into(),
+                current: None,
+                changed_by: None,
+            },
             SettingsError::Db(e) => e.into(),
             SettingsError::Internal(e) => Self::Internal(e),
         }

@@ -1,12 +1,13 @@
 //! `If-Match` on writes (optimistic concurrency). A friend's ETag names their edit version
-//! (`W/"v7-…"`: the version, then a hash of the answer for `If-None-Match`); a write that sends
-//! `If-Match` with an older version gets 412 `precondition_failed` with the friend as they are
-//! now and who changed them, and changes nothing. No `If-Match` (or `*`): last write wins, as
-//! before.
+//! (`W/"v7-…"`: the version, then a hash of the answer for `If-None-Match`); a settings resource's
+//! names what is stored (`W/"s…"`, also its `version` field). A write that sends `If-Match` with
+//! an older one gets 412 `precondition_failed` with the resource as it is now and who changed it,
+//! and changes nothing. No `If-Match` (or `*`): last write wins, as before.
 
-use actix_web::HttpRequest;
 use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
 use plexward_shared::ChangedBy;
+use serde::Serialize;
 
 use crate::db;
 use crate::db::time::from_ms;
@@ -44,8 +45,41 @@ fn version_of(tag: &str) -> Option<i64> {
     digits.parse().ok().filter(|v| *v > 0)
 }
 
+/// The tag `If-Match` names for a settings write (`None`: absent or `*`).
+pub fn expected_tag(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    match text {
+        "*" => Ok(None),
+        tag if tag.trim_start_matches("W/").starts_with('"') && tag.ends_with('"') => {
+            Ok(Some(tag.to_owned()))
+        }
+        _ => Err(ApiError::bad_request(
+            "invalid_if_match",
+            "If-Match must be the ETag this resource was read with (like W/\"s1a2b…\"), or *",
+        )),
+    }
+}
+
+/// The version of the settings stored under `keys` (see `db::settings::tag`).
+pub async fn settings_tag(
+    state: &AppState,
+    keys: &'static [&'static str],
+) -> Result<String, ApiError> {
+    Ok(db::run(&state.db, move |conn| db::settings::tag(conn, keys)).await?)
+}
+
+/// `body` (whose `version` is `tag`) with `tag` as its `ETag`.
+pub fn tagged<T: Serialize>(body: &T, tag: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag.to_owned()))
+        .json(body)
+}
+
 /// Audit actions that edit a friend (what a stale `If-Match` lost against).
-const FRIEND_EDITS: [&str; 2] = ["grants", "sharing"];
+const FRIEND_EDITS: [&str; 2] = ["grants.", "sharing."];
 
 /// The 412 for friend `id`: the friend as they are now and the last edit made to them.
 pub async fn friend_changed(state: &AppState, id: i64) -> ApiError {
@@ -59,29 +93,57 @@ pub async fn friend_changed(state: &AppState, id: i64) -> ApiError {
         target: Some(("plex_user".into(), id.to_string())),
         ..Default::default()
     };
-    let last = db::run(&state.db, move |conn| db::audit::page(conn, &filter, 50, 0))
+    let last = last_change(state, filter, |action| {
+        FRIEND_EDITS.iter().any(|family| action.starts_with(family))
+    })
+    .await;
+    refused("This friend was changed", current, last)
+}
+
+/// The 412 for a settings resource: `current` as a GET answers now, and the last `action`.
+pub async fn settings_changed(
+    state: &AppState,
+    action: &'static str,
+    current: impl Serialize,
+) -> ApiError {
+    let filter = db::audit::AuditFilter {
+        action: Some(action.into()),
+        ..Default::default()
+    };
+    let last = last_change(state, filter, |a| a == action).await;
+    refused(
+        "These settings were changed",
+        serde_json::to_value(current).ok(),
+        last,
+    )
+}
+
+/// The newest audit event of `filter` whose action `counts`, as a [`ChangedBy`].
+async fn last_change(
+    state: &AppState,
+    filter: db::audit::AuditFilter,
+    counts: impl Fn(&str) -> bool,
+) -> Option<ChangedBy> {
+    db::run(&state.db, move |conn| db::audit::page(conn, &filter, 50, 0))
         .await
         .ok()
-        .and_then(|(events, _)| {
-            events.into_iter().find(|e| {
-                FRIEND_EDITS
-                    .iter()
-                    .any(|family| e.action.starts_with(&format!("{family}.")))
-            })
-        })
+        .and_then(|(events, _)| events.into_iter().find(|e| counts(&e.action)))
         .map(|e| ChangedBy {
             actor: e.actor,
             at: from_ms(e.at),
             action: e.action,
-        });
+        })
+}
+
+fn refused(what: &str, current: Option<serde_json::Value>, last: Option<ChangedBy>) -> ApiError {
     let who = last.as_ref().map_or_else(
         || " by someone".to_owned(),
         |c| format!(" by {} at {}", c.actor, c.at.format("%Y-%m-%d %H:%M UTC")),
     );
     ApiError::PreconditionFailed {
         message: format!(
-            "This friend was changed{who} since you loaded them; nothing was saved. Look at \
-             `current`, then send your change again with its ETag (If-Match)."
+            "{what}{who} since you read them; nothing was saved. Look at `current`, then send \
+             your change again with its ETag (If-Match)."
         ),
         current: current.map(Box::new),
         changed_by: last,

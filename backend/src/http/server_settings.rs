@@ -17,6 +17,8 @@ use crate::auth::Principal;
 use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
+use crate::http::preconditions::{self, expected_tag, settings_tag, tagged};
+use crate::settings::SettingsError;
 use crate::settings::server::Effective;
 use crate::settings::server_update;
 use crate::state::AppState;
@@ -26,13 +28,23 @@ async fn response(
     state: &web::Data<AppState>,
     effective: Effective,
 ) -> Result<ServerSettingsResponse, ApiError> {
+    let version = settings_tag(state, &crate::settings::server::TAGGED_KEYS).await?;
     let state = state.clone();
     web::block(move || {
         let status = state.server.status(&effective);
-        dto::server_settings(effective, &state.server.running, status)
+        ServerSettingsResponse {
+            version,
+            ..dto::server_settings(effective, &state.server.running, status)
+        }
     })
     .await
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the certificate did not run: {e}")))
+}
+
+/// The answer of a GET now, with its tag.
+async fn current(state: &web::Data<AppState>) -> Result<ServerSettingsResponse, ApiError> {
+    let effective = server_update::effective(&state.db, &state.server).await?;
+    response(state, effective).await
 }
 
 /// The server settings (port, HTTPS, hostnames), where each comes from, what runs now, the
@@ -51,8 +63,8 @@ pub async fn get_server(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewSettings)?;
-    let effective = server_update::effective(&state.db, &state.server).await?;
-    Ok(HttpResponse::Ok().json(response(&state, effective).await?))
+    let body = current(&state).await?;
+    Ok(tagged(&body, &body.version))
 }
 
 /// Change the port (1024–65535), the HTTPS mode (`off`, `self_signed`, `custom`: needs an uploaded
@@ -61,29 +73,44 @@ pub async fn get_server(
 #[utoipa::path(
     operation_id = "setServerSettings",
     tag = "settings",
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` (or `version`) these settings were read with: refused with 412 if someone changed them since. Without it, the last write wins.")),
     request_body = UpdateServerSettingsRequest,
     responses(
         (status = 200, description = "Saved; see `restart_required`", body = ServerSettingsResponse),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 412, description = "`If-Match` names older settings (`precondition_failed`): nothing saved; `current` is what a GET answers now", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Invalid or pinned fields", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[put("/settings/server")]
 pub async fn put_server(
+    req: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     body: JsonBody<UpdateServerSettingsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let effective = server_update::update(
+    let expected = expected_tag(&req)?;
+    let saved = server_update::update(
         &state.db,
         &state.server,
         &principal.actor(),
         principal.ip.clone(),
         body?.into_inner(),
+        expected,
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(response(&state, effective).await?))
+    .await;
+    let effective = match saved {
+        Err(SettingsError::Stale) => {
+            let now = current(&state).await?;
+            return Err(
+                preconditions::settings_changed(&state, "settings.server_update", now).await,
+            );
+        }
+        other => other?,
+    };
+    let body = response(&state, effective).await?;
+    Ok(tagged(&body, &body.version))
 }
 
 /// The upload form: two PEM parts.

@@ -3,7 +3,7 @@
 //! a change are `settings::plex_update`'s, the test is `settings::plex_probe`'s, signing in with
 //! Plex is `settings::plex_sign_in`'s.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use plexward_shared::{
     Permission, PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse,
     UpdatePlexSettingsRequest,
@@ -14,6 +14,7 @@ use crate::db;
 use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
+use crate::http::preconditions::{self, expected_tag, settings_tag, tagged};
 use crate::settings::{plex as plex_settings, plex_probe, plex_sign_in, plex_update};
 use crate::state::AppState;
 
@@ -32,12 +33,21 @@ pub async fn get_plex(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewSettings)?;
+    let body = current(&state).await?;
+    Ok(tagged(&body, &body.version))
+}
+
+/// What a GET answers now, with its tag.
+async fn current(state: &AppState) -> Result<PlexSettingsResponse, ApiError> {
     let (prefs, plex_pass) = db::run(&state.db, |conn| {
         let server = crate::settings::plex_server::load(conn)?;
         Ok((plex_settings::load(conn)?, server.plex_pass))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(dto::plex_settings(&state.plex, &prefs, plex_pass)))
+    Ok(PlexSettingsResponse {
+        version: settings_tag(state, &plex_settings::TAGGED_KEYS).await?,
+        ..dto::plex_settings(&state.plex, &prefs, plex_pass)
+    })
 }
 
 /// Change the Plex connection and preferences. Every field is optional (absent = keep); an empty
@@ -46,34 +56,42 @@ pub async fn get_plex(
 #[utoipa::path(
     operation_id = "setPlexSettings",
     tag = "settings",
+    params(("If-Match" = Option<String>, Header, description = "The `ETag` (or `version`) these settings were read with: refused with 412 if someone changed them since. Without it, the last write wins.")),
     request_body = UpdatePlexSettingsRequest,
     responses(
         (status = 200, description = "Saved; the settings now in effect", body = PlexSettingsResponse),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 412, description = "`If-Match` names older settings (`precondition_failed`): nothing saved; `current` is what a GET answers now", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Invalid or pinned fields", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[put("/settings/plex")]
 pub async fn put_plex(
+    req: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     body: JsonBody<UpdatePlexSettingsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
+    let expected = expected_tag(&req)?;
     let request = body?.into_inner();
-    let prefs = plex_update::update(
+    let saved = plex_update::update(
         &state.db,
         &state.plex,
         &state.plex_sign_ins,
         &principal.actor(),
         principal.ip.clone(),
         request,
+        expected,
     )
-    .await?;
-    let plex_pass = db::run(&state.db, crate::settings::plex_server::load)
-        .await?
-        .plex_pass;
-    Ok(HttpResponse::Ok().json(dto::plex_settings(&state.plex, &prefs, plex_pass)))
+    .await;
+    if let Err(crate::settings::SettingsError::Stale) = saved {
+        let now = current(&state).await?;
+        return Err(preconditions::settings_changed(&state, "settings.plex_update", now).await);
+    }
+    saved?;
+    let body = current(&state).await?;
+    Ok(tagged(&body, &body.version))
 }
 
 /// Try the connection: the server's name, version and id, the token's account and Plex Pass, or

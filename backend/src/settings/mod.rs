@@ -28,6 +28,9 @@ pub enum SettingsError {
     /// plex.tv could not be asked (signing in with Plex); the message says what to do.
     #[error("{0}")]
     PlexUnavailable(String),
+    /// `If-Match` names settings older than the stored ones: someone saved since (nothing saved).
+    #[error("the settings were changed since they were read")]
+    Stale,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]

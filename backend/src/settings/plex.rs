@@ -19,6 +19,9 @@ use crate::settings::secret_box::{SecretBox, SecretBoxError};
 
 const KEY: &str = "plex.preferences";
 const CONNECTION_KEY: &str = "plex.connection";
+/// What `PUT /settings/plex` writes: the version (`ETag`) of the Plex settings covers these
+/// (not what a sync records about the server, which changes without anyone editing).
+pub const TAGGED_KEYS: [&str; 2] = [KEY, CONNECTION_KEY];
 /// Associated data of the sealed token: binds the ciphertext to this setting, so a sealed value
 /// moved into another setting does not decrypt.
 const TOKEN_AAD: &[u8] = b"plexward:settings:plex.connection:token";

@@ -33,6 +33,7 @@ pub async fn update(
     actor: &Actor,
     ip: Option<String>,
     request: UpdatePlexSettingsRequest,
+    expected: Option<String>,
 ) -> Result<PlexPreferences, SettingsError> {
     let mut errors = BTreeMap::new();
     let mut refuse = |field: &str, why: String| {
@@ -145,6 +146,9 @@ pub async fn update(
         let server_url = server_url.clone();
         move |conn| {
             conn.immediate_transaction(|conn| {
+                if !db::settings::still(conn, &plex_settings::TAGGED_KEYS, expected.as_deref())? {
+                    return Ok(None);
+                }
                 let prefs_before = plex_settings::load(conn)?;
                 let stored_before = plex_settings::load_connection(conn)?;
                 let mut prefs = prefs_before.clone();
@@ -196,11 +200,12 @@ pub async fn update(
                         ),
                     }))
                     .insert(conn)?;
-                Ok((prefs, stored.server_url))
+                Ok(Some((prefs, stored.server_url)))
             })
         }
     })
-    .await?;
+    .await?
+    .ok_or(SettingsError::Stale)?;
 
     // The live connection follows the database, so the next sync or test uses the new values.
     let token_touched = token.is_some();

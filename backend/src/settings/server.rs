@@ -18,6 +18,8 @@ use crate::config::Config;
 use crate::db;
 
 const KEY: &str = "server";
+/// What the server settings' version (`ETag`) covers.
+pub const TAGGED_KEYS: [&str; 1] = [KEY];
 
 /// As stored: `None` = never saved (the configuration or default applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

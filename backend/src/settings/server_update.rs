@@ -39,6 +39,7 @@ pub async fn update(
     actor: &Actor,
     ip: Option<String>,
     request: UpdateServerSettingsRequest,
+    expected: Option<String>,
 ) -> Result<Effective, SettingsError> {
     let pins = &control.pins;
     let mut errors = BTreeMap::new();
@@ -113,6 +114,9 @@ pub async fn update(
     let pins = pins.clone();
     let stored = db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
+            if !db::settings::still(conn, &server_settings::TAGGED_KEYS, expected.as_deref())? {
+                return Ok(None);
+            }
             let before = server_settings::load(conn)?;
             let mut after = before.clone();
             if let Some(port) = port {
@@ -141,10 +145,11 @@ pub async fn update(
                     "hostnames": change(b.hostnames.into(), a.hostnames.into()),
                 }))
                 .insert(conn)?;
-            Ok(after)
+            Ok(Some(after))
         })
     })
-    .await?;
+    .await?
+    .ok_or(SettingsError::Stale)?;
     let effective = server_settings::effective(&control.pins, &stored);
     tracing::info!(
         port = effective.port,

@@ -267,3 +267,88 @@ async fn a_bulk_change_skips_friends_changed_since_its_preview() {
     let (_, erin_now) = read(&t, erin).await;
     assert!(library_ids(&erin_now).contains(&photos), "{erin_now}");
 }
+
+#[tokio::test]
+async fn every_settings_resource_has_a_version_and_refuses_a_stale_if_match() {
+    let t = synced().await;
+    let admin = t.app.token_for("boss", "admin").await;
+    let send = |method: Method, path: &'static str, tag: Option<String>, body: Value| {
+        let mut request = t.app.bearer(method, path, &admin).json(&body);
+        if let Some(tag) = tag {
+            request = request.header("If-Match", tag);
+        }
+        async move {
+            let response = request.send().await.expect("sent");
+            let status = response.status().as_u16();
+            let etag = response
+                .headers()
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            (
+                status,
+                etag,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let cases = [
+        (
+            "/api/v1/scheduler",
+            json!({"mode": "interval", "interval_minutes": 30}),
+            json!({"mode": "interval", "interval_minutes": 45}),
+            "scheduler.update",
+        ),
+        (
+            "/api/v1/settings/plex",
+            json!({"time_zone": "Europe/Berlin"}),
+            json!({"time_zone": "Europe/Paris"}),
+            "settings.plex_update",
+        ),
+        (
+            "/api/v1/settings/server",
+            json!({"hostnames": ["first.lan"]}),
+            json!({"hostnames": ["second.lan"]}),
+            "settings.server_update",
+        ),
+    ];
+    for (path, first, second, action) in cases {
+        let (status, tag, read) = send(Method::GET, path, None, Value::Null).await;
+        assert_eq!(status, 200, "{path}: {read}");
+        let tag = tag.expect("an ETag");
+        assert_eq!(
+            read["version"],
+            tag.as_str(),
+            "{path}: the body names the tag"
+        );
+
+        let (status, new_tag, saved) = send(Method::PUT, path, Some(tag.clone()), first).await;
+        assert_eq!(status, 200, "{path}: {saved}");
+        let new_tag = new_tag.expect("an ETag");
+        assert_ne!(new_tag, tag, "{path}: a save makes a new version");
+        assert_eq!(saved["version"], new_tag.as_str());
+
+        // The second admin read the old version: refused, with what is there now and who.
+        let (status, _, refused) = send(Method::PUT, path, Some(tag.clone()), second.clone()).await;
+        assert_eq!(status, 412, "{path}: {refused}");
+        assert_eq!(refused["error"]["code"], "precondition_failed");
+        assert_eq!(refused["error"]["changed_by"]["actor"], "boss");
+        assert_eq!(refused["error"]["changed_by"]["action"], action);
+        assert_eq!(refused["current"]["version"], new_tag.as_str(), "{path}");
+        let (_, still, _) = send(Method::GET, path, None, Value::Null).await;
+        assert_eq!(
+            still.as_deref(),
+            Some(new_tag.as_str()),
+            "{path}: nothing saved"
+        );
+
+        // With the new version, or none at all, it goes through.
+        let (status, _, body) = send(Method::PUT, path, Some(new_tag), second.clone()).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let (status, _, body) = send(Method::PUT, path, None, second).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let (status, _, body) = send(Method::PUT, path, Some("v1".into()), json!({})).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_if_match");
+    }
+}

@@ -154,7 +154,7 @@ pub fn PlexSignIn(
                 pin_id: Some(id),
                 ..UpdatePlexSettingsRequest::default()
             };
-            let saved = match api::update_plex_settings(&body).await {
+            let saved = match api::update_plex_settings(&body, "").await {
                 Ok(saved) => saved,
                 Err(e) => {
                     let why = if e.fields.is_empty() {

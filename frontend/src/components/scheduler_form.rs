@@ -120,9 +120,10 @@ fn ScheduleForm(current: SchedulerResponse) -> impl IntoView {
             interval_minutes,
             daily_at: daily_at.get_untracked().trim().to_owned(),
         };
+        let version = current.with_untracked(|c| c.version.clone());
         busy.set(true);
         spawn_local(async move {
-            match api::update_scheduler(&body).await {
+            match api::update_scheduler(&body, &version).await {
                 Ok(now) => {
                     interval.try_set(now.settings.interval_minutes.to_string());
                     daily_at.try_set(now.settings.daily_at.clone());

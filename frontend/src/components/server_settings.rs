@@ -216,9 +216,10 @@ fn ServerForm(current: RwSignal<ServerSettingsResponse>) -> impl IntoView {
             hostnames: (!hostnames_pinned && new_hostnames != before.hostnames)
                 .then_some(new_hostnames),
         };
+        let version = current.with_untracked(|c| c.version.clone());
         busy.set(true);
         spawn_local(async move {
-            match api::update_server_settings(&body).await {
+            match api::update_server_settings(&body, &version).await {
                 Ok(now) => {
                     port.try_set(now.port.to_string());
                     https.try_set(now.https);

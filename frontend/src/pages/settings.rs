@@ -202,9 +202,10 @@ fn PlexSettingsForm(
         errors.set(BTreeMap::new());
         failure.set(None);
         saved.set(false);
+        let version = current.with_untracked(|c| c.version.clone());
         busy.set(true);
         spawn_local(async move {
-            match api::update_plex_settings(&body).await {
+            match api::update_plex_settings(&body, &version).await {
                 Ok(now) => {
                     url.set(now.server_url.clone().unwrap_or_default());
                     token.set(String::new());
