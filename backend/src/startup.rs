@@ -226,7 +226,11 @@ impl Application {
                 .app_data(document.clone())
                 .app_data(extractors::json_config())
                 .app_data(extractors::path_config())
-                .service(web::scope("/api/v1").configure(http::api_v1::<web::ServiceConfig>))
+                .service(
+                    web::scope("/api/v1")
+                        .wrap(from_fn(http::idempotency::middleware))
+                        .configure(http::api_v1::<web::ServiceConfig>),
+                )
                 .route("/api/docs", web::get().to(openapi::docs_redirect))
                 .route("/metrics", web::get().to(http::metrics::metrics))
                 .service(openapi::swagger_ui())

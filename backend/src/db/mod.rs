@@ -8,6 +8,7 @@ pub mod apply_states;
 pub mod audit;
 pub mod friend_changes;
 pub mod grant_edges;
+pub mod idempotency_keys;
 pub mod jobs;
 pub mod libraries;
 pub mod plex_users;

@@ -179,6 +179,19 @@ diesel::joinable!(actual_libraries -> plex_users (plex_user_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::table! {
+    idempotency_keys (account_id, key) {
+        account_id -> BigInt,
+        key -> Text,
+        method -> Text,
+        path -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     libraries,
     plex_users,
@@ -193,5 +206,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     apply_states,
     actual_libraries,
     friend_changes,
-    storage_probe
+    storage_probe,
+    idempotency_keys
 );

@@ -13,6 +13,7 @@ pub mod etag;
 pub mod extractors;
 pub mod grants;
 pub mod health;
+pub mod idempotency;
 pub mod logs;
 pub mod me;
 pub mod metrics;

@@ -16,6 +16,7 @@ mod errors;
 mod flaky_plex;
 mod formats;
 mod health;
+mod idempotency;
 mod job_path;
 mod logs;
 mod metrics;
