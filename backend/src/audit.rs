@@ -180,10 +180,22 @@ impl Event {
     }
 
     /// Writes on its own, for events without a change to join (failed sign-ins, refusals). A
-    /// failure to write is logged, never hidden and never turned into the request's failure.
+    /// refusal repeated from one address within a minute is counted on that minute's row
+    /// instead of adding one (and logged at `debug`), so a flood cannot grow the trail without
+    /// bound. A failure to write is logged, never hidden and never turned into the request's
+    /// failure.
     pub async fn record(self, pool: &DbPool) {
         let action = self.row.action.clone();
-        if let Err(e) = db::run(pool, move |conn| self.insert(conn)).await {
+        let written = db::run(pool, move |conn| {
+            if self.row.outcome == Outcome::Denied.as_str() && db::audit::fold(conn, &self.row)? {
+                tracing::debug!(target: "plexward::security", action = %self.row.action,
+                    ip = ?self.row.ip, "security event (counted on this minute's row)");
+                return Ok(());
+            }
+            self.insert(conn)
+        })
+        .await;
+        if let Err(e) = written {
             tracing::error!(action, error = %e, "could not write audit event");
         }
     }

@@ -213,6 +213,7 @@ impl Application {
             scheduler: heartbeat.clone(),
             server: control,
             started: Instant::now(),
+            write_probe: Arc::new(db::ProbeCache::default()),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
         let api_document = http::openapi_document();

@@ -31,4 +31,6 @@ pub struct AppState {
     pub server: Arc<crate::settings::server::ServerControl>,
     /// When the process started serving (for uptime).
     pub started: Instant,
+    /// The health check's last good write probe (reused for a few seconds).
+    pub write_probe: Arc<crate::db::ProbeCache>,
 }

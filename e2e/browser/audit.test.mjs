@@ -170,7 +170,7 @@ test('the export downloads the filtered rows as CSV', async () => {
   assert.equal(download.suggestedFilename(), 'plexward-audit.csv');
   const csv = parseCsv(readFileSync(await download.path(), 'utf8'));
   const [header, ...events] = csv;
-  assert.deepEqual(header, ['id', 'at', 'actor', 'action', 'outcome', 'target_type', 'target_id', 'ip', 'details', 'via_token_id', 'via_token']);
+  assert.deepEqual(header, ['id', 'at', 'actor', 'action', 'outcome', 'target_type', 'target_id', 'ip', 'details', 'via_token_id', 'via_token', 'count']);
   // All the matches (not only the page shown), and nothing else.
   assert.equal(events.length, ALICE_CHANGES);
   for (const [, , actor, action, outcome, targetType, targetId] of events) {

@@ -125,6 +125,14 @@ pub struct AuditEventResponse {
     /// null for a signed-in session, a sign-in attempt or the system.
     #[serde(default)]
     pub via_token: Option<ViaToken>,
+    /// How many times it happened: a refusal repeated from one address within a minute (a
+    /// throttled sign-in, a 403) is counted on that minute's event instead of adding one.
+    #[serde(default = "one")]
+    pub count: u64,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// An API token as an audit event names it: its id and its name when the event was recorded

@@ -39,6 +39,35 @@ pub struct AuditEvent {
     /// The API token the change was made with (its id and name then), if any.
     pub token_id: Option<i64>,
     pub token_name: Option<String>,
+    /// How many refusals this row stands for (repeats from one address within its minute are
+    /// folded into it; see [`fold`]).
+    pub count: i64,
+}
+
+/// Counts `event` (a refusal) on the row of the same action, outcome and address written in the
+/// same minute, if there is one; false when there is none (insert it then). Keeps a flood of
+/// refusals to one row per address and minute.
+pub fn fold(conn: &mut SqliteConnection, event: &NewAuditEvent) -> QueryResult<bool> {
+    let Some(ip) = &event.ip else {
+        return Ok(false);
+    };
+    let minute = event.at - event.at.rem_euclid(60_000);
+    let row: Option<i64> = audit_events::table
+        .filter(audit_events::action.eq(&event.action))
+        .filter(audit_events::outcome.eq(&event.outcome))
+        .filter(audit_events::ip.eq(ip))
+        .filter(audit_events::at.ge(minute))
+        .order(audit_events::id.desc())
+        .select(audit_events::id)
+        .first(conn)
+        .optional()?;
+    let Some(id) = row else {
+        return Ok(false);
+    };
+    diesel::update(audit_events::table.find(id))
+        .set(audit_events::count.eq(audit_events::count + 1))
+        .execute(conn)?;
+    Ok(true)
 }
 
 pub fn insert(conn: &mut SqliteConnection, event: &NewAuditEvent) -> QueryResult<usize> {

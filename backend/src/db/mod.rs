@@ -18,6 +18,7 @@ pub mod settings;
 pub mod time;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -99,13 +100,20 @@ where
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
-        let mut conn = pool
-            .get()
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let mut conn = pool.get().map_err(|e| unavailable(e.to_string()))?;
         work(&mut conn).map_err(classify)
     })
     .await
     .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
+}
+
+/// How many times a query has found the database unavailable (locked, read-only, full), in this
+/// process: a write probe older than the latest such failure is not trusted.
+static UNAVAILABLE_SEEN: AtomicU64 = AtomicU64::new(0);
+
+fn unavailable(message: String) -> DbError {
+    UNAVAILABLE_SEEN.fetch_add(1, Ordering::Relaxed);
+    DbError::Unavailable(message)
 }
 
 /// SQLite reports a locked, busy or read-only file as a generic error; those are outages, not bugs.
@@ -119,7 +127,7 @@ fn classify(err: diesel::result::Error) -> DbError {
             || msg.contains("read-only")
             || msg.contains("disk")
         {
-            return DbError::Unavailable(info.message().to_owned());
+            return unavailable(info.message().to_owned());
         }
     }
     DbError::Query(err)
@@ -128,6 +136,44 @@ fn classify(err: diesel::result::Error) -> DbError {
 /// How long the health check waits for SQLite's write lock: short, so a database locked by
 /// another process shows as down at once instead of stalling the check for [`BUSY_TIMEOUT`].
 const PROBE_BUSY_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long a good write probe is trusted: health may be polled many times a second, and each
+/// probe is a committed write.
+const PROBE_REUSED_FOR: Duration = Duration::from_secs(5);
+
+/// The last good write probe, reused for [`PROBE_REUSED_FOR`] unless a query has found the
+/// database unavailable since (then the next check probes at once).
+#[derive(Debug, Default)]
+pub struct ProbeCache {
+    last_good: std::sync::Mutex<Option<(std::time::Instant, u64)>>,
+}
+
+impl ProbeCache {
+    /// [`probe`], at most once every few seconds while it succeeds.
+    pub async fn probe(&self, pool: &DbPool) -> Result<(), DbError> {
+        let failures = UNAVAILABLE_SEEN.load(Ordering::Relaxed);
+        let fresh = self
+            .last_good
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|(at, seen)| seen == failures && at.elapsed() < PROBE_REUSED_FOR);
+        if fresh {
+            return Ok(());
+        }
+        let result = probe(pool).await;
+        let mut last = self
+            .last_good
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *last = result.is_ok().then(|| {
+            (
+                std::time::Instant::now(),
+                UNAVAILABLE_SEEN.load(Ordering::Relaxed),
+            )
+        });
+        result
+    }
+}
 
 /// Whether the database answers *and takes a write*: commits the one row of `storage_probe`.
 /// A `SELECT` passes while another process holds the write lock or the files are read-only,

@@ -73,6 +73,7 @@ diesel::table! {
         details -> Nullable<Text>,
         token_id -> Nullable<BigInt>,
         token_name -> Nullable<Text>,
+        count -> BigInt,
     }
 }
 

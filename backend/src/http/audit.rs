@@ -140,7 +140,7 @@ fn csv_rows(
                 Next::Done => None,
                 Next::Header => Some((
                     Ok(Bytes::from_static(
-                        b"id,at,actor,action,outcome,target_type,target_id,ip,details,via_token_id,via_token\r\n",
+                        b"id,at,actor,action,outcome,target_type,target_id,ip,details,via_token_id,via_token,count\r\n",
                     )),
                     Next::Before(None),
                 )),
@@ -185,6 +185,7 @@ fn csv_line(e: &AuditEvent) -> String {
         e.details.clone().unwrap_or_default(),
         e.token_id.map(|id| id.to_string()).unwrap_or_default(),
         e.token_name.clone().unwrap_or_default(),
+        e.count.to_string(),
     ];
     let mut line = cells
         .iter()

@@ -61,6 +61,7 @@ pub fn audit_event(e: AuditEvent) -> AuditEventResponse {
             id,
             name: e.token_name.unwrap_or_default(),
         }),
+        count: e.count.max(1) as u64,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::state::AppState;
 )]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let database = match crate::db::probe(&state.db).await {
+    let database = match state.write_probe.probe(&state.db).await {
         Ok(()) => HealthStatus::Ok,
         Err(e) => {
             tracing::warn!(error = %e, "health check: the database cannot be written");

@@ -212,7 +212,7 @@ async fn the_export_is_csv_of_every_match_and_only_admins_and_auditors_get_it() 
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "id,at,actor,action,outcome,target_type,target_id,ip,details,via_token_id,via_token"
+        "id,at,actor,action,outcome,target_type,target_id,ip,details,via_token_id,via_token,count"
     );
     // The first admin (made at start-up) plus five.
     assert_eq!(lines.len(), 1 + 6, "{csv}");

@@ -105,11 +105,11 @@ async fn a_token_write_is_audited_with_the_token_and_the_address_in_the_api_and_
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
-        "id,at,actor,action,outcome,target_type,target_id,ip,details,via_token_id,via_token"
+        "id,at,actor,action,outcome,target_type,target_id,ip,details,via_token_id,via_token,count"
     );
     assert_eq!(lines.len(), 2, "{csv}");
     let row = lines[1];
     assert!(row.contains(",grants.set,success,plex_user,"), "{row}");
     assert!(row.contains(",127.0.0.1,"), "{row}");
-    assert!(row.ends_with(&format!(",{token_id},grant bot")), "{row}");
+    assert!(row.ends_with(&format!(",{token_id},grant bot,1")), "{row}");
 }

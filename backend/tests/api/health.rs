@@ -49,3 +49,30 @@ async fn an_unusable_data_directory_stops_startup_with_a_reason() {
         .expect_err("refused");
     assert!(format!("{err:#}").contains("not a directory"), "{err:#}");
 }
+
+#[tokio::test]
+async fn however_often_health_is_asked_its_write_probe_runs_at_most_every_few_seconds() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let checked_at = || async {
+        plexward::db::run(&app.db, |conn| {
+            use plexward::db::schema::storage_probe::dsl;
+            dsl::storage_probe
+                .select(dsl::checked_at)
+                .first::<i64>(conn)
+                .optional()
+        })
+        .await
+        .expect("read")
+    };
+    assert_eq!(app.get("/api/v1/health").await.status(), 200);
+    let first = checked_at().await.expect("probed once");
+    for _ in 0..50 {
+        assert_eq!(app.get("/api/v1/health").await.status(), 200);
+    }
+    assert_eq!(
+        checked_at().await,
+        Some(first),
+        "50 more checks within a second reuse the probe: no write each"
+    );
+}

@@ -14,6 +14,7 @@ mod bad_input;
 mod concurrency;
 mod errors;
 mod flaky_plex;
+mod flood;
 mod formats;
 mod health;
 mod idempotency;

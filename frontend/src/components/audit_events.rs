@@ -111,7 +111,14 @@ fn AuditRow(
             <td><time datetime=rfc3339(&event.at)>{zone.format(&event.at)}</time></td>
             <td class="audit-actor">{event.actor}</td>
             <td><code>{event.action}</code></td>
-            <td><span class=badge>{event.outcome}</span></td>
+            <td>
+                <span class=badge>{event.outcome}</span>
+                {(event.count > 1).then(|| view! {
+                    <span class="muted" data-testid="audit-count" title="Repeats from this address within the minute, counted on one event">
+                        {format!(" ×{}", event.count)}
+                    </span>
+                })}
+            </td>
             <td>{about}</td>
             <td class="muted">{event.ip.unwrap_or_else(|| "—".to_owned())}</td>
             <td>
@@ -151,6 +158,7 @@ mod tests {
             ip: None,
             details: Some(json!({"friend": "<b>alice</b>"})),
             via_token: None,
+            count: 1,
         }
     }
 
