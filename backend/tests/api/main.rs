@@ -40,3 +40,4 @@ mod storage_faults;
 mod sync;
 mod tokens;
 mod unknown_query;
+mod upgrade;
