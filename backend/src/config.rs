@@ -52,6 +52,11 @@ pub struct Config {
         deserialize_with = "hostnames_list"
     )]
     pub hostnames: Option<Vec<String>>,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto`/`-Host` (or `Forwarded`) are believed:
+    /// addresses or CIDRs (`127.0.0.1`, `10.0.0.0/8`, `::1`); `PLEXWARD_TRUSTED_PROXIES` takes
+    /// them comma-separated. Default none: the socket's peer is the client.
+    #[serde(default, deserialize_with = "hostnames_list")]
+    pub trusted_proxies: Option<Vec<String>>,
     /// Directory for the database, keys, certificates and logs. Created 0700 if missing.
     pub data_dir: PathBuf,
     /// Directory holding the built SPA (`trunk build` output).
@@ -94,6 +99,7 @@ impl Default for Config {
             port_pinned: false,
             https: None,
             hostnames: None,
+            trusted_proxies: None,
             data_dir: PathBuf::from("data"),
             web_dir: PathBuf::from("dist"),
             log: "info".into(),
@@ -112,7 +118,25 @@ impl Default for Config {
     }
 }
 
-/// `hostnames` as a list or as one comma-separated string (how the environment gives it).
+/// `trusted_proxies` as networks: an address is a network of one.
+pub fn parse_proxies(list: Option<&[String]>) -> Result<Vec<ipnet::IpNet>, String> {
+    list.unwrap_or_default()
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .map(|net| net.trunc())
+                .or_else(|_| entry.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!("`{entry}` is neither an IP address nor a CIDR like 10.0.0.0/8")
+                })
+        })
+        .collect()
+}
+
+/// A list given as a list or as one comma-separated string (how the environment gives it):
+/// `hostnames`, `trusted_proxies`.
 fn hostnames_list<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<String>>, D::Error> {
@@ -246,6 +270,7 @@ impl Config {
             "port",
             "https",
             "hostnames",
+            "trusted_proxies",
             "data_dir",
             "web_dir",
             "log",
@@ -284,6 +309,12 @@ impl Config {
         {
             return Err(ConfigError::Invalid {
                 field: "hostnames",
+                reason,
+            });
+        }
+        if let Err(reason) = parse_proxies(self.trusted_proxies.as_deref()) {
+            return Err(ConfigError::Invalid {
+                field: "trusted_proxies",
                 reason,
             });
         }

@@ -216,6 +216,10 @@ impl Application {
             write_probe: Arc::new(db::ProbeCache::default()),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
+        // Validated with the configuration, so this parses.
+        let trusted_proxies = web::Data::new(http::client_addr::TrustedProxies(
+            crate::config::parse_proxies(config.trusted_proxies.as_deref()).unwrap_or_default(),
+        ));
         let api_document = http::openapi_document();
         let query_guard = Arc::new(QueryGuard::from_document(&api_document));
         let document = web::Data::new(openapi::Document(serde_json::to_vec(&api_document)?.into()));
@@ -224,6 +228,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(spa.clone())
+                .app_data(trusted_proxies.clone())
                 .app_data(document.clone())
                 .app_data(extractors::json_config())
                 .app_data(extractors::path_config())

@@ -104,7 +104,7 @@ pub async fn login(
         return Err(ApiError::field(field, "is required"));
     }
     let client = Client {
-        ip: req.peer_addr().map(|a| a.ip()),
+        ip: crate::http::client_addr::of(&req).ip,
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)

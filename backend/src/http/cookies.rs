@@ -10,8 +10,9 @@ const REFRESH: &str = "pw_refresh";
 /// The refresh cookie is only ever needed by these endpoints.
 const REFRESH_PATH: &str = "/api/v1/auth";
 
+/// Our own TLS, or a trusted proxy's `X-Forwarded-Proto: https` (never a stranger's header).
 fn is_https(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    crate::http::client_addr::of(req).https
 }
 
 fn name(base: &str, prefix: &str, secure: bool) -> String {

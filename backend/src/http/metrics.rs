@@ -1,6 +1,7 @@
-//! `GET /metrics`: Prometheus text. Open to loopback (a scraper on the same host or in the same
-//! container); from elsewhere it takes an admin's token (`Authorization: Bearer`). Outside
-//! `/api/v1` because scrapers expect this path.
+//! `GET /metrics`: Prometheus text. Open to a scraper on the same host or in the same container
+//! (loopback, no proxy in between); through a reverse proxy — any forwarding header — or from
+//! elsewhere it takes an admin's token (`Authorization: Bearer`). Outside `/api/v1` because
+//! scrapers expect this path.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use plexward_shared::{EXPIRING_SOON_DAYS, FriendStatus, Permission};
@@ -14,8 +15,9 @@ pub async fn metrics(
     principal: Option<Principal>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
-    if !loopback {
+    let direct_loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+        && !crate::http::client_addr::has_forwarding_headers(&req);
+    if !direct_loopback {
         match principal {
             None => return Err(ApiError::unauthenticated()),
             Some(p) => p.require(Permission::ManageSettings)?,

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod cookies;
 pub mod csrf;
 pub mod deprecation;

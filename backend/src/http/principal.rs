@@ -42,9 +42,11 @@ impl FromRequest for PendingPrincipal {
     }
 }
 
-/// The client's address as seen on the socket (no proxy headers are trusted).
+/// The client's address (behind a trusted proxy, the one it forwarded for; see `client_addr`).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    crate::http::client_addr::of(req)
+        .ip
+        .map(|ip| ip.to_string())
 }
 
 /// The header that carries an API token as an alternative to `Authorization: Bearer`.

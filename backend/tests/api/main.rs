@@ -31,6 +31,7 @@ mod plex_routes;
 mod plex_settings;
 mod plex_sign_in;
 mod read_model;
+mod reverse_proxy;
 mod scheduler;
 mod scripting;
 mod server_settings;
