@@ -15,6 +15,7 @@ BROTLI_VERSION=1.0.9
 CARGO_DENY_VERSION=0.20.2
 # Debian's jq: the README's shell examples use it, and CI runs them (e2e/docs/run_examples.py).
 JQ_VERSION=1.6
+NGINX_VERSION=1.22.1
 WITH_TEST=0
 [[ "${1:-}" == "--test" ]] && WITH_TEST=1
 
@@ -77,6 +78,13 @@ if [[ $WITH_TEST -eq 1 ]]; then
     step "installing Debian's chromium"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  # --- nginx (Debian's), the reverse proxy of e2e/browser/proxy.test.mjs -------------------------
+  # RUNLEVEL=1: the package must not start a server of its own (on port 80, as root).
+  if [[ "$(nginx -v 2>&1)" != "nginx version: nginx/${NGINX_VERSION}" ]]; then
+    step "installing Debian's nginx ${NGINX_VERSION}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq "nginx-light=${NGINX_VERSION}-*" >/dev/null
   fi
   # --- jq (Debian's), for the README's examples ------------------------------------------------
   if [[ "$(jq --version 2>/dev/null)" != "jq-${JQ_VERSION}" ]]; then

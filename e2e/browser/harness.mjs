@@ -63,8 +63,9 @@ export async function startPlexward(extraEnv = {}) {
   return { url, stop, logs, dataDir: join(dataDir, 'data') };
 }
 
-/** Launches headless Chromium with a page that records console errors and CSP violations. */
-export async function openBrowser() {
+/** Launches headless Chromium with a page that records console errors and CSP violations
+ * (`ignoreHTTPSErrors`: accept a test certificate, e.g. behind the test nginx). */
+export async function openBrowser({ ignoreHTTPSErrors = false } = {}) {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -78,7 +79,7 @@ export async function openBrowser() {
       '--disable-quic',
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors });
   const page = await context.newPage();
   // No step may wait forever: a missing element fails the test instead of hanging it.
   page.setDefaultTimeout(20_000);
