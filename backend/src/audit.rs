@@ -98,6 +98,10 @@ impl Actor {
     }
 }
 
+/// Woken whenever an event is written (`GET /api/v1/audit/stream` waits on it; it also looks
+/// every second, for a write whose transaction had not committed yet when it woke).
+pub static WRITTEN: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
 /// Families of actions that are security events: written to the log (and so to its live stream,
 /// where an auditor sees them at once) as well as to the audit trail.
 const SECURITY_FAMILIES: [&str; 4] = ["auth.", "authz.", "token.", "account."];
@@ -176,6 +180,7 @@ impl Event {
     pub fn insert(&self, conn: &mut SqliteConnection) -> QueryResult<()> {
         db::audit::insert(conn, &self.row)?;
         log_security(&self.row);
+        WRITTEN.notify_waiters();
         Ok(())
     }
 

@@ -190,6 +190,29 @@ pub fn batch_before(
         .load(conn)
 }
 
+/// Events of `filter` written after event `after`, oldest first (the live stream's next batch).
+pub fn after(
+    conn: &mut SqliteConnection,
+    filter: &AuditFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    filtered(filter)
+        .filter(audit_events::id.gt(after))
+        .order(audit_events::id.asc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}
+
+/// The newest event's id (0 when there is none).
+pub fn last_id(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    audit_events::table
+        .select(diesel::dsl::max(audit_events::id))
+        .first::<Option<i64>>(conn)
+        .map(Option::unwrap_or_default)
+}
+
 /// Every action recorded so far, for the viewer's filter.
 pub fn actions(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
     audit_events::table

@@ -119,6 +119,130 @@ pub async fn export(
         .streaming(rows))
 }
 
+/// How long one stream lasts before the client reconnects (and is authenticated again).
+const STREAM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// A comment line this often, so a vanished client is noticed and proxies keep it open.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
+/// Events read from the database at a time.
+const STREAM_BATCH: i64 = 100;
+
+/// New audit events as they are written (Server-Sent Events, `text/event-stream`), with the same
+/// filters as the list: each event has the audit event's id as its `id` and the event as JSON
+/// `data` (like the list's items). It starts with what is written from now on; a client that
+/// reconnects with `Last-Event-ID` gets everything after that event first. A stream lasts five
+/// minutes (the browser reconnects by itself); a comment every 15 s keeps it open.
+#[utoipa::path(
+    operation_id = "streamAuditEvents",
+    tag = "audit",
+    params(AuditQuery,
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event (what a browser sends on reconnect)")),
+    responses(
+        (status = 200, description = "An event stream of `AuditEventResponse` JSON"),
+        (status = 400, description = "A filter or `Last-Event-ID` that cannot be read", body = plexward_shared::ErrorResponse),
+        (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/audit/stream")]
+pub async fn stream(
+    req: actix_web::HttpRequest,
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: QueryParams<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewAudit)?;
+    let query = query?.into_inner();
+    let zone = db::run(&state.db, crate::settings::plex::time_zone).await?;
+    let (filter, _, _) = parse(&query, zone)?;
+    let resume = match req.headers().get("last-event-id").map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(v)) if v.trim().is_empty() => None,
+        Some(Ok(v)) => Some(v.trim().parse::<i64>().map_err(|_| {
+            ApiError::bad_request("invalid_last_event_id", "Last-Event-ID must be an event id")
+        })?),
+        Some(Err(_)) => {
+            return Err(ApiError::bad_request(
+                "invalid_last_event_id",
+                "Last-Event-ID must be an event id",
+            ));
+        }
+    };
+    let after = match resume {
+        Some(id) => id,
+        None => db::run(&state.db, db::audit::last_id).await?,
+    };
+    let live = LiveEvents {
+        pool: state.db.clone(),
+        filter,
+        after,
+        pending: std::collections::VecDeque::new(),
+        heartbeat: tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT),
+        ends_at: tokio::time::Instant::now() + STREAM_LIFETIME,
+        greeted: false,
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        // Compression would buffer the events: the stream must go out as written.
+        .insert_header(header::ContentEncoding::Identity)
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(futures_util::stream::unfold(live, |mut live| async move {
+            let frame = live.next_frame().await?;
+            Some((Ok::<_, actix_web::Error>(frame), live))
+        })))
+}
+
+/// One client's audit stream.
+struct LiveEvents {
+    pool: DbPool,
+    filter: AuditFilter,
+    /// The last event sent (or the newest when the stream began).
+    after: i64,
+    pending: std::collections::VecDeque<AuditEvent>,
+    heartbeat: tokio::time::Interval,
+    ends_at: tokio::time::Instant,
+    greeted: bool,
+}
+
+impl LiveEvents {
+    /// The next bytes to send; `None` ends the stream.
+    async fn next_frame(&mut self) -> Option<Bytes> {
+        if !self.greeted {
+            self.greeted = true;
+            return Some(Bytes::from_static(b"retry: 2000\n: connected\n\n"));
+        }
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                self.after = event.id;
+                let id = event.id;
+                let json = serde_json::to_string(&dto::audit_event(event)).unwrap_or_default();
+                return Some(Bytes::from(format!("id: {id}\ndata: {json}\n\n")));
+            }
+            // Registered before looking, so a write in between still wakes this stream.
+            let written = crate::audit::WRITTEN.notified();
+            let (filter, after) = (self.filter.clone(), self.after);
+            match db::run(&self.pool, move |conn| {
+                db::audit::after(conn, &filter, after, STREAM_BATCH)
+            })
+            .await
+            {
+                Ok(events) if !events.is_empty() => {
+                    self.pending.extend(events);
+                    continue;
+                }
+                Ok(_) => {}
+                // The database is away: end; the client reconnects and resumes.
+                Err(_) => return None,
+            }
+            tokio::select! {
+                () = written => {}
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": keep-alive\n\n")),
+                () = tokio::time::sleep_until(self.ends_at) => return None,
+            }
+        }
+    }
+}
+
 /// Rows in batches of [`EXPORT_BATCH`] (keyset paging by id), so memory stays flat however long
 /// the trail is.
 const EXPORT_BATCH: i64 = 1_000;

@@ -120,6 +120,7 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(audit::list)
         .service(audit::actions)
         .service(audit::export)
+        .service(audit::stream)
         .service(logs::read)
         .service(logs::download)
         .service(logs::stream)

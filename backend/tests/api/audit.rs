@@ -289,3 +289,92 @@ async fn no_route_changes_or_deletes_an_event_and_the_database_refuses_too() {
 fn urlencode(s: &str) -> String {
     s.replace(':', "%3A").replace('+', "%2B")
 }
+
+/// Reads SSE frames from `response` until `done` holds for the events so far (deadline 10 s):
+/// (id, event JSON) pairs.
+async fn stream_events(
+    response: &mut reqwest::Response,
+    done: impl Fn(&[(i64, serde_json::Value)]) -> bool,
+) -> Vec<(i64, serde_json::Value)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (mut buffer, mut events) = (String::new(), Vec::new());
+    while !done(&events) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(!left.is_zero(), "events so far: {events:?}");
+        let chunk = tokio::time::timeout(left, response.chunk())
+            .await
+            .expect("an event within the deadline")
+            .expect("readable")
+            .expect("still open");
+        buffer.push_str(std::str::from_utf8(&chunk).expect("utf-8"));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            let id = frame.lines().find_map(|l| l.strip_prefix("id: "));
+            let data = frame.lines().find_map(|l| l.strip_prefix("data: "));
+            if let (Some(id), Some(data)) = (id, data) {
+                events.push((
+                    id.parse().expect("numeric id"),
+                    serde_json::from_str(data).expect("event json"),
+                ));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_audit_trail_streams_live_with_the_lists_filters_and_resumes() {
+    let app = spawn_app().await;
+    let auditor = app.token_for("stream-auditor", "auditor").await;
+    let mut response = app
+        .bearer(
+            Method::GET,
+            "/api/v1/audit/stream?action=auth.login&outcome=failure",
+            &auditor,
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let greeting = response.chunk().await.expect("chunk").expect("open");
+    assert!(String::from_utf8_lossy(&greeting).contains("connected"));
+
+    // A success (filtered out) then a failure: only the failure arrives.
+    app.login("stream-auditor", GOOD_PASSWORD).await;
+    let refused = app.login_response("mallory", "not the password").await;
+    assert_eq!(refused.status(), 401);
+    let events = stream_events(&mut response, |e| !e.is_empty()).await;
+    assert_eq!(events[0].1["action"], "auth.login");
+    assert_eq!(events[0].1["outcome"], "failure");
+    assert_eq!(events[0].1["actor"], "anonymous (mallory)");
+    drop(response);
+
+    // Reconnecting with Last-Event-ID sends what came since first.
+    let first = events[0].0;
+    app.login_response("trudy", "not the password either").await;
+    let mut again = app
+        .bearer(
+            Method::GET,
+            "/api/v1/audit/stream?action=auth.login&outcome=failure",
+            &auditor,
+        )
+        .header("Last-Event-ID", first.to_string())
+        .send()
+        .await
+        .expect("sent");
+    let resumed = stream_events(&mut again, |e| !e.is_empty()).await;
+    assert!(resumed[0].0 > first);
+    assert_eq!(resumed[0].1["actor"], "anonymous (trudy)");
+
+    let (status, body) = app
+        .call(
+            Method::GET,
+            "/api/v1/audit/stream?outcome=maybe",
+            &auditor,
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_query");
+}
