@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod csv;
 pub mod data_dir;
 pub mod db;
 pub mod healthcheck;

@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "metrics",
             "logs",
             "suggest",
+            "csv",
         ],
     ),
 ];

@@ -392,6 +392,19 @@ pub struct BulkResponse {
     pub skipped: Vec<BulkSkipped>,
 }
 
+/// Body of `POST /api/v1/grants/import`: a CSV as `GET /api/v1/grants/export` writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportGrantsRequest {
+    /// The file's text: a header, then one row per grant.
+    pub csv: String,
+    /// `true`: answer with each friend's plan, saving and sending nothing. May also be given as
+    /// the `dry_run` query parameter; when both are given they must agree (else 400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
 /// Query of `GET /api/v1/plex-users/{id}/history`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]

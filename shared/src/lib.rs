@@ -28,8 +28,8 @@ pub mod tokens;
 pub use access::{
     ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, BulkSkipped,
     ChangeResponse, ExtendPeriod, ExtendRequest, FriendIds, GrantChange, GrantRequest, GrantWindow,
-    HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryQuery, PlanAction, PlanResponse,
-    SetGrantsRequest,
+    HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryQuery, ImportGrantsRequest,
+    PlanAction, PlanResponse, SetGrantsRequest,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
 pub use audit::{

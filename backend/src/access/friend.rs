@@ -87,6 +87,23 @@ impl Catalog {
             .unwrap_or_else(|| format!("#{id}"))
     }
 
+    /// The present library titled `title` (case aside), or why there is none.
+    pub fn id_titled(&self, title: &str) -> Result<i64, String> {
+        let found: Vec<i64> = self
+            .title_by_id
+            .iter()
+            .filter(|(id, t)| self.key_by_id.contains_key(id) && t.eq_ignore_ascii_case(title))
+            .map(|(id, _)| *id)
+            .collect();
+        match found.as_slice() {
+            [id] => Ok(*id),
+            [] => Err(format!("no library titled `{title}` on the server")),
+            _ => Err(format!(
+                "several libraries are titled `{title}`: give its library_id"
+            )),
+        }
+    }
+
     /// Library ids of `keys`, skipping keys no longer on the server.
     pub fn ids_of<'a>(&self, keys: impl IntoIterator<Item = &'a PmsKey>) -> Vec<i64> {
         keys.into_iter()

@@ -11,6 +11,7 @@ pub mod friend_limit;
 pub mod friend_load;
 pub mod friend_view;
 pub mod grants;
+pub mod grants_csv;
 pub mod planner;
 pub mod read_model;
 pub mod sharing;

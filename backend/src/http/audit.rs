@@ -311,28 +311,7 @@ fn csv_line(e: &AuditEvent) -> String {
         e.token_name.clone().unwrap_or_default(),
         e.count.to_string(),
     ];
-    let mut line = cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-/// RFC 4180 quoting, plus a `'` before a leading `= + - @` (or tab/CR) so a spreadsheet shows
-/// the text instead of running it (CSV injection).
-fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
+    crate::csv::line(&cells)
 }
 
 fn query_summary(q: &AuditQuery) -> serde_json::Value {
@@ -456,21 +435,5 @@ fn parse(q: &AuditQuery, zone: chrono_tz::Tz) -> Result<(AuditFilter, i64, i64),
         Ok((filter, limit, offset))
     } else {
         Err(ApiError::InvalidQuery(errors))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("@cmd"), "'@cmd");
-        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod etag;
 pub mod extractors;
 pub mod grants;
+pub mod grants_csv;
 pub mod health;
 pub mod idempotency;
 pub mod logs;
@@ -113,6 +114,8 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(grants::extend)
         .service(sharing::set_sharing)
         .service(grants::bulk)
+        .service(grants_csv::export)
+        .service(grants_csv::import)
         .service(grants::history)
         .service(scheduler::get_scheduler)
         .service(scheduler::put_scheduler)

@@ -79,6 +79,13 @@ fn examples() -> Vec<(&'static str, Value)> {
                 "dry_run": true
             }),
         ),
+        (
+            "post /api/v1/grants/import",
+            json!({
+                "csv": "friend_id,library,starts_at,ends_at\r\n7,Movies,,2027-01-31\r\n7,TV Shows,,\r\n",
+                "dry_run": true
+            }),
+        ),
     ]
 }
 
@@ -147,6 +154,9 @@ mod tests {
             }
             "post /api/v1/plex-users/bulk" => {
                 serde_json::from_value::<dto::BulkRequest>(v).map(drop)
+            }
+            "post /api/v1/grants/import" => {
+                serde_json::from_value::<dto::ImportGrantsRequest>(v).map(drop)
             }
             other => panic!("no body type listed for {other}"),
         }

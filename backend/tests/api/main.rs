@@ -16,6 +16,7 @@ mod errors;
 mod flaky_plex;
 mod flood;
 mod formats;
+mod grants_csv;
 mod health;
 mod idempotency;
 mod job_path;

@@ -186,6 +186,21 @@ const MATRIX: &[(&str, &str, Access)] = &[
         "/api/v1/audit/export",
         Access::Needs(Permission::ExportAudit),
     ),
+    (
+        "GET",
+        "/api/v1/audit/stream",
+        Access::Needs(Permission::ViewAudit),
+    ),
+    (
+        "GET",
+        "/api/v1/grants/export",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "POST",
+        "/api/v1/grants/import",
+        Access::Needs(Permission::ManageAccess),
+    ),
     ("GET", "/api/v1/logs", Access::Needs(Permission::ViewLogs)),
     (
         "GET",
