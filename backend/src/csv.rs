@@ -35,14 +35,13 @@ pub fn parse(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
     let (mut line, mut row_line) = (1_usize, 1_usize);
     let mut quoted = false;
     let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
-    let finish_row =
-        |row: &mut Vec<String>, cell: &mut String, at: usize, rows: &mut Vec<_>| {
-            row.push(unguard(std::mem::take(cell)));
-            let cells = std::mem::take(row);
-            if !(cells.len() == 1 && cells[0].is_empty()) {
-                rows.push((at, cells));
-            }
-        };
+    let finish_row = |row: &mut Vec<String>, cell: &mut String, at: usize, rows: &mut Vec<_>| {
+        row.push(unguard(std::mem::take(cell)));
+        let cells = std::mem::take(row);
+        if !(cells.len() == 1 && cells[0].is_empty()) {
+            rows.push((at, cells));
+        }
+    };
     while let Some(c) = chars.next() {
         match (quoted, c) {
             (true, '"') if chars.peek() == Some(&'"') => {

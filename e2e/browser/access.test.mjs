@@ -4,6 +4,7 @@
 // and apply; an auditor sees a friend read-only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   AUDITOR, MODERATOR, apiJson, eventually, screenshot, signInAs, startSignedIn, stopAll,
   unexpectedProblems, waitForPath,
@@ -12,6 +13,7 @@ import {
 const ALICE = 2100001;
 const TV_SHOWS_PLEX_ID = 118251661;
 const MOVIES_PLEX_ID = 118181361;
+const MUSIC_PLEX_ID = 118300417;
 
 let sim;
 let server;
@@ -212,6 +214,43 @@ test('a save that lost to someone else\'s says what they changed, and can go on 
   const ids = after.grants.map((g) => g.library_id);
   assert.ok(ids.includes(photos.id), JSON.stringify(after.grants));
   assert.ok(!ids.includes(music.id), 'mine replaced theirs');
+});
+
+test('grants go out as CSV and an edited file comes back: bad lines named, previewed, applied', async () => {
+  await signInAs(page, MODERATOR);
+  await nav().getByRole('link', { name: 'Friends' }).click();
+  await waitForPath(page, '/friends');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.match(csv, /^friend_id,plex_account_id,friend,email,library_id,library,starts_at,ends_at\r\n/);
+
+  const alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_account_id === ALICE);
+  await page.getByRole('button', { name: 'Import CSV…' }).click();
+  const dialog = page.getByTestId('grants-import');
+  const choose = (name, text) => dialog.getByTestId('grants-file')
+    .setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await choose('bad.csv', `friend_id,library\r\n${alice.id},No Such Library\r\n`);
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  await dialog.getByTestId('import-errors').filter({ hasText: 'Line 2, library' }).waitFor();
+
+  // The export with one more row: alice gets Music.
+  await choose('grants.csv', `${csv}${alice.id},,,,,Music,,\r\n`);
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  const preview = dialog.getByTestId('import-preview');
+  await preview.waitFor();
+  assert.match(await preview.textContent(), /^1 to change/);
+  assert.match(await preview.textContent(), /alice/);
+  await screenshot(page, 'grants-import-preview');
+  await dialog.getByRole('button', { name: 'Apply' }).click();
+  await dialog.getByTestId('import-done').waitFor();
+  await eventually('alice has Music on Plex', async () => {
+    const share = (await simState()).shares.find((s) => s.userId === ALICE);
+    return share?.sectionIds.includes(MUSIC_PLEX_ID);
+  });
+  await page.keyboard.press('Escape');
 });
 
 test('an auditor sees a friend read-only', async () => {

@@ -574,6 +574,25 @@ pub async fn bulk(body: &BulkRequest) -> Result<BulkResponse, ApiError> {
     with_body("POST", "/api/v1/plex-users/bulk", body).await
 }
 
+/// `POST /api/v1/grants/import` (moderators, admins): a grants CSV previewed (`dry_run`) or saved
+/// as one bulk change.
+pub async fn import_grants(csv: String, dry_run: bool) -> Result<BulkResponse, ApiError> {
+    let body = plexward_shared::ImportGrantsRequest {
+        csv,
+        dry_run: Some(dry_run),
+    };
+    with_body("POST", "/api/v1/grants/import", &body).await
+}
+
+/// The text of a file the user chose.
+pub async fn file_text(file: &web_sys::File) -> Result<String, ApiError> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|_| ApiError::local("The browser could not read that file.".into()))?;
+    text.as_string()
+        .ok_or_else(|| ApiError::local("That file is not text.".into()))
+}
+
 /// `GET /api/v1/plex-users/{id}/history`: what happened to a friend's access, newest first.
 pub async fn history(id: i64) -> Result<List<HistoryEntry>, ApiError> {
     get(&format!("/api/v1/plex-users/{id}/history")).await

@@ -12,6 +12,7 @@ pub mod form_field;
 pub mod friend_badges;
 pub mod friend_lists;
 pub mod grant_editor;
+pub mod grants_import;
 pub mod history;
 pub mod job_progress;
 pub mod layout;

@@ -13,10 +13,13 @@ use plexward_shared::{
     EXPIRING_SOON_DAYS, FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse,
 };
 
+use leptos::task::spawn_local;
+
 use crate::api;
 use crate::components::avatar::Avatar;
 use crate::components::bulk_dialog::BulkDialog;
 use crate::components::friend_badges::FriendBadges;
+use crate::components::grants_import::GrantsImport;
 use crate::format::{change_words, now};
 use crate::session::use_session;
 use crate::time_zone::{Zone, server_zone};
@@ -126,6 +129,15 @@ pub fn Friends() -> impl IntoView {
     });
     let selected = RwSignal::new(BTreeSet::<i64>::new());
     let bulk_open = RwSignal::new(false);
+    let import_open = RwSignal::new(false);
+    let export_error = RwSignal::new(None::<String>);
+    let export = move |_| {
+        spawn_local(async move {
+            if let Err(e) = api::download("/api/v1/grants/export").await {
+                export_error.try_set(Some(e.message));
+            }
+        });
+    };
 
     view! {
         <h1 class="page-title">"Friends"</h1>
@@ -173,8 +185,15 @@ pub fn Friends() -> impl IntoView {
                     >
                         "Bulk change…"
                     </button>
+                    <button type="button" class="btn ghost" on:click=move |_| import_open.set(true)>
+                        "Import CSV…"
+                    </button>
                 </div>
             </Show>
+            <div class="actions">
+                <button type="button" class="btn ghost small" on:click=export>"Export CSV"</button>
+                {move || export_error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+            </div>
             <Transition fallback=|| view! { <p class="muted">"Loading friends…"</p> }>
                 {move || Suspend::new(async move {
                     match (friends.await, context.await) {
@@ -206,6 +225,11 @@ pub fn Friends() -> impl IntoView {
                 <Suspense>
                     {move || Suspend::new(async move {
                         context.await.ok().map(|(libraries, zone)| view! {
+                            <GrantsImport
+                                open=import_open
+                                titles=libraries.iter().map(|l| (l.id, l.title.clone())).collect()
+                                on_done=Callback::new(move |()| friends.refetch())
+                            />
                             <BulkDialog
                                 open=bulk_open
                                 selected=Signal::derive(move || selected.get().into_iter().collect())
