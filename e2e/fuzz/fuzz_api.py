@@ -37,6 +37,8 @@ EXCLUDED_PATHS = (
     # A Server-Sent Events stream that stays open for five minutes; schemathesis reads whole
     # bodies, so every case would only time out. The API tests cover it (backend/tests/api/logs.rs).
     "/api/v1/logs/stream",
+    # The same for the audit trail's live stream (backend/tests/api/audit.rs covers it).
+    "/api/v1/audit/stream",
 )
 # Not left out: PUT /me/password. The fuzzer never knows a current password, so it can only be
 # refused (422, then 429), and API tokens outlive password changes anyway.
