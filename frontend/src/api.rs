@@ -420,8 +420,15 @@ pub async fn create_account(body: &CreateAccountRequest) -> Result<AccountRespon
 pub async fn update_account(
     id: i64,
     body: &UpdateAccountRequest,
+    version: &str,
 ) -> Result<AccountResponse, ApiError> {
-    with_body("PATCH", &format!("/api/v1/accounts/{id}"), body).await
+    with_body_if_match(
+        "PATCH",
+        &format!("/api/v1/accounts/{id}"),
+        body,
+        settings_tag(version),
+    )
+    .await
 }
 
 /// `DELETE /api/v1/accounts/{id}` (admin): deletes an account.

@@ -45,6 +45,10 @@ pub struct AccountResponse {
     pub created_at: DateTime<Utc>,
     #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Version of what an admin may change here (also the `ETag` of `GET /accounts/{id}`): send
+    /// it in `If-Match` with `PATCH /accounts/{id}` so a change made meanwhile is not undone.
+    #[serde(default)]
+    pub version: String,
 }
 
 /// Body of `PUT /api/v1/me/password`.

@@ -50,6 +50,8 @@ fn loses_admin(before: &Account, role: Option<Role>, disabled: Option<bool>) -> 
 enum Refused {
     NotFound,
     LastAdmin,
+    /// `If-Match` names an older version of the account.
+    Stale,
 }
 
 impl From<Refused> for AuthError {
@@ -57,6 +59,7 @@ impl From<Refused> for AuthError {
         match refused {
             Refused::NotFound => AuthError::NotFound,
             Refused::LastAdmin => AuthError::LastAdmin,
+            Refused::Stale => AuthError::Stale,
         }
     }
 }
@@ -123,6 +126,7 @@ pub async fn update(
     by: &Principal,
     id: i64,
     request: UpdateAccountRequest,
+    expected: Option<String>,
 ) -> Result<Account, AuthError> {
     let UpdateAccountRequest {
         role,
@@ -150,6 +154,13 @@ pub async fn update(
             let Some(before) = accounts::find(conn, id)? else {
                 return Ok(Err(Refused::NotFound));
             };
+            let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+            if expected
+                .as_deref()
+                .is_some_and(|t| opaque(t) != opaque(&before.version_tag()))
+            {
+                return Ok(Err(Refused::Stale));
+            }
             if loses_admin(&before, role, disabled)
                 && accounts::count_other_active_admins(conn, id)? == 0
             {

@@ -8,6 +8,9 @@ pub enum AuthError {
     /// No credentials, or they are not (any longer) valid.
     #[error("not signed in")]
     Unauthenticated,
+    /// `If-Match` names an older version of the account (someone changed it since).
+    #[error("the account was changed since that version")]
+    Stale,
     /// A sign-in with a wrong username or password.
     #[error("wrong username or password")]
     InvalidCredentials,

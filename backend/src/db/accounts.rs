@@ -21,6 +21,21 @@ pub struct Account {
 }
 
 impl Account {
+    /// The version of what an admin may change (role, disabled, a password reset), as an entity
+    /// tag (`W/"a…"`): a sign-in does not change it.
+    pub fn version_tag(&self) -> String {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        (
+            &self.role,
+            self.disabled,
+            self.must_change_password,
+            &self.password_hash,
+        )
+            .hash(&mut h);
+        format!("W/\"a{:016x}\"", h.finish())
+    }
+
     /// The role; the CHECK constraint guarantees a known name.
     pub fn role(&self) -> Role {
         self.role.parse().unwrap_or(Role::Auditor)

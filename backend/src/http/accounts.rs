@@ -2,7 +2,7 @@
 //! disable or demote themself; the last enabled admin cannot be removed by anyone; sessions end
 //! on disable and reset) are `auth::accounts`'.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use plexward_shared::{
     AccountResponse, CreateAccountRequest, List, Permission, UpdateAccountRequest,
 };
@@ -11,6 +11,7 @@ use crate::auth::{Principal, accounts};
 use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::{JsonBody, QueryParams, paged};
+use crate::http::preconditions;
 use crate::state::AppState;
 
 /// All accounts.
@@ -53,7 +54,8 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccounts)?;
     let account = accounts::find(&state.auth, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(dto::account(&account)))
+    let body = dto::account(&account);
+    Ok(preconditions::tagged(&body, &body.version))
 }
 
 /// Create an account. It must change its password at first sign-in unless told otherwise.
@@ -84,27 +86,39 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "updateAccount",
     tag = "accounts",
-    params(("id" = i64, Path, description = "Account id")),
+    params(("id" = i64, Path, description = "Account id"),
+        ("If-Match" = Option<String>, Header, description = "The account's `ETag` (or `version`) as read: refused with 412 if someone changed it since. Without it, the last write wins.")),
     request_body = UpdateAccountRequest,
     responses(
         (status = 200, description = "Updated", body = AccountResponse),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
         (status = 404, description = "No such account", body = plexward_shared::ErrorResponse),
         (status = 409, description = "Refused: yourself, or the last admin", body = plexward_shared::ErrorResponse),
+        (status = 412, description = "`If-Match` names an older version (`precondition_failed`): nothing saved; `current` is the account now", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Password refused by the policy", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[patch("/accounts/{id}")]
 pub async fn update(
+    req: HttpRequest,
     principal: Principal,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: JsonBody<UpdateAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageAccounts)?;
-    let account =
-        accounts::update(&state.auth, &principal, id.into_inner(), body?.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(dto::account(&account)))
+    let expected = preconditions::expected_tag(&req)?;
+    let id = id.into_inner();
+    let updated = accounts::update(&state.auth, &principal, id, body?.into_inner(), expected).await;
+    let account = match updated {
+        Err(crate::auth::AuthError::Stale) => {
+            let now = dto::account(&accounts::find(&state.auth, id).await?);
+            return Err(preconditions::account_changed(&state, id, now).await);
+        }
+        other => other?,
+    };
+    let body = dto::account(&account);
+    Ok(preconditions::tagged(&body, &body.version))
 }
 
 /// Delete an account, its sessions and its API tokens. The audit trail keeps its name.

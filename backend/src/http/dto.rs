@@ -26,6 +26,7 @@ pub fn account(a: &Account) -> AccountResponse {
         must_change_password: a.must_change_password,
         created_at: from_ms(a.created_at),
         last_login_at: a.last_login_at.map(from_ms),
+        version: a.version_tag(),
     }
 }
 

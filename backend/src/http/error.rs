@@ -230,6 +230,12 @@ impl From<AuthError> for ApiError {
                 "token_name_taken",
                 "You already have a token with this name.",
             ),
+            // Handlers answer this one with the account as it is now (`preconditions`).
+            AuthError::Stale => Self::PreconditionFailed {
+                message: "This account was changed since that version; nothing was saved.".into(),
+                current: None,
+                changed_by: None,
+            },
             AuthError::Db(e) => e.into(),
             AuthError::Internal(e) => Self::Internal(e),
         }

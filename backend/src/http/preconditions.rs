@@ -118,6 +118,20 @@ pub async fn settings_changed(
     )
 }
 
+/// The 412 for account `id`: `current` (the account now) and its last change.
+pub async fn account_changed(state: &AppState, id: i64, current: impl Serialize) -> ApiError {
+    let filter = db::audit::AuditFilter {
+        target: Some(("account".into(), id.to_string())),
+        ..Default::default()
+    };
+    let last = last_change(state, filter, |a| a.starts_with("account.")).await;
+    refused(
+        "This account was changed",
+        serde_json::to_value(current).ok(),
+        last,
+    )
+}
+
 /// The newest audit event of `filter` whose action `counts`, as a [`ChangedBy`].
 async fn last_change(
     state: &AppState,

@@ -352,3 +352,47 @@ async fn every_settings_resource_has_a_version_and_refuses_a_stale_if_match() {
         assert_eq!(body["error"]["code"], "invalid_if_match");
     }
 }
+
+#[tokio::test]
+async fn an_account_edit_with_a_stale_if_match_is_refused() {
+    let app = crate::helpers::spawn_app().await;
+    let boss = app.token_for("boss", "admin").await;
+    let id = app.create_account("pat", "moderator", false).await;
+    let path = format!("/api/v1/accounts/{id}");
+    let read = app
+        .bearer(Method::GET, &path, &boss)
+        .send()
+        .await
+        .expect("sent");
+    let tag = header(&read, "etag").to_owned();
+    let patch = |tag: Option<String>, body: Value| {
+        let mut request = app.bearer(Method::PATCH, &path, &boss).json(&body);
+        if let Some(tag) = tag {
+            request = request.header("If-Match", tag);
+        }
+        async move {
+            let response = request.send().await.expect("sent");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, body) = patch(Some(tag.clone()), json!({"role": "auditor"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_ne!(body["version"], tag.as_str());
+    let (status, refused) = patch(Some(tag), json!({"disabled": true})).await;
+    assert_eq!(status, 412, "{refused}");
+    assert_eq!(refused["current"]["role"], "auditor");
+    assert_eq!(refused["current"]["disabled"], false, "nothing saved");
+    assert_eq!(refused["error"]["changed_by"]["action"], "account.update");
+    // A sign-in is not an edit: the tag stays.
+    let fresh = refused["current"]["version"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    app.login("pat", crate::helpers::GOOD_PASSWORD).await;
+    let (status, body) = patch(Some(fresh), json!({"disabled": true})).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -42,7 +42,7 @@ pub fn Accounts() -> impl IntoView {
     let update = move |account: AccountResponse, body: UpdateAccountRequest, done: String| {
         outcome.set(None);
         spawn_local(async move {
-            match api::update_account(account.id, &body).await {
+            match api::update_account(account.id, &body, &account.version).await {
                 Ok(_) => outcome.set(Some(Outcome::Done(done))),
                 Err(e) => failed(outcome, &e),
             }
@@ -422,7 +422,7 @@ fn ResetPassword(
         };
         busy.set(true);
         spawn_local(async move {
-            match api::update_account(account.id, &body).await {
+            match api::update_account(account.id, &body, &account.version).await {
                 Ok(_) => {
                     outcome.set(Some(Outcome::Done(format!(
                         "New password set for {}; they must change it at their next sign-in.",
