@@ -154,10 +154,9 @@ pub async fn update(
             let Some(before) = accounts::find(conn, id)? else {
                 return Ok(Err(Refused::NotFound));
             };
-            let opaque = |t: &str| t.trim().trim_start_matches("W/").to_owned();
             if expected
                 .as_deref()
-                .is_some_and(|t| opaque(t) != opaque(&before.version_tag()))
+                .is_some_and(|t| !db::same_tag(t, &before.version_tag()))
             {
                 return Ok(Err(Refused::Stale));
             }

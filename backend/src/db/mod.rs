@@ -107,6 +107,16 @@ where
     .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
 }
 
+/// Whether two entity tags name the same version (weak comparison, RFC 9110 §8.8.3.2: `W/`
+/// aside). Every `If-Match` Plexward checks against a stored version compares with this.
+pub fn same_tag(a: &str, b: &str) -> bool {
+    let opaque = |t: &str| {
+        let t = t.trim();
+        t.strip_prefix("W/").unwrap_or(t).to_owned()
+    };
+    opaque(a) == opaque(b)
+}
+
 /// How many times a query has found the database unavailable (locked, read-only, full), in this
 /// process: a write probe older than the latest such failure is not trusted.
 static UNAVAILABLE_SEEN: AtomicU64 = AtomicU64::new(0);

@@ -53,12 +53,7 @@ pub fn still(
     let Some(expected) = expected else {
         return Ok(true);
     };
-    let current = tag(conn, keys)?;
-    Ok(opaque(&current) == opaque(expected))
-}
-
-fn opaque(tag: &str) -> &str {
-    tag.trim().strip_prefix("W/").unwrap_or(tag.trim())
+    Ok(crate::db::same_tag(&tag(conn, keys)?, expected))
 }
 
 pub fn put<T: Serialize>(conn: &mut SqliteConnection, key: &str, value: &T) -> QueryResult<()> {

@@ -28,17 +28,12 @@ pub fn respond(req: &HttpRequest, answer: &Answer) -> HttpResponse {
 
 /// Whether `If-None-Match` lists `etag` (weak comparison, RFC 9110 §13.1.2) or is `*`.
 fn none_match(req: &HttpRequest, etag: &str) -> bool {
-    let ours = opaque(etag);
     req.headers()
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .any(|tag| tag == "*" || opaque(tag) == ours)
-}
-
-fn opaque(tag: &str) -> &str {
-    tag.strip_prefix("W/").unwrap_or(tag)
+        .any(|tag| tag == "*" || crate::db::same_tag(tag, etag))
 }
 
 #[cfg(test)]

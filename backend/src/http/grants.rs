@@ -272,7 +272,22 @@ pub async fn bulk(
         versions.as_ref(),
     )
     .await?;
-    let (mut response, job_id) = if dry_run || outcome.to_apply.is_empty() {
+    let (mut response, body) = answer_bulk(&state, actor, dry_run, outcome).await?;
+    if deprecated_name {
+        deprecation::mark(&mut response);
+    }
+    Ok(response.json(body))
+}
+
+/// The answer to a bulk change (bulk, CSV import): the plans (200) on a dry run or when nothing
+/// was saved, else the job that applies the saved friends (202).
+pub(crate) async fn answer_bulk(
+    state: &AppState,
+    actor: crate::audit::Actor,
+    dry_run: bool,
+    outcome: change::BulkOutcome,
+) -> Result<(actix_web::HttpResponseBuilder, BulkResponse), ApiError> {
+    let (response, job_id) = if dry_run || outcome.to_apply.is_empty() {
         (HttpResponse::Ok(), None)
     } else {
         let job = state
@@ -286,15 +301,15 @@ pub async fn bulk(
             .await?;
         (HttpResponse::Accepted(), Some(job.job_id))
     };
-    if deprecated_name {
-        deprecation::mark(&mut response);
-    }
-    Ok(response.json(BulkResponse {
-        dry_run,
-        friends: outcome.plans,
-        job_id,
-        skipped: outcome.skipped,
-    }))
+    Ok((
+        response,
+        BulkResponse {
+            dry_run,
+            friends: outcome.plans,
+            job_id,
+            skipped: outcome.skipped,
+        },
+    ))
 }
 
 /// A friend's history from the audit log, newest first, a page at a time (`limit` 1–500, default

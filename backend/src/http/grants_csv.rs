@@ -16,7 +16,6 @@ use crate::db;
 use crate::http::error::ApiError;
 use crate::http::extractors::QueryParams;
 use crate::http::grants::DryRun;
-use crate::jobs;
 use crate::state::AppState;
 
 /// Largest import body (about 20,000 rows).
@@ -124,24 +123,7 @@ pub async fn import(
         None,
     )
     .await?;
-    let (mut response, job_id) = if dry_run || outcome.to_apply.is_empty() {
-        (HttpResponse::Ok(), None)
-    } else {
-        let job = state
-            .jobs
-            .submit(
-                jobs::apply::ApplyJob {
-                    friends: outcome.to_apply,
-                },
-                actor,
-            )
-            .await?;
-        (HttpResponse::Accepted(), Some(job.job_id))
-    };
-    Ok(response.json(BulkResponse {
-        dry_run,
-        friends: outcome.plans,
-        job_id,
-        skipped: outcome.skipped,
-    }))
+    let (mut response, body) =
+        crate::http::grants::answer_bulk(&state, actor, dry_run, outcome).await?;
+    Ok(response.json(body))
 }
