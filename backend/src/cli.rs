@@ -35,6 +35,15 @@ pub enum Command {
     /// Print the OpenAPI 3.1 document of the API (as served at /api/v1/openapi.json), to
     /// generate a client without a running server.
     Openapi,
+    /// Restore a backup (a `.tar.gz` from data/backups or a download) into the data directory,
+    /// with Plexward stopped: checks its integrity and schema, moves the current database and
+    /// key files to data/backups/replaced-<time>/, and migrates the backup to this version.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        args: ServeArgs,
+    },
     /// Account maintenance without the web UI.
     Admin {
         #[command(subcommand)]

@@ -89,6 +89,10 @@ pub struct Config {
     /// How many people Plex lets one server be shared with (about 100); inviting past it is
     /// refused before Plex is asked (0 = not checked, ≤ 10000).
     pub plex_friend_limit: u32,
+    /// Hours between scheduled backups into `data_dir/backups/` (0 = none, ≤ 8760).
+    pub backup_interval_hours: u32,
+    /// Backups kept there (scheduled and manual alike; the oldest go first), 1–1000.
+    pub backups_keep: u32,
 }
 
 impl Default for Config {
@@ -114,6 +118,8 @@ impl Default for Config {
             plextv_requests_per_second: DEFAULT_PLEXTV_PER_SECOND,
             apply_wait_ms: 5_000,
             plex_friend_limit: DEFAULT_PLEX_FRIEND_LIMIT,
+            backup_interval_hours: 24,
+            backups_keep: 7,
         }
     }
 }
@@ -285,6 +291,8 @@ impl Config {
             "plextv_requests_per_second",
             "apply_wait_ms",
             "plex_friend_limit",
+            "backup_interval_hours",
+            "backups_keep",
         ])
     }
 
@@ -365,6 +373,18 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "plex_friend_limit",
                 reason: "must be at most 10000 (0 = not checked)".into(),
+            });
+        }
+        if self.backup_interval_hours > 8_760 {
+            return Err(ConfigError::Invalid {
+                field: "backup_interval_hours",
+                reason: "must be at most 8760 (a year; 0 = no scheduled backups)".into(),
+            });
+        }
+        if !(1..=1_000).contains(&self.backups_keep) {
+            return Err(ConfigError::Invalid {
+                field: "backups_keep",
+                reason: "must be between 1 and 1000".into(),
             });
         }
         if self.apply_wait_ms > 60_000 {

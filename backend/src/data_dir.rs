@@ -23,6 +23,25 @@ pub fn ensure(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The file a running Plexward holds locked in its data directory.
+pub const LOCK_FILE: &str = "plexward.lock";
+
+/// Takes the data directory's lock (an OS file lock, released when the returned file is dropped
+/// or the process ends, however it ends). `Ok(None)` when another process holds it: a Plexward
+/// is running on this directory.
+pub fn lock(dir: &Path) -> io::Result<Option<fs::File>> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 #[cfg(unix)]
 fn create_private(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
@@ -66,6 +85,15 @@ mod tests {
         ensure(&dir).expect("created");
         let mode = fs::metadata(&dir).expect("exists").permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn one_lock_holder_at_a_time() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let held = lock(tmp.path()).expect("lockable").expect("free");
+        assert!(lock(tmp.path()).expect("lockable").is_none(), "held");
+        drop(held);
+        assert!(lock(tmp.path()).expect("lockable").is_some(), "released");
     }
 
     #[test]

@@ -19,6 +19,9 @@ async fn main() -> ExitCode {
             command: AdminCommand::ResetPassword { username, args },
         }) => return reset_password(cli.config.as_deref(), args, &username),
         Some(Command::Openapi) => return print_openapi(),
+        Some(Command::Restore { file, args }) => {
+            return restore(cli.config.as_deref(), args, &file);
+        }
         None => (cli.serve, false),
     };
     let config = match Config::load(cli.config.as_deref(), &Overrides::from(args)) {
@@ -65,6 +68,48 @@ fn print_openapi() -> ExitCode {
         }
         Err(e) => {
             eprintln!("plexward: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `plexward restore FILE`: Plexward must be stopped (the data directory's lock says so).
+fn restore(
+    file: Option<&std::path::Path>,
+    args: plexward::cli::ServeArgs,
+    backup: &std::path::Path,
+) -> ExitCode {
+    use plexward::backups::restore;
+    let result = Config::load(file, &Overrides::from(args))
+        .map_err(anyhow::Error::from)
+        .and_then(|config| {
+            let data_dir = config.data_dir;
+            plexward::data_dir::ensure(&data_dir)?;
+            let Some(_lock) = plexward::data_dir::lock(&data_dir)? else {
+                anyhow::bail!(
+                    "Plexward is running on {}; stop it first (or restore from Settings → Backups)",
+                    data_dir.display()
+                );
+            };
+            let checked = restore::check(&data_dir, backup)?;
+            let manifest = checked.manifest.clone();
+            let installed = restore::install(&data_dir, checked)?;
+            Ok((manifest, installed))
+        });
+    match result {
+        Ok((manifest, installed)) => {
+            eprintln!(
+                "Restored the backup made {} by Plexward {} ({} migration(s) applied).\n\
+                 The replaced database and key files are in {}.\nStart Plexward.",
+                manifest.created_at,
+                manifest.app_version,
+                installed.migrated,
+                installed.replaced.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("plexward restore: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -51,6 +51,10 @@ pub struct Application {
     heartbeat: Heartbeat,
     schedule_heartbeat: Heartbeat,
     executor: Arc<Executor>,
+    backups: crate::backups::BackupPlan,
+    /// The data directory's lock: one Plexward per data directory; `plexward restore` waits
+    /// for it to be free.
+    _lock: std::fs::File,
     /// Tells the workers and the executor's jobs to stop (sent once the server has stopped).
     stop: tokio::sync::watch::Sender<bool>,
 }
@@ -83,6 +87,14 @@ impl Application {
     ) -> anyhow::Result<Self> {
         data_dir::ensure(&config.data_dir)
             .with_context(|| format!("cannot use data directory {}", config.data_dir.display()))?;
+        let lock = data_dir::lock(&config.data_dir)
+            .with_context(|| format!("cannot lock data directory {}", config.data_dir.display()))?
+            .with_context(|| {
+                format!(
+                    "another Plexward is running on data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
         let pool = db::connect(&config.database_path()).with_context(|| {
             format!("cannot open database {}", config.database_path().display())
         })?;
@@ -214,6 +226,7 @@ impl Application {
             server: control,
             started: Instant::now(),
             write_probe: Arc::new(db::ProbeCache::default()),
+            backups: crate::backups::BackupPlan::from_config(config),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir));
         // Validated with the configuration, so this parses.
@@ -269,6 +282,8 @@ impl Application {
             heartbeat,
             schedule_heartbeat,
             executor,
+            backups: crate::backups::BackupPlan::from_config(config),
+            _lock: lock,
             stop,
         })
     }
@@ -358,6 +373,16 @@ impl Application {
                 )),
             ),
             (
+                "backups",
+                tokio::spawn(scheduler::backups::run(
+                    self.pool.clone(),
+                    self.executor.clone(),
+                    self.applier.clock().clone(),
+                    self.backups,
+                    stopped.clone(),
+                )),
+            ),
+            (
                 "scheduler",
                 tokio::spawn(scheduler::worker::run(
                     self.pool,
@@ -409,6 +434,8 @@ impl Application {
 pub async fn serve(config: &Config, mut on_start: impl FnMut(&Application)) -> anyhow::Result<()> {
     let mut config = config.clone();
     loop {
+        // A restore the UI staged is put in place while nothing holds the database.
+        crate::backups::restore::apply_staged(&config.data_dir);
         let app = Application::build(&config).await?;
         tracing::info!(
             version = crate::VERSION,

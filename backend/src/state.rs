@@ -33,4 +33,6 @@ pub struct AppState {
     pub started: Instant,
     /// The health check's last good write probe (reused for a few seconds).
     pub write_probe: Arc<crate::db::ProbeCache>,
+    /// Where backups go, how many are kept.
+    pub backups: crate::backups::BackupPlan,
 }

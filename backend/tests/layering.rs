@@ -22,7 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The one executor.
     ("jobs", &["jobs"]),
     // The domain: rules and transactions.
-    ("services", &["access", "auth", "settings"]),
+    ("services", &["access", "auth", "settings", "backups"]),
     // The Plex client, the queries per table, and the audit trail's writer (rows into db/audit).
     ("plex/db", &["plex", "db", "audit"]),
     // Small leaves used by all.

@@ -16,14 +16,15 @@ use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::password::{PasswordCheck, PasswordStrengthRequest};
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, AuditEventResponse, AuditQuery, BulkRequest, BulkResponse,
-    ChangePasswordRequest, ChangeResponse, ChangedBy, CreateAccountRequest, CreateApiTokenRequest,
-    CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
-    HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel,
-    LogQuery, LoginRequest, LoginResponse, PlexPinStarted, PlexPinStatus, PlexSettingsResponse,
-    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, RestartResponse, ScheduleSettings,
-    SchedulerResponse, ServerSettingsResponse, SetGrantsRequest, SetSharingRequest,
-    SummaryResponse, UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    AccountResponse, ApiTokenResponse, AuditEventResponse, AuditQuery, BackupResponse, BulkRequest,
+    BulkResponse, ChangePasswordRequest, ChangeResponse, ChangedBy, CreateAccountRequest,
+    CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery,
+    HealthResponse, HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry,
+    LogFile, LogLevel, LogQuery, LoginRequest, LoginResponse, PlexPinStarted, PlexPinStatus,
+    PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse, PlexUserResponse,
+    RestartResponse, RestoreResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
+    SetGrantsRequest, SetSharingRequest, SummaryResponse, UpdateAccountRequest,
+    UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -892,6 +893,55 @@ pub async fn upload_certificate(
 /// answer says where it will be. 409 `restart_unavailable` when it cannot restart itself.
 pub async fn restart() -> Result<RestartResponse, ApiError> {
     decode(call(|| builder("POST", "/api/v1/system/restart").build()).await?).await
+}
+
+/// `GET /api/v1/system/backups` (admin): every backup, newest first.
+pub async fn backups() -> Result<List<BackupResponse>, ApiError> {
+    get("/api/v1/system/backups").await
+}
+
+/// `POST /api/v1/system/backups` (admin): starts a backup job.
+pub async fn create_backup() -> Result<JobStarted, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/system/backups").build()).await?).await
+}
+
+/// Where one backup downloads from (for [`download`]).
+pub fn backup_url(name: &str) -> String {
+    format!(
+        "/api/v1/system/backups/{}",
+        String::from(js_sys::encode_uri_component(name))
+    )
+}
+
+/// `DELETE /api/v1/system/backups/{name}` (admin).
+pub async fn delete_backup(name: &str) -> Result<(), ApiError> {
+    delete(&backup_url(name)).await
+}
+
+/// `POST /api/v1/system/backups/{name}/restore` (admin): checks the backup, stages it and
+/// restarts with it. A 422 (`backup`) says why it cannot be restored; nothing changes then.
+pub async fn restore_backup(name: &str) -> Result<RestoreResponse, ApiError> {
+    let url = format!("{}/restore", backup_url(name));
+    decode(call(|| builder("POST", &url).build()).await?).await
+}
+
+/// `POST /api/v1/system/restore` (admin): as [`restore_backup`], for a backup file chosen here
+/// (multipart part `backup`).
+pub async fn restore_upload(file: &web_sys::File) -> Result<RestoreResponse, ApiError> {
+    let form = web_sys::FormData::new()
+        .and_then(|form| {
+            form.append_with_blob_and_filename("backup", file, &file.name())?;
+            Ok(form)
+        })
+        .map_err(|e| ApiError::local(format!("The file cannot be read ({e:?}).")))?;
+    // The browser writes `multipart/form-data` with its boundary (see `upload_certificate`).
+    let response = call(|| {
+        Request::post("/api/v1/system/restore")
+            .header("Accept", "application/json")
+            .body(form.clone())
+    })
+    .await?;
+    decode(response).await
 }
 
 /// Whether Plexward answers at `origin` (another port or scheme of this host, after a restart).

@@ -28,6 +28,18 @@ pub fn local_time_or_dash(at: Option<&DateTime<Utc>>) -> String {
     at.map_or_else(|| "—".to_owned(), local_time)
 }
 
+/// A file size in words: `812 B`, `4.2 KB`, `13.7 MB`, `1.2 GB` (powers of 1000, like browsers).
+pub fn size_words(bytes: u64) -> String {
+    #[allow(clippy::cast_precision_loss)] // one decimal is all that is shown
+    let value = bytes as f64;
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} KB", value / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", value / 1e6),
+        _ => format!("{:.1} GB", value / 1e9),
+    }
+}
+
 /// Now, from the browser's clock.
 pub fn now() -> DateTime<Utc> {
     #[allow(clippy::cast_possible_truncation)] // whole milliseconds are all we need
@@ -220,6 +232,14 @@ pub fn initials(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_use_the_largest_fitting_unit() {
+        assert_eq!(size_words(812), "812 B");
+        assert_eq!(size_words(4_200), "4.2 KB");
+        assert_eq!(size_words(13_700_000), "13.7 MB");
+        assert_eq!(size_words(1_234_000_000), "1.2 GB");
+    }
 
     #[test]
     fn durations_show_the_two_largest_units() {

@@ -39,7 +39,11 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "sharing.bulk",
     "sharing.reverted",
     "sharing.set",
+    "system.backup",
+    "system.backup_delete",
+    "system.backup_download",
     "system.restart",
+    "system.restore",
     "token.create",
     "token.revoke",
 ];

@@ -24,6 +24,8 @@ pub enum JobKind {
     Reconcile,
     /// Apply the grants of the friends a change touched (a save, an extend, a bulk change).
     Apply,
+    /// Back up the database and the key files (`POST /api/v1/system/backups`, or the schedule).
+    Backup,
 }
 
 /// How far a job is.

@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod duration;
 pub mod error;
 pub mod health;
@@ -36,6 +37,7 @@ pub use audit::{
     AUDIT_ACTIONS, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken,
 };
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
+pub use backups::{BackupReport, BackupResponse, BackupTrigger, RestoreResponse};
 pub use error::{ChangedBy, ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus, PlexApiChoice, PlexApiRoutes, RetiredPlexRoute};
 pub use jobs::{JobKind, JobResponse, JobStarted, JobState, Progress, SyncReport};

@@ -94,11 +94,13 @@ pub enum Permission {
     ViewAudit,
     /// Export the audit log as CSV.
     ExportAudit,
+    /// Make, list, download, delete and restore backups (they hold the key files).
+    ManageBackups,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ViewPlexData,
         Permission::ManageAccess,
         Permission::RunSync,
@@ -110,6 +112,7 @@ impl Permission {
         Permission::DownloadLogs,
         Permission::ViewAudit,
         Permission::ExportAudit,
+        Permission::ManageBackups,
     ];
 }
 

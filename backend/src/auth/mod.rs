@@ -39,6 +39,9 @@ pub struct AuthState {
     runtime: tokio::runtime::Handle,
 }
 
+/// The JWT signing key in the data directory (0600; in every backup).
+pub const JWT_KEY_FILE: &str = "jwt.key";
+
 impl AuthState {
     /// Loads (or creates) the signing key in the data dir. Call from the main runtime.
     pub fn load(
@@ -47,7 +50,7 @@ impl AuthState {
         db: DbPool,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
-        let key = secrets::load_or_create_key(&data_dir.join("jwt.key"), 32)?;
+        let key = secrets::load_or_create_key(&data_dir.join(JWT_KEY_FILE), 32)?;
         Ok(Self {
             jwt: jwt::JwtKeys::new(&key),
             throttle: throttle::LoginThrottle::new(limits.burst, limits.period),

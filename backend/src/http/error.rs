@@ -264,6 +264,28 @@ impl From<SettingsError> for ApiError {
     }
 }
 
+impl From<crate::backups::BackupError> for ApiError {
+    fn from(err: crate::backups::BackupError) -> Self {
+        use crate::backups::BackupError;
+        match err {
+            BackupError::NotFound(_) => Self::NotFound,
+            BackupError::Invalid(why) => Self::field("backup", why),
+            e @ (BackupError::Io { .. } | BackupError::Database(_)) => {
+                Self::StorageUnavailable(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<crate::backups::RestoreError> for ApiError {
+    fn from(err: crate::backups::RestoreError) -> Self {
+        match err {
+            crate::backups::RestoreError::Backup(e) => e.into(),
+            crate::backups::RestoreError::Settings(e) => e.into(),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod backups;
 pub mod client_addr;
 pub mod cookies;
 pub mod csrf;
@@ -106,6 +107,12 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(server_settings::put_server)
         .service(server_settings::upload_certificate)
         .service(server_settings::restart)
+        .service(backups::list)
+        .service(backups::create)
+        .service(backups::download)
+        .service(backups::delete_one)
+        .service(backups::restore)
+        .service(backups::restore_upload)
         .service(plex_data::libraries)
         .service(plex_data::plex_users)
         .service(plex_data::plex_user)

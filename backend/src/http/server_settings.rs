@@ -251,7 +251,7 @@ pub async fn restart(
 }
 
 /// `host[:port]` → `host` (IPv6 keeps its brackets).
-fn host_name(host: &str) -> &str {
+pub(super) fn host_name(host: &str) -> &str {
     if host.starts_with('[') {
         return host.find(']').map_or(host, |end| &host[..=end]);
     }

@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod apply_friend;
+pub mod backup;
 pub mod executor;
 pub mod lifecycle;
 pub mod reconcile;

@@ -3,6 +3,7 @@
 //! that starts a reconcile when it is due). The scheduler decides when and enqueues; the work
 //! itself is in `jobs`, which never imports this module.
 
+pub mod backups;
 pub mod deadline;
 pub mod heartbeat;
 pub mod retry;

@@ -516,3 +516,60 @@ pub async fn wait_for(app: &TestApp, token: &str, id: &str) -> serde_json::Value
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// The boundary [`multipart`] bodies use.
+pub const BOUNDARY: &str = "plexward-test-boundary-7d3f0c";
+
+/// A `multipart/form-data` body of file `parts` (name, bytes), split by [`BOUNDARY`].
+pub fn multipart(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, data) in parts {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; \
+                 filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// Plexward run by its restartable serve loop (`startup::serve`, as `main` runs it), with
+/// `config`: each start's URL and handle arrive on `starts`.
+pub struct ServeLoop {
+    pub starts: tokio::sync::mpsc::UnboundedReceiver<(String, actix_web::dev::ServerHandle)>,
+    pub serving: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl ServeLoop {
+    pub fn start(config: &Config) -> Self {
+        plexward::install_crypto_provider();
+        let (started, starts) = tokio::sync::mpsc::unbounded_channel();
+        let config = config.clone();
+        let serving = tokio::spawn(async move {
+            plexward::startup::serve(&config, move |app| {
+                let _ = started.send((app.url(), app.handle()));
+            })
+            .await
+        });
+        Self { starts, serving }
+    }
+
+    /// The next start's URL and handle.
+    pub async fn started(&mut self) -> (String, actix_web::dev::ServerHandle) {
+        self.starts.recv().await.expect("a start")
+    }
+
+    /// Stops the running server with `handle` and waits for the loop to end cleanly.
+    pub async fn stop(self, handle: actix_web::dev::ServerHandle) {
+        handle.stop(true).await;
+        self.serving
+            .await
+            .expect("no panic")
+            .expect("a stop ends the serve loop cleanly");
+    }
+}

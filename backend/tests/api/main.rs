@@ -10,6 +10,7 @@ mod audit_via_token;
 mod auth;
 mod auth_api_key;
 mod auth_rate_limit;
+mod backups;
 mod bad_input;
 mod concurrency;
 mod errors;

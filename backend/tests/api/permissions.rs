@@ -111,6 +111,36 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/system/backups",
+        Access::Needs(Permission::ManageBackups),
+    ),
+    (
+        "POST",
+        "/api/v1/system/backups",
+        Access::Needs(Permission::ManageBackups),
+    ),
+    (
+        "GET",
+        "/api/v1/system/backups/{name}",
+        Access::Needs(Permission::ManageBackups),
+    ),
+    (
+        "DELETE",
+        "/api/v1/system/backups/{name}",
+        Access::Needs(Permission::ManageBackups),
+    ),
+    (
+        "POST",
+        "/api/v1/system/backups/{name}/restore",
+        Access::Needs(Permission::ManageBackups),
+    ),
+    (
+        "POST",
+        "/api/v1/system/restore",
+        Access::Needs(Permission::ManageBackups),
+    ),
+    (
+        "GET",
         "/api/v1/libraries",
         Access::Needs(Permission::ViewPlexData),
     ),

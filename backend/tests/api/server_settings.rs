@@ -12,7 +12,9 @@ use rcgen::{
 };
 use reqwest::Method;
 
-use crate::helpers::{GOOD_PASSWORD, TestApp, insert_account, spawn_app, spawn_app_with};
+use crate::helpers::{
+    BOUNDARY, GOOD_PASSWORD, TestApp, insert_account, multipart, spawn_app, spawn_app_with,
+};
 
 // --- certificates made for the tests -------------------------------------------------------
 
@@ -64,25 +66,6 @@ impl Ca {
 }
 
 // --- helpers ------------------------------------------------------------------------------
-
-const BOUNDARY: &str = "plexward-test-boundary-7d3f0c";
-
-fn multipart(parts: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, data) in parts {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; \
-                 filename=\"{name}.pem\"\r\nContent-Type: application/x-pem-file\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
 
 async fn upload(app: &TestApp, token: &str, parts: &[(&str, &[u8])]) -> (u16, serde_json::Value) {
     let response = app
@@ -716,17 +699,8 @@ async fn restart_serves_https_on_the_new_port_and_leaves_the_old_one() {
         web_dir: tmp.path().join("no-web-ui"),
         ..Config::default()
     };
-    let (started, mut starts) = tokio::sync::mpsc::unbounded_channel();
-    let serving = tokio::spawn({
-        let config = config.clone();
-        async move {
-            plexward::startup::serve(&config, move |app| {
-                let _ = started.send((app.url(), app.handle()));
-            })
-            .await
-        }
-    });
-    let (first_url, _) = starts.recv().await.expect("first start");
+    let mut serve = crate::helpers::ServeLoop::start(&config);
+    let (first_url, _) = serve.started().await;
     assert_eq!(first_url, format!("http://127.0.0.1:{old_port}"));
 
     let db = plexward::db::connect(&config.database_path()).expect("db");
@@ -807,13 +781,9 @@ async fn restart_serves_https_on_the_new_port_and_leaves_the_old_one() {
     .expect("audit");
     assert_eq!(restarts.len(), 1);
 
-    let (second_url, handle) = starts.recv().await.expect("second start");
+    let (second_url, handle) = serve.started().await;
     assert_eq!(second_url, format!("https://127.0.0.1:{new_port}"));
-    handle.stop(true).await;
-    serving
-        .await
-        .expect("no panic")
-        .expect("a stop after a restart ends the serve loop cleanly");
+    serve.stop(handle).await;
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 pub mod audit_events;
 pub mod audit_filters;
 pub mod avatar;
+pub mod backups;
 pub mod bulk_dialog;
 pub mod certificate_upload;
 pub mod change_password_form;

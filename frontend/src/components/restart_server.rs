@@ -86,7 +86,7 @@ fn page() -> Option<Page> {
 
 /// Polls until Plexward answers again after the restart asked at `asked_at` (ms); false at the
 /// deadline.
-async fn comes_back(origin: &str, same_origin: bool, asked_at: f64) -> bool {
+pub async fn comes_back(origin: &str, same_origin: bool, asked_at: f64) -> bool {
     let mut saw_it_stop = false;
     while js_sys::Date::now() - asked_at < COME_BACK_DEADLINE_MS {
         sleep(POLL_MS).await;

@@ -19,6 +19,7 @@ use plexward_shared::{
 };
 
 use crate::api;
+use crate::components::backups::Backups;
 use crate::components::field_error::FieldError;
 use crate::components::form_field::FormField;
 use crate::components::plex_sign_in::PlexSignIn;
@@ -85,6 +86,7 @@ const COMMON_TIME_ZONES: &[&str] = &[
 pub fn Settings() -> impl IntoView {
     // Only admins may change how Plexward serves; nobody else is shown the section.
     let show_server = use_session().allows(Permission::ManageSettings);
+    let show_backups = use_session().allows(Permission::ManageBackups);
     let settings = LocalResource::new(api::plex_settings);
     let libraries = LocalResource::new(api::libraries);
     view! {
@@ -106,6 +108,7 @@ pub fn Settings() -> impl IntoView {
         </section>
         <SchedulerSettings />
         {show_server.then(|| view! { <ServerSettings /> })}
+        {show_backups.then(|| view! { <Backups /> })}
     }
 }
 
