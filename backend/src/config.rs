@@ -93,6 +93,11 @@ pub struct Config {
     pub backup_interval_hours: u32,
     /// Backups kept there (scheduled and manual alike; the oldest go first), 1–1000.
     pub backups_keep: u32,
+    /// Days refusals (throttled sign-ins, 403s) stay in the audit trail, 1–3650.
+    pub audit_noise_retention_days: u32,
+    /// Days every other event stays, 365–36500, or 0 = forever. Access changes (grants, sharing,
+    /// Plex applies, syncs, reconciles) are never pruned.
+    pub audit_retention_days: u32,
 }
 
 impl Default for Config {
@@ -120,6 +125,8 @@ impl Default for Config {
             plex_friend_limit: DEFAULT_PLEX_FRIEND_LIMIT,
             backup_interval_hours: 24,
             backups_keep: 7,
+            audit_noise_retention_days: 30,
+            audit_retention_days: 365,
         }
     }
 }
@@ -293,6 +300,8 @@ impl Config {
             "plex_friend_limit",
             "backup_interval_hours",
             "backups_keep",
+            "audit_noise_retention_days",
+            "audit_retention_days",
         ])
     }
 
@@ -385,6 +394,20 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "backups_keep",
                 reason: "must be between 1 and 1000".into(),
+            });
+        }
+        if !(1..=3_650).contains(&self.audit_noise_retention_days) {
+            return Err(ConfigError::Invalid {
+                field: "audit_noise_retention_days",
+                reason: "must be between 1 and 3650".into(),
+            });
+        }
+        if self.audit_retention_days != 0 && !(365..=36_500).contains(&self.audit_retention_days) {
+            return Err(ConfigError::Invalid {
+                field: "audit_retention_days",
+                reason: "must be between 365 and 36500 (security events are kept a year at \
+                         least), or 0 to keep them forever"
+                    .into(),
             });
         }
         if self.apply_wait_ms > 60_000 {
@@ -567,6 +590,22 @@ mod tests {
                 ),
                 ("PLEXWARD_APPLY_WAIT_MS", "60001", "apply_wait_ms"),
                 ("PLEXWARD_PLEX_FRIEND_LIMIT", "10001", "plex_friend_limit"),
+                (
+                    "PLEXWARD_BACKUP_INTERVAL_HOURS",
+                    "8761",
+                    "backup_interval_hours",
+                ),
+                ("PLEXWARD_BACKUPS_KEEP", "0", "backups_keep"),
+                (
+                    "PLEXWARD_AUDIT_NOISE_RETENTION_DAYS",
+                    "0",
+                    "audit_noise_retention_days",
+                ),
+                (
+                    "PLEXWARD_AUDIT_RETENTION_DAYS",
+                    "364",
+                    "audit_retention_days",
+                ),
             ] {
                 jail.set_env(key, value);
                 let err = load_in_jail(&Overrides::default()).expect_err("out of range");

@@ -52,6 +52,7 @@ pub struct Application {
     schedule_heartbeat: Heartbeat,
     executor: Arc<Executor>,
     backups: crate::backups::BackupPlan,
+    retention: scheduler::retention::Retention,
     /// The data directory's lock: one Plexward per data directory; `plexward restore` waits
     /// for it to be free.
     _lock: std::fs::File,
@@ -283,6 +284,7 @@ impl Application {
             schedule_heartbeat,
             executor,
             backups: crate::backups::BackupPlan::from_config(config),
+            retention: scheduler::retention::Retention::from_config(config),
             _lock: lock,
             stop,
         })
@@ -369,6 +371,14 @@ impl Application {
                 tokio::spawn(jobs::apply_friend::run(
                     self.apply_queue,
                     self.applier.clone(),
+                    stopped.clone(),
+                )),
+            ),
+            (
+                "retention",
+                tokio::spawn(scheduler::retention::run(
+                    self.pool.clone(),
+                    self.retention,
                     stopped.clone(),
                 )),
             ),

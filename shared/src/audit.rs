@@ -17,6 +17,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "account.password_reset",
     "account.update",
     "audit.export",
+    "audit.pruned",
     "auth.login",
     "auth.logout",
     "auth.refresh_reuse",

@@ -1,5 +1,6 @@
-//! The append-only `audit_events` table: writes, and the viewer's filtered reads. (Triggers in
-//! the schema refuse updates and deletes; nothing here offers either.)
+//! The append-only `audit_events` table: writes, the viewer's filtered reads, and retention.
+//! (Triggers in the schema refuse updates but a larger `count`, and deletes but of events past
+//! the retention floors; see [`prune`].)
 
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
@@ -68,6 +69,52 @@ pub fn fold(conn: &mut SqliteConnection, event: &NewAuditEvent) -> QueryResult<b
         .set(audit_events::count.eq(audit_events::count + 1))
         .execute(conn)?;
     Ok(true)
+}
+
+/// Action families about access (grants, sharing, what was sent to Plex, syncs, reconciles): never
+/// pruned. The schema's delete trigger holds to the same list.
+pub const KEPT_FOREVER: [&str; 4] = ["grants.", "sharing.", "plex.", "scheduler."];
+
+/// Deletes refusals (`denied`) older than `denied_before` and, when given, every other event
+/// older than `others_before` (Unix ms), never one of [`KEPT_FOREVER`]; how many of each.
+pub fn prune(
+    conn: &mut SqliteConnection,
+    denied_before: i64,
+    others_before: Option<i64>,
+) -> QueryResult<(usize, usize)> {
+    conn.immediate_transaction(|conn| {
+        let prunable = || {
+            let mut query = audit_events::table.into_boxed::<Sqlite>();
+            for family in KEPT_FOREVER {
+                query = query.filter(audit_events::action.not_like(format!("{family}%")));
+            }
+            query.select(audit_events::id)
+        };
+        let denied = diesel::delete(
+            audit_events::table.filter(
+                audit_events::id.eq_any(
+                    prunable()
+                        .filter(audit_events::outcome.eq("denied"))
+                        .filter(audit_events::at.lt(denied_before)),
+                ),
+            ),
+        )
+        .execute(conn)?;
+        let others = match others_before {
+            None => 0,
+            Some(before) => diesel::delete(
+                audit_events::table.filter(
+                    audit_events::id.eq_any(
+                        prunable()
+                            .filter(audit_events::outcome.ne("denied"))
+                            .filter(audit_events::at.lt(before)),
+                    ),
+                ),
+            )
+            .execute(conn)?,
+        };
+        Ok((denied, others))
+    })
 }
 
 pub fn insert(conn: &mut SqliteConnection, event: &NewAuditEvent) -> QueryResult<usize> {

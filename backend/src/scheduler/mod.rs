@@ -6,6 +6,7 @@
 pub mod backups;
 pub mod deadline;
 pub mod heartbeat;
+pub mod retention;
 pub mod retry;
 pub mod schedule;
 pub mod settings;

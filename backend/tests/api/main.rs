@@ -33,6 +33,7 @@ mod plex_routes;
 mod plex_settings;
 mod plex_sign_in;
 mod read_model;
+mod retention;
 mod reverse_proxy;
 mod scheduler;
 mod scripting;
