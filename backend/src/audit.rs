@@ -118,9 +118,15 @@ fn log_security(row: &NewAuditEvent) {
         .as_deref()
         .and_then(|d| serde_json::from_str::<Value>(d).ok())
         .and_then(|d| d.get("reason").and_then(Value::as_str).map(str::to_owned));
+    // A token used from a new address after its first: not a failure, but worth a look.
+    let notable = row.action == "token.new_address"
+        && row
+            .details
+            .as_deref()
+            .is_some_and(|d| d.contains("\"first_use\":false"));
     let (action, outcome, actor, ip) = (&row.action, &row.outcome, &row.actor, &row.ip);
     let target = row.target_id.as_deref();
-    if outcome == "success" {
+    if outcome == "success" && !notable {
         tracing::info!(target: "plexward::security", %action, %outcome, ?actor, ?ip, ?target, ?reason, "security event");
     } else {
         tracing::warn!(target: "plexward::security", %action, %outcome, ?actor, ?ip, ?target, ?reason, "security event");

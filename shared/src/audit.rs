@@ -46,6 +46,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "system.restart",
     "system.restore",
     "token.create",
+    "token.new_address",
     "token.revoke",
 ];
 

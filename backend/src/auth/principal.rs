@@ -144,6 +144,7 @@ pub async fn by_api_token(
 ) -> Result<Principal, AuthError> {
     let hash = token_hash(secret);
     let now = auth.now_ms();
+    let from = ip.clone();
     let found = db::run(&auth.db, move |conn| {
         let Some(token) = db::api_tokens::find_by_hash(conn, &hash)? else {
             return Ok(None);
@@ -158,12 +159,34 @@ pub async fn by_api_token(
         if token.last_used_at.is_none_or(|at| now - at > 60_000) {
             db::api_tokens::touch(conn, token.id, now)?;
         }
+        let seen_before = match &from {
+            Some(ip) if !account.disabled => db::api_tokens::new_address(conn, token.id, ip, now)?,
+            _ => None,
+        };
         let role = token.role();
-        Ok(Some((account, token.id, token.name, role)))
+        Ok(Some((account, token.id, token.name, role, seen_before)))
     })
     .await?;
+    if let Some((account, id, name, _, Some(seen_before))) = &found {
+        // A token turning up somewhere new is worth an auditor's look (the first use less so).
+        let actor = Actor::account(account.id, &account.username)
+            .from_ip(ip.clone())
+            .with_token(Some(TokenRef {
+                id: *id,
+                name: name.clone(),
+            }));
+        Event::new("token.new_address", Outcome::Success, &actor)
+            .target("api_token", id)
+            .details(serde_json::json!({
+                "token": name,
+                "first_use": seen_before.is_empty(),
+                "seen_before": seen_before.iter().take(5).collect::<Vec<_>>(),
+            }))
+            .record(&auth.db)
+            .await;
+    }
     match found {
-        Some((account, id, name, role)) if !account.disabled => Ok(Principal {
+        Some((account, id, name, role, _)) if !account.disabled => Ok(Principal {
             account,
             role,
             via: Via::ApiToken { id, name },

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use plexward_shared::Role;
 
-use crate::db::schema::{accounts, api_tokens};
+use crate::db::schema::{accounts, api_token_addresses, api_tokens};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_tokens)]
@@ -93,6 +93,33 @@ pub fn touch(conn: &mut SqliteConnection, id: i64, now: i64) -> QueryResult<usiz
     diesel::update(api_tokens::table.find(id))
         .set(api_tokens::last_used_at.eq(now))
         .execute(conn)
+}
+
+/// Where token `id` has been used from before `ip`: `None` when `ip` is known already, else the
+/// addresses seen so far (empty on first use), after remembering `ip`. A read when nothing is
+/// new, so a busy script does not turn reads into writes.
+pub fn new_address(
+    conn: &mut SqliteConnection,
+    id: i64,
+    ip: &str,
+    now: i64,
+) -> QueryResult<Option<Vec<String>>> {
+    let known: Vec<String> = api_token_addresses::table
+        .filter(api_token_addresses::token_id.eq(id))
+        .order(api_token_addresses::first_seen_at.desc())
+        .select(api_token_addresses::ip)
+        .load(conn)?;
+    if known.iter().any(|k| k == ip) {
+        return Ok(None);
+    }
+    diesel::insert_or_ignore_into(api_token_addresses::table)
+        .values((
+            api_token_addresses::token_id.eq(id),
+            api_token_addresses::ip.eq(ip),
+            api_token_addresses::first_seen_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(Some(known))
 }
 
 pub fn delete(conn: &mut SqliteConnection, id: i64) -> QueryResult<usize> {

@@ -60,6 +60,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_token_addresses (token_id, ip) {
+        token_id -> BigInt,
+        ip -> Text,
+        first_seen_at -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> BigInt,
         at -> BigInt,
@@ -180,6 +188,7 @@ diesel::joinable!(actual_libraries -> plex_users (plex_user_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::joinable!(api_token_addresses -> api_tokens (token_id));
 diesel::table! {
     idempotency_keys (account_id, key) {
         account_id -> BigInt,
@@ -202,6 +211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     api_tokens,
+    api_token_addresses,
     audit_events,
     settings,
     apply_states,

@@ -190,3 +190,57 @@ async fn tokens_cannot_mint_tokens_and_admins_see_and_revoke_everyones() {
         401
     );
 }
+
+#[tokio::test]
+async fn a_token_used_from_a_new_address_is_a_security_event() {
+    // Behind a trusted proxy, so the test can come from several addresses.
+    let app =
+        crate::helpers::spawn_app_with(|c| c.trusted_proxies = Some(vec!["127.0.0.1".into()]))
+            .await;
+    app.create_account("alice", "moderator", false).await;
+    let s = app.login("alice", GOOD_PASSWORD).await;
+    let body: serde_json::Value = create(&app, &s.token, serde_json::json!({"name": "nas script"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let secret = body["secret"].as_str().expect("secret").to_owned();
+    let from = |ip: &'static str| {
+        app.bearer(Method::GET, "/api/v1/me", &secret)
+            .header("x-forwarded-for", ip)
+            .send()
+    };
+    for ip in [
+        "198.51.100.1",
+        "198.51.100.1",
+        "203.0.113.9",
+        "198.51.100.1",
+        "203.0.113.9",
+    ] {
+        assert_eq!(from(ip).await.expect("sent").status(), 200);
+    }
+    let events = app.audit_actions("token.new_address").await;
+    assert_eq!(
+        events.len(),
+        2,
+        "the first use and one new address, not every request"
+    );
+    // Newest first.
+    let (second, first) = (&events[0], &events[1]);
+    assert_eq!(first.ip.as_deref(), Some("198.51.100.1"));
+    assert_eq!(second.ip.as_deref(), Some("203.0.113.9"));
+    assert_eq!(second.actor, "alice");
+    assert_eq!(second.token_name.as_deref(), Some("nas script"));
+    let details: serde_json::Value =
+        serde_json::from_str(second.details.as_deref().expect("details")).expect("json");
+    assert_eq!(details["first_use"], false);
+    assert_eq!(details["seen_before"], serde_json::json!(["198.51.100.1"]));
+    assert!(
+        !second
+            .details
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&secret[4..12]),
+        "never the secret"
+    );
+}
