@@ -204,6 +204,29 @@ test('a sign-in attempt with markup for a username shows as text', async () => {
   assert.deepEqual(dialogs, []);
 });
 
+test('Live puts new matching events on top as they are written, and only those', async () => {
+  await page.goto(`${server.url}/audit?action=auth.login&outcome=failure&offset=10`);
+  await range().waitFor();
+  await page.getByRole('button', { name: 'Live' }).click();
+  // Live shows what is new: it goes back to the first page.
+  await page.waitForURL((url) => !url.searchParams.has('offset'));
+  await page.getByTestId('live-status').filter({ hasText: /^Live:/ }).waitFor();
+  const before = await shownIds();
+  const name = `live-${Date.now()}`;
+  // A success (filtered out), then a failure: only the failure appears.
+  await call('POST', '/api/v1/auth/login', { body: { username: AUDITOR.username, password: AUDITOR.password }, token: null });
+  const refused = await call('POST', '/api/v1/auth/login', { body: { username: name, password: 'wrong wrong wrong' }, token: null });
+  assert.equal(refused.status, 401);
+  const top = rows().first();
+  await top.locator('.audit-actor', { hasText: `anonymous (${name})` }).waitFor({ timeout: 5_000 });
+  const now = await shownIds();
+  assert.equal(now.length, Math.min(before.length + 1, 50));
+  assert.deepEqual(now.slice(1), before.slice(0, now.length - 1), 'the new event on top, the rest as they were');
+  await page.getByRole('button', { name: 'Live' }).click();
+  assert.equal(await page.getByRole('button', { name: 'Live' }).getAttribute('aria-pressed'), 'false');
+  assert.deepEqual(unexpectedProblems(problems), []);
+});
+
 test("the friend page shows the friend's history and links to the filtered trail", async () => {
   await page.goto(`${server.url}/friends/${aliceId}`);
   const history = page.getByTestId('history');

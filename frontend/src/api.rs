@@ -710,6 +710,21 @@ pub fn log_stream_url(level: Option<LogLevel>, after: Option<u64>) -> String {
     )
 }
 
+/// Where `GET /api/v1/audit/stream` follows the events matching `q` (paging left out), resuming
+/// after event `after`.
+pub fn audit_stream_url(q: &AuditQuery, after: Option<u64>) -> String {
+    let filters = audit_query_string(&AuditQuery {
+        limit: None,
+        offset: None,
+        ..q.clone()
+    });
+    match after {
+        None => format!("/api/v1/audit/stream{filters}"),
+        Some(id) if filters.is_empty() => format!("/api/v1/audit/stream?after={id}"),
+        Some(id) => format!("/api/v1/audit/stream{filters}&after={id}"),
+    }
+}
+
 /// The filters of `/audit` and `/audit/export` as a query string (paging included when set).
 pub fn audit_query_string(q: &AuditQuery) -> String {
     query(&[
@@ -768,29 +783,29 @@ pub async fn download(url: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// What a [`LogStream`] reports.
-pub struct StreamHandlers {
-    /// The server answered: lines will follow.
+/// What an [`EventStream`] reports.
+pub struct StreamHandlers<T> {
+    /// The server answered: items will follow.
     pub on_open: Box<dyn FnMut()>,
-    /// One line and its event id.
-    pub on_line: Box<dyn FnMut(Option<u64>, LogEntry)>,
+    /// One item (a log line, an audit event) and its event id.
+    pub on_line: Box<dyn FnMut(Option<u64>, T)>,
     /// The stream is over: its five minutes are up, the server went away, or it was refused
     /// (a 401 looks the same to an `EventSource`). The source is closed by then; reconnecting is
     /// the caller's choice. Called from inside the source's handler: the caller must not drop
-    /// the [`LogStream`] before returning (spawn the reconnect instead).
+    /// the [`EventStream`] before returning (spawn the reconnect instead).
     pub on_end: Box<dyn FnMut()>,
 }
 
-/// An open `GET /api/v1/logs/stream` (an `EventSource`, authenticated by the session cookies).
-/// Dropping it closes the connection.
-pub struct LogStream {
+/// An open event stream (`/api/v1/logs/stream`, `/api/v1/audit/stream`: an `EventSource`,
+/// authenticated by the session cookies). Dropping it closes the connection.
+pub struct EventStream {
     source: web_sys::EventSource,
     _on_open: Closure<dyn FnMut(web_sys::Event)>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
-impl Drop for LogStream {
+impl Drop for EventStream {
     fn drop(&mut self) {
         self.source.close();
         // No late event may reach the closures dropped with this struct.
@@ -800,19 +815,18 @@ impl Drop for LogStream {
     }
 }
 
-/// Opens the live log at `level` and up, resuming after event `after`.
-pub fn log_stream(
-    level: Option<LogLevel>,
-    after: Option<u64>,
-    handlers: StreamHandlers,
-) -> Result<LogStream, ApiError> {
+/// Opens the event stream at `url`, each event's data read as a `T`.
+pub fn event_stream<T: DeserializeOwned + 'static>(
+    url: &str,
+    handlers: StreamHandlers<T>,
+) -> Result<EventStream, ApiError> {
     let StreamHandlers {
         mut on_open,
         mut on_line,
         mut on_end,
     } = handlers;
-    let source = web_sys::EventSource::new(&log_stream_url(level, after)).map_err(|_| {
-        ApiError::in_browser("network", "The browser cannot open the live log.".into())
+    let source = web_sys::EventSource::new(url).map_err(|_| {
+        ApiError::in_browser("network", "The browser cannot open the live stream.".into())
     })?;
     let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_open());
     let on_message =
@@ -821,7 +835,7 @@ pub fn log_stream(
                 return;
             };
             // A line this page cannot read is skipped rather than ending the stream.
-            if let Ok(entry) = serde_json::from_str::<LogEntry>(&data) {
+            if let Ok(entry) = serde_json::from_str::<T>(&data) {
                 on_line(event.last_event_id().parse().ok(), entry);
             }
         });
@@ -835,7 +849,7 @@ pub fn log_stream(
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Ok(LogStream {
+    Ok(EventStream {
         source,
         _on_open: on_open,
         _on_message: on_message,

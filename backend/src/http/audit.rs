@@ -129,12 +129,13 @@ const STREAM_BATCH: i64 = 100;
 /// New audit events as they are written (Server-Sent Events, `text/event-stream`), with the same
 /// filters as the list: each event has the audit event's id as its `id` and the event as JSON
 /// `data` (like the list's items). It starts with what is written from now on; a client that
-/// reconnects with `Last-Event-ID` gets everything after that event first. A stream lasts five
+/// reconnects with `Last-Event-ID` (or `after`) gets everything after that event first. A stream lasts five
 /// minutes (the browser reconnects by itself); a comment every 15 s keeps it open.
 #[utoipa::path(
     operation_id = "streamAuditEvents",
     tag = "audit",
     params(AuditQuery,
+        ("after" = Option<i64>, Query, description = "Resume after this event (as `Last-Event-ID` does, for a client that reconnects by itself)"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event (what a browser sends on reconnect)")),
     responses(
         (status = 200, description = "An event stream of `AuditEventResponse` JSON"),
@@ -153,18 +154,27 @@ pub async fn stream(
     let query = query?.into_inner();
     let zone = db::run(&state.db, crate::settings::plex::time_zone).await?;
     let (filter, _, _) = parse(&query, zone)?;
-    let resume = match req.headers().get("last-event-id").map(|v| v.to_str()) {
+    let invalid = |what: &str| {
+        ApiError::bad_request(
+            "invalid_last_event_id",
+            format!("{what} must be an event id"),
+        )
+    };
+    let header = match req.headers().get("last-event-id").map(|v| v.to_str()) {
         None => None,
-        Some(Ok(v)) if v.trim().is_empty() => None,
-        Some(Ok(v)) => Some(v.trim().parse::<i64>().map_err(|_| {
-            ApiError::bad_request("invalid_last_event_id", "Last-Event-ID must be an event id")
-        })?),
-        Some(Err(_)) => {
-            return Err(ApiError::bad_request(
-                "invalid_last_event_id",
-                "Last-Event-ID must be an event id",
-            ));
-        }
+        Some(Ok(v)) => Some(v.trim().to_owned()),
+        Some(Err(_)) => return Err(invalid("Last-Event-ID")),
+    };
+    let param = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "after")
+        .map(|(_, v)| v.trim().to_owned());
+    let resume = match (
+        header.filter(|v| !v.is_empty()),
+        param.filter(|v| !v.is_empty()),
+    ) {
+        (Some(v), _) => Some(v.parse::<i64>().map_err(|_| invalid("Last-Event-ID"))?),
+        (None, Some(v)) => Some(v.parse::<i64>().map_err(|_| invalid("after"))?),
+        (None, None) => None,
     };
     let after = match resume {
         Some(id) => id,

@@ -366,6 +366,30 @@ async fn the_audit_trail_streams_live_with_the_lists_filters_and_resumes() {
     let resumed = stream_events(&mut again, |e| !e.is_empty()).await;
     assert!(resumed[0].0 > first);
     assert_eq!(resumed[0].1["actor"], "anonymous (trudy)");
+    drop(again);
+    // … and so does `after` (for a client that reconnects by itself, as the SPA does).
+    let mut again = app
+        .bearer(
+            Method::GET,
+            &format!("/api/v1/audit/stream?action=auth.login&outcome=failure&after={first}"),
+            &auditor,
+        )
+        .send()
+        .await
+        .expect("sent");
+    let resumed = stream_events(&mut again, |e| !e.is_empty()).await;
+    assert_eq!(resumed[0].1["actor"], "anonymous (trudy)");
+    drop(again);
+    let (status, body) = app
+        .call(
+            Method::GET,
+            "/api/v1/audit/stream?after=soon",
+            &auditor,
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_last_event_id");
 
     let (status, body) = app
         .call(

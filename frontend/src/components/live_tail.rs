@@ -1,14 +1,14 @@
-//! Following the log as it is written (`GET /api/v1/logs/stream`): the "Live" toggle and the
-//! connection behind it. A stream ends after five minutes, when the server goes away, or when
-//! it refuses the session — an `EventSource` cannot tell these apart, so after every end the
-//! session is checked through `api.rs` (which refreshes an expired access token) and the stream
-//! reopened after the last line seen, so no line is lost or shown twice.
+//! Following a stream as it is written (`GET /api/v1/logs/stream`, `/api/v1/audit/stream`): the
+//! "Live" toggle and the connection behind it. A stream ends after five minutes, when the server
+//! goes away, or when it refuses the session — an `EventSource` cannot tell these apart, so after
+//! every end the session is checked through `api.rs` (which refreshes an expired access token)
+//! and the stream reopened after the last item seen, so none is lost or shown twice.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plexward_shared::{LogEntry, LogLevel};
+use serde::de::DeserializeOwned;
 
-use crate::api::{self, LogStream, StreamHandlers};
+use crate::api::{self, EventStream, StreamHandlers};
 use crate::jobs::sleep;
 
 /// The first wait before reconnecting; doubled after every failed attempt up to [`MAX_DELAY_MS`].
@@ -31,27 +31,39 @@ pub fn reconnect_delay(failures: u32) -> i32 {
         .min(MAX_DELAY_MS)
 }
 
-/// One page's live stream. Copy: every field is a handle into the page's reactive owner, so the
-/// stream is closed when the page goes away (dropping the stored [`LogStream`] closes it).
-#[derive(Clone, Copy)]
-pub struct LiveTail {
+/// One page's live stream of `T`s. Copy: every field is a handle into the page's reactive
+/// owner, so the stream is closed when the page goes away (dropping the stored [`EventStream`]
+/// closes it).
+pub struct LiveTail<T: 'static> {
     pub state: RwSignal<LiveState>,
-    stream: StoredValue<Option<LogStream>, LocalStorage>,
+    stream: StoredValue<Option<EventStream>, LocalStorage>,
     last_id: StoredValue<Option<u64>>,
-    level: StoredValue<Option<LogLevel>>,
+    /// Where the stream is, resuming after an event id (the page's filters are in it).
+    url_for: Callback<Option<u64>, String>,
+    /// What `url_for` said when the stream was started: a change of filters restarts it.
+    started_with: StoredValue<String>,
     /// Bumped by every start and stop: a reconnect scheduled before it gives up.
     generation: StoredValue<u64>,
     failures: StoredValue<u32>,
-    on_line: Callback<LogEntry>,
+    on_line: Callback<T>,
 }
 
-impl LiveTail {
-    pub fn new(on_line: Callback<LogEntry>) -> Self {
+impl<T> Clone for LiveTail<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for LiveTail<T> {}
+
+impl<T: DeserializeOwned + 'static> LiveTail<T> {
+    pub fn new(url_for: Callback<Option<u64>, String>, on_line: Callback<T>) -> Self {
         Self {
             state: RwSignal::new(LiveState::Off),
             stream: StoredValue::new_local(None),
             last_id: StoredValue::new(None),
-            level: StoredValue::new(None),
+            url_for,
+            started_with: StoredValue::new(String::new()),
             generation: StoredValue::new(0),
             failures: StoredValue::new(0),
             on_line,
@@ -62,19 +74,20 @@ impl LiveTail {
         self.state.with(|s| *s != LiveState::Off)
     }
 
-    /// Starts following lines at `level` and up (or follows at a new level).
-    pub fn start(self, level: Option<LogLevel>) {
-        self.level.set_value(level);
+    /// Starts following (again, from now, with what `url_for` says now).
+    pub fn start(self) {
+        self.started_with.set_value(self.url_for.run(None));
+        self.last_id.set_value(None);
         self.failures.set_value(0);
         self.bump();
         self.state.set(LiveState::Connecting);
         self.connect();
     }
 
-    /// Follows at `level` from now on, if live.
-    pub fn change_level(self, level: Option<LogLevel>) {
-        if self.is_on() && self.level.get_value() != level {
-            self.start(level);
+    /// Follows what `url_for` says now (new filters), if live and it changed.
+    pub fn follow(self) {
+        if self.is_on() && self.started_with.get_value() != self.url_for.run(None) {
+            self.start();
         }
     }
 
@@ -109,11 +122,12 @@ impl LiveTail {
             }),
             on_end: Box::new(move || {
                 if current() {
-                    self.reconnect(generation, "The live log was interrupted; reconnecting…");
+                    self.reconnect(generation, "The live stream was interrupted; reconnecting…");
                 }
             }),
         };
-        match api::log_stream(self.level.get_value(), self.last_id.get_value(), handlers) {
+        let url = self.url_for.run(self.last_id.get_value());
+        match api::event_stream(&url, handlers) {
             // Replacing the old stream drops (closes) it.
             Ok(stream) => self.stream.set_value(Some(stream)),
             Err(e) => self.reconnect(generation, &e.message),
@@ -156,20 +170,28 @@ impl LiveTail {
     }
 }
 
-/// The "Live" button and what the stream is doing.
+/// The "Live" button and what the stream is doing (`live_text` while it is live). `on_start`
+/// runs before the stream starts (a page may go back to its first page).
 #[component]
-pub fn LiveToggle(live: LiveTail, level: Signal<Option<LogLevel>>) -> impl IntoView {
+pub fn LiveToggle<T: DeserializeOwned + 'static>(
+    live: LiveTail<T>,
+    live_text: &'static str,
+    #[prop(optional)] on_start: Option<Callback<()>>,
+) -> impl IntoView {
     let toggle = move |_| {
         if live.is_on() {
             live.stop();
         } else {
-            live.start(level.get_untracked());
+            if let Some(on_start) = on_start {
+                on_start.run(());
+            }
+            live.start();
         }
     };
     let status = move || match live.state.get() {
         LiveState::Off => String::new(),
         LiveState::Connecting => "Connecting…".to_owned(),
-        LiveState::Live => "Live: new lines appear as they are written.".to_owned(),
+        LiveState::Live => live_text.to_owned(),
         LiveState::Waiting(why) => why,
     };
     view! {

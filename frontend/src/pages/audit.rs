@@ -14,6 +14,7 @@ use plexward_shared::{AUDIT_PAGE_DEFAULT, AuditEventResponse, AuditQuery, List, 
 use crate::api::{self, ApiError};
 use crate::components::audit_events::AuditEvents;
 use crate::components::audit_filters::AuditFilters;
+use crate::components::live_tail::{LiveTail, LiveToggle};
 use crate::pages::friends::display_name;
 use crate::session::use_session;
 use crate::time_zone::{Zone, server_zone};
@@ -74,9 +75,37 @@ pub fn Audit() -> impl IntoView {
     };
 
     let page = RwSignal::new(None::<Result<List<AuditEventResponse>, ApiError>>);
+    // Live: new events matching the filters go on top of the first page as they are written.
+    let live = LiveTail::new(
+        Callback::new(move |after| api::audit_stream_url(&current.get_untracked(), after)),
+        Callback::new(move |event: AuditEventResponse| {
+            let (keep, first_page) = current.with_untracked(|q| {
+                let first = q
+                    .offset
+                    .as_deref()
+                    .is_none_or(|o| o.parse::<u64>().ok() == Some(0));
+                (page_size(q.limit.as_deref()), first)
+            });
+            if !first_page {
+                return;
+            }
+            page.try_update(|p| {
+                if let Some(Ok(list)) = p
+                    && !list.items.iter().any(|e| e.id == event.id)
+                {
+                    list.items.insert(0, event);
+                    list.items
+                        .truncate(usize::try_from(keep).unwrap_or(usize::MAX));
+                    list.total += 1;
+                }
+            });
+        }),
+    );
     let request = StoredValue::new(0_u64);
     Effect::new(move |_| {
         let query = current.get();
+        // New filters: the live stream follows them.
+        live.follow();
         request.update_value(|n| *n += 1);
         let mine = request.get_value();
         spawn_local(async move {
@@ -131,6 +160,13 @@ pub fn Audit() -> impl IntoView {
         }
     };
     let to_page_prev = to_page.clone();
+    let to_first_page = to_page.clone();
+    // Live shows what is new, on the first page.
+    let live_from_first_page = Callback::new(move |()| {
+        if offset() > 0 {
+            to_first_page(0);
+        }
+    });
     let resize = move |ev: leptos::ev::Event| {
         let chosen = page_size(Some(&event_target_value(&ev)));
         let mut query = current.get_untracked();
@@ -189,6 +225,7 @@ pub fn Audit() -> impl IntoView {
             <div class="card-head wrap">
                 <h2 id="audit-events-title">"Events, newest first"</h2>
                 <div class="pager">
+                    <LiveToggle live live_text="Live: new events appear as they are written." on_start=live_from_first_page />
                     <span class="muted" data-testid="audit-range">
                         {move || page.with(|p| match p {
                             Some(Ok(list)) => range_text(offset(), list.items.len(), list.total),

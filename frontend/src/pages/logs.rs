@@ -64,15 +64,21 @@ pub fn Logs() -> impl IntoView {
     let error_of =
         move |name: &'static str| Signal::derive(move || errors.with(|e| e.get(name).cloned()));
 
-    let live = LiveTail::new(Callback::new(move |entry: LogEntry| {
-        let Some(filters) = shown.try_get_untracked() else {
-            return;
-        };
-        if keeps(&entry, filters.level, &filters.text) {
-            buffer.try_update(|b| b.push(entry, filters.lines));
-        }
-    }));
-    let live_level = Signal::derive(move || shown.with(|s| stream_level(s.file, s.level)));
+    let url_for = Callback::new(move |after: Option<u64>| {
+        let level = shown.with_untracked(|s| stream_level(s.file, s.level));
+        api::log_stream_url(level, after)
+    });
+    let live = LiveTail::new(
+        url_for,
+        Callback::new(move |entry: LogEntry| {
+            let Some(filters) = shown.try_get_untracked() else {
+                return;
+            };
+            if keeps(&entry, filters.level, &filters.text) {
+                buffer.try_update(|b| b.push(entry, filters.lines));
+            }
+        }),
+    );
 
     let load = move || {
         let query = LogQuery {
@@ -105,8 +111,8 @@ pub fn Logs() -> impl IntoView {
                             .unwrap_or(LOG_LINES_DEFAULT as usize),
                         text: text.get_untracked(),
                     };
-                    live.change_level(stream_level(now_shown.file, now_shown.level));
                     shown.try_set(now_shown);
+                    live.follow();
                     buffer.try_update(|b| b.replace(list.items));
                 }
                 Err(e) if !e.fields.is_empty() => {
@@ -141,7 +147,7 @@ pub fn Logs() -> impl IntoView {
             <div class="card-head wrap">
                 <h2 id="logs-title">{move || format!("{} — newest first", file.get().file_name())}</h2>
                 <div class="filters">
-                    <LiveToggle live level=live_level />
+                    <LiveToggle live live_text="Live: new lines appear as they are written." />
                     <Show when=can_download>
                         <a
                             class="btn ghost small"
