@@ -57,6 +57,9 @@ pub struct Config {
     /// them comma-separated. Default none: the socket's peer is the client.
     #[serde(default, deserialize_with = "hostnames_list")]
     pub trusted_proxies: Option<Vec<String>>,
+    /// The sub-path Plexward is served under behind a reverse proxy that keeps it (`/plexward`);
+    /// empty for the root. Normalised when loaded (leading slash, no trailing one).
+    pub base_path: String,
     /// Directory for the database, keys, certificates and logs. Created 0700 if missing.
     pub data_dir: PathBuf,
     /// Directory holding the built SPA (`trunk build` output).
@@ -109,6 +112,7 @@ impl Default for Config {
             https: None,
             hostnames: None,
             trusted_proxies: None,
+            base_path: String::new(),
             data_dir: PathBuf::from("data"),
             web_dir: PathBuf::from("dist"),
             log: "info".into(),
@@ -129,6 +133,38 @@ impl Default for Config {
             audit_retention_days: 365,
         }
     }
+}
+
+/// A `base_path` as configured, normalised: `""` for the root, else `/a/b` (leading slash, no
+/// trailing one); `Err` names what is wrong.
+pub fn normalise_base_path(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let path = if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    };
+    let fine = path.split('/').skip(1).all(|segment| {
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    });
+    if !fine || path.len() > 100 {
+        return Err(format!(
+            "`{raw}` is not a usable sub-path: use letters, digits and - . _ ~ between slashes, \
+             like /plexward"
+        ));
+    }
+    if path == "/api" || path.starts_with("/api/") {
+        return Err("must not start with /api".into());
+    }
+    Ok(path)
 }
 
 /// `trusted_proxies` as networks: an address is a network of one.
@@ -284,6 +320,7 @@ impl Config {
             "https",
             "hostnames",
             "trusted_proxies",
+            "base_path",
             "data_dir",
             "web_dir",
             "log",
@@ -306,7 +343,12 @@ impl Config {
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let config: Config = figment.extract().map_err(ConfigError::from_figment)?;
+        let mut config: Config = figment.extract().map_err(ConfigError::from_figment)?;
+        config.base_path =
+            normalise_base_path(&config.base_path).map_err(|reason| ConfigError::Invalid {
+                field: "base_path",
+                reason,
+            })?;
         config.validate()?;
         Ok(config)
     }
@@ -677,5 +719,23 @@ mod tests {
             assert!(matches!(err, ConfigError::MissingFile(_)));
             Ok(())
         });
+    }
+
+    #[test]
+    fn base_paths_are_normalised_or_refused() {
+        assert_eq!(normalise_base_path("").as_deref(), Ok(""));
+        assert_eq!(normalise_base_path("/").as_deref(), Ok(""));
+        assert_eq!(
+            normalise_base_path("/plexward/").as_deref(),
+            Ok("/plexward")
+        );
+        assert_eq!(normalise_base_path("plexward").as_deref(), Ok("/plexward"));
+        assert_eq!(
+            normalise_base_path("/apps/plex-ward").as_deref(),
+            Ok("/apps/plex-ward")
+        );
+        for bad in ["/a//b", "/../x", "/a b", "/a?b", "/a%2F", "/api", "/api/x"] {
+            assert!(normalise_base_path(bad).is_err(), "{bad}");
+        }
     }
 }

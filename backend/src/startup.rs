@@ -229,7 +229,8 @@ impl Application {
             write_probe: Arc::new(db::ProbeCache::default()),
             backups: crate::backups::BackupPlan::from_config(config),
         });
-        let spa = web::Data::new(Spa::load(&config.web_dir));
+        let spa = web::Data::new(Spa::load(&config.web_dir, &config.base_path));
+        let base_path = web::Data::new(http::base_path::BasePath(config.base_path.clone()));
         // Validated with the configuration, so this parses.
         let trusted_proxies = web::Data::new(http::client_addr::TrustedProxies(
             crate::config::parse_proxies(config.trusted_proxies.as_deref()).unwrap_or_default(),
@@ -239,23 +240,35 @@ impl Application {
         let document = web::Data::new(openapi::Document(serde_json::to_vec(&api_document)?.into()));
 
         let server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .app_data(spa.clone())
-                .app_data(trusted_proxies.clone())
-                .app_data(document.clone())
-                .app_data(extractors::json_config())
-                .app_data(extractors::path_config())
-                .service(
+            let base = base_path.0.clone();
+            let routes = move |cfg: &mut web::ServiceConfig| {
+                cfg.service(
                     web::scope("/api/v1")
                         .wrap(from_fn(http::idempotency::middleware))
                         .configure(http::api_v1::<web::ServiceConfig>),
                 )
                 .route("/api/docs", web::get().to(openapi::docs_redirect))
                 .route("/metrics", web::get().to(http::metrics::metrics))
-                .service(openapi::swagger_ui())
-                .default_service(web::to(http::fallback))
-                .wrap(Compress::default())
+                .service(openapi::swagger_ui(&base))
+                .default_service(web::to(http::fallback));
+            };
+            let app = App::new()
+                .app_data(state.clone())
+                .app_data(spa.clone())
+                .app_data(base_path.clone())
+                .app_data(trusted_proxies.clone())
+                .app_data(document.clone())
+                .app_data(extractors::json_config())
+                .app_data(extractors::path_config());
+            // Under a sub-path everything is mounted there; outside it only its root answers
+            // (a redirect into it).
+            let app = if base_path.0.is_empty() {
+                app.configure(routes)
+            } else {
+                app.service(web::scope(&base_path.0).configure(routes))
+                    .default_service(web::to(http::base_path::outside))
+            };
+            app.wrap(Compress::default())
                 .wrap(from_fn({
                     let guard = query_guard.clone();
                     move |req, next| query_guard::middleware(guard.clone(), req, next)

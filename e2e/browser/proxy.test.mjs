@@ -3,8 +3,9 @@
 // the one address Plexward is told to trust): the real client's address is what the audit trail
 // records (a forged X-Forwarded-For is not), cookies are Secure, /metrics asks for an admin, the
 // live log stream is not buffered, a certificate upload and a restart go through, and a browser
-// signs in.
-import { test, before, after } from 'node:test';
+// signs in. All of it twice: with Plexward at the root, and under a sub-path (`base_path`
+// /plexward, nginx passing the path on as it is, with X-Forwarded-Host).
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,11 +14,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ADMIN_NEW_PASSWORD, eventually, firstAdminSignIn, openBrowser, screenshot, startWithAdmin,
+  ADMIN_NEW_PASSWORD, ADMIN_PASSWORD, apiJson, eventually, openBrowser, screenshot, startWithAdmin,
 } from './harness.mjs';
 
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
+for (const prefix of ['', '/plexward']) describe(`behind nginx at ${prefix || 'the root'}`, () => {
 let server;
 let nginx;
 let base;
@@ -81,7 +83,9 @@ async function adminToken() {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'plexward-nginx-'));
   // A fixed port, so the restart comes back where nginx expects it.
-  server = await startWithAdmin({ PLEXWARD_TRUSTED_PROXIES: '127.0.0.2', PLEXWARD_PORT: String(await freePort()) });
+  server = await startWithAdmin({
+    PLEXWARD_TRUSTED_PROXIES: '127.0.0.2', PLEXWARD_PORT: String(await freePort()), PLEXWARD_BASE_PATH: prefix,
+  });
   const upstream = new URL(server.url);
   const port = await freePort();
   const tls = certificate('nginx');
@@ -104,8 +108,9 @@ http {
     ssl_certificate ${tls.cert};
     ssl_certificate_key ${tls.key};
     client_max_body_size 1m;
-    location / {
+    location ${prefix}/ {
       proxy_pass http://127.0.0.1:${upstream.port};
+      proxy_set_header X-Forwarded-Host $host:$server_port;
       proxy_bind 127.0.0.2;
       proxy_http_version 1.1;
       proxy_set_header Host $host;
@@ -118,7 +123,7 @@ http {
 }
 `);
   nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  base = `https://127.0.0.1:${port}`;
+  base = `https://127.0.0.1:${port}${prefix}`;
   await eventually('nginx listening', async () => {
     try {
       return (await call('GET', '/api/v1/health')).status === 200;
@@ -126,10 +131,10 @@ http {
       return false;
     }
   });
-  // The first sign-in changes the admin's initial password (the harness's usual start).
-  const { browser, page } = await openBrowser();
-  await firstAdminSignIn(page, server.url);
-  await browser.close();
+  // The first sign-in changes the admin's initial password.
+  const direct = `${server.url}${prefix}`;
+  const { token } = await apiJson(direct, null, 'POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  await apiJson(direct, token, 'PUT', '/api/v1/me/password', { current_password: ADMIN_PASSWORD, new_password: ADMIN_NEW_PASSWORD });
 });
 
 after(async () => {
@@ -221,13 +226,28 @@ test('a certificate upload and a restart go through nginx', async () => {
 test('a browser signs in through nginx', async () => {
   const { browser, page } = await openBrowser({ ignoreHTTPSErrors: true });
   try {
+    const problems = [];
+    page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && problems.push(m.text()));
     await page.goto(`${base}/`);
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password', { exact: true }).fill(ADMIN_NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
-    await screenshot(page, 'behind-nginx');
+    // The dashboard: `/` under the prefix (the router writes `/plexward` for it).
+    assert.ok([`${prefix}/`, prefix].includes(new URL(page.url()).pathname), page.url());
+    // Client-side routes stay under the sub-path, and a reload of one comes back to it.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    await page.waitForURL((url) => url.pathname === `${prefix}/audit`);
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL((url) => url.pathname === `${prefix}/settings`);
+    await page.getByRole('heading', { name: 'Scheduler' }).waitFor();
+    await screenshot(page, `behind-nginx${prefix.replace('/', '-')}`);
+    assert.deepEqual(problems, []);
   } finally {
     await browser.close();
   }
+});
 });

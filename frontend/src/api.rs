@@ -244,7 +244,42 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Api
         .map_err(|e| ApiError::network(&e))
 }
 
+thread_local! {
+    static BASE_PATH: String = read_base_path();
+}
+
+/// The sub-path Plexward is served under (`""`, or `/plexward` behind a proxy), as the page's
+/// `<base href>` says (the server writes it there).
+pub fn base_path() -> String {
+    BASE_PATH.with(Clone::clone)
+}
+
+fn read_base_path() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|uri| web_sys::Url::new(&uri).ok())
+        .map(|u| u.pathname().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
+/// `path` (`/api/v1/…`) where this Plexward serves it: under its base path.
+pub fn url(path: &str) -> String {
+    format!("{}{path}", base_path())
+}
+
+/// A route of the SPA (`/friends/7`) as a link's `href`: under the base path. The router adds it
+/// by itself when navigating from code, but not to the `href` of an `<A>`.
+pub fn href(route: &str) -> String {
+    let base = base_path();
+    if route == "/" && !base.is_empty() {
+        return base;
+    }
+    format!("{base}{route}")
+}
+
 fn builder(method: &str, url: &str) -> RequestBuilder {
+    let url = &self::url(url);
     let builder = match method {
         "POST" => Request::post(url),
         "PUT" => Request::put(url),
@@ -773,7 +808,7 @@ pub async fn download(url: &str) -> Result<(), ApiError> {
     ensure_session().await?;
     let location = web_sys::window().map(|w| w.location());
     if let Some(location) = location {
-        location.set_href(url).map_err(|_| {
+        location.set_href(&self::url(url)).map_err(|_| {
             ApiError::in_browser(
                 "download",
                 "The browser refused to start the download.".into(),
@@ -825,7 +860,7 @@ pub fn event_stream<T: DeserializeOwned + 'static>(
         mut on_line,
         mut on_end,
     } = handlers;
-    let source = web_sys::EventSource::new(url).map_err(|_| {
+    let source = web_sys::EventSource::new(&self::url(url)).map_err(|_| {
         ApiError::in_browser("network", "The browser cannot open the live stream.".into())
     })?;
     let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_open());
@@ -895,7 +930,7 @@ pub async fn upload_certificate(
     // No Content-Type of our own: the browser writes `multipart/form-data` with its boundary.
     // The server lets this one non-JSON body through only with `Sec-Fetch-Site: same-origin`.
     let response = call(|| {
-        Request::post("/api/v1/settings/server/certificate")
+        Request::post(&url("/api/v1/settings/server/certificate"))
             .header("Accept", "application/json")
             .body(form.clone())
     })
@@ -950,7 +985,7 @@ pub async fn restore_upload(file: &web_sys::File) -> Result<RestoreResponse, Api
         .map_err(|e| ApiError::local(format!("The file cannot be read ({e:?}).")))?;
     // The browser writes `multipart/form-data` with its boundary (see `upload_certificate`).
     let response = call(|| {
-        Request::post("/api/v1/system/restore")
+        Request::post(&url("/api/v1/system/restore"))
             .header("Accept", "application/json")
             .body(form.clone())
     })
@@ -965,7 +1000,7 @@ pub async fn restore_upload(file: &web_sys::File) -> Result<RestoreResponse, Api
 /// IP addresses in Chromium). A certificate the browser
 /// does not trust looks like no answer.
 pub async fn answers_at(origin: &str) -> bool {
-    let request = Request::get(&format!("{origin}/api/v1/health"))
+    let request = Request::get(&format!("{origin}{}/api/v1/health", base_path()))
         .mode(web_sys::RequestMode::NoCors)
         .cache(web_sys::RequestCache::NoStore)
         .build();

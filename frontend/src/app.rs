@@ -17,7 +17,7 @@ use crate::session::{Protected, SessionProvider};
 #[component]
 pub fn App() -> impl IntoView {
     view! {
-        <Router>
+        <Router base=crate::api::base_path()>
             <SessionProvider>
                 <Layout>
                     <Routes fallback=|| view! { <Protected><NotFound /></Protected> }>

@@ -155,6 +155,18 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
 /// The current path and query, to come back to after signing in.
 pub fn current_path(location: &Location) -> String {
     let path = location.pathname.get_untracked();
+    // The router adds its base again when it goes there.
+    let base = api::base_path();
+    let path = match path.strip_prefix(&base) {
+        Some(inner) if !base.is_empty() => {
+            if inner.is_empty() {
+                "/".to_owned()
+            } else {
+                inner.to_owned()
+            }
+        }
+        _ => path,
+    };
     let search = location.search.get_untracked();
     if search.is_empty() {
         path
@@ -251,7 +263,7 @@ pub fn Forbidden() -> impl IntoView {
         <section class="card glass" data-testid="forbidden">
             <h1>"Not available"</h1>
             <p class="muted">"Your role does not give access to this page."</p>
-            <A href="/">"Back to the dashboard"</A>
+            <A href=api::href("/")>"Back to the dashboard"</A>
         </section>
     }
 }

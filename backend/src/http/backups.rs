@@ -265,7 +265,7 @@ async fn start_restore(
     state: &web::Data<AppState>,
     path: &std::path::Path,
 ) -> Result<RestoreResponse, ApiError> {
-    let host = super::server_settings::host_name(req.connection_info().host()).to_owned();
+    let host = super::server_settings::host_name(&crate::http::client_addr::host(req)).to_owned();
     Ok(backups::start_restore(
         &state.db,
         &state.backups,

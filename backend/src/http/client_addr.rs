@@ -72,6 +72,46 @@ pub fn of(req: &HttpRequest) -> Client {
     }
 }
 
+/// The host (and port) the client asked for: what a trusted proxy forwarded (`Forwarded: host=`
+/// or `X-Forwarded-Host`), else the request's own `Host`. A stranger's forwarding headers are
+/// ignored, as for the address.
+pub fn host(req: &HttpRequest) -> String {
+    let own = || {
+        req.headers()
+            .get(actix_web::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| req.uri().authority().map(|a| a.to_string()))
+            .unwrap_or_default()
+    };
+    let trusted = req
+        .app_data::<web::Data<TrustedProxies>>()
+        .is_some_and(|t| req.peer_addr().is_some_and(|p| t.trusts(p.ip())));
+    if !trusted {
+        return own();
+    }
+    let headers = req.headers();
+    let from_forwarded = headers
+        .get_all("forwarded")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case("host"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .next();
+    let from_x = || {
+        headers
+            .get("x-forwarded-host")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_owned())
+    };
+    from_forwarded
+        .or_else(from_x)
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(own)
+}
+
 /// Whether the request carries any forwarding header, trusted or not: on a request from
 /// loopback, the sign that a proxy on this host passed it on (so it is not "local").
 pub fn has_forwarding_headers(req: &HttpRequest) -> bool {

@@ -55,7 +55,7 @@ pub fn refresh(req: &HttpRequest, token: &str, max_age_secs: i64) -> Cookie<'sta
     build(
         name(REFRESH, "__Secure-", secure),
         token.to_owned(),
-        REFRESH_PATH,
+        &format!("{}{REFRESH_PATH}", crate::http::base_path::of(req)),
         max_age_secs,
         secure,
     )
@@ -75,7 +75,7 @@ pub fn cleared(req: &HttpRequest) -> [Cookie<'static>; 2] {
         build(
             name(REFRESH, "__Secure-", secure),
             String::new(),
-            REFRESH_PATH,
+            &format!("{}{REFRESH_PATH}", crate::http::base_path::of(req)),
             0,
             secure,
         ),

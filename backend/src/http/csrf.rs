@@ -39,8 +39,12 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     }
     match header("origin") {
         Some(origin) => {
-            let info = req.connection_info();
-            origin == format!("{}://{}", info.scheme(), info.host())
+            let scheme = if crate::http::client_addr::of(req).https {
+                "https"
+            } else {
+                "http"
+            };
+            origin == format!("{scheme}://{}", crate::http::client_addr::host(req))
         }
         None => false,
     }

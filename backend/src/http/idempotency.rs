@@ -33,7 +33,9 @@ pub async fn middleware(
     let Some(raw) = req.headers().get(HEADER).cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if req.method() != Method::POST || req.path().starts_with("/api/v1/auth/") {
+    if req.method() != Method::POST
+        || crate::http::base_path::inner_path(req.request()).starts_with("/api/v1/auth/")
+    {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let key = match raw.to_str().map(str::trim) {

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod backups;
+pub mod base_path;
 pub mod client_addr;
 pub mod cookies;
 pub mod csrf;
@@ -157,7 +158,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// Default service: unknown `/api` paths get the JSON 404; everything else is the SPA.
 pub async fn fallback(req: HttpRequest, spa: web::Data<spa::Spa>) -> HttpResponse {
-    let path = req.path();
+    let path = base_path::inner_path(&req);
     if path == "/api" || path.starts_with("/api/") {
         return actix_web::ResponseError::error_response(&ApiError::NotFound);
     }

@@ -58,14 +58,19 @@ pub async fn document(doc: web::Data<Document>) -> HttpResponse {
 }
 
 /// `/api/docs` → `/api/docs/` (Swagger UI's relative links need the slash).
-pub async fn docs_redirect() -> HttpResponse {
+pub async fn docs_redirect(req: actix_web::HttpRequest) -> HttpResponse {
+    let base = crate::http::base_path::of(&req);
     HttpResponse::PermanentRedirect()
-        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("{base}/api/docs/"),
+        ))
         .finish()
 }
 
 /// Swagger UI reading the document above.
-pub fn swagger_ui() -> utoipa_swagger_ui::SwaggerUi {
-    utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
-        .config(utoipa_swagger_ui::Config::new([DOCUMENT_PATH]))
+pub fn swagger_ui(base_path: &str) -> utoipa_swagger_ui::SwaggerUi {
+    utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([
+        format!("{base_path}{DOCUMENT_PATH}"),
+    ]))
 }

@@ -143,7 +143,11 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if !req.query_string().is_empty()
-        && let Err(refusal) = guard.check(req.method(), req.path(), req.query_string())
+        && let Err(refusal) = guard.check(
+            req.method(),
+            crate::http::base_path::inner_path(req.request()),
+            req.query_string(),
+        )
     {
         let response = refusal.error_response();
         return Ok(req.into_response(response).map_into_right_body());

@@ -44,7 +44,7 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let path = req.path().to_owned();
+    let path = crate::http::base_path::inner_path(req.request()).to_owned();
     let mut response = next.call(req).await?;
     apply(&path, response.headers_mut());
     Ok(response)

@@ -238,7 +238,7 @@ pub async fn restart(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ManageSettings)?;
-    let host = host_name(req.connection_info().host()).to_owned();
+    let host = host_name(&crate::http::client_addr::host(&req)).to_owned();
     let url = server_update::restart(
         &state.db,
         &state.server,

@@ -17,6 +17,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+/// What the page source (`frontend/index.html`) says for the root.
+const BASE_ELEMENT: &str = "<base href=\"/\" />";
+
 /// The SPA as found at startup.
 #[derive(Debug, Clone)]
 pub struct Spa {
@@ -98,10 +101,25 @@ at a built <code>dist/</code> directory. The API is available under <code>/api/v
 documentation is at <a href=\"/api/docs/\">/api/docs/</a>.</p></body></html>";
 
 impl Spa {
-    /// Reads `dir/index.html` once; a missing or unreadable page is logged, not fatal.
-    pub fn load(dir: &Path) -> Self {
+    /// Reads `dir/index.html` once; a missing or unreadable page is logged, not fatal. Under a
+    /// `base_path` the page's `<base href="/">` names it (the build's compressed copies of the
+    /// page are then stale: the page is compressed per request, it is small).
+    pub fn load(dir: &Path, base_path: &str) -> Self {
         let page = dir.join("index.html");
         let index = match std::fs::read(&page) {
+            Ok(html) if !base_path.is_empty() => {
+                let html = String::from_utf8_lossy(&html).replacen(
+                    BASE_ELEMENT,
+                    &format!("<base href=\"{base_path}/\" />"),
+                    1,
+                );
+                Some(IndexPage {
+                    script_hashes: script_hashes(&html),
+                    html: html.into_bytes().into(),
+                    brotli: None,
+                    gzip: None,
+                })
+            }
             Ok(html) => {
                 let script_hashes = script_hashes(&String::from_utf8_lossy(&html));
                 let copy = |extension| {
@@ -153,7 +171,7 @@ impl Spa {
                         header::CONTENT_SECURITY_POLICY,
                         page_csp(
                             &page.script_hashes,
-                            csp_host(req.connection_info().host()).as_deref(),
+                            csp_host(&crate::http::client_addr::host(req)).as_deref(),
                         ),
                     ));
                 if let Some(encoding) = encoding {
@@ -187,7 +205,8 @@ fn script_hashes(html: &str) -> String {
 /// port and either scheme: after Settings → Server → Restart the page polls Plexward's health
 /// where it will come back (new port, maybe HTTPS) before following it there, and no narrower
 /// source expression can name a port chosen after the page loaded. Only Plexward's own host;
-/// nothing else can be fetched.
+/// nothing else can be fetched. `base-uri 'self'`: the page's own `<base href>` (its
+/// `base_path`) names where it is served, and no injected one can point elsewhere.
 fn page_csp(script_hashes: &str, host: Option<&str>) -> String {
     let restart_target = host
         .map(|h| format!(" http://{h}:* https://{h}:*"))
@@ -195,7 +214,7 @@ fn page_csp(script_hashes: &str, host: Option<&str>) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script_hashes}; style-src 'self'; \
          img-src 'self' data:; font-src 'self'; connect-src 'self'{restart_target}; \
-         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+         object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
     )
 }
 
@@ -269,7 +288,7 @@ pub async fn serve(req: HttpRequest, spa: web::Data<Spa>) -> HttpResponse {
             .insert_header((header::ALLOW, "GET, HEAD"))
             .finish();
     }
-    let path = req.path();
+    let path = crate::http::base_path::inner_path(&req);
     let last = path.rsplit('/').next().unwrap_or_default();
     if last.is_empty() || !last.contains('.') || last == "index.html" {
         return spa.index_response(&req);

@@ -413,7 +413,7 @@ pub fn write_fake_web_ui(dir: &Path) {
 
 pub const LOADER: &str = "import init from '/plexward-web-0123456789abcdef.js';await init();";
 pub const INDEX_HTML: &str = "<!doctype html><html><head><title>Plexward</title>\
-<script type=\"module\">import init from '/plexward-web-0123456789abcdef.js';await init();</script>\
+<base href=\"/\" /><script type=\"module\">import init from '/plexward-web-0123456789abcdef.js';await init();</script>\
 </head><body></body></html>";
 
 /// Header value as text, or "" when absent.

@@ -226,3 +226,103 @@ async fn a_copy_older_than_its_file_is_ignored() {
     assert_eq!(header(&response, "cache-control"), "no-cache");
     assert!(response.text().await.expect("svg").starts_with("<svg"));
 }
+
+#[tokio::test]
+async fn under_a_base_path_everything_is_served_there_and_only_there() {
+    let web = tempfile::tempdir().expect("tmp").keep();
+    write_fake_web_ui(&web);
+    let app = spawn_app_with(|config| {
+        config.web_dir = web;
+        config.base_path = "/plexward".into();
+    })
+    .await;
+    let no_redirects = &app.client;
+
+    let health = app.get("/plexward/api/v1/health").await;
+    assert_eq!(health.status(), 200);
+    assert_security_headers(&health);
+    assert_eq!(
+        header(&health, "cross-origin-resource-policy"),
+        "cross-origin",
+        "health keeps its own"
+    );
+    assert_eq!(
+        app.get("/api/v1/health").await.status(),
+        404,
+        "not outside the base"
+    );
+    assert_eq!(app.get("/settings").await.status(), 404);
+    let root = no_redirects.get(app.url("/")).send().await.expect("sent");
+    assert_eq!(root.status(), 302);
+    assert_eq!(header(&root, "location"), "/plexward/");
+
+    // The page names its base; the loader is untouched, so its hash still pins it.
+    let loader_hash =
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(LOADER.as_bytes()));
+    for path in [
+        "/plexward/",
+        "/plexward",
+        "/plexward/friends/42",
+        "/plexward/settings",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), 200, "{path}");
+        let csp = header(&page, "content-security-policy").to_owned();
+        assert!(csp.contains(&format!("'sha256-{loader_hash}'")), "{csp}");
+        let html = page.text().await.expect("html");
+        assert!(html.contains(r#"<base href="/plexward/" />"#), "{html}");
+    }
+    let asset = app.get("/plexward/plexward-web-0123456789abcdef.js").await;
+    assert_eq!(asset.status(), 200);
+    assert_eq!(app.get("/plexward/api/v1/nope").await.status(), 404);
+    let r = app.get("/plexward/api/v1/health?bogus=1").await;
+    assert_eq!(
+        r.status(),
+        400,
+        "the query guard knows the paths under the base"
+    );
+
+    let docs = no_redirects
+        .get(app.url("/plexward/api/docs"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(header(&docs, "location"), "/plexward/api/docs/");
+    let config = app.get("/plexward/api/docs/swagger-initializer.js").await;
+    assert!(
+        config
+            .text()
+            .await
+            .expect("body")
+            .contains("/plexward/api/v1/openapi.json")
+    );
+
+    // Sign-in works there, and the refresh cookie is scoped to it.
+    app.create_account("root", "admin", false).await;
+    let login = no_redirects
+        .post(app.url("/plexward/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "root", "password": crate::helpers::GOOD_PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(login.status(), 200);
+    let refresh = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("pw_refresh"))
+        .expect("a refresh cookie")
+        .to_owned();
+    assert!(refresh.contains("Path=/plexward/api/v1/auth"), "{refresh}");
+    let token = login.json::<serde_json::Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let me = app
+        .bearer(reqwest::Method::GET, "/plexward/api/v1/me", &token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(me.status(), 200);
+}

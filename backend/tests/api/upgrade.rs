@@ -15,6 +15,9 @@ const PASSWORD: &str = "plexward-upgrade-test";
 /// Plexward started on a data directory holding `fixture` as its database.
 async fn upgraded(fixture: &str) -> TestApp {
     spawn_app_with(|c| {
+        // The fixtures' events are dated a year and more back: retention (a policy, not the
+        // migration under test) would prune them at start.
+        c.audit_retention_days = 0;
         std::fs::create_dir_all(&c.data_dir).expect("data dir");
         let path = c.database_path();
         let mut conn = diesel::SqliteConnection::establish(path.to_str().expect("utf-8"))

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use plexward_shared::AuditEventResponse;
 
+use crate::api;
 use crate::time_zone::{Zone, rfc3339};
 
 /// `pill ok` / `pill bad` / `pill warn` for `success` / `failure` / `denied`.
@@ -100,7 +101,7 @@ fn AuditRow(
     };
     let target = target_text(&event, &name_of);
     let about = match friend_id(&event) {
-        Some(id) => view! { <A href=format!("/friends/{id}")>{target}</A> }.into_any(),
+        Some(id) => view! { <A href=api::href(&format!("/friends/{id}"))>{target}</A> }.into_any(),
         None => view! { <span>{target}</span> }.into_any(),
     };
     let details = details_text(&event);

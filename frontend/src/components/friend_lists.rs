@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use plexward_shared::{EXPIRING_SOON_DAYS, SummaryResponse};
 
+use crate::api;
 use crate::api::ApiError;
 use crate::components::friend_badges::FriendBadges;
 use crate::format::{duration_words, now};
@@ -52,7 +53,7 @@ pub fn ExpiringCard(summary: Summary) -> impl IntoView {
                                             let (text, exact) = when.unwrap_or_default();
                                             view! {
                                                 <li>
-                                                    <A href=format!("/friends/{}", f.id)>{display_name(&f)}</A>
+                                                    <A href=api::href(&format!("/friends/{}", f.id))>{display_name(&f)}</A>
                                                     " "
                                                     <span class="muted" title=exact>{text}</span>
                                                 </li>
@@ -107,7 +108,7 @@ pub fn AttentionCard(summary: Summary) -> impl IntoView {
                                         .into_iter()
                                         .map(|f| {
                                             let error = f.apply.error.clone();
-                                            let href = format!("/friends/{}", f.id);
+                                            let href = api::href(&format!("/friends/{}", f.id));
                                             let name = display_name(&f);
                                             view! {
                                                 <li>

@@ -144,7 +144,7 @@ pub fn History(
             <div class="card-head">
                 <h2 id="history-title">"History"</h2>
                 <Show when=move || session.allows(Permission::ViewAudit)>
-                    <A href=format!("/audit?friend_id={id}")>"Full audit trail"</A>
+                    <A href=api::href(&format!("/audit?friend_id={id}"))>"Full audit trail"</A>
                 </Show>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading history…"</p> }>

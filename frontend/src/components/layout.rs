@@ -76,8 +76,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <div class="shell">
             <header class="topbar glass">
-                <A href="/" attr:class="brand">
-                    <img src="/favicon.svg" alt="" width="28" height="28" />
+                <A href=api::href("/") attr:class="brand">
+                    <img src="favicon.svg" alt="" width="28" height="28" />
                     <span>"Plexward"</span>
                 </A>
                 <Show when=ready>
@@ -89,12 +89,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     let permission = item.permission;
                                     view! {
                                         <Show when=move || permission.is_none_or(|p| session.allows(p))>
-                                            <li><A href=item.href exact=true>{item.label}</A></li>
+                                            <li><A href=api::href(item.href) exact=true>{item.label}</A></li>
                                         </Show>
                                     }
                                 })
                                 .collect_view()}
-                            <li><a href="/api/docs/" rel="external">"API docs"</a></li>
+                            <li><a href=api::url("/api/docs/") rel="external">"API docs"</a></li>
                         </ul>
                     </nav>
                 </Show>

@@ -7,6 +7,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use plexward_shared::{
     FriendLimit, HealthResponse, HealthStatus, JobResponse, JobState, Permission, PlexApiChoice,
     PlexApiRoutes, Progress, SyncReport,
@@ -110,7 +111,7 @@ fn PlexCard(version: RwSignal<u32>, summary: Summary) -> impl IntoView {
                             {(!s.plex_connected).then(|| view! {
                                 <p class="alert info" role="status" data-testid="plex-not-connected">
                                     "Plexward is not connected to Plex yet. "
-                                    <a href="/settings">"Sign in with Plex"</a>
+                                    <A href=api::href("/settings")>"Sign in with Plex"</A>
                                     " on the Settings page: no token to dig out."
                                 </p>
                             })}

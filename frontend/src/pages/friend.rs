@@ -36,7 +36,7 @@ pub fn Friend() -> impl IntoView {
             None => view! {
                 <section class="card glass">
                     <h1>"No such friend"</h1>
-                    <A href="/friends">"Back to the friends"</A>
+                    <A href=api::href("/friends")>"Back to the friends"</A>
                 </section>
             }
                 .into_any(),
@@ -73,7 +73,7 @@ fn FriendPage(id: i64) -> impl IntoView {
     let can_edit = use_session().allows(Permission::ManageAccess);
 
     view! {
-        <p><A href="/friends">"← Friends"</A></p>
+        <p><A href=api::href("/friends")>"← Friends"</A></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the friend…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

@@ -439,7 +439,7 @@ fn FriendRow(
             <th scope="row">
                 <span class="who">
                     <Avatar name=name.clone() thumb=friend.thumb.clone() />
-                    <A href=format!("/friends/{id}")>{name.clone()}</A>
+                    <A href=api::href(&format!("/friends/{id}"))>{name.clone()}</A>
                 </span>
             </th>
             <td>{if contact.is_empty() { "—".to_owned() } else { contact }}</td>

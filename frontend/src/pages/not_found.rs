@@ -1,3 +1,4 @@
+use crate::api;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -7,7 +8,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card glass">
             <h1>"Page not found"</h1>
             <p class="muted">"There is nothing at this address."</p>
-            <A href="/">"Back to the dashboard"</A>
+            <A href=api::href("/")>"Back to the dashboard"</A>
         </section>
     }
 }
