@@ -101,6 +101,16 @@ pub struct Config {
     /// Days every other event stays, 365–36500, or 0 = forever. Access changes (grants, sharing,
     /// Plex applies, syncs, reconciles) are never pruned.
     pub audit_retention_days: u32,
+    /// Live streams (`/logs/stream`, `/audit/stream`) one account may hold open at once, 1–100.
+    pub live_streams_per_account: u32,
+    /// Live streams open at once in all, 1–10000.
+    pub live_streams_total: u32,
+    /// Seconds a request body may take to arrive in full, counted from its headers (5–3600):
+    /// a client trickling a body is cut off, not waited for.
+    pub request_body_timeout_secs: u64,
+    /// Connections one client address may hold open at once, 1–10000 (trusted proxies are not
+    /// counted: they carry everyone's).
+    pub connections_per_client: u32,
 }
 
 impl Default for Config {
@@ -131,6 +141,10 @@ impl Default for Config {
             backups_keep: 7,
             audit_noise_retention_days: 30,
             audit_retention_days: 365,
+            live_streams_per_account: 5,
+            live_streams_total: 200,
+            request_body_timeout_secs: 30,
+            connections_per_client: 100,
         }
     }
 }
@@ -339,6 +353,10 @@ impl Config {
             "backups_keep",
             "audit_noise_retention_days",
             "audit_retention_days",
+            "live_streams_per_account",
+            "live_streams_total",
+            "request_body_timeout_secs",
+            "connections_per_client",
         ])
     }
 
@@ -430,6 +448,30 @@ impl Config {
             return Err(ConfigError::Invalid {
                 field: "backup_interval_hours",
                 reason: "must be at most 8760 (a year; 0 = no scheduled backups)".into(),
+            });
+        }
+        if !(1..=100).contains(&self.live_streams_per_account) {
+            return Err(ConfigError::Invalid {
+                field: "live_streams_per_account",
+                reason: "must be between 1 and 100".into(),
+            });
+        }
+        if !(1..=10_000).contains(&self.live_streams_total) {
+            return Err(ConfigError::Invalid {
+                field: "live_streams_total",
+                reason: "must be between 1 and 10000".into(),
+            });
+        }
+        if !(5..=3_600).contains(&self.request_body_timeout_secs) {
+            return Err(ConfigError::Invalid {
+                field: "request_body_timeout_secs",
+                reason: "must be between 5 and 3600".into(),
+            });
+        }
+        if !(1..=10_000).contains(&self.connections_per_client) {
+            return Err(ConfigError::Invalid {
+                field: "connections_per_client",
+                reason: "must be between 1 and 10000".into(),
             });
         }
         if !(1..=1_000).contains(&self.backups_keep) {
@@ -638,6 +680,22 @@ mod tests {
                     "backup_interval_hours",
                 ),
                 ("PLEXWARD_BACKUPS_KEEP", "0", "backups_keep"),
+                (
+                    "PLEXWARD_LIVE_STREAMS_PER_ACCOUNT",
+                    "0",
+                    "live_streams_per_account",
+                ),
+                ("PLEXWARD_LIVE_STREAMS_TOTAL", "10001", "live_streams_total"),
+                (
+                    "PLEXWARD_REQUEST_BODY_TIMEOUT_SECS",
+                    "4",
+                    "request_body_timeout_secs",
+                ),
+                (
+                    "PLEXWARD_CONNECTIONS_PER_CLIENT",
+                    "0",
+                    "connections_per_client",
+                ),
                 (
                     "PLEXWARD_AUDIT_NOISE_RETENTION_DAYS",
                     "0",

@@ -42,6 +42,54 @@ pub fn lock(dir: &Path) -> io::Result<Option<fs::File>> {
     }
 }
 
+/// The database at `path` and its `-wal` and `-shm` files readable by their owner only: a new
+/// database is created 0600 before SQLite opens it (SQLite gives the `-wal` and `-shm` files the
+/// database's mode), and existing files that others could read are made 0600, with a warning.
+pub fn secure_database(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        if !path.exists() {
+            // An empty file is an empty SQLite database.
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)?;
+        }
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        for file in [
+            path.to_path_buf(),
+            path.with_file_name(format!("{name}-wal")),
+            path.with_file_name(format!("{name}-shm")),
+        ] {
+            make_private(&file)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Makes an existing `file` 0600 if others could read it, with a warning naming it.
+#[cfg(unix)]
+fn make_private(file: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = fs::metadata(file) else {
+        return Ok(());
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        fs::set_permissions(file, fs::Permissions::from_mode(0o600))?;
+        tracing::warn!(
+            path = %file.display(),
+            was = format!("{mode:o}"),
+            "the file was readable by other users; it is now owner-only (0600)"
+        );
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn create_private(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
@@ -94,6 +142,21 @@ mod tests {
         assert!(lock(tmp.path()).expect("lockable").is_none(), "held");
         drop(held);
         assert!(lock(tmp.path()).expect("lockable").is_some(), "released");
+    }
+
+    #[test]
+    fn the_database_and_its_wal_and_shm_are_owner_only() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let db = tmp.path().join("plexward.db");
+        secure_database(&db).expect("created");
+        let mode = |p: &Path| fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode(&db), 0o600, "a new database");
+        let wal = tmp.path().join("plexward.db-wal");
+        fs::write(&wal, b"").expect("write");
+        fs::set_permissions(&wal, fs::Permissions::from_mode(0o644)).expect("chmod");
+        fs::set_permissions(&db, fs::Permissions::from_mode(0o644)).expect("chmod");
+        secure_database(&db).expect("fixed");
+        assert_eq!((mode(&db), mode(&wal)), (0o600, 0o600), "fixed at start");
     }
 
     #[test]

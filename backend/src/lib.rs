@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod logs;
 pub mod metrics;
 pub mod plex;
+pub mod process;
 pub mod scheduler;
 pub mod settings;
 pub mod startup;

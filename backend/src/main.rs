@@ -10,6 +10,8 @@ use plexward::{healthcheck, install_crypto_provider, startup, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Before anything is created: the database, backups, keys and logs are the owner's only.
+    plexward::process::restrict_umask();
     install_crypto_provider();
     let cli = Cli::parse();
     let (args, healthcheck_only) = match cli.command {
@@ -42,6 +44,8 @@ async fn main() -> ExitCode {
     }
 
     telemetry::init(&config.log, &config.data_dir);
+    let fds = plexward::process::raise_fd_limit();
+    tracing::info!(soft = fds.soft, hard = fds.hard, "open-file limit");
     match startup::serve(&config, |_| {}).await {
         Ok(()) => {
             tracing::info!("Plexward stopped");

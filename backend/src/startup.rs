@@ -19,6 +19,7 @@ use crate::access::read_model::ReadModel;
 use crate::auth::{self, AuthState};
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
+use crate::http::live_streams::LiveStreams;
 use crate::http::query_guard::{self, QueryGuard};
 use crate::http::{self, extractors, openapi, request_id, security_headers, spa::Spa};
 use crate::jobs::apply_friend::ApplyQueue;
@@ -96,6 +97,12 @@ impl Application {
                     config.data_dir.display()
                 )
             })?;
+        data_dir::secure_database(&config.database_path()).with_context(|| {
+            format!(
+                "cannot make database {} owner-only",
+                config.database_path().display()
+            )
+        })?;
         let pool = db::connect(&config.database_path()).with_context(|| {
             format!("cannot open database {}", config.database_path().display())
         })?;
@@ -223,6 +230,10 @@ impl Application {
             jobs: executor.clone(),
             logs_dir: crate::logs::dir(&config.data_dir),
             log_hub: crate::logs::hub::LogHub::global(),
+            live_streams: Arc::new(LiveStreams::new(
+                config.live_streams_per_account,
+                config.live_streams_total,
+            )),
             scheduler: heartbeat.clone(),
             server: control,
             started: Instant::now(),
@@ -235,6 +246,12 @@ impl Application {
         let trusted_proxies = web::Data::new(http::client_addr::TrustedProxies(
             crate::config::parse_proxies(config.trusted_proxies.as_deref()).unwrap_or_default(),
         ));
+        let connection_counts = web::Data::new(http::connection_cap::ConnectionCounts::new(
+            config.connections_per_client,
+        ));
+        let body_timeout = web::Data::new(http::body_timeout::BodyTimeout(Duration::from_secs(
+            config.request_body_timeout_secs,
+        )));
         let api_document = http::openapi_document();
         let query_guard = Arc::new(QueryGuard::from_document(&api_document));
         let document = web::Data::new(openapi::Document(serde_json::to_vec(&api_document)?.into()));
@@ -257,6 +274,8 @@ impl Application {
                 .app_data(spa.clone())
                 .app_data(base_path.clone())
                 .app_data(trusted_proxies.clone())
+                .app_data(connection_counts.clone())
+                .app_data(body_timeout.clone())
                 .app_data(document.clone())
                 .app_data(extractors::json_config())
                 .app_data(extractors::path_config());
@@ -273,8 +292,14 @@ impl Application {
                     let guard = query_guard.clone();
                     move |req, next| query_guard::middleware(guard.clone(), req, next)
                 }))
+                .wrap(from_fn(http::body_timeout::middleware))
+                .wrap(from_fn(http::connection_cap::middleware))
                 .wrap(from_fn(security_headers::middleware))
                 .wrap(from_fn(request_id::middleware))
+        })
+        // Each connection's place in its client's count, filled by its first request.
+        .on_connect(|_, data| {
+            data.insert(http::connection_cap::ConnectionSlot::default());
         })
         .shutdown_timeout(config.shutdown_timeout_secs)
         .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)

@@ -25,6 +25,8 @@ pub struct AppState {
     pub logs_dir: std::path::PathBuf,
     /// The live feed of `app.log` lines (`GET /api/v1/logs/stream`).
     pub log_hub: Arc<crate::logs::hub::LogHub>,
+    /// The budget of live streams (a few per account, a bound in all).
+    pub live_streams: Arc<crate::http::live_streams::LiveStreams>,
     /// The deadline tick's sign of life (health).
     pub scheduler: crate::scheduler::heartbeat::Heartbeat,
     /// The server settings as running, and the restart trigger.

@@ -38,6 +38,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "logs",
             "suggest",
             "csv",
+            "process",
         ],
     ),
 ];

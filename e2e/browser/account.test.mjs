@@ -104,6 +104,49 @@ test('revoke the token after confirming; it stops working', async () => {
   await page.getByTestId('no-tokens').waitFor();
 });
 
+test('a password change revokes my API tokens unless I keep them, and says which', async () => {
+  const made = await page.evaluate(async () => {
+    const r = await fetch('/api/v1/me/tokens', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'nightly sync' }),
+    });
+    return { status: r.status, body: await r.json() };
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const secret = made.body.secret;
+  const works = () => page.evaluate(async (token) => {
+    const r = await fetch('/api/v1/me', { headers: { Authorization: `Bearer ${token}` }, credentials: 'omit' });
+    return r.status;
+  }, secret);
+
+  await page.goto(`${server.url}/account`);
+  const keep = page.getByLabel(/Also revoke my API token \(nightly sync\)/);
+  await keep.waitFor();
+  assert.ok(await keep.isChecked(), 'revoking is the default');
+
+  // Kept on request.
+  await keep.uncheck();
+  await page.getByLabel('Current password', { exact: true }).fill(THIRD_PASSWORD);
+  await page.getByLabel('New password', { exact: true }).fill(ADMIN_NEW_PASSWORD);
+  await page.getByLabel('Repeat the new password', { exact: true }).fill(ADMIN_NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Your password has been changed.').waitFor();
+  assert.equal(await works(), 200);
+
+  // The default takes it along: the token stops working and leaves both lists.
+  await page.reload();
+  await keep.waitFor();
+  await page.getByLabel('Current password', { exact: true }).fill(ADMIN_NEW_PASSWORD);
+  await page.getByLabel('New password', { exact: true }).fill(THIRD_PASSWORD);
+  await page.getByLabel('Repeat the new password', { exact: true }).fill(THIRD_PASSWORD);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Your password has been changed.').waitFor();
+  assert.equal(await works(), 401);
+  await page.getByTestId('no-tokens').waitFor();
+  await keep.waitFor({ state: 'hidden' });
+});
+
 test('no console errors and no CSP violations along the way', () => {
   assert.deepEqual(unexpectedProblems(problems), []);
   assert.ok(!problems.some((p) => p.includes('CSP violation')), problems.join('\n'));

@@ -34,6 +34,11 @@ EXCLUDED_PATHS = (
     # Restarts the server in place, possibly onto another port or scheme that a fuzzed
     # PUT /settings/server chose: every later request would fail to connect.
     "/api/v1/system/restart",
+    # A restore (of a listed backup the fuzzer found, or an upload) checks the backup, then
+    # restarts the same way; backend/tests/api/backups.rs and e2e/browser/backups.test.mjs
+    # cover both.
+    "/api/v1/system/backups/{name}/restore",
+    "/api/v1/system/restore",
     # A Server-Sent Events stream that stays open for five minutes; schemathesis reads whole
     # bodies, so every case would only time out. The API tests cover it (backend/tests/api/logs.rs).
     "/api/v1/logs/stream",

@@ -58,4 +58,8 @@ pub struct AccountResponse {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+    /// Whether your API tokens stop working too (default `true`: a password changed because it
+    /// leaked should take whatever was made with it along).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_tokens: Option<bool>,
 }

@@ -4,14 +4,16 @@
 //! - the last enabled admin cannot be removed (deleted, disabled or demoted) by anyone;
 //! - a password must pass the shared policy (`plexward_shared::password`);
 //! - sessions end when the account can no longer be trusted with them: disabling it or an admin's
-//!   password reset ends all of them, changing one's own password ends all but the caller's.
+//!   password reset ends all of them, changing one's own password ends all but the caller's;
+//! - an admin's password reset revokes the account's API tokens (a reset is how an intruder is
+//!   evicted); changing one's own password does too unless the caller keeps them.
 
 use plexward_shared::password::check_password;
 use plexward_shared::{CreateAccountRequest, Role, UpdateAccountRequest};
 
 use crate::audit::{Event, Outcome};
-use crate::auth::throttle::retry_after_secs;
-use crate::auth::{AuthError, AuthState, Principal, password};
+use crate::auth::throttle::{NameCheck, retry_after_secs};
+use crate::auth::{AuthError, AuthState, Principal, password, tokens};
 use crate::db::{self, accounts, accounts::Account, sessions};
 
 /// Letters, digits and `._@-`, 1–64 characters.
@@ -183,6 +185,13 @@ pub async fn update(
                     now,
                     "password reset by an admin",
                 )?;
+                tokens::revoke_all_for_account(
+                    conn,
+                    id,
+                    &actor,
+                    ip.clone(),
+                    "password reset by an admin",
+                )?;
             }
             let after = accounts::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
             Event::new("account.update", Outcome::Success, &actor)
@@ -233,18 +242,25 @@ pub async fn delete(auth: &AuthState, by: &Principal, id: i64) -> Result<(), Aut
 }
 
 /// Changes the caller's own password, after checking the current one (throttled like sign-in,
-/// per name). The caller's other sessions end; this one stays signed in.
+/// per name). The caller's other sessions end; this one stays signed in. With `revoke_tokens`
+/// (the default in the API) the account's API tokens are revoked too.
 pub async fn change_own_password(
     auth: &AuthState,
     by: &Principal,
     current_password: String,
     new_password: String,
+    revoke_tokens: bool,
 ) -> Result<(), AuthError> {
     let username = by.account.username.clone();
-    if let Err(wait) = auth.throttle.check_name(&username) {
-        return Err(AuthError::PasswordThrottled {
-            retry_after_secs: retry_after_secs(wait),
-        });
+    let client_ip = by.ip.as_deref().and_then(|ip| ip.parse().ok());
+    match auth.throttle.check_name(&username, client_ip) {
+        NameCheck::Locked(wait) => {
+            return Err(AuthError::PasswordThrottled {
+                retry_after_secs: retry_after_secs(wait),
+            });
+        }
+        NameCheck::Go(delay) if !delay.is_zero() => tokio::time::sleep(delay).await,
+        NameCheck::Go(_) => {}
     }
     if !password::verify(
         current_password.clone(),
@@ -252,7 +268,7 @@ pub async fn change_own_password(
     )
     .await
     {
-        auth.throttle.record_failure(&username);
+        auth.throttle.record_failure(&username, client_ip, true);
         Event::new("account.password_change", Outcome::Failure, &by.actor())
             .target("account", by.account.id)
             .ip(by.ip.clone())
@@ -285,14 +301,28 @@ pub async fn change_own_password(
                 now,
                 "password changed",
             )?;
+            let revoked = if revoke_tokens {
+                tokens::revoke_all_for_account(
+                    conn,
+                    account_id,
+                    &actor,
+                    ip.clone(),
+                    "password changed",
+                )?
+            } else {
+                Vec::new()
+            };
             Event::new("account.password_change", Outcome::Success, &actor)
                 .target("account", account_id)
                 .ip(ip)
-                .details(serde_json::json!({"other_sessions_ended": ended}))
+                .details(serde_json::json!({
+                    "other_sessions_ended": ended,
+                    "tokens_revoked": revoked,
+                }))
                 .insert(conn)
         })
     })
     .await?;
-    auth.throttle.record_success(&username);
+    auth.throttle.record_success(&username, client_ip);
     Ok(())
 }

@@ -8,7 +8,7 @@ use plexward_shared::Role;
 use plexward_shared::password::check_password;
 
 use crate::audit::{Actor, Event, Outcome};
-use crate::auth::{password, secrets};
+use crate::auth::{password, secrets, tokens};
 use crate::db::accounts::{self, NewAccount};
 use crate::db::time::now_ms;
 use crate::db::{DbPool, sessions};
@@ -126,7 +126,8 @@ pub fn ensure_demo_accounts(pool: &DbPool) -> anyhow::Result<bool> {
     .context("creating the demo accounts")
 }
 
-/// Sets a new password for `username` (which must then be changed), ends its sessions.
+/// Sets a new password for `username` (which must then be changed), ends its sessions and
+/// revokes its API tokens.
 pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordSource> {
     let mut conn = pool.get()?;
     let account = accounts::find_by_username(&mut conn, username)?
@@ -143,9 +144,20 @@ pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordS
             now,
             "password reset from the command line",
         )?;
+        let revoked = tokens::revoke_all_for_account(
+            conn,
+            account.id,
+            &Actor::system(),
+            None,
+            "password reset from the command line",
+        )?;
         Event::new("account.password_reset", Outcome::Success, &Actor::system())
             .target("account", account.id)
-            .details(serde_json::json!({"username": account.username, "via": "cli"}))
+            .details(serde_json::json!({
+                "username": account.username,
+                "via": "cli",
+                "tokens_revoked": revoked,
+            }))
             .insert(conn)
     })?;
     Ok(source)

@@ -186,6 +186,11 @@ pub async fn by_api_token(
             .await;
     }
     match found {
+        // Until the account has chosen a new password (an admin reset it), its tokens are as
+        // suspect as the old password: refused everywhere, `GET /me` included.
+        Some((account, ..)) if !account.disabled && account.must_change_password => {
+            Err(AuthError::PasswordChangeRequired)
+        }
         Some((account, id, name, role, _)) if !account.disabled => Ok(Principal {
             account,
             role,

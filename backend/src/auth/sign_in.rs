@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use crate::audit::{Actor, Event, Outcome};
 use crate::auth::sessions::{self, NewIds, Refresh};
-use crate::auth::throttle::{Quota, retry_after_secs};
+use crate::auth::throttle::{NameCheck, Quota, retry_after_secs};
 use crate::auth::{AuthError, AuthState, Principal, password, secrets::token_hash};
 use crate::db::accounts::{self, Account};
 use crate::db::{self};
@@ -39,34 +39,51 @@ pub struct Attempt {
 /// Every outcome is audited.
 pub async fn login(auth: &AuthState, username: &str, password: String, client: &Client) -> Attempt {
     let by_ip = client.ip.map(|ip| auth.throttle.check_ip(ip));
-    let mut quota = by_ip.map(|checked| checked.unwrap_or_else(|refused| refused.quota));
+    let quota = by_ip.map(|checked| checked.unwrap_or_else(|refused| refused.quota));
     let limited = match by_ip {
         Some(Err(refused)) => Err(refused.wait),
-        _ => auth.throttle.check_name(username),
+        _ => match auth.throttle.check_name(username, client.ip) {
+            NameCheck::Locked(wait) => Err(wait),
+            NameCheck::Go(delay) => Ok(delay),
+        },
     };
-    if let Err(wait) = limited {
-        quota = quota.map(|q| q.exhausted_for(wait));
-        Event::new(
-            "auth.login",
-            Outcome::Denied,
-            &Actor::anonymous(Some(username)),
-        )
-        .ip(client.ip_text())
-        .details(
-            serde_json::json!({"reason": "throttled", "retry_after_secs": retry_after_secs(wait)}),
-        )
-        .record(&auth.db)
-        .await;
-        return Attempt {
-            quota,
-            outcome: Err(AuthError::LoginThrottled {
-                retry_after_secs: retry_after_secs(wait),
-            }),
-        };
+    let delay = match limited {
+        Ok(delay) => delay,
+        Err(wait) => return throttled(auth, username, client, quota, wait).await,
+    };
+    if !delay.is_zero() {
+        // The name is under attack from elsewhere: slowed, never refused, from here.
+        tokio::time::sleep(delay).await;
     }
     Attempt {
         quota,
         outcome: check_and_start(auth, username, password, client).await,
+    }
+}
+
+/// The answer to an attempt the throttles refused (audited: repeats from one address fold into
+/// that minute's row, see `audit::Event::record`).
+async fn throttled(
+    auth: &AuthState,
+    username: &str,
+    client: &Client,
+    quota: Option<Quota>,
+    wait: std::time::Duration,
+) -> Attempt {
+    Event::new(
+        "auth.login",
+        Outcome::Denied,
+        &Actor::anonymous(Some(username)),
+    )
+    .ip(client.ip_text())
+    .details(serde_json::json!({"reason": "throttled", "retry_after_secs": retry_after_secs(wait)}))
+    .record(&auth.db)
+    .await;
+    Attempt {
+        quota: quota.map(|q| q.exhausted_for(wait)),
+        outcome: Err(AuthError::LoginThrottled {
+            retry_after_secs: retry_after_secs(wait),
+        }),
     }
 }
 
@@ -89,7 +106,9 @@ async fn check_and_start(
     let account = match account {
         Some(account) if password_ok => account,
         _ => {
-            let lock = auth.throttle.record_failure(username);
+            let lock = auth
+                .throttle
+                .record_failure(username, client.ip, account.is_some());
             Event::new("auth.login", Outcome::Failure, &attempt)
                 .ip(ip)
                 .details(serde_json::json!({
@@ -113,7 +132,7 @@ async fn check_and_start(
         .await;
         return Err(AuthError::AccountDisabled);
     }
-    auth.throttle.record_success(username);
+    auth.throttle.record_success(username, client.ip);
 
     let now = auth.now_ms();
     let user_agent = client.user_agent.clone();

@@ -132,3 +132,31 @@ pub async fn revoke(
         Err(AuthError::NotFound)
     }
 }
+
+/// Deletes every API token of `account_id` inside the caller's transaction, one `token.revoke`
+/// event each (with `reason`): a reset meant to evict an intruder must take their tokens too.
+/// The names of the tokens revoked, oldest first.
+pub(crate) fn revoke_all_for_account(
+    conn: &mut diesel::SqliteConnection,
+    account_id: i64,
+    actor: &crate::audit::Actor,
+    ip: Option<String>,
+    reason: &str,
+) -> diesel::QueryResult<Vec<String>> {
+    let mut revoked = Vec::new();
+    for (token, username) in api_tokens::list(conn, Some(account_id))?.into_iter().rev() {
+        api_tokens::delete(conn, token.id)?;
+        Event::new("token.revoke", Outcome::Success, actor)
+            .target("api_token", token.id)
+            .ip(ip.clone())
+            .details(serde_json::json!({
+                "name": token.name,
+                "owner": username,
+                "prefix": token.prefix,
+                "reason": reason,
+            }))
+            .insert(conn)?;
+        revoked.push(token.name);
+    }
+    Ok(revoked)
+}

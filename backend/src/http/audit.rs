@@ -21,6 +21,7 @@ use crate::http::deprecation;
 use crate::http::dto;
 use crate::http::error::ApiError;
 use crate::http::extractors::{QueryParams, paged};
+use crate::http::live_streams::{self, HEARTBEAT, STREAM_LIFETIME};
 use crate::state::AppState;
 
 /// Audit events, newest first.
@@ -119,10 +120,6 @@ pub async fn export(
         .streaming(rows))
 }
 
-/// How long one stream lasts before the client reconnects (and is authenticated again).
-const STREAM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(5 * 60);
-/// A comment line this often, so a vanished client is noticed and proxies keep it open.
-const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(15);
 /// Events read from the database at a time.
 const STREAM_BATCH: i64 = 100;
 
@@ -141,6 +138,7 @@ const STREAM_BATCH: i64 = 100;
         (status = 200, description = "An event stream of `AuditEventResponse` JSON"),
         (status = 400, description = "A filter or `Last-Event-ID` that cannot be read", body = plexward_shared::ErrorResponse),
         (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
+        (status = 429, description = "Too many live streams open (`too_many_streams`): this account holds `live_streams_per_account` (5), or the server `live_streams_total` (200); retry after `Retry-After`", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/audit/stream")]
@@ -151,6 +149,7 @@ pub async fn stream(
     query: QueryParams<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewAudit)?;
+    let slot = state.live_streams.open(principal.account.id)?;
     let query = query?.into_inner();
     let zone = db::run(&state.db, crate::settings::plex::time_zone).await?;
     let (filter, _, _) = parse(&query, zone)?;
@@ -189,16 +188,13 @@ pub async fn stream(
         ends_at: tokio::time::Instant::now() + STREAM_LIFETIME,
         greeted: false,
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        // Compression would buffer the events: the stream must go out as written.
-        .insert_header(header::ContentEncoding::Identity)
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(futures_util::stream::unfold(live, |mut live| async move {
+    Ok(live_streams::response(
+        slot,
+        futures_util::stream::unfold(live, |mut live| async move {
             let frame = live.next_frame().await?;
-            Some((Ok::<_, actix_web::Error>(frame), live))
-        })))
+            Some((frame, live))
+        }),
+    ))
 }
 
 /// One client's audit stream.

@@ -78,7 +78,7 @@ pub async fn create(
     tag = "system",
     params(("name" = String, Path, description = "The backup's `name`")),
     responses(
-        (status = 200, description = "The archive", content_type = "application/gzip"),
+        (status = 200, description = "The archive (`application/gzip`)"),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
         (status = 404, description = "No such backup", body = plexward_shared::ErrorResponse),
     ),
@@ -187,17 +187,27 @@ pub async fn restore(
     Ok(HttpResponse::Accepted().json(answer))
 }
 
+/// The upload form: one part.
+#[derive(Debug, utoipa::ToSchema)]
+#[expect(dead_code, reason = "only documents the multipart body")]
+pub struct BackupUpload {
+    /// A backup archive made by Plexward (`.tar.gz`, ≤ 2 GiB).
+    #[schema(value_type = String, format = Binary)]
+    backup: Vec<u8>,
+}
+
 /// Restore an uploaded backup (`multipart/form-data`, one part `backup`, ≤ 2 GiB), as
 /// `POST /system/backups/{name}/restore` does a listed one.
 #[utoipa::path(
     operation_id = "restoreUploadedBackup",
     tag = "system",
-    request_body(content_type = "multipart/form-data", description = "One part `backup`: a `.tar.gz` made by Plexward"),
+    request_body(content = inline(BackupUpload), content_type = "multipart/form-data", description = "One part `backup`: a `.tar.gz` made by Plexward"),
     responses(
         (status = 202, description = "Checked and staged; restarting", body = RestoreResponse),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
         (status = 409, description = "This process cannot restart itself", body = plexward_shared::ErrorResponse),
         (status = 413, description = "Bigger than 2 GiB", body = plexward_shared::ErrorResponse),
+        (status = 415, description = "Not multipart/form-data with a part `backup`", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Not a backup this Plexward can restore (`backup` says why)", body = plexward_shared::ErrorResponse),
     ),
 )]

@@ -41,6 +41,7 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     TooManyRequests {
+        code: &'static str,
         message: String,
         retry_after_secs: u64,
     },
@@ -48,6 +49,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("request body is too large (limit {limit} bytes)")]
     PayloadTooLarge { limit: usize },
+    /// The body did not arrive in time (`request_body_timeout_secs`, then a minimum rate).
+    #[error("the request body did not arrive within {secs} s")]
+    RequestTimeout { secs: u64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// `If-Match` names a version older than the resource's (someone changed it since): 412,
@@ -122,14 +126,15 @@ impl ApiError {
             Self::BadRequest { code, .. }
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
-            | Self::Conflict { code, .. } => code,
-            Self::TooManyRequests { .. } => "too_many_attempts",
+            | Self::Conflict { code, .. }
+            | Self::TooManyRequests { code, .. } => code,
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::Validation(_) => "validation_failed",
             Self::InvalidQuery(_) => "invalid_query",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "service_unavailable",
             Self::PlexUnavailable(_) => "plex_unavailable",
@@ -180,6 +185,20 @@ impl From<DbError> for ApiError {
     }
 }
 
+impl From<crate::http::live_streams::Full> for ApiError {
+    fn from(full: crate::http::live_streams::Full) -> Self {
+        use crate::http::live_streams::Full;
+        Self::TooManyRequests {
+            code: "too_many_streams",
+            message: full.message(),
+            retry_after_secs: match full {
+                Full::Account { .. } => 30,
+                Full::Server { .. } => 5,
+            },
+        }
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
@@ -206,10 +225,12 @@ impl From<AuthError> for ApiError {
                 message: "API tokens can only be created from a signed-in session.".into(),
             },
             AuthError::LoginThrottled { retry_after_secs } => Self::TooManyRequests {
+                code: "too_many_attempts",
                 message: format!("Too many sign-in attempts; try again in {retry_after_secs} s."),
                 retry_after_secs,
             },
             AuthError::PasswordThrottled { retry_after_secs } => Self::TooManyRequests {
+                code: "too_many_attempts",
                 message: format!("Too many wrong passwords; try again in {retry_after_secs} s."),
                 retry_after_secs,
             },
@@ -299,6 +320,7 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) | Self::StorageUnavailable(_) | Self::PlexUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 
-use actix_web::http::header::{self, ContentEncoding};
+use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use plexward_shared::{
@@ -21,6 +20,7 @@ use crate::auth::Principal;
 use crate::http::deprecation;
 use crate::http::error::ApiError;
 use crate::http::extractors::QueryParams;
+use crate::http::live_streams::{self, HEARTBEAT, STREAM_LIFETIME};
 use crate::logs::hub::{HubLine, LogHub};
 use crate::logs::{archive, line::Filter, tail};
 use crate::state::AppState;
@@ -182,12 +182,6 @@ pub async fn download(
         .body(body))
 }
 
-/// How long one stream lasts before the client reconnects (and is authenticated again).
-const STREAM_LIFETIME: Duration = Duration::from_secs(5 * 60);
-/// A comment line this often, so a vanished client is noticed (its write fails) and proxies
-/// keep the connection open.
-const HEARTBEAT: Duration = Duration::from_secs(15);
-
 /// New lines of `app.log` as they are written (Server-Sent Events, `text/event-stream`): each
 /// event has the line's sequence number as its `id` and the parsed line as JSON `data`. A client
 /// reconnecting with `Last-Event-ID` (or `after`) first gets the lines it missed that are still
@@ -199,6 +193,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
     responses(
         (status = 200, description = "An event stream of `LogEntry` JSON"),
         (status = 403, description = "Admins, moderators and auditors only", body = plexward_shared::ErrorResponse),
+        (status = 429, description = "Too many live streams open (`too_many_streams`): this account holds `live_streams_per_account` (5), or the server `live_streams_total` (200); retry after `Retry-After`", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[get("/logs/stream")]
@@ -209,6 +204,7 @@ pub async fn stream(
     query: QueryParams<LogStreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::ViewLogs)?;
+    let slot = state.live_streams.open(principal.account.id)?;
     let query = query?.into_inner();
     let mut errors = BTreeMap::new();
     let level = parse_level(query.level.as_deref(), &mut errors);
@@ -223,13 +219,7 @@ pub async fn stream(
         return Err(ApiError::InvalidQuery(errors));
     }
     let events = LiveLines::new(state.log_hub.clone(), after, level);
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        // Compression would buffer the events: the stream must go out as written.
-        .insert_header(ContentEncoding::Identity)
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(events.into_stream()))
+    Ok(live_streams::response(slot, events.into_stream()))
 }
 
 /// `Last-Event-ID` (what browsers send on reconnect) or `?after=`.
@@ -279,10 +269,10 @@ impl LiveLines {
         }
     }
 
-    fn into_stream(self) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+    fn into_stream(self) -> impl futures_util::Stream<Item = Bytes> {
         futures_util::stream::unfold(self, |mut lines| async move {
             let frame = lines.next_frame().await?;
-            Some((Ok(frame), lines))
+            Some((frame, lines))
         })
     }
 
@@ -302,10 +292,7 @@ impl LiveLines {
                 if self.min_level.is_some_and(|min| line.level < min) {
                     continue;
                 }
-                return Some(Bytes::from(format!(
-                    "id: {}\ndata: {}\n\n",
-                    line.id, line.json
-                )));
+                return Some(line.frame.clone());
             }
             tokio::select! {
                 received = self.receiver.recv() => match received {

@@ -26,7 +26,8 @@ pub async fn me(principal: PendingPrincipal) -> HttpResponse {
     HttpResponse::Ok().json(dto::account(&principal.0.account))
 }
 
-/// Change your own password. Your other sessions end; this one stays signed in.
+/// Change your own password. Your other sessions end; this one stays signed in. Your API tokens
+/// are revoked too unless `revoke_tokens` is `false`.
 #[utoipa::path(
     operation_id = "changeMyPassword",
     tag = "me",
@@ -47,9 +48,16 @@ pub async fn change_password(
     let ChangePasswordRequest {
         current_password,
         new_password,
+        revoke_tokens,
     } = body?.into_inner();
-    accounts::change_own_password(&state.auth, &principal.0, current_password, new_password)
-        .await?;
+    accounts::change_own_password(
+        &state.auth,
+        &principal.0,
+        current_password,
+        new_password,
+        revoke_tokens.unwrap_or(true),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -91,6 +91,13 @@ fn add_to(operation: &mut Operation, authenticated: bool) {
              or a cookie-authenticated change did not come from Plexward's own pages",
         ));
     }
+    if operation.request_body.is_some() {
+        shared.push((
+            "408",
+            "The body did not arrive in time (`request_timeout`: `request_body_timeout_secs`, \
+             then at least 4 KiB/s); the connection is closed",
+        ));
+    }
     if json_body {
         shared.push(("413", "The JSON body is larger than 64 KiB"));
         shared.push(("415", "The body is not sent as `application/json`"));

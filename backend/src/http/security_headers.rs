@@ -25,6 +25,11 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
 /// `cross-origin`; the page's own CSP still limits where the SPA may connect.
 const HEALTH_PATH: &str = "/api/v1/health";
 
+/// Over HTTPS only (our own TLS, or a trusted proxy that says so): browsers then refuse plain
+/// HTTP to this host for a year. Not `includeSubDomains` nor `preload`: Plexward does not own the
+/// domain it is served under, and a preload listing is an owner's decision that is hard to undo.
+const HSTS: &str = "max-age=31536000";
+
 /// `same-origin-allow-popups` rather than `same-origin`: "Sign in with Plex" opens Plex's page
 /// in a pop-up, and Plexward must keep the handle to close it once the owner approved. Pages of
 /// other origins still cannot reach a Plexward window they did not open.
@@ -45,8 +50,15 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let path = crate::http::base_path::inner_path(req.request()).to_owned();
+    let https = crate::http::client_addr::of(req.request()).https;
     let mut response = next.call(req).await?;
     apply(&path, response.headers_mut());
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     Ok(response)
 }
 

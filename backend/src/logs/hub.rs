@@ -20,8 +20,8 @@ const CHANNEL: usize = 512;
 pub struct HubLine {
     pub id: u64,
     pub level: LogLevel,
-    /// The parsed line as JSON, serialised once for every subscriber.
-    pub json: String,
+    /// The line as a Server-Sent Event (`id:` and `data:`), formatted once for every subscriber.
+    pub frame: bytes::Bytes,
 }
 
 #[derive(Debug)]
@@ -63,10 +63,11 @@ impl LogHub {
     pub fn publish(&self, entry: &LogEntry) {
         let json = serde_json::to_string(entry).unwrap_or_default();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let id = inner.next_id;
         let line = Arc::new(HubLine {
-            id: inner.next_id,
+            id,
             level: entry.level,
-            json,
+            frame: bytes::Bytes::from(format!("id: {id}\ndata: {json}\n\n")),
         });
         inner.next_id += 1;
         if inner.recent.len() == RECENT {
@@ -138,7 +139,12 @@ mod tests {
         let got = rx.recv().await.expect("test set-up");
         assert_eq!(got.id, 2);
         assert_eq!(got.level, LogLevel::Warn);
-        assert!(got.json.contains("\"one\""));
+        let frame = std::str::from_utf8(&got.frame).expect("utf-8");
+        assert!(frame.starts_with("id: 2\ndata: {"), "{frame}");
+        assert!(
+            frame.contains("\"one\"") && frame.ends_with("}\n\n"),
+            "{frame}"
+        );
         drop(rx);
 
         hub.publish(&entry("two", LogLevel::Info));

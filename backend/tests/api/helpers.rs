@@ -330,6 +330,11 @@ pub async fn spawn_app_on_clock(
     clock: plexward::clock::SharedClock,
 ) -> TestApp {
     plexward::install_crypto_provider();
+    // As the binary does: every test app's connections and streams share this process.
+    static FD_LIMIT: std::sync::Once = std::sync::Once::new();
+    FD_LIMIT.call_once(|| {
+        plexward::process::raise_fd_limit();
+    });
     let data_dir = tempfile::tempdir().expect("temp data dir");
     let mut config = Config {
         port: 0,

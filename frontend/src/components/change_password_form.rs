@@ -17,6 +17,9 @@ pub fn ChangePasswordForm(
     username: Signal<String>,
     submit_label: &'static str,
     on_done: Callback<()>,
+    /// Bumped when the change revoked the account's tokens (and read to list them afresh).
+    #[prop(optional)]
+    tokens_changed: Option<RwSignal<u32>>,
 ) -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
@@ -27,6 +30,26 @@ pub fn ChangePasswordForm(
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(false);
     let busy = RwSignal::new(false);
+    // The caller's API tokens, which the change revokes unless they keep them.
+    let revoke_tokens = RwSignal::new(true);
+    // Only My account lists them: during a forced change the API refuses the account's tokens
+    // (and the reset revoked them).
+    let tokens = LocalResource::new(move || {
+        if let Some(changed) = tokens_changed {
+            changed.track();
+        }
+        async move {
+            if tokens_changed.is_none() {
+                return Vec::new();
+            }
+            api::my_tokens()
+                .await
+                .map(|list| list.items.into_iter().map(|t| t.name).collect::<Vec<_>>())
+                .unwrap_or_default()
+        }
+    });
+    let token_names = move || tokens.get().unwrap_or_default();
+    let token_names_untracked = move || tokens.get_untracked().unwrap_or_default();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -41,6 +64,7 @@ pub fn ChangePasswordForm(
         let body = ChangePasswordRequest {
             current_password: current.get_untracked(),
             new_password: new.get_untracked(),
+            revoke_tokens: Some(revoke_tokens.get_untracked()),
         };
         // The length rule is checked here; the rest of the policy is the server's (its 422).
         if let Some(problem) = length_problem(&body.new_password) {
@@ -59,6 +83,12 @@ pub fn ChangePasswordForm(
                     new.set(String::new());
                     confirm.set(String::new());
                     done.set(true);
+                    if revoke_tokens.get_untracked() && !token_names_untracked().is_empty() {
+                        match tokens_changed {
+                            Some(changed) => changed.update(|n| *n += 1),
+                            None => tokens.refetch(),
+                        }
+                    }
                     on_done.run(());
                 }
                 Err(e) => {
@@ -102,6 +132,25 @@ pub fn ChangePasswordForm(
                 error=confirm_error
             />
             <p class="hint">"At least 12 characters; a few unrelated words make a strong, memorable password."</p>
+            <Show when=move || !token_names().is_empty()>
+                <label class="check" for="revoke-tokens">
+                    <input
+                        id="revoke-tokens"
+                        type="checkbox"
+                        prop:checked=move || revoke_tokens.get()
+                        on:change=move |ev| revoke_tokens.set(event_target_checked(&ev))
+                    />
+                    {move || {
+                        let names = token_names();
+                        format!(
+                            "Also revoke my API {} ({}): scripts using {} stop working.",
+                            if names.len() == 1 { "token" } else { "tokens" },
+                            names.join(", "),
+                            if names.len() == 1 { "it" } else { "them" },
+                        )
+                    }}
+                </label>
+            </Show>
             <Show when=move || error.with(Option::is_some)>
                 <p class="alert error" role="alert">{move || error.get()}</p>
             </Show>

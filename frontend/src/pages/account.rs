@@ -27,6 +27,9 @@ pub fn MyAccount() -> impl IntoView {
     let session = use_session();
     let username =
         Signal::derive(move || session.account().map(|a| a.username).unwrap_or_default());
+    // Bumped whenever the account's tokens change (made, revoked, or revoked with a password
+    // change), so the token list and the password form's list agree.
+    let tokens_changed = RwSignal::new(0_u32);
     view! {
         <h1 class="page-title">"My account"</h1>
         {move || {
@@ -53,17 +56,25 @@ pub fn MyAccount() -> impl IntoView {
         <section class="card glass" aria-labelledby="password-title">
             <h2 id="password-title">"Change password"</h2>
             <p class="muted">"Your other sessions end; this one stays signed in."</p>
-            <ChangePasswordForm username submit_label="Change password" on_done=Callback::new(|()| ()) />
+            <ChangePasswordForm
+                username
+                submit_label="Change password"
+                on_done=Callback::new(|()| ())
+                tokens_changed
+            />
         </section>
-        <Tokens />
+        <Tokens changed=tokens_changed />
     }
 }
 
 /// The signed-in account's API tokens: create (secret shown once), list, revoke.
 #[component]
-fn Tokens() -> impl IntoView {
+fn Tokens(changed: RwSignal<u32>) -> impl IntoView {
     let session = use_session();
-    let tokens = LocalResource::new(api::my_tokens);
+    let tokens = LocalResource::new(move || {
+        changed.track();
+        api::my_tokens()
+    });
 
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
@@ -119,7 +130,7 @@ fn Tokens() -> impl IntoView {
                     name.set(String::new());
                     created.set(Some(answer));
                     show_secret.set(true);
-                    tokens.refetch();
+                    changed.update(|n| *n += 1);
                 }
                 Err(e) => match e.field("name") {
                     Some(reason) => name_error.set(Some(field_sentence("The name", &reason))),
@@ -143,7 +154,7 @@ fn Tokens() -> impl IntoView {
                 Ok(()) => notice.set(Some(format!("Token “{}” revoked.", token.name))),
                 Err(e) => error.set(Some(e.message)),
             }
-            tokens.refetch();
+            changed.update(|n| *n += 1);
         });
     });
     let ask_revoke = move |token: ApiTokenResponse| {
