@@ -14,6 +14,7 @@ pub mod grants;
 pub mod grants_csv;
 pub mod planner;
 pub mod read_model;
+pub mod recurrence;
 pub mod sharing;
 pub mod sharing_change;
 pub mod summary;
