@@ -175,8 +175,8 @@ async fn remove_grant(
         for friend in &friends[positions.clone()] {
             let keep: Vec<_> = db::plex_users::grants_of(conn, friend.id)?
                 .into_iter()
-                .filter(|(_, pms_key, _, _)| *pms_key != key)
-                .map(|(library, _, starts, ends)| (library, starts, ends))
+                .filter(|(_, pms_key, ..)| *pms_key != key)
+                .map(|(library, _, starts, ends, repeat)| (library, starts, ends, repeat))
                 .collect();
             db::plex_users::replace_grants(conn, friend.id, &keep, now)?;
         }

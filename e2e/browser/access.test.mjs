@@ -225,7 +225,7 @@ test('grants go out as CSV and an edited file comes back: bad lines named, previ
     page.getByRole('button', { name: 'Export CSV' }).click(),
   ]);
   const csv = readFileSync(await download.path(), 'utf8');
-  assert.match(csv, /^friend_id,plex_account_id,friend,email,library_id,library,starts_at,ends_at\r\n/);
+  assert.match(csv, /^friend_id,plex_account_id,friend,email,library_id,library,starts_at,ends_at,repeat\r\n/);
 
   const alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_account_id === ALICE);
   await page.getByRole('button', { name: 'Import CSV…' }).click();
@@ -251,6 +251,75 @@ test('grants go out as CSV and an edited file comes back: bad lines named, previ
     return share?.sectionIds.includes(MUSIC_PLEX_ID);
   });
   await page.keyboard.press('Escape');
+});
+
+test('a weekly window shows in words and survives an edit of the friend\'s other libraries', async () => {
+  const alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_account_id === ALICE);
+  const libraries = (await api('GET', '/api/v1/libraries')).items;
+  const id = (title) => libraries.find((l) => l.title === title).id;
+  await api('PUT', `/api/v1/plex-users/${alice.id}/grants`, {
+    grants: [
+      { library_id: id('Movies') },
+      { library_id: id('TV Shows'), repeat: { days: ['fri', 'sat'], from: '18:00', to: '23:30' } },
+    ],
+  });
+
+  await signInAs(page, MODERATOR);
+  await page.goto(`${server.url}/friends/${alice.id}`);
+  const weekly = page.getByTestId(`weekly-${id('TV Shows')}`);
+  await weekly.filter({ hasText: 'Every Fri, Sat 18:00–23:30' }).waitFor();
+  await weekly.getByText(/^Next: /).waitFor();
+  assert.ok(await page.getByLabel('TV Shows starts').isDisabled(), 'one window or weekly, not both');
+  await screenshot(page, 'weekly-window');
+
+  // Sundays too, edited in place: the words follow as you type.
+  await page.getByLabel('TV Shows on Sun').check();
+  await weekly.filter({ hasText: 'Every Fri, Sat, Sun 18:00–23:30' }).waitFor();
+  // And Music, as one window: the TV rule goes out with the edit.
+  await page.getByTestId('grants').getByRole('row').filter({ hasText: 'Music' })
+    .getByRole('checkbox', { name: 'Music', exact: true }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('plan').waitFor();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('change-outcome').filter({ hasText: 'Applied on Plex ✓' }).waitFor();
+  const detail = await api('GET', `/api/v1/plex-users/${alice.id}`);
+  const tv = detail.grants.find((g) => g.library_id === id('TV Shows'));
+  assert.deepEqual(tv.repeat, { days: ['fri', 'sat', 'sun'], from: '18:00', to: '23:30' });
+  assert.equal(tv.next_occurrences.length, 4);
+  assert.ok(detail.grants.some((g) => g.library_id === id('Music')));
+});
+
+test('a library is made weekly from the friend page, and back to one window', async () => {
+  const alice = (await api('GET', '/api/v1/plex-users')).items.find((f) => f.plex_account_id === ALICE);
+  await signInAs(page, MODERATOR);
+  await page.goto(`${server.url}/friends/${alice.id}`);
+  const photos = page.getByTestId('grants').getByRole('row').filter({ hasText: 'Photos' });
+  await photos.getByRole('checkbox', { name: 'Photos', exact: true }).check();
+  await page.getByRole('button', { name: 'Repeat Photos weekly' }).click();
+  await page.getByLabel('Photos on Fri').uncheck();
+  await page.getByLabel('Photos on Mon').check();
+  await page.getByLabel('Photos weekly from').fill('22:00');
+  await page.getByLabel('Photos weekly to').fill('02:00');
+  await photos.filter({ hasText: 'Every Mon, Sat 22:00–02:00 (next day)' }).waitFor();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('plan').waitFor();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('change-outcome').waitFor();
+  const libraries = (await api('GET', '/api/v1/libraries')).items;
+  const photosId = libraries.find((l) => l.title === 'Photos').id;
+  const saved = (await api('GET', `/api/v1/plex-users/${alice.id}`)).grants.find((g) => g.library_id === photosId);
+  assert.deepEqual(saved.repeat, { days: ['mon', 'sat'], from: '22:00', to: '02:00' });
+
+  // Back to one window: the rule goes, the pickers come back.
+  await page.reload();
+  await page.getByTestId(`weekly-${photosId}`).getByRole('button', { name: 'One window instead' }).click();
+  assert.ok(!(await page.getByLabel('Photos starts').isDisabled()));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('plan').waitFor();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByTestId('change-outcome').waitFor();
+  const after = (await api('GET', `/api/v1/plex-users/${alice.id}`)).grants.find((g) => g.library_id === photosId);
+  assert.equal(after.repeat, undefined);
 });
 
 test('an auditor sees a friend read-only', async () => {

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// (422) naming the grant, not as an unreadable body.
 ///
 /// Unknown fields are refused (a misspelt `ends_at` would otherwise grant forever), except the
-/// read-only `active` and `anchor` of a friend's grants, so those can be sent back as they came.
+/// read-only `active`, `anchor` and `next_occurrences` of a friend's grants, so those can be sent
+/// back as they came.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(from = "GrantRequestWire")]
@@ -20,7 +21,33 @@ pub struct GrantRequest {
     pub starts_at: Option<String>,
     #[serde(default)]
     pub ends_at: Option<String>,
+    /// Repeats every week instead of one window (then `starts_at` and `ends_at` stay empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
 }
+
+/// A weekly window in the server's time zone: on `days`, from `from` to `to` (`HH:MM`; an end
+/// not after the start crosses midnight into the next day), for occurrences starting between
+/// `first_date` and `last_date` (`YYYY-MM-DD`, both optional). A local time the clock skips
+/// (spring forward) starts at the end of the gap; one it shows twice counts once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`: at least one.
+    pub days: Vec<String>,
+    /// `HH:MM`, 00:00–23:59.
+    pub from: String,
+    /// `HH:MM`, not equal to `from`.
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_date: Option<String>,
+}
+
+/// Day names of [`Repeat::days`], Monday first.
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// What [`GrantRequest`] reads: its fields plus the ignored read-only ones of `GrantResponse`.
 #[derive(Deserialize)]
@@ -31,10 +58,14 @@ struct GrantRequestWire {
     starts_at: Option<String>,
     #[serde(default)]
     ends_at: Option<String>,
+    #[serde(default)]
+    repeat: Option<Repeat>,
     #[serde(default, rename = "active")]
     _active: serde::de::IgnoredAny,
     #[serde(default, rename = "anchor")]
     _anchor: serde::de::IgnoredAny,
+    #[serde(default, rename = "next_occurrences")]
+    _next_occurrences: serde::de::IgnoredAny,
 }
 
 impl From<GrantRequestWire> for GrantRequest {
@@ -43,6 +74,7 @@ impl From<GrantRequestWire> for GrantRequest {
             library_id: wire.library_id,
             starts_at: wire.starts_at,
             ends_at: wire.ends_at,
+            repeat: wire.repeat,
         }
     }
 }

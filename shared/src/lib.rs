@@ -30,7 +30,7 @@ pub use access::{
     ApplyState, ApplyStatus, BulkAction, BulkFriendPlan, BulkRequest, BulkResponse, BulkSkipped,
     ChangeResponse, ExtendPeriod, ExtendRequest, FriendIds, GrantChange, GrantRequest, GrantWindow,
     HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryQuery, ImportGrantsRequest,
-    PlanAction, PlanResponse, SetGrantsRequest,
+    PlanAction, PlanResponse, Repeat, SetGrantsRequest, WEEKDAYS,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
 pub use audit::{
@@ -48,7 +48,7 @@ pub use logs::{
 };
 pub use plex_data::{
     EXPIRING_DAYS_MAX, EXPIRING_SOON_DAYS, FRIEND_PAGE_MAX, FriendLimit, FriendQuery, FriendSort,
-    FriendStatus, GrantResponse, LibraryResponse, NextChange, PlexUserDetailResponse,
+    FriendStatus, GrantResponse, LibraryResponse, NextChange, Occurrence, PlexUserDetailResponse,
     PlexUserResponse, SUMMARY_LIST_MAX, StatusCounts, SummaryQuery, SummaryResponse,
     UPCOMING_DAYS_DEFAULT, Upcoming, UpcomingEdge, UpcomingFriend, display_name, expires_soon,
     expires_within,

@@ -229,6 +229,22 @@ pub struct GrantResponse {
     pub active: bool,
     /// The anchor library: kept for every shared friend, not removable.
     pub anchor: bool,
+    /// A weekly window instead of one (`starts_at`/`ends_at` are then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<crate::Repeat>,
+    /// For a weekly window: its next occurrences (the current one first, if on), up to four.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_occurrences: Vec<Occurrence>,
+}
+
+/// One occurrence of a weekly window, `[starts_at, ends_at)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Occurrence {
+    #[serde(with = "crate::time::rfc3339_ms")]
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    #[serde(with = "crate::time::rfc3339_ms")]
+    pub ends_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Body of `GET /api/v1/plex-users/{id}`.

@@ -253,7 +253,7 @@ async fn save_with_sharing(
                 saved.push(*id);
                 let values: Vec<_> = new
                     .iter()
-                    .map(|g| (g.library_id, g.starts_at, g.ends_at))
+                    .map(|g| (g.library_id, g.starts_at, g.ends_at, g.repeat))
                     .collect();
                 db::plex_users::replace_grants(conn, *id, &values, now)?;
                 if let Some(to) = &sharing {
@@ -261,6 +261,7 @@ async fn save_with_sharing(
                 }
                 event.insert(conn)?;
             }
+            crate::access::repeat_edges::refresh(conn, Some(&saved), now)?;
             db::apply_states::mark_queued(conn, &saved, now)?;
             Ok(stale)
         })

@@ -139,7 +139,7 @@ impl Friend {
     pub fn windows(&self, catalog: &Catalog) -> Vec<(i64, Grant)> {
         self.grants
             .iter()
-            .filter_map(|&(library_id, _, starts_at, ends_at)| {
+            .filter_map(|&(library_id, _, starts_at, ends_at, repeat)| {
                 catalog.key_of(library_id).map(|library| {
                     (
                         library_id,
@@ -147,6 +147,9 @@ impl Friend {
                             library,
                             starts_at,
                             ends_at,
+                            repeat: repeat.and_then(|r| {
+                                crate::access::repeat_edges::weekly(&r, catalog.time_zone())
+                            }),
                         },
                     )
                 })
@@ -271,13 +274,24 @@ impl Friend {
     }
 }
 
-/// Every edge of `windows` after `now`, soonest first; equal instants keep grant order.
+/// Weekly occurrences listed ahead as edges (a timeline shows the next few, not all of them).
+const WEEKLY_AHEAD: usize = 4;
+
+/// Every edge of `windows` after `now`, soonest first; equal instants keep grant order. A weekly
+/// grant gives the edges of its next few occurrences.
 pub fn edges_after(windows: &[(i64, Grant)], now: i64) -> Vec<Edge> {
     let mut edges: Vec<Edge> = windows
         .iter()
         .flat_map(|(library_id, g)| {
-            [(g.starts_at, true), (g.ends_at, false)]
+            let weekly = g
+                .repeat
+                .map(|r| r.next_occurrences(now, WEEKLY_AHEAD))
+                .unwrap_or_default()
                 .into_iter()
+                .flat_map(|(start, end)| [(Some(start), true), (Some(end), false)]);
+            let once = [(g.starts_at, true), (g.ends_at, false)];
+            once.into_iter()
+                .chain(weekly)
                 .filter_map(move |(at, starts)| {
                     at.filter(|&at| at > now).map(|at| Edge {
                         at,
@@ -285,6 +299,7 @@ pub fn edges_after(windows: &[(i64, Grant)], now: i64) -> Vec<Edge> {
                         starts,
                     })
                 })
+                .collect::<Vec<_>>()
         })
         .collect();
     edges.sort_by_key(|e| e.at);

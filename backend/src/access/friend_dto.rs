@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use plexward_shared::{
-    ApplyStatus, GrantResponse, LibraryResponse, NextChange, PlanAction, PlanResponse,
+    ApplyStatus, GrantResponse, LibraryResponse, NextChange, Occurrence, PlanAction, PlanResponse,
     PlexUserDetailResponse, PlexUserResponse,
 };
 
@@ -58,14 +58,24 @@ pub fn detail(view: &FriendView, catalog: &Catalog) -> PlexUserDetailResponse {
             .friend
             .grants
             .iter()
-            .zip(&view.grants_active)
+            .zip(view.grants_active.iter().zip(&view.grants_occurrences))
             .map(
-                |(&(library_id, _, starts_at, ends_at), &active)| GrantResponse {
-                    library_id,
-                    starts_at: starts_at.map(from_ms),
-                    ends_at: ends_at.map(from_ms),
-                    active,
-                    anchor: catalog.anchor_id() == Some(library_id),
+                |(&(library_id, _, starts_at, ends_at, repeat), (&active, occurrences))| {
+                    GrantResponse {
+                        library_id,
+                        starts_at: starts_at.map(from_ms),
+                        ends_at: ends_at.map(from_ms),
+                        active,
+                        anchor: catalog.anchor_id() == Some(library_id),
+                        repeat: repeat.as_ref().map(crate::access::grants::repeat_to_api),
+                        next_occurrences: occurrences
+                            .iter()
+                            .map(|&(start, end)| Occurrence {
+                                starts_at: from_ms(start),
+                                ends_at: from_ms(end),
+                            })
+                            .collect(),
+                    }
                 },
             )
             .collect(),

@@ -9,6 +9,9 @@ use crate::access::friend::{Catalog, Edge, Friend, edges_after, expires_at};
 use crate::access::planner::{ActualShare, Plan};
 use crate::access::window::{Grant, desired_at};
 
+/// Occurrences of a weekly grant a friend's detail lists.
+const NEXT_OCCURRENCES: usize = 4;
+
 /// What the friend looks like at `computed_at`, valid until [`FriendView::valid_until`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FriendView {
@@ -25,6 +28,9 @@ pub struct FriendView {
     pub expires_at: Option<i64>,
     /// Per grant (parallel to `friend.grants`): whether its window contains `computed_at`.
     pub grants_active: Vec<bool>,
+    /// Per grant (parallel to `friend.grants`): a weekly grant's next occurrences (`[start,
+    /// end)`, the current one first), empty for the others.
+    pub grants_occurrences: Vec<Vec<(i64, i64)>>,
     pub active: bool,
     pub scheduled: bool,
     pub expired: bool,
@@ -44,14 +50,30 @@ impl FriendView {
         let grants_active = friend
             .grants
             .iter()
-            .map(|&(library_id, _, _, _)| {
+            .map(|&(library_id, ..)| {
                 windows
                     .iter()
                     .any(|(id, g)| *id == library_id && g.is_active(now))
             })
             .collect();
+        let grants_occurrences = friend
+            .grants
+            .iter()
+            .map(|&(library_id, ..)| {
+                windows
+                    .iter()
+                    .find(|(id, _)| *id == library_id)
+                    .and_then(|(_, g)| g.repeat)
+                    .map(|r| r.next_occurrences(now, NEXT_OCCURRENCES))
+                    .unwrap_or_default()
+            })
+            .collect();
         let active = plain.iter().any(|g| g.is_active(now));
-        let scheduled = plain.iter().any(|g| g.starts_at.is_some_and(|s| s > now));
+        // A weekly grant that is off now is on again later: scheduled, not expired.
+        let scheduled = plain.iter().any(|g| {
+            g.starts_at.is_some_and(|s| s > now)
+                || (g.repeat.is_some() && !g.is_active(now) && g.next_edge_after(now).is_some())
+        });
         Self {
             granted_library_ids: catalog.ids_of(&desired),
             actual_library_ids,
@@ -59,6 +81,7 @@ impl FriendView {
             upcoming: edges_after(&windows, now),
             expires_at: expires_at(&windows, now),
             grants_active,
+            grants_occurrences,
             active,
             scheduled,
             expired: !windows.is_empty() && !active && !scheduled,
@@ -176,7 +199,7 @@ mod tests {
             },
             grants: grants
                 .iter()
-                .map(|&(library, s, e)| (library, library * 10, s, e))
+                .map(|&(library, s, e)| (library, library * 10, s, e, None))
                 .collect(),
             apply: None,
         }

@@ -4,21 +4,126 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Months, TimeDelta};
-use plexward_shared::{ExtendPeriod, GrantChange, GrantRequest, GrantWindow};
+use plexward_shared::{ExtendPeriod, GrantChange, GrantRequest, GrantWindow, WEEKDAYS};
 
 use crate::access::friend::Catalog;
-use crate::db::plex_users::GrantRow;
+use crate::access::recurrence::{Days, RuleError, Weekly};
+use crate::db::plex_users::{GrantRow, Repeat};
 use crate::db::time::{from_ms, to_ms};
 
 /// Most grants one request may carry (far more than any server has libraries).
 pub const MAX_GRANTS: usize = 1_000;
 
-/// A validated grant: library id and window (Unix ms).
+/// A validated grant: library id and window (Unix ms), or a weekly rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewGrant {
     pub library_id: i64,
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
+    pub repeat: Option<Repeat>,
+}
+
+impl NewGrant {
+    /// One window (or none: always).
+    pub fn window(library_id: i64, starts_at: Option<i64>, ends_at: Option<i64>) -> Self {
+        Self {
+            library_id,
+            starts_at,
+            ends_at,
+            repeat: None,
+        }
+    }
+}
+
+/// Reads a weekly rule from the API (in `zone`, where it is checked); each bad part is named
+/// under `field`.
+fn parse_repeat(
+    repeat: &plexward_shared::Repeat,
+    zone: chrono_tz::Tz,
+    field: &dyn Fn(&str) -> String,
+    errors: &mut FieldErrors,
+) -> Option<Repeat> {
+    let before = errors.len();
+    let mut days = 0_u8;
+    for day in &repeat.days {
+        match WEEKDAYS
+            .iter()
+            .position(|d| d.eq_ignore_ascii_case(day.trim()))
+        {
+            Some(i) => days |= 1 << i,
+            None => {
+                errors.insert(
+                    field("repeat.days"),
+                    format!("`{day}` is not a day: use {}", WEEKDAYS.join(", ")),
+                );
+            }
+        }
+    }
+    let time = |value: &str, name: &str, errors: &mut FieldErrors| {
+        match chrono::NaiveTime::parse_from_str(value.trim(), "%H:%M") {
+            Ok(t) => Some((chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t)) as u16),
+            Err(_) => {
+                errors.insert(
+                    field(name),
+                    "must be a time of day, HH:MM (00:00–23:59)".into(),
+                );
+                None
+            }
+        }
+    };
+    let from = time(&repeat.from, "repeat.from", errors);
+    let to = time(&repeat.to, "repeat.to", errors);
+    let date = |value: &Option<String>, name: &str, errors: &mut FieldErrors| {
+        let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.insert(field(name), "must be a date, YYYY-MM-DD".into());
+                None
+            }
+        }
+    };
+    let first_date = date(&repeat.first_date, "repeat.first_date", errors);
+    let last_date = date(&repeat.last_date, "repeat.last_date", errors);
+    if errors.len() > before {
+        return None;
+    }
+    let (from, to) = (from?, to?);
+    match Weekly::new(Days(days), from, to, first_date, last_date, zone) {
+        Ok(_) => Some(Repeat {
+            days,
+            from,
+            to,
+            first_date,
+            last_date,
+        }),
+        Err(why) => {
+            let part = match why {
+                RuleError::NoDays => "repeat.days",
+                RuleError::BadTime | RuleError::SameTimes => "repeat.to",
+                RuleError::DatesReversed => "repeat.last_date",
+            };
+            errors.insert(field(part), why.to_string());
+            None
+        }
+    }
+}
+
+/// A stored weekly rule as the API shows it.
+pub fn repeat_to_api(repeat: &Repeat) -> plexward_shared::Repeat {
+    let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    plexward_shared::Repeat {
+        days: WEEKDAYS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| repeat.days & (1 << i) != 0)
+            .map(|(_, d)| (*d).to_owned())
+            .collect(),
+        from: hm(repeat.from),
+        to: hm(repeat.to),
+        first_date: repeat.first_date.map(|d| d.to_string()),
+        last_date: repeat.last_date.map(|d| d.to_string()),
+    }
 }
 
 /// Field name → what is wrong with it.
@@ -109,10 +214,22 @@ pub fn validate(
         );
         let ends_at = parse_bound(g.ends_at.as_deref(), zone, field("ends_at"), &mut errors);
         check_window(starts_at, ends_at, field("ends_at"), &mut errors);
+        let repeat = g
+            .repeat
+            .as_ref()
+            .and_then(|r| parse_repeat(r, zone, &field, &mut errors));
+        if g.repeat.is_some() && (starts_at.is_some() || ends_at.is_some()) {
+            errors.insert(
+                field("repeat"),
+                "a weekly window has no starts_at or ends_at: bound it with repeat.first_date                  and repeat.last_date"
+                    .into(),
+            );
+        }
         grants.push(NewGrant {
             library_id: g.library_id,
             starts_at,
             ends_at,
+            repeat,
         });
     }
     if errors.is_empty() {
@@ -154,11 +271,7 @@ pub fn validate_set(
     }
     Ok(library_ids
         .iter()
-        .map(|&library_id| NewGrant {
-            library_id,
-            starts_at: starts,
-            ends_at: ends,
-        })
+        .map(|&library_id| NewGrant::window(library_id, starts, ends))
         .collect())
 }
 
@@ -234,16 +347,13 @@ pub fn extend(
                 library_id: g.library_id,
                 starts_at: starts_at.filter(|s| ends_at.is_none_or(|e| *s < e)),
                 ends_at,
+                repeat: g.repeat,
             }
         })
         .collect();
     for id in library_ids.unwrap_or_default() {
         if !current.iter().any(|g| g.library_id == *id) {
-            out.push(NewGrant {
-                library_id: *id,
-                starts_at: None,
-                ends_at: add_period(now, period),
-            });
+            out.push(NewGrant::window(*id, None, add_period(now, period)));
         }
     }
     out
@@ -318,10 +428,11 @@ pub fn changes(before: &[NewGrant], after: &[NewGrant], catalog: &Catalog) -> Ve
 /// The stored grants of a friend as [`NewGrant`]s.
 pub fn from_rows(rows: &[GrantRow]) -> Vec<NewGrant> {
     rows.iter()
-        .map(|&(library_id, _, starts_at, ends_at)| NewGrant {
+        .map(|&(library_id, _, starts_at, ends_at, repeat)| NewGrant {
             library_id,
             starts_at,
             ends_at,
+            repeat,
         })
         .collect()
 }
@@ -332,7 +443,7 @@ pub fn to_rows(grants: &[NewGrant], catalog: &Catalog) -> Vec<GrantRow> {
         .iter()
         .filter_map(|g| {
             let key = catalog.key_of(g.library_id)?;
-            Some((g.library_id, key.0 as i64, g.starts_at, g.ends_at))
+            Some((g.library_id, key.0 as i64, g.starts_at, g.ends_at, g.repeat))
         })
         .collect()
 }
@@ -418,6 +529,7 @@ mod tests {
             library_id,
             starts_at: starts.map(Into::into),
             ends_at: ends.map(Into::into),
+            repeat: None,
         }
     }
 
@@ -481,11 +593,7 @@ mod tests {
     }
 
     fn grant(library_id: i64, starts_at: Option<i64>, ends_at: Option<i64>) -> NewGrant {
-        NewGrant {
-            library_id,
-            starts_at,
-            ends_at,
-        }
+        NewGrant::window(library_id, starts_at, ends_at)
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::access::grants::{self, FieldErrors, NewGrant};
 use crate::db::time::from_ms;
 
 /// The columns, in the order the export writes them (an import may order them freely).
-pub const COLUMNS: [&str; 8] = [
+pub const COLUMNS: [&str; 9] = [
     "friend_id",
     "plex_account_id",
     "friend",
@@ -22,6 +22,7 @@ pub const COLUMNS: [&str; 8] = [
     "library",
     "starts_at",
     "ends_at",
+    "repeat",
 ];
 
 /// Most rows one import may hold.
@@ -56,16 +57,25 @@ pub fn export(friends: &[Friend], catalog: &Catalog) -> String {
         let grants = &friend.grants;
         if grants.is_empty() {
             let mut cells = who.to_vec();
-            cells.extend([String::new(), String::new(), String::new(), String::new()]);
+            cells.extend([
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
             out.push_str(&crate::csv::line(&cells));
         }
-        for &(library_id, _, starts_at, ends_at) in grants {
+        for &(library_id, _, starts_at, ends_at, repeat) in grants {
             let mut cells = who.to_vec();
             cells.extend([
                 library_id.to_string(),
                 catalog.title_of(library_id),
                 time(starts_at),
                 time(ends_at),
+                repeat
+                    .map(|r| repeat_cell(&grants::repeat_to_api(&r)))
+                    .unwrap_or_default(),
             ]);
             out.push_str(&crate::csv::line(&cells));
         }
@@ -195,10 +205,19 @@ pub fn import(
             },
             (None, None) => None,
         };
+        let repeat = match get("repeat").map(parse_repeat_cell) {
+            None => None,
+            Some(Ok(r)) => Some(r),
+            Some(Err(why)) => {
+                refuse("repeat", why);
+                continue;
+            }
+        };
         let grant = library.map(|library_id| GrantRequest {
             library_id,
             starts_at: get("starts_at").map(str::to_owned),
             ends_at: get("ends_at").map(str::to_owned),
+            repeat,
         });
         wanted
             .entry(friend.user.id)
@@ -255,5 +274,64 @@ pub fn import(
         Ok(plans)
     } else {
         Err(errors)
+    }
+}
+
+/// A weekly rule in one cell: `fri,sat 18:00-23:30`, then optionally its dates
+/// `2027-01-01..2027-03-31` (either side may be empty).
+pub fn repeat_cell(repeat: &plexward_shared::Repeat) -> String {
+    let mut cell = format!("{} {}-{}", repeat.days.join(","), repeat.from, repeat.to);
+    if repeat.first_date.is_some() || repeat.last_date.is_some() {
+        cell.push_str(&format!(
+            " {}..{}",
+            repeat.first_date.as_deref().unwrap_or_default(),
+            repeat.last_date.as_deref().unwrap_or_default()
+        ));
+    }
+    cell
+}
+
+/// Reads [`repeat_cell`]'s format; what the parts mean is checked with the rest of the grant.
+pub fn parse_repeat_cell(cell: &str) -> Result<plexward_shared::Repeat, String> {
+    let form = "write it as `fri,sat 18:00-23:30`, optionally followed by `2027-01-01..2027-03-31`";
+    let parts: Vec<&str> = cell.split_whitespace().collect();
+    let (days, times, dates) = match parts.as_slice() {
+        [days, times] => (*days, *times, None),
+        [days, times, dates] => (*days, *times, Some(*dates)),
+        _ => return Err(form.into()),
+    };
+    let (from, to) = times.split_once('-').ok_or_else(|| form.to_owned())?;
+    let (first_date, last_date) = match dates {
+        None => (None, None),
+        Some(dates) => {
+            let (first, last) = dates.split_once("..").ok_or_else(|| form.to_owned())?;
+            let some = |d: &str| (!d.is_empty()).then(|| d.to_owned());
+            (some(first), some(last))
+        }
+    };
+    Ok(plexward_shared::Repeat {
+        days: days.split(',').map(|d| d.trim().to_owned()).collect(),
+        from: from.to_owned(),
+        to: to.to_owned(),
+        first_date,
+        last_date,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_weekly_rule_fits_one_cell_and_reads_back() {
+        let rule = plexward_shared::Repeat {
+            days: vec!["fri".into(), "sat".into()],
+            from: "18:00".into(),
+            to: "23:30".into(),
+            first_date: None,
+            last_date: Some("2027-03-31".into()),
+        };
+        let cell = super::repeat_cell(&rule);
+        assert_eq!(cell, "fri,sat 18:00-23:30 ..2027-03-31");
+        assert_eq!(super::parse_repeat_cell(&cell), Ok(rule));
+        assert!(super::parse_repeat_cell("fridays at six").is_err());
     }
 }

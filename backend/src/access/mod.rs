@@ -15,6 +15,7 @@ pub mod grants_csv;
 pub mod planner;
 pub mod read_model;
 pub mod recurrence;
+pub mod repeat_edges;
 pub mod sharing;
 pub mod sharing_change;
 pub mod summary;

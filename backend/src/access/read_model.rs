@@ -559,8 +559,8 @@ mod tests {
     async fn a_clock_edge_recomputes_the_friends_whose_edge_passed() {
         let (_dir, pool, clock, model) = setup().await;
         db::run(&pool, |conn| {
-            db::plex_users::replace_grants(conn, 1, &[(1, None, Some(NOW + HOUR))], NOW)?;
-            db::plex_users::replace_grants(conn, 2, &[(1, None, None)], NOW)
+            db::plex_users::replace_grants(conn, 1, &[(1, None, Some(NOW + HOUR), None)], NOW)?;
+            db::plex_users::replace_grants(conn, 2, &[(1, None, None, None)], NOW)
         })
         .await
         .expect("granted");
@@ -595,8 +595,8 @@ mod tests {
     async fn lists_filter_sort_and_page_from_the_snapshot() {
         let (_dir, pool, _clock, model) = setup().await;
         db::run(&pool, |conn| {
-            db::plex_users::replace_grants(conn, 1, &[(1, None, Some(NOW + 2 * HOUR))], NOW)?;
-            db::plex_users::replace_grants(conn, 2, &[(1, None, Some(NOW + HOUR))], NOW)
+            db::plex_users::replace_grants(conn, 1, &[(1, None, Some(NOW + 2 * HOUR), None)], NOW)?;
+            db::plex_users::replace_grants(conn, 2, &[(1, None, Some(NOW + HOUR), None)], NOW)
         })
         .await
         .expect("granted");

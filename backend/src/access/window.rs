@@ -3,19 +3,35 @@
 
 use std::collections::BTreeSet;
 
+use crate::access::recurrence::Weekly;
 use crate::plex::PmsKey;
 
-/// One library granted to one friend, possibly for a window of time.
+/// One library granted to one friend, possibly for a window of time, or every week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Grant {
     pub library: PmsKey,
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
+    /// A weekly rule: the grant is on during its occurrences (and only within `starts_at`..
+    /// `ends_at`, which a weekly grant saved through the API leaves open).
+    pub repeat: Option<Weekly>,
 }
 
 impl Grant {
     pub fn is_active(&self, t: i64) -> bool {
-        self.starts_at.is_none_or(|s| s <= t) && self.ends_at.is_none_or(|e| t < e)
+        self.starts_at.is_none_or(|s| s <= t)
+            && self.ends_at.is_none_or(|e| t < e)
+            && self.repeat.is_none_or(|r| r.is_on(t))
+    }
+
+    /// The first instant after `t` at which [`is_active`](Self::is_active) may change.
+    pub fn next_edge_after(&self, t: i64) -> Option<i64> {
+        let bounds = [self.starts_at, self.ends_at]
+            .into_iter()
+            .flatten()
+            .filter(|&edge| edge > t);
+        let weekly = self.repeat.and_then(|r| r.next_edge_after(t));
+        bounds.chain(weekly).min()
     }
 }
 
@@ -30,12 +46,7 @@ pub fn desired_at(grants: &[Grant], t: i64) -> BTreeSet<PmsKey> {
 
 /// The first window edge strictly after `t`: when the desired set may next change.
 pub fn next_change_after(grants: &[Grant], t: i64) -> Option<i64> {
-    grants
-        .iter()
-        .flat_map(|g| [g.starts_at, g.ends_at])
-        .flatten()
-        .filter(|&edge| edge > t)
-        .min()
+    grants.iter().filter_map(|g| g.next_edge_after(t)).min()
 }
 
 #[cfg(test)]
@@ -48,6 +59,7 @@ mod tests {
             library: PmsKey(key),
             starts_at,
             ends_at,
+            repeat: None,
         }
     }
 

@@ -335,21 +335,83 @@ pub fn find(conn: &mut SqliteConnection, id: i64) -> QueryResult<Option<PlexUser
     Ok(Some(PlexUser::from_row(row, actual)))
 }
 
-/// A friend's grants: `(library id, library PMS key, starts_at, ends_at)`, by library title.
-pub type GrantRow = (i64, i64, Option<i64>, Option<i64>);
+/// A friend's grants: `(library id, library PMS key, starts_at, ends_at, weekly rule)`, by
+/// library title.
+pub type GrantRow = (i64, i64, Option<i64>, Option<i64>, Option<Repeat>);
 
-pub fn grants_of(conn: &mut SqliteConnection, plex_user: i64) -> QueryResult<Vec<GrantRow>> {
-    grants::table
-        .inner_join(libraries::table)
-        .filter(grants::plex_user_id.eq(plex_user))
-        .order(libraries::title.asc())
-        .select((
+/// A weekly rule as the `grants.repeat_*` columns hold it (no time zone: the server's applies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat {
+    /// Days of the week as bits, Monday = 1 … Sunday = 64.
+    pub days: u8,
+    /// Minutes after local midnight.
+    pub from: u16,
+    pub to: u16,
+    pub first_date: Option<chrono::NaiveDate>,
+    pub last_date: Option<chrono::NaiveDate>,
+}
+
+/// The `repeat_*` columns as read.
+type RepeatColumns = (
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+);
+
+fn repeat_of((days, from, to, first, last): RepeatColumns) -> Option<Repeat> {
+    let date = |d: Option<String>| d.and_then(|d| d.parse().ok());
+    Some(Repeat {
+        days: u8::try_from(days?).ok()?,
+        from: u16::try_from(from?).ok()?,
+        to: u16::try_from(to?).ok()?,
+        first_date: date(first),
+        last_date: date(last),
+    })
+}
+
+fn row_of(
+    (library_id, pms_key, starts_at, ends_at, repeat): (
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        RepeatColumns,
+    ),
+) -> GrantRow {
+    (library_id, pms_key, starts_at, ends_at, repeat_of(repeat))
+}
+
+/// The columns [`row_of`] reads.
+macro_rules! grant_columns {
+    () => {
+        (
             grants::library_id,
             libraries::pms_key,
             grants::starts_at,
             grants::ends_at,
-        ))
-        .load(conn)
+            (
+                grants::repeat_days,
+                grants::repeat_from,
+                grants::repeat_to,
+                grants::repeat_first_date,
+                grants::repeat_last_date,
+            ),
+        )
+    };
+}
+
+pub fn grants_of(conn: &mut SqliteConnection, plex_user: i64) -> QueryResult<Vec<GrantRow>> {
+    Ok(grants::table
+        .inner_join(libraries::table)
+        .filter(grants::plex_user_id.eq(plex_user))
+        .order(libraries::title.asc())
+        .select(grant_columns!())
+        .load(conn)?
+        .into_iter()
+        .map(row_of)
+        .collect())
 }
 
 /// Every friend's grants, grouped by friend id.
@@ -372,23 +434,15 @@ fn grants_by_friend(
     let mut query = grants::table
         .inner_join(libraries::table)
         .order(libraries::title.asc())
-        .select((
-            grants::plex_user_id,
-            (
-                grants::library_id,
-                libraries::pms_key,
-                grants::starts_at,
-                grants::ends_at,
-            ),
-        ))
+        .select((grants::plex_user_id, grant_columns!()))
         .into_boxed();
     if let Some(ids) = only {
         query = query.filter(grants::plex_user_id.eq_any(ids));
     }
-    let rows: Vec<(i64, GrantRow)> = query.load(conn)?;
+    let rows: Vec<(i64, _)> = query.load(conn)?;
     let mut by_user: HashMap<i64, Vec<GrantRow>> = HashMap::new();
     for (user, grant) in rows {
-        by_user.entry(user).or_default().push(grant);
+        by_user.entry(user).or_default().push(row_of(grant));
     }
     Ok(by_user)
 }
@@ -448,11 +502,14 @@ pub fn set_sharing(
     Ok(())
 }
 
-/// Replaces a friend's grants: `(library id, starts_at, ends_at)`.
+/// One grant to save: `(library id, starts_at, ends_at, weekly rule)`.
+pub type NewGrantRow = (i64, Option<i64>, Option<i64>, Option<Repeat>);
+
+/// Replaces a friend's grants.
 pub fn replace_grants(
     conn: &mut SqliteConnection,
     plex_user: i64,
-    new: &[(i64, Option<i64>, Option<i64>)],
+    new: &[NewGrantRow],
     now: i64,
 ) -> QueryResult<()> {
     let keep: Vec<i64> = new.iter().map(|g| g.0).collect();
@@ -462,7 +519,14 @@ pub fn replace_grants(
             .filter(grants::library_id.ne_all(&keep)),
     )
     .execute(conn)?;
-    for &(library, starts_at, ends_at) in new {
+    for &(library, starts_at, ends_at, repeat) in new {
+        let rule = (
+            grants::repeat_days.eq(repeat.map(|r| i32::from(r.days))),
+            grants::repeat_from.eq(repeat.map(|r| i32::from(r.from))),
+            grants::repeat_to.eq(repeat.map(|r| i32::from(r.to))),
+            grants::repeat_first_date.eq(repeat.and_then(|r| r.first_date).map(|d| d.to_string())),
+            grants::repeat_last_date.eq(repeat.and_then(|r| r.last_date).map(|d| d.to_string())),
+        );
         diesel::insert_into(grants::table)
             .values((
                 grants::plex_user_id.eq(plex_user),
@@ -471,6 +535,7 @@ pub fn replace_grants(
                 grants::ends_at.eq(ends_at),
                 grants::created_at.eq(now),
                 grants::updated_at.eq(now),
+                rule.clone(),
             ))
             .on_conflict((grants::plex_user_id, grants::library_id))
             .do_update()
@@ -478,10 +543,44 @@ pub fn replace_grants(
                 grants::starts_at.eq(starts_at),
                 grants::ends_at.eq(ends_at),
                 grants::updated_at.eq(now),
+                rule,
             ))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The weekly grants of the friends in `only` (every friend when `None`; departed ones never):
+/// `(grant id, friend id, rule)`.
+pub fn repeating_grants(
+    conn: &mut SqliteConnection,
+    only: Option<&[i64]>,
+) -> QueryResult<Vec<(i64, i64, Repeat)>> {
+    let mut query = grants::table
+        .inner_join(plex_users::table)
+        .filter(grants::repeat_days.is_not_null())
+        .filter(plex_users::departed_at.is_null())
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(grants::plex_user_id.eq_any(ids));
+    }
+    let rows: Vec<(i64, i64, RepeatColumns)> = query
+        .select((
+            grants::id,
+            grants::plex_user_id,
+            (
+                grants::repeat_days,
+                grants::repeat_from,
+                grants::repeat_to,
+                grants::repeat_first_date,
+                grants::repeat_last_date,
+            ),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, user, cols)| repeat_of(cols).map(|r| (id, user, r)))
+        .collect())
 }
 
 /// Friends (not departed) with a window starting or ending in `(after, upto]`: whose desired set
@@ -500,7 +599,8 @@ pub fn with_edges_between(
         .filter(grants::ends_at.gt(after))
         .filter(grants::ends_at.le(upto))
         .select((grants::plex_user_id, grants::ends_at.assume_not_null()));
-    let edges: Vec<(i64, i64)> = starting.union(ending).load(conn)?;
+    let mut edges: Vec<(i64, i64)> = starting.union(ending).load(conn)?;
+    edges.extend(crate::db::grant_edges::weekly_between(conn, after, upto)?);
     let mut earliest: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
     for (id, at) in edges {
         earliest

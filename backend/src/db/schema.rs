@@ -155,6 +155,19 @@ diesel::table! {
         ends_at -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        repeat_days -> Nullable<Integer>,
+        repeat_from -> Nullable<Integer>,
+        repeat_to -> Nullable<Integer>,
+        repeat_first_date -> Nullable<Text>,
+        repeat_last_date -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    grant_next_edges (grant_id) {
+        grant_id -> BigInt,
+        plex_user_id -> BigInt,
+        at -> BigInt,
     }
 }
 
@@ -183,6 +196,7 @@ diesel::table! {
 
 diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(grants -> libraries (library_id));
+diesel::joinable!(grant_next_edges -> grants (grant_id));
 diesel::joinable!(apply_states -> plex_users (plex_user_id));
 diesel::joinable!(actual_libraries -> plex_users (plex_user_id));
 diesel::joinable!(sessions -> accounts (account_id));
@@ -206,6 +220,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     libraries,
     plex_users,
     grants,
+    grant_next_edges,
     watched_jobs,
     accounts,
     sessions,

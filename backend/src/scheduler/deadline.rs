@@ -55,7 +55,13 @@ impl Deadlines {
     pub async fn pass(&self, after: i64, upto: i64) -> anyhow::Result<Pushed> {
         let edges = if upto > after {
             db::run(&self.pool, move |conn| {
-                db::plex_users::with_edges_between(conn, after, upto)
+                let edges = db::plex_users::with_edges_between(conn, after, upto)?;
+                if !edges.is_empty() {
+                    // Weekly grants passed an edge: on to their next one.
+                    let ids: Vec<i64> = edges.iter().map(|(id, _)| *id).collect();
+                    crate::access::repeat_edges::refresh(conn, Some(&ids), upto)?;
+                }
+                Ok(edges)
             })
             .await?
         } else {
@@ -105,10 +111,23 @@ impl Deadlines {
         }
     }
 
+    /// Every weekly grant's next edge, recomputed from `now` (at start: the rules or the zone
+    /// data may have changed while stopped).
+    async fn refresh_weekly(&self, now: i64) {
+        let refreshed = db::run(&self.pool, move |conn| {
+            crate::access::repeat_edges::refresh(conn, None, now)
+        })
+        .await;
+        if let Err(e) = refreshed {
+            tracing::warn!(error = %e, "cannot compute the weekly windows' next edges");
+        }
+    }
+
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut jumps = self.clock.jumps();
         let mut last = self.clock.now_ms();
+        self.refresh_weekly(last).await;
         loop {
             if *stop.borrow() {
                 return;
@@ -116,8 +135,9 @@ impl Deadlines {
             let now = self.clock.now_ms();
             let wait = if now < last {
                 // The clock went backwards: restart from the new present (the edges between
-                // were handled when the clock first passed them).
+                // were handled when the clock first passed them), weekly edges recomputed.
                 last = now;
+                self.refresh_weekly(now).await;
                 Duration::ZERO
             } else {
                 match self.pass(last, now).await {

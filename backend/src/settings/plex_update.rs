@@ -170,6 +170,11 @@ pub async fn update(
                 }
                 plex_settings::save(conn, &prefs)?;
                 plex_settings::save_connection(conn, &stored)?;
+                if prefs.time_zone != prefs_before.time_zone {
+                    // Weekly windows are local times: their next edges move with the zone.
+                    let now = chrono::Utc::now().timestamp_millis();
+                    crate::access::repeat_edges::refresh(conn, None, now)?;
+                }
                 // Everything but the token, before and after; for the token only whether it
                 // changed (a new sealed value, or cleared).
                 let change = |before: serde_json::Value, after: serde_json::Value| {

@@ -13,7 +13,7 @@ async fn synced() -> Synced {
 }
 
 impl Synced {
-    async fn set_time_zone(&self, zone: &'static str) {
+    pub(crate) async fn set_time_zone(&self, zone: &'static str) {
         plexward::db::run(&self.app.db, move |conn| {
             let mut prefs = plexward::settings::plex::load(conn)?;
             prefs.time_zone = Some(zone.to_owned());

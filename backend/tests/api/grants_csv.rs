@@ -42,7 +42,7 @@ async fn the_export_round_trips_and_an_edited_file_is_previewed_then_applied() {
     let csv = export(&t).await;
     assert!(
         csv.starts_with(
-            "friend_id,plex_account_id,friend,email,library_id,library,starts_at,ends_at\r\n"
+            "friend_id,plex_account_id,friend,email,library_id,library,starts_at,ends_at,repeat\r\n"
         ),
         "{csv}"
     );

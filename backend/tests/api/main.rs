@@ -49,3 +49,4 @@ mod token_revocation;
 mod tokens;
 mod unknown_query;
 mod upgrade;
+mod weekly_windows;

@@ -184,7 +184,7 @@ async fn every_input_change_shows_in_the_list_and_the_detail_at_once() {
 
     // A write no handler made (the triggers see every path): the grants change in SQL.
     plexward::db::run(&t.app.db, move |conn| {
-        plexward::db::plex_users::replace_grants(conn, alice, &[(tv, None, None)], t0)
+        plexward::db::plex_users::replace_grants(conn, alice, &[(tv, None, None, None)], t0)
     })
     .await
     .expect("written");

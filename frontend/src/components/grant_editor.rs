@@ -8,11 +8,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plexward_shared::{
     ChangeResponse, ExtendPeriod, ExtendRequest, GrantRequest, LibraryResponse, PlanAction,
-    PlexUserDetailResponse, SetGrantsRequest,
+    PlexUserDetailResponse, Repeat, SetGrantsRequest,
 };
 
 use crate::api::{self, ApiError};
 use crate::components::stale_dialog::{Stale, StaleDialog, stale_words};
+use crate::components::weekly_editor::WeeklyEditor;
 use crate::format::plan_words;
 use crate::time_zone::Zone;
 
@@ -23,6 +24,8 @@ struct Row {
     checked: RwSignal<bool>,
     start: RwSignal<String>,
     end: RwSignal<String>,
+    /// A weekly window, kept as it came (its own editor is not here yet): sent back unchanged.
+    repeat: RwSignal<Option<Repeat>>,
 }
 
 /// Where saving stands.
@@ -112,6 +115,7 @@ pub fn GrantEditor(
                 checked: RwSignal::new(grant.is_some() || library.anchor),
                 start: RwSignal::new(zone.input_value(grant.and_then(|g| g.starts_at.as_ref()))),
                 end: RwSignal::new(zone.input_value(grant.and_then(|g| g.ends_at.as_ref()))),
+                repeat: RwSignal::new(grant.and_then(|g| g.repeat.clone())),
             };
             (library, row)
         })
@@ -147,11 +151,16 @@ pub fn GrantEditor(
                 )
             });
             match (start, end) {
-                (Ok(starts_at), Ok(ends_at)) => grants.push(GrantRequest {
-                    library_id: row.library_id,
-                    starts_at,
-                    ends_at,
-                }),
+                (Ok(starts_at), Ok(ends_at)) => {
+                    let repeat = row.repeat.get_untracked();
+                    let weekly = repeat.is_some();
+                    grants.push(GrantRequest {
+                        library_id: row.library_id,
+                        starts_at: starts_at.filter(|_| !weekly),
+                        ends_at: ends_at.filter(|_| !weekly),
+                        repeat,
+                    });
+                }
                 (Err(why), _) => {
                     errors.insert(row.library_id, format!("Start: {why}"));
                 }
@@ -273,6 +282,7 @@ pub fn GrantEditor(
     let keep_theirs = Callback::new(move |()| on_reload.run(()));
 
     let zone_name = zone.name().to_owned();
+    let zone_for_rows = zone.clone();
     let table_rows = rows
         .into_iter()
         .map(|(library, row)| {
@@ -282,6 +292,13 @@ pub fn GrantEditor(
             let error = move || row_errors.with(|e| e.get(&lid).cloned());
             let invalid = move || error().is_some().then_some("true");
             let described = format!("grant-error-{lid}");
+            let (saved, next) = read_as.with_value(|f| {
+                f.grants
+                    .iter()
+                    .find(|g| g.library_id == lid)
+                    .map(|g| (g.repeat.clone(), g.next_occurrences.clone()))
+                    .unwrap_or_default()
+            });
             view! {
                 <tr data-testid=format!("grant-{lid}") class:anchor-row=anchor>
                     <th scope="row">
@@ -298,6 +315,16 @@ pub fn GrantEditor(
                             <p class="hint">"Anchor library: every shared friend keeps it."</p>
                         })}
                         {library.removed.then(|| view! { <span class="pill bad">"Removed"</span> })}
+                        <div data-testid=format!("weekly-{lid}")>
+                            <WeeklyEditor
+                                title=title.clone()
+                                repeat=row.repeat
+                                disabled=Signal::derive(move || anchor || !editable() || !row.checked.get())
+                                saved=saved
+                                next=next
+                                zone=zone_for_rows.clone()
+                            />
+                        </div>
                     </th>
                     <td class="muted">{library.kind.clone()}</td>
                     <td>
@@ -307,7 +334,7 @@ pub fn GrantEditor(
                             aria-invalid=invalid
                             aria-describedby=described.clone()
                             prop:value=move || row.start.get()
-                            disabled=move || anchor || !editable() || !row.checked.get()
+                            disabled=move || anchor || !editable() || !row.checked.get() || row.repeat.with(Option::is_some)
                             on:input=move |ev| row.start.set(event_target_value(&ev))
                         />
                     </td>
@@ -318,7 +345,7 @@ pub fn GrantEditor(
                             aria-invalid=invalid
                             aria-describedby=described.clone()
                             prop:value=move || row.end.get()
-                            disabled=move || anchor || !editable() || !row.checked.get()
+                            disabled=move || anchor || !editable() || !row.checked.get() || row.repeat.with(Option::is_some)
                             on:input=move |ev| row.end.set(event_target_value(&ev))
                         />
                         <p class="field-error" id=described role="alert">{error}</p>
@@ -336,7 +363,7 @@ pub fn GrantEditor(
                 <span class="muted" data-testid="zone">{format!("Times in {zone_name}")}</span>
             </div>
             <p class="hint">
-                "Empty start: from now. Empty end: no end. Start inclusive, end exclusive."
+                "Empty start: from now. Empty end: no end. Start inclusive, end exclusive. Or repeat a library weekly, in the same time zone."
             </p>
             <div class="table-wrap">
                 <table class="data grants" data-testid="grants">
@@ -429,11 +456,13 @@ mod tests {
                     library_id: 7,
                     starts_at: None,
                     ends_at: None,
+                    repeat: None,
                 },
                 GrantRequest {
                     library_id: 9,
                     starts_at: Some("x".into()),
                     ends_at: Some("y".into()),
+                    repeat: None,
                 },
             ],
             dry_run: None,

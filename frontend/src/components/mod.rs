@@ -31,3 +31,4 @@ pub mod stale_dialog;
 pub mod strength_meter;
 pub mod timeline;
 pub mod upcoming;
+pub mod weekly_editor;

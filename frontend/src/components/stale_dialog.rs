@@ -193,6 +193,8 @@ mod tests {
             ends_at,
             active: true,
             anchor: false,
+            repeat: None,
+            next_occurrences: Vec::new(),
         }
     }
 
