@@ -233,6 +233,9 @@ pub struct Sim {
     faults: Mutex<Vec<FaultSpec>>,
     chaos: Mutex<Option<Chaos>>,
     log: Mutex<Vec<LoggedRequest>>,
+    /// Held while a request changes the state and logs itself, and by observers
+    /// ([`Sim::observe`], [`Sim::requests`]): a test that sees a change also sees its request.
+    commit: Mutex<()>,
     in_flight: Mutex<BTreeMap<u64, InFlight>>,
     seq: AtomicU64,
     bucket: Mutex<Option<Bucket>>,
@@ -255,6 +258,7 @@ impl Sim {
             faults: Mutex::new(Vec::new()),
             chaos: Mutex::new(None),
             log: Mutex::new(Vec::new()),
+            commit: Mutex::new(()),
             in_flight: Mutex::new(BTreeMap::new()),
             seq: AtomicU64::new(0),
             bucket: Mutex::new(None),
@@ -279,7 +283,15 @@ impl Sim {
     }
 
     pub fn requests(&self) -> Vec<LoggedRequest> {
+        let _commit = lock(&self.commit);
         lock(&self.log).clone()
+    }
+
+    /// Runs `f` with the state locked, between requests' commits (never between a change and
+    /// its log entry). For observers outside the request path only: a handler already commits.
+    pub fn observe<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let _commit = lock(&self.commit);
+        f(&mut lock(&self.state))
     }
 
     /// Requests received and not answered yet, oldest first.
@@ -606,6 +618,8 @@ pub async fn entry(
         json,
         body: &body,
     };
+    // The change and its log entry become visible together (see `Sim::commit`).
+    let commit = lock(&sim.commit);
     let response = match host {
         Host::Pms => pms::handle(&sim, &r),
         Host::Plextv => plextv::handle(&sim, &r),
@@ -627,6 +641,7 @@ pub async fn entry(
         _ => response,
     };
     sim.log(entry);
+    drop(commit);
     out
 }
 

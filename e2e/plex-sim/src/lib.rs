@@ -198,11 +198,12 @@ impl SimHandle {
     }
     /// A snapshot of the whole state.
     pub fn state(&self) -> State {
-        self.sim.with_state(|s| s.clone())
+        self.sim.observe(|s| s.clone())
     }
-    /// Runs `f` with the state locked (read or change anything).
+    /// Runs `f` with the state locked (read or change anything), never between a request's
+    /// change and its log entry.
     pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        self.sim.with_state(f)
+        self.sim.observe(f)
     }
     /// The request log (admin calls excluded, tokens redacted), oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
