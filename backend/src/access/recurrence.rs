@@ -91,30 +91,6 @@ impl Weekly {
         })
     }
 
-    pub fn days(&self) -> Days {
-        self.days
-    }
-    pub fn from(&self) -> Minute {
-        self.from
-    }
-    pub fn to(&self) -> Minute {
-        self.to
-    }
-    pub fn first_date(&self) -> Option<NaiveDate> {
-        self.first_date
-    }
-    pub fn last_date(&self) -> Option<NaiveDate> {
-        self.last_date
-    }
-    pub fn zone(&self) -> Tz {
-        self.zone
-    }
-
-    /// The same rule read in another time zone (the server's zone changed).
-    pub fn in_zone(self, zone: Tz) -> Self {
-        Self { zone, ..self }
-    }
-
     /// Whether an occurrence may start on `date`.
     fn starts_on(&self, date: NaiveDate) -> bool {
         self.days.contains(date.weekday())

@@ -51,7 +51,8 @@ impl ConnectionCounts {
     }
 
     /// Connections open now from `ip`'s client.
-    pub fn open_from(&self, ip: IpAddr) -> u32 {
+    #[cfg(test)]
+    fn open_from(&self, ip: IpAddr) -> u32 {
         let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         open.get(&client_key(ip)).copied().unwrap_or(0)
     }

@@ -116,8 +116,9 @@ impl LiveStreams {
         })
     }
 
-    /// Streams open now (for metrics and tests).
-    pub fn count(&self) -> usize {
+    /// Streams open now.
+    #[cfg(test)]
+    fn count(&self) -> usize {
         self.lock().slots.len()
     }
 }

@@ -55,13 +55,7 @@ impl Deadlines {
     pub async fn pass(&self, after: i64, upto: i64) -> anyhow::Result<Pushed> {
         let edges = if upto > after {
             db::run(&self.pool, move |conn| {
-                let edges = db::plex_users::with_edges_between(conn, after, upto)?;
-                if !edges.is_empty() {
-                    // Weekly grants passed an edge: on to their next one.
-                    let ids: Vec<i64> = edges.iter().map(|(id, _)| *id).collect();
-                    crate::access::repeat_edges::refresh(conn, Some(&ids), upto)?;
-                }
-                Ok(edges)
+                db::plex_users::with_edges_between(conn, after, upto)
             })
             .await?
         } else {
@@ -73,7 +67,13 @@ impl Deadlines {
             for (id, at) in &edges {
                 crate::metrics::global().deadline_passed(*id, *at);
             }
-            self.executor.apply_now(ids);
+            self.executor.apply_now(ids.clone());
+            // Off the edge's path to Plex: weekly grants that passed an edge move on to their
+            // next one (a failure leaves the passed edge, so the next pass tries again).
+            db::run(&self.pool, move |conn| {
+                crate::access::repeat_edges::refresh(conn, Some(&ids), upto)
+            })
+            .await?;
         }
         let retries = retry::push_due(&self.pool, &self.queue, upto).await?;
         Ok(Pushed {

@@ -16,7 +16,7 @@ use crate::access::{DEFAULT, MOVIES, Synced, TV, ids, synced_on_clock};
 use crate::helpers::{GOOD_PASSWORD, wait_for};
 
 /// Polls the simulator until `user`'s share is `want` (deadline 5 s); returns how long it took.
-async fn until_shared(t: &Synced, user: u64, want: Option<BTreeSet<u64>>) -> Duration {
+pub(crate) async fn until_shared(t: &Synced, user: u64, want: Option<BTreeSet<u64>>) -> Duration {
     let started = Instant::now();
     loop {
         let now = t.shared_sections(user);

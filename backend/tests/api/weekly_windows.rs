@@ -9,7 +9,8 @@ use plexward::clock::ManualClock;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::access::{MOVIES, Synced, TV, ids, synced_on_clock};
+use crate::access::{MOVIES, TV, ids, synced_on_clock};
+use crate::scheduler::until_shared;
 
 const ALICE: u64 = 2_100_001;
 
@@ -19,22 +20,6 @@ fn berlin(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
         .single()
         .expect("a local time")
         .timestamp_millis()
-}
-
-/// Polls the simulator until alice's share is `want` (deadline 5 s).
-async fn until_shared(t: &Synced, want: &[u64]) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        if t.shared_sections(ALICE) == Some(ids(want)) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "alice has {:?}, want {want:?}",
-            t.shared_sections(ALICE)
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]
@@ -112,7 +97,7 @@ async fn a_weekend_evening_grant_follows_local_time_for_a_fortnight() {
             t.writes()
         );
         clock.set(*edge);
-        until_shared(&t, want).await;
+        until_shared(&t, ALICE, Some(ids(want))).await;
     }
     // Sunday and the week after: nothing more.
     let later = berlin(2026, 12, 21, 12, 0);

@@ -63,6 +63,26 @@ fn toggled(repeat: &Repeat, day: &str, on: bool) -> Repeat {
     }
 }
 
+/// One `<input type=kind>` of the rule: `label`led, showing `value`, telling `changed` the new
+/// value.
+fn part(
+    kind: &'static str,
+    label: String,
+    value: String,
+    disabled: Signal<bool>,
+    changed: impl Fn(String) + 'static,
+) -> impl IntoView {
+    view! {
+        <input
+            type=kind
+            aria-label=label
+            prop:value=value
+            disabled=move || disabled.get()
+            on:change=move |ev| changed(event_target_value(&ev))
+        />
+    }
+}
+
 #[component]
 pub fn WeeklyEditor(
     /// The library's title, for labels.
@@ -140,56 +160,22 @@ pub fn WeeklyEditor(
                 <fieldset class="weekly" aria-label=format!("{name} weekly")>
                     <div class="days">{days}</div>
                     <div class="times">
-                        <input
-                            type="time"
-                            aria-label=format!("{name} weekly from")
-                            prop:value=rule.from.clone()
-                            disabled=move || disabled.get()
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                edit(&|r| Repeat { from: value.clone(), ..r.clone() });
-                            }
-                        />
+                        {part("time", format!("{name} weekly from"), rule.from.clone(), disabled, move |v| {
+                            edit(&|r| Repeat { from: v.clone(), ..r.clone() })
+                        })}
                         "–"
-                        <input
-                            type="time"
-                            aria-label=format!("{name} weekly to")
-                            prop:value=rule.to.clone()
-                            disabled=move || disabled.get()
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                edit(&|r| Repeat { to: value.clone(), ..r.clone() });
-                            }
-                        />
+                        {part("time", format!("{name} weekly to"), rule.to.clone(), disabled, move |v| {
+                            edit(&|r| Repeat { to: v.clone(), ..r.clone() })
+                        })}
                     </div>
                     <div class="times">
-                        <input
-                            type="date"
-                            aria-label=format!("{name} weekly first date")
-                            prop:value=rule.first_date.clone().unwrap_or_default()
-                            disabled=move || disabled.get()
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                edit(&|r| Repeat {
-                                    first_date: (!value.is_empty()).then(|| value.clone()),
-                                    ..r.clone()
-                                });
-                            }
-                        />
+                        {part("date", format!("{name} weekly first date"), rule.first_date.clone().unwrap_or_default(), disabled, move |v| {
+                            edit(&|r| Repeat { first_date: (!v.is_empty()).then(|| v.clone()), ..r.clone() })
+                        })}
                         "→"
-                        <input
-                            type="date"
-                            aria-label=format!("{name} weekly last date")
-                            prop:value=rule.last_date.clone().unwrap_or_default()
-                            disabled=move || disabled.get()
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                edit(&|r| Repeat {
-                                    last_date: (!value.is_empty()).then(|| value.clone()),
-                                    ..r.clone()
-                                });
-                            }
-                        />
+                        {part("date", format!("{name} weekly last date"), rule.last_date.clone().unwrap_or_default(), disabled, move |v| {
+                            edit(&|r| Repeat { last_date: (!v.is_empty()).then(|| v.clone()), ..r.clone() })
+                        })}
                     </div>
                     <p class="hint" data-testid=format!("weekly-words-{name}")>
                         <span class="pill">"Weekly"</span>" "{repeat_words(&rule)}
