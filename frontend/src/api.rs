@@ -23,8 +23,8 @@ use plexward_shared::{
     LogFile, LogLevel, LogQuery, LoginRequest, LoginResponse, PlexPinStarted, PlexPinStatus,
     PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse, PlexUserResponse,
     RestartResponse, RestoreResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
-    SetGrantsRequest, SetSharingRequest, SummaryResponse, UpdateAccountRequest,
-    UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    SetEndPolicyRequest, SetGrantsRequest, SetSharingRequest, SummaryResponse,
+    UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -597,6 +597,21 @@ pub async fn set_sharing(
     version: i64,
 ) -> Result<ChangeResponse, ApiError> {
     let url = format!("/api/v1/plex-users/{id}/sharing{}", dry_run_suffix(dry_run));
+    with_body_if_match("PUT", &url, body, friend_tag(version)).await
+}
+
+/// `PUT /api/v1/plex-users/{id}/end-policy` (moderators, admins): what happens when the
+/// friend's access ends (`None`: the default); with `dry_run` only says what it would do.
+pub async fn set_end_policy(
+    id: i64,
+    body: &SetEndPolicyRequest,
+    dry_run: bool,
+    version: i64,
+) -> Result<ChangeResponse, ApiError> {
+    let url = format!(
+        "/api/v1/plex-users/{id}/end-policy{}",
+        dry_run_suffix(dry_run)
+    );
     with_body_if_match("PUT", &url, body, friend_tag(version)).await
 }
 

@@ -159,6 +159,9 @@ pub fn plan_words(plan: &PlanResponse, title_of: &dyn Fn(i64) -> String) -> Stri
         PlanAction::Revoke => {
             "Remove the share on this server (a later grant sends a new invite)".to_owned()
         }
+        PlanAction::RemoveFriend => {
+            "Remove them from your Plex friends (a later grant sends a new invite)".to_owned()
+        }
         PlanAction::Update => {
             let mut parts = Vec::new();
             if !plan.added_library_ids.is_empty() {

@@ -189,9 +189,12 @@ pub enum PlanAction {
     Invite,
     /// Replace the libraries of their share (or pending invite) with `library_ids`.
     Update,
-    /// Delete their share on this server (no library left and no anchor library). A later
-    /// grant sends a new invite.
+    /// Delete their share on this server (no library left and no anchor library, or the end
+    /// policy `remove_share`). A later grant sends a new invite.
     Revoke,
+    /// Remove them from the owner's Plex friends (end policy `remove_friend`). A later grant
+    /// sends a new invite.
+    RemoveFriend,
 }
 
 /// A plan for one friend.

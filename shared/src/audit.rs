@@ -22,6 +22,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "auth.logout",
     "auth.refresh_reuse",
     "authz.denied",
+    "end_policy.set",
     "grants.bulk",
     "grants.extend",
     "grants.reverted",

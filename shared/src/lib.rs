@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod duration;
+pub mod end_policy;
 pub mod error;
 pub mod health;
 pub mod jobs;
@@ -38,6 +39,7 @@ pub use audit::{
 };
 pub use auth::{AccountResponse, ChangePasswordRequest, LoginRequest, LoginResponse};
 pub use backups::{BackupReport, BackupResponse, BackupTrigger, RestoreResponse};
+pub use end_policy::{EndPolicy, EndPolicyView, SetEndPolicyRequest};
 pub use error::{ChangedBy, ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus, PlexApiChoice, PlexApiRoutes, RetiredPlexRoute};
 pub use jobs::{JobKind, JobResponse, JobStarted, JobState, Progress, SyncReport};

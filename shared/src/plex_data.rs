@@ -60,6 +60,10 @@ pub struct PlexUserResponse {
     /// Marks of their sharing settings (downloads, Live TV, camera upload, restricted).
     #[serde(default)]
     pub sharing_badges: Vec<crate::SharingBadge>,
+    /// When Plexward removed them from the owner's Plex friends (end policy `remove_friend`);
+    /// granting again sends a new invite.
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
+    pub removed_from_plex_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The next window edge of a friend: `library_id` starts or ends at `at`.
@@ -265,6 +269,8 @@ pub struct PlexUserDetailResponse {
     pub sharing_managed: bool,
     /// Managed settings that Plex no longer has as applied (changed on Plex directly).
     pub sharing_drift: bool,
+    /// What happens when their access ends (`PUT …/end-policy`), in words too.
+    pub end_policy: crate::EndPolicyView,
     /// Edit version: one more with every saved change of grants or sharing settings. The
     /// `ETag` names it (`W/"v7-…"`); send it back in `If-Match` so a change made by someone else
     /// meanwhile is not overwritten (412).

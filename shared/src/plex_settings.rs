@@ -48,6 +48,12 @@ pub struct PlexSettingsResponse {
     /// IANA time zone in which times are shown and entered, e.g. `Europe/Berlin`.
     pub time_zone: String,
     pub drift_policy: DriftPolicy,
+    /// What happens when a friend's access ends, unless the friend or their plan says otherwise.
+    #[serde(default)]
+    pub end_policy: crate::EndPolicy,
+    /// [`PlexSettingsResponse::end_policy`] in words.
+    #[serde(default)]
+    pub end_policy_words: String,
     /// Whether the owner's Plex account has Plex Pass (friends' content restrictions need it),
     /// as the last sync found it; `None` until a sync has asked.
     #[serde(default)]
@@ -78,6 +84,8 @@ pub struct UpdatePlexSettingsRequest {
     pub time_zone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift_policy: Option<DriftPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_policy: Option<crate::EndPolicy>,
     /// The `id` of an authorized "Sign in with Plex" PIN (`POST /api/v1/settings/plex/pin`):
     /// saves the token that sign-in gave Plexward. Not together with `token`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +100,7 @@ impl std::fmt::Debug for UpdatePlexSettingsRequest {
             .field("anchor_library_id", &self.anchor_library_id)
             .field("time_zone", &self.time_zone)
             .field("drift_policy", &self.drift_policy)
+            .field("end_policy", &self.end_policy)
             .field("pin_id", &self.pin_id)
             .finish()
     }

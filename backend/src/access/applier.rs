@@ -10,7 +10,7 @@ use rand::Rng;
 use serde_json::json;
 
 use crate::access::friend::{Catalog, Friend, describe_plan};
-use crate::access::planner::{ActualShare, Plan, plan_with_sharing};
+use crate::access::planner::{ActualShare, Plan, plan_ending};
 use crate::audit::{Actor, Event, Outcome};
 use crate::clock::SharedClock;
 use crate::db::time::from_ms;
@@ -44,6 +44,7 @@ pub fn retired_operation(routes: &Routes, plan: &Plan) -> Option<Operation> {
         Plan::Create { .. } => &[Operation::Sections, Operation::Create],
         Plan::Update { .. } => &[Operation::Sections, Operation::Update],
         Plan::Delete { .. } => &[Operation::Delete],
+        Plan::RemoveFriend => &[Operation::RemoveFriend],
     };
     needs.iter().copied().find(|op| routes.unusable(*op))
 }
@@ -280,8 +281,9 @@ impl Applier {
         // on plex.tv directly). Replanning against the fresh listing fixes that once; a second
         // surprise is an error for the retry to handle.
         let managed = friend.user.sharing.as_ref();
+        let end = friend.end_rule(catalog, now);
         for relisted in [false, true] {
-            let step = plan_with_sharing(&desired, managed, actual.as_ref(), anchor);
+            let step = plan_ending(&desired, managed, actual.as_ref(), anchor, end);
             // What Plex has for settings afterwards: what was sent, else what it had.
             let known = actual.as_ref().and_then(|a| a.sharing.clone());
             let result = match &step {
@@ -325,6 +327,11 @@ impl Applier {
                     .delete_share(&mid, *share_id)
                     .await
                     .map(|()| Done { share: None }),
+                // Not a friend any more either way: gone already is done.
+                Plan::RemoveFriend => match client.remove_friend(&mid, user).await {
+                    Ok(()) | Err(PlexError::NotFound { .. }) => Ok(Done { share: None }),
+                    Err(e) => Err(e),
+                },
             };
             match result {
                 Ok(done) => return Ok(done),
@@ -438,10 +445,19 @@ impl Applier {
                 "removed_library_ids": description.removed_library_ids,
                 "pending_invite": pending,
             }));
+        // Removed from Plex's friends now, or a friend again after the new invite.
+        let removed = match planned {
+            Plan::RemoveFriend => Some(Some(now)),
+            Plan::Create { .. } if friend.user.removed_at.is_some() => Some(None),
+            _ => None,
+        };
         db::run(&self.pool, move |conn| {
             conn.immediate_transaction(|conn| {
                 db::plex_users::record_share(conn, id, share_id, pending, &keys, sharing.as_ref())?;
                 db::apply_states::record_success(conn, id, pending, &keys, baseline.as_ref(), now)?;
+                if let Some(at) = removed {
+                    db::plex_users::record_removed(conn, id, at)?;
+                }
                 event.insert(conn)
             })
         })

@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plexward_shared::ApplyState;
+use plexward_shared::{ApplyState, EndPolicy, EndPolicyView};
 
-use crate::access::planner::{ActualShare, Plan, plan_with_sharing};
+use crate::access::planner::{ActualShare, EndRule, Plan, plan_ending};
 use crate::access::window::{Grant, desired_at};
 use crate::db::apply_states::ApplyRow;
 use crate::db::libraries::Library;
@@ -29,6 +29,8 @@ pub struct Catalog {
     anchor: Option<i64>,
     /// The server's time zone (*Settings → Plex*): where a date given without a time is read.
     time_zone: chrono_tz::Tz,
+    /// What happens when access ends, for friends without their own choice.
+    end_policy: EndPolicy,
 }
 
 impl Catalog {
@@ -45,7 +47,17 @@ impl Catalog {
             title_by_id,
             anchor,
             time_zone: chrono_tz::Tz::UTC,
+            end_policy: EndPolicy::KeepFriend,
         }
+    }
+
+    /// The catalog with this default end policy (`keep_friend` unless set).
+    pub fn with_end_policy(self, end_policy: EndPolicy) -> Self {
+        Self { end_policy, ..self }
+    }
+
+    pub fn end_policy(&self) -> EndPolicy {
+        self.end_policy
     }
 
     /// The catalog with the server's time zone (UTC unless set).
@@ -181,20 +193,58 @@ impl Friend {
 
     /// The operation that would make Plex match at `now`. Departed friends get nothing.
     pub fn plan(&self, catalog: &Catalog, now: i64) -> Plan {
-        self.plan_for(&self.desired_keys(catalog, now), catalog)
+        self.plan_for(&self.desired_keys(catalog, now), catalog, now)
     }
 
-    /// The operation that would make Plex match `desired`. Departed friends get nothing.
-    pub fn plan_for(&self, desired: &BTreeSet<PmsKey>, catalog: &Catalog) -> Plan {
+    /// The operation that would make Plex match `desired` at `now`. Departed friends get
+    /// nothing.
+    pub fn plan_for(&self, desired: &BTreeSet<PmsKey>, catalog: &Catalog, now: i64) -> Plan {
         if self.departed() {
             return Plan::Nothing;
         }
-        plan_with_sharing(
+        // The end rule only matters once nothing is desired (its edges cost a little).
+        let end = if desired.is_empty() {
+            self.end_rule(catalog, now)
+        } else {
+            EndRule::default()
+        };
+        plan_ending(
             desired,
             self.user.sharing.as_ref(),
             self.actual_share().as_ref(),
             catalog.anchor_key(),
+            end,
         )
+    }
+
+    /// The end policy in effect: theirs, else the catalog's default. Home users are never
+    /// removed from the owner's friends (they are in the Home): at most their share ends.
+    pub fn end_policy(&self, catalog: &Catalog) -> EndPolicy {
+        match self.user.end_policy.unwrap_or(catalog.end_policy()) {
+            EndPolicy::RemoveFriend if self.user.home => EndPolicy::RemoveShare,
+            policy => policy,
+        }
+    }
+
+    /// The end policy as the API shows it.
+    pub fn end_policy_view(&self, catalog: &Catalog) -> EndPolicyView {
+        let effective = self.end_policy(catalog);
+        let anchor = catalog.anchor_id().map(|id| catalog.title_of(id));
+        EndPolicyView {
+            chosen: self.user.end_policy,
+            effective,
+            words: effective.words(&self.user.title, anchor.as_deref()),
+        }
+    }
+
+    /// What the end policy needs to know about them at `now`.
+    pub fn end_rule(&self, catalog: &Catalog, now: i64) -> EndRule {
+        EndRule {
+            policy: self.end_policy(catalog),
+            more_to_come: self.edges_after(catalog, now).iter().any(|e| e.starts),
+            had_access: !self.grants.is_empty(),
+            removed: self.user.removed_at.is_some(),
+        }
     }
 
     /// Every window edge after `now`, soonest first (a start before an end of the same

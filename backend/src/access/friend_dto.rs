@@ -41,6 +41,7 @@ pub fn list_item(view: &FriendView) -> PlexUserResponse {
         sharing_badges: effective_sharing(view)
             .map(|s| sharing::to_api(s).badges())
             .unwrap_or_default(),
+        removed_from_plex_at: u.removed_at.map(from_ms),
     }
 }
 
@@ -84,6 +85,7 @@ pub fn detail(view: &FriendView, catalog: &Catalog) -> PlexUserDetailResponse {
         sharing: effective_sharing(view).map(sharing::to_api),
         sharing_managed: view.friend.user.sharing.is_some(),
         sharing_drift: view.friend.sharing_drift(),
+        end_policy: view.friend.end_policy_view(catalog),
         version: view.friend.user.version,
     }
 }
@@ -126,6 +128,7 @@ pub fn describe_plan(plan: &Plan, actual: Option<&ActualShare>, catalog: &Catalo
             sharing.as_ref(),
         ),
         Plan::Delete { .. } => (PlanAction::Revoke, BTreeSet::new(), None),
+        Plan::RemoveFriend => (PlanAction::RemoveFriend, BTreeSet::new(), None),
     };
     PlanResponse {
         action,

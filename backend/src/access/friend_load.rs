@@ -24,7 +24,9 @@ impl Catalog {
             .parse()
             .unwrap_or(chrono_tz::Tz::UTC);
         // (settings::plex::time_zone would read the preferences a second time.)
-        let catalog = Self::new(&libraries, prefs.anchor_library_id).in_time_zone(zone);
+        let catalog = Self::new(&libraries, prefs.anchor_library_id)
+            .in_time_zone(zone)
+            .with_end_policy(prefs.end_policy);
         Ok((catalog, libraries))
     }
 }

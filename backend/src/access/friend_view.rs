@@ -44,7 +44,7 @@ impl FriendView {
         let windows = friend.windows(catalog);
         let plain: Vec<Grant> = windows.iter().map(|(_, g)| *g).collect();
         let desired = desired_at(&plain, now);
-        let plan = friend.plan_for(&desired, catalog);
+        let plan = friend.plan_for(&desired, catalog, now);
         let actual_share = friend.actual_share();
         let actual_library_ids = catalog.ids_of(&friend.actual_set());
         let grants_active = friend
@@ -196,6 +196,8 @@ mod tests {
                 actual_sharing: None,
                 sharing: None,
                 version: 1,
+                end_policy: None,
+                removed_at: None,
             },
             grants: grants
                 .iter()

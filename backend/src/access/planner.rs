@@ -12,11 +12,17 @@
 //!   duplicated (it is a share, just not accepted yet);
 //! - sharing settings Plexward manages ride along: an invite carries them, a change of libraries
 //!   sends them in the same write, and settings that differ alone are one update with the
-//!   libraries as they are. Settings Plexward does not manage are never sent.
+//!   libraries as they are. Settings Plexward does not manage are never sent;
+//! - at the end of access (the last window over, none to come) the friend's end policy decides
+//!   ([`EndRule`]): keep the friend (the rules above), end the share even with an anchor
+//!   (`remove_share`), or remove them from the owner's friends (`remove_friend`), once. A gap
+//!   between windows is not the end: the rules above apply (a pending invite for a plan that
+//!   starts later is kept).
 
 use std::collections::BTreeSet;
 
 use crate::plex::{NonEmptySet, PmsKey, ShareId, SharingSettings};
+use plexward_shared::EndPolicy;
 
 /// What Plex has for one friend on this server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +55,32 @@ pub enum Plan {
     },
     /// End the share on this server.
     Delete { share_id: ShareId },
+    /// Remove the friend from the owner's Plex friends, with every share (`remove_friend`).
+    RemoveFriend,
+}
+
+/// What the end policy needs to know about a friend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndRule {
+    /// The policy in effect for them.
+    pub policy: EndPolicy,
+    /// A window of theirs starts later: a gap between windows, not the end.
+    pub more_to_come: bool,
+    /// They have grants at all (a friend Plexward never gave anything has no "end").
+    pub had_access: bool,
+    /// Plexward already removed them from Plex's friends.
+    pub removed: bool,
+}
+
+impl Default for EndRule {
+    fn default() -> Self {
+        Self {
+            policy: EndPolicy::KeepFriend,
+            more_to_come: false,
+            had_access: true,
+            removed: false,
+        }
+    }
 }
 
 /// Plans the operation for one friend. `desired` is what their grants say at this instant.
@@ -58,6 +90,31 @@ pub fn plan(
     anchor: Option<PmsKey>,
 ) -> Plan {
     plan_with_sharing(desired, None, actual, anchor)
+}
+
+/// [`plan_with_sharing`] with the friend's end policy.
+pub fn plan_ending(
+    desired: &BTreeSet<PmsKey>,
+    sharing: Option<&SharingSettings>,
+    actual: Option<&ActualShare>,
+    anchor: Option<PmsKey>,
+    end: EndRule,
+) -> Plan {
+    if !desired.is_empty() {
+        return plan_with_sharing(desired, sharing, actual, anchor);
+    }
+    let ended = end.had_access && !end.more_to_come;
+    match end.policy {
+        EndPolicy::RemoveFriend if ended && !end.removed => Plan::RemoveFriend,
+        EndPolicy::RemoveFriend if end.removed => Plan::Nothing,
+        EndPolicy::RemoveShare if ended => match actual {
+            Some(share) => Plan::Delete {
+                share_id: share.share_id,
+            },
+            None => Plan::Nothing,
+        },
+        _ => plan_with_sharing(desired, sharing, actual, anchor),
+    }
 }
 
 /// [`plan`], with the sharing settings Plexward manages for the friend (`None`: not managed).
@@ -124,6 +181,81 @@ mod tests {
     }
 
     const ANCHOR: PmsKey = PmsKey(3);
+
+    fn ending(policy: EndPolicy) -> EndRule {
+        EndRule {
+            policy,
+            ..EndRule::default()
+        }
+    }
+
+    #[test]
+    fn each_end_policy_gives_its_operation_when_access_ends() {
+        let had = share(&[1, 3]);
+        let none = BTreeSet::new();
+        let plan_of = |rule| plan_ending(&none, None, Some(&had), Some(ANCHOR), rule);
+        assert!(matches!(
+            plan_of(ending(EndPolicy::KeepFriend)),
+            Plan::Update { .. }
+        ));
+        assert_eq!(
+            plan_of(ending(EndPolicy::RemoveShare)),
+            Plan::Delete {
+                share_id: ShareId(7)
+            }
+        );
+        assert_eq!(plan_of(ending(EndPolicy::RemoveFriend)), Plan::RemoveFriend);
+    }
+
+    #[test]
+    fn remove_friend_waits_for_the_last_window_and_happens_once() {
+        let had = share(&[1, 3]);
+        let none = BTreeSet::new();
+        let gap = EndRule {
+            more_to_come: true,
+            ..ending(EndPolicy::RemoveFriend)
+        };
+        // A gap between windows keeps the friend (with the anchor), as keep_friend would.
+        assert!(matches!(
+            plan_ending(&none, None, Some(&had), Some(ANCHOR), gap),
+            Plan::Update { .. }
+        ));
+        let done = EndRule {
+            removed: true,
+            ..ending(EndPolicy::RemoveFriend)
+        };
+        assert_eq!(
+            plan_ending(&none, None, None, Some(ANCHOR), done),
+            Plan::Nothing
+        );
+        // remove_share too: a gap keeps the anchor.
+        let gap_share = EndRule {
+            more_to_come: true,
+            ..ending(EndPolicy::RemoveShare)
+        };
+        assert!(matches!(
+            plan_ending(&none, None, Some(&had), Some(ANCHOR), gap_share),
+            Plan::Update { .. }
+        ));
+        // Never given anything: no end to act on.
+        let never = EndRule {
+            had_access: false,
+            ..ending(EndPolicy::RemoveFriend)
+        };
+        assert_eq!(plan_ending(&none, None, None, None, never), Plan::Nothing);
+    }
+
+    #[test]
+    fn granting_a_removed_friend_again_invites_them() {
+        let removed = EndRule {
+            removed: true,
+            ..ending(EndPolicy::RemoveFriend)
+        };
+        assert!(matches!(
+            plan_ending(&keys(&[1]), None, None, Some(ANCHOR), removed),
+            Plan::Create { .. }
+        ));
+    }
 
     #[test]
     fn matching_sets_need_no_work() {
@@ -241,6 +373,7 @@ mod tests {
     fn apply(plan: &Plan, actual: Option<&ActualShare>) -> Option<ActualShare> {
         match plan {
             Plan::Nothing => actual.cloned(),
+            Plan::RemoveFriend => None,
             Plan::Create { libraries, sharing } => Some(ActualShare {
                 share_id: ShareId(99),
                 libraries: libraries.iter().copied().collect(),
@@ -297,7 +430,7 @@ mod tests {
                     prop_assert!(written.contains(&anchor));
                     prop_assert!(desired.is_subset(&written));
                 }
-                Plan::Delete { .. } => prop_assert!(false, "with an anchor a share is never deleted"),
+                Plan::Delete { .. } | Plan::RemoveFriend => prop_assert!(false, "with an anchor a share is never deleted"),
                 Plan::Nothing => {}
             }
         }

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{actual_libraries, grants, libraries, plex_users};
+use crate::db::schema::{actual_libraries, friend_end, grants, libraries, plex_users};
 use crate::plex::SharingSettings;
+use plexward_shared::EndPolicy;
 
 /// A friend's row of `plex_users`, as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -26,6 +27,20 @@ struct PlexUserRow {
     actual_sharing: Option<String>,
     sharing: Option<String>,
     version: i64,
+}
+
+/// A friend's row with their `friend_end` columns (left-joined: none without a row).
+type JoinedRow = (PlexUserRow, Option<String>, Option<i64>);
+
+/// `plex_users` with `friend_end`, as [`JoinedRow`]s.
+macro_rules! joined {
+    () => {
+        plex_users::table.left_join(friend_end::table).select((
+            PlexUserRow::as_select(),
+            friend_end::end_policy.nullable(),
+            friend_end::removed_at.nullable(),
+        ))
+    };
 }
 
 /// Sharing settings as stored (JSON).
@@ -62,10 +77,15 @@ pub struct PlexUser {
     /// Edit version: one more with every saved change of grants or sharing settings (the
     /// friend's ETag names it; `If-Match` compares it).
     pub version: i64,
+    /// What happens when their access ends (`None`: the default in *Settings → Plex*).
+    pub end_policy: Option<EndPolicy>,
+    /// When Plexward removed them from the owner's Plex friends (`remove_friend`); cleared when
+    /// Plex lists them again.
+    pub removed_at: Option<i64>,
 }
 
 impl PlexUser {
-    fn from_row(row: PlexUserRow, actual: Vec<i64>) -> Self {
+    fn from_row((row, end_policy, removed_at): JoinedRow, actual: Vec<i64>) -> Self {
         Self {
             id: row.id,
             plex_user_id: row.plex_user_id,
@@ -83,6 +103,8 @@ impl PlexUser {
             actual_sharing: parse_sharing(row.actual_sharing.as_deref()),
             sharing: parse_sharing(row.sharing.as_deref()),
             version: row.version,
+            end_policy: end_policy.as_deref().and_then(EndPolicy::parse),
+            removed_at,
         }
     }
 
@@ -111,18 +133,17 @@ pub struct SeenFriend {
 
 /// Every friend, departed ones last, by title.
 pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<PlexUser>> {
-    let rows: Vec<PlexUserRow> = plex_users::table
+    let rows: Vec<JoinedRow> = joined!()
         .order((
             plex_users::departed_at.is_not_null(),
             plex_users::title.asc(),
         ))
-        .select(PlexUserRow::as_select())
         .load(conn)?;
     let mut actual = actual_by_friend(conn, None)?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let keys = actual.remove(&row.id).unwrap_or_default();
+            let keys = actual.remove(&row.0.id).unwrap_or_default();
             PlexUser::from_row(row, keys)
         })
         .collect())
@@ -130,15 +151,12 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<PlexUser>> {
 
 /// The friends with these ids (those that exist), in no particular order.
 pub fn list_some(conn: &mut SqliteConnection, ids: &[i64]) -> QueryResult<Vec<PlexUser>> {
-    let rows: Vec<PlexUserRow> = plex_users::table
-        .filter(plex_users::id.eq_any(ids))
-        .select(PlexUserRow::as_select())
-        .load(conn)?;
+    let rows: Vec<JoinedRow> = joined!().filter(plex_users::id.eq_any(ids)).load(conn)?;
     let mut actual = actual_by_friend(conn, Some(ids))?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let keys = actual.remove(&row.id).unwrap_or_default();
+            let keys = actual.remove(&row.0.id).unwrap_or_default();
             PlexUser::from_row(row, keys)
         })
         .collect())
@@ -216,6 +234,8 @@ pub fn upsert(
                 .execute(conn)?;
         }
         set_actual(conn, id, &seen.actual_keys)?;
+        // Listed again (re-invited after `remove_friend`): a friend like any other.
+        record_removed(conn, id, None)?;
         return Ok((id, false));
     }
     let id = diesel::insert_into(plex_users::table)
@@ -232,15 +252,20 @@ pub fn upsert(
 }
 
 /// Marks friends not in `seen` (plex.tv user ids) as departed; returns how many newly were.
+/// Friends Plexward itself removed (`removed_at`) are expected to be missing: not departed.
 pub fn mark_departed_except(
     conn: &mut SqliteConnection,
     seen: &[i64],
     now: i64,
 ) -> QueryResult<usize> {
+    let removed = friend_end::table
+        .filter(friend_end::removed_at.is_not_null())
+        .select(friend_end::plex_user_id);
     diesel::update(
         plex_users::table
             .filter(plex_users::plex_user_id.ne_all(seen))
-            .filter(plex_users::departed_at.is_null()),
+            .filter(plex_users::departed_at.is_null())
+            .filter(plex_users::id.ne_all(removed)),
     )
     .set(plex_users::departed_at.eq(now))
     .execute(conn)
@@ -319,10 +344,9 @@ pub fn count_sharing(conn: &mut SqliteConnection) -> QueryResult<u64> {
 }
 
 pub fn find(conn: &mut SqliteConnection, id: i64) -> QueryResult<Option<PlexUser>> {
-    let Some(row) = plex_users::table
-        .find(id)
-        .select(PlexUserRow::as_select())
-        .first(conn)
+    let Some(row) = joined!()
+        .filter(plex_users::id.eq(id))
+        .first::<JoinedRow>(conn)
         .optional()?
     else {
         return Ok(None);
@@ -488,6 +512,46 @@ pub fn bump_version(
             .execute(conn)?,
     };
     Ok(n == 1)
+}
+
+/// Friend `id`'s own end policy (`None`: the default).
+pub fn set_end_policy(
+    conn: &mut SqliteConnection,
+    id: i64,
+    policy: Option<EndPolicy>,
+) -> QueryResult<()> {
+    let policy = policy.map(EndPolicy::as_str);
+    diesel::insert_into(friend_end::table)
+        .values((
+            friend_end::plex_user_id.eq(id),
+            friend_end::end_policy.eq(policy),
+        ))
+        .on_conflict(friend_end::plex_user_id)
+        .do_update()
+        .set(friend_end::end_policy.eq(policy))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Plexward removed friend `id` from the owner's Plex friends at `at` (`None`: they are a
+/// friend again, re-invited): no share, no libraries.
+pub fn record_removed(conn: &mut SqliteConnection, id: i64, at: Option<i64>) -> QueryResult<()> {
+    if at.is_none() {
+        diesel::update(friend_end::table.find(id))
+            .set(friend_end::removed_at.eq(None::<i64>))
+            .execute(conn)?;
+        return Ok(());
+    }
+    diesel::insert_into(friend_end::table)
+        .values((
+            friend_end::plex_user_id.eq(id),
+            friend_end::removed_at.eq(at),
+        ))
+        .on_conflict(friend_end::plex_user_id)
+        .do_update()
+        .set(friend_end::removed_at.eq(at))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The sharing settings Plexward makes Plex have for friend `id` (`None`: stop managing them).

@@ -119,6 +119,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    friend_end (plex_user_id) {
+        plex_user_id -> BigInt,
+        end_policy -> Nullable<Text>,
+        removed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     actual_libraries (plex_user_id, pms_key) {
         plex_user_id -> BigInt,
         pms_key -> BigInt,
@@ -195,6 +203,7 @@ diesel::table! {
 }
 
 diesel::joinable!(grants -> plex_users (plex_user_id));
+diesel::joinable!(friend_end -> plex_users (plex_user_id));
 diesel::joinable!(grants -> libraries (library_id));
 diesel::joinable!(grant_next_edges -> grants (grant_id));
 diesel::joinable!(apply_states -> plex_users (plex_user_id));
@@ -219,6 +228,7 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     libraries,
     plex_users,
+    friend_end,
     grants,
     grant_next_edges,
     watched_jobs,

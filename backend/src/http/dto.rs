@@ -72,6 +72,7 @@ pub fn plex_settings(
     plex: &PlexConnection,
     prefs: &PlexPreferences,
     plex_pass: Option<bool>,
+    anchor_title: Option<&str>,
 ) -> PlexSettingsResponse {
     let view = plex.view();
     PlexSettingsResponse {
@@ -83,6 +84,8 @@ pub fn plex_settings(
         anchor_library_id: prefs.anchor_library_id,
         time_zone: effective_time_zone(prefs),
         drift_policy: prefs.drift_policy,
+        end_policy: prefs.end_policy,
+        end_policy_words: prefs.end_policy.words("a friend", anchor_title),
         plex_pass,
         version: String::new(),
     }

@@ -13,6 +13,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod deprecation;
 pub mod dto;
+pub mod end_policy;
 pub mod error;
 pub mod etag;
 pub mod extractors;
@@ -124,6 +125,7 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(grants::set_grants)
         .service(grants::extend)
         .service(sharing::set_sharing)
+        .service(end_policy::set_end_policy)
         .service(grants::bulk)
         .service(grants_csv::export)
         .service(grants_csv::import)

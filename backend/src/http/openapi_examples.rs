@@ -72,6 +72,10 @@ fn examples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "put /api/v1/plex-users/{id}/end-policy",
+            json!({"end_policy": "remove_friend", "dry_run": true}),
+        ),
+        (
             "post /api/v1/plex-users/bulk",
             json!({
                 "friend_ids": [6, 7],
@@ -154,6 +158,9 @@ mod tests {
             }
             "post /api/v1/plex-users/bulk" => {
                 serde_json::from_value::<dto::BulkRequest>(v).map(drop)
+            }
+            "put /api/v1/plex-users/{id}/end-policy" => {
+                serde_json::from_value::<dto::SetEndPolicyRequest>(v).map(drop)
             }
             "post /api/v1/grants/import" => {
                 serde_json::from_value::<dto::ImportGrantsRequest>(v).map(drop)

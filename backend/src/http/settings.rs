@@ -39,14 +39,16 @@ pub async fn get_plex(
 
 /// What a GET answers now, with its tag.
 async fn current(state: &AppState) -> Result<PlexSettingsResponse, ApiError> {
-    let (prefs, plex_pass) = db::run(&state.db, |conn| {
+    let (prefs, plex_pass, anchor) = db::run(&state.db, |conn| {
         let server = crate::settings::plex_server::load(conn)?;
-        Ok((plex_settings::load(conn)?, server.plex_pass))
+        let catalog = crate::access::friend::Catalog::load(conn)?;
+        let anchor = catalog.anchor_id().map(|id| catalog.title_of(id));
+        Ok((plex_settings::load(conn)?, server.plex_pass, anchor))
     })
     .await?;
     Ok(PlexSettingsResponse {
         version: settings_tag(state, &plex_settings::TAGGED_KEYS).await?,
-        ..dto::plex_settings(&state.plex, &prefs, plex_pass)
+        ..dto::plex_settings(&state.plex, &prefs, plex_pass, anchor.as_deref())
     })
 }
 

@@ -1,6 +1,7 @@
 //! The Plex settings edited in the UI. Two rows of `settings`:
 //! - `plex.preferences` ([`PlexPreferences`]): how Plexward treats the server's friends — the
-//!   anchor library, the time zone times are shown and entered in, and what to do about drift;
+//!   anchor library, the time zone times are shown and entered in, what to do about drift, and
+//!   what happens when a friend's access ends;
 //! - `plex.connection` ([`StoredConnection`]): the server URL and the token, the token sealed with
 //!   [`SecretBox`] (never stored in plaintext). The live connection built from it (and from the
 //!   environment, which wins) is `crate::plex::connection`.
@@ -11,7 +12,7 @@ use std::path::Path;
 
 use diesel::SqliteConnection;
 use diesel::result::QueryResult;
-use plexward_shared::DriftPolicy;
+use plexward_shared::{DriftPolicy, EndPolicy};
 use serde::{Deserialize, Serialize};
 
 use crate::db;
@@ -39,6 +40,8 @@ pub struct PlexPreferences {
     /// IANA name; `None` = the host's time zone.
     pub time_zone: Option<String>,
     pub drift_policy: DriftPolicy,
+    /// What happens when a friend's access ends, unless the friend (or their plan) says.
+    pub end_policy: EndPolicy,
 }
 
 pub fn load(conn: &mut SqliteConnection) -> QueryResult<PlexPreferences> {

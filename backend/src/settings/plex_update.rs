@@ -139,6 +139,7 @@ pub async fn update(
     };
 
     let drift_policy = request.drift_policy;
+    let end_policy = request.end_policy;
     let actor = actor.clone();
     let _saving = plex.lock_for_save().await;
     let mut live = plex.saved();
@@ -167,6 +168,9 @@ pub async fn update(
                 }
                 if let Some(policy) = drift_policy {
                     prefs.drift_policy = policy;
+                }
+                if let Some(policy) = end_policy {
+                    prefs.end_policy = policy;
                 }
                 plex_settings::save(conn, &prefs)?;
                 plex_settings::save_connection(conn, &stored)?;
@@ -202,6 +206,10 @@ pub async fn update(
                             serde_json::to_value(prefs_before.drift_policy)
                                 .unwrap_or_default(),
                             serde_json::to_value(prefs.drift_policy).unwrap_or_default(),
+                        ),
+                        "end_policy": change(
+                            prefs_before.end_policy.as_str().into(),
+                            prefs.end_policy.as_str().into(),
                         ),
                     }))
                     .insert(conn)?;

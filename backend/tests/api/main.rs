@@ -13,6 +13,7 @@ mod auth_rate_limit;
 mod backups;
 mod bad_input;
 mod concurrency;
+mod end_policy;
 mod errors;
 mod flaky_plex;
 mod flood;

@@ -170,6 +170,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageAccess),
     ),
     (
+        "PUT",
+        "/api/v1/plex-users/{id}/end-policy",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
         "POST",
         "/api/v1/plex-users/bulk",
         Access::Needs(Permission::ManageAccess),

@@ -8,6 +8,7 @@ pub mod bulk_dialog;
 pub mod certificate_upload;
 pub mod change_password_form;
 pub mod dialog;
+pub mod end_policy_editor;
 pub mod field_error;
 pub mod form_field;
 pub mod friend_badges;

@@ -182,6 +182,11 @@ mod tests {
             sharing: None,
             sharing_managed: false,
             sharing_drift: false,
+            end_policy: plexward_shared::EndPolicyView {
+                chosen: None,
+                effective: plexward_shared::EndPolicy::KeepFriend,
+                words: String::new(),
+            },
             version: 2,
         }
     }

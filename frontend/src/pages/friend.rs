@@ -12,6 +12,7 @@ use plexward_shared::{
 
 use crate::api;
 use crate::components::avatar::Avatar;
+use crate::components::end_policy_editor::EndPolicyEditor;
 use crate::components::friend_badges::FriendBadges;
 use crate::components::grant_editor::GrantEditor;
 use crate::components::history::History;
@@ -63,9 +64,12 @@ fn FriendPage(id: i64) -> impl IntoView {
                 server_zone(),
                 api::plex_settings()
             );
-            // Only for the Plex Pass hint: a role that cannot read the settings sees none.
-            let plex_pass = settings.ok().and_then(|s| s.plex_pass);
-            Ok::<_, api::ApiError>((friend?, libraries?.items, zone, plex_pass))
+            // Only for hints (Plex Pass, the default end policy, the anchor): a role that cannot
+            // read the settings sees none.
+            let settings = settings.ok();
+            let plex_pass = settings.as_ref().and_then(|s| s.plex_pass);
+            let ending = settings.map(|s| (s.end_policy, s.anchor_library_id));
+            Ok::<_, api::ApiError>((friend?, libraries?.items, zone, (plex_pass, ending)))
         }
     });
     let outcome = RwSignal::new(None::<Outcome>);
@@ -77,7 +81,11 @@ fn FriendPage(id: i64) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the friend…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((friend, libraries, (zone, zone_note), plex_pass)) => {
+                    Ok((friend, libraries, (zone, zone_note), (plex_pass, ending))) => {
+                        let default_end = ending.map(|(policy, _)| policy);
+                        let anchor = ending
+                            .and_then(|(_, anchor)| anchor)
+                            .map(|a| title(&libraries, a));
                         let titles = StoredValue::new(libraries.clone());
                         let on_saved = Callback::new(move |response: ChangeResponse| {
                             let plan = titles.with_value(|libs| {
@@ -110,6 +118,13 @@ fn FriendPage(id: i64) -> impl IntoView {
                                 on_reload
                                 title=Callback::new(move |id| titles.with_value(|libs| title(libs, id)))
                                 zone=zone.clone()
+                            />
+                            <EndPolicyEditor
+                                friend=friend.clone()
+                                default=default_end
+                                anchor
+                                can_edit
+                                on_saved
                             />
                             <FriendTimeline friend libraries=libraries.clone() zone=zone.clone() />
                             <History id zone version libraries />

@@ -485,6 +485,7 @@ mod tests {
                 applied_at: None,
             },
             sharing_badges: vec![],
+            removed_from_plex_at: None,
         }
     }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plexward_shared::{
-    DriftPolicy, LibraryResponse, Permission, PlexSettingsResponse, PlexTestResponse,
+    DriftPolicy, EndPolicy, LibraryResponse, Permission, PlexSettingsResponse, PlexTestResponse,
     SettingSource, UpdatePlexSettingsRequest,
 };
 
@@ -165,6 +165,17 @@ fn PlexSettingsForm(
     let anchor = RwSignal::new(settings.anchor_library_id.unwrap_or(0));
     let time_zone = RwSignal::new(settings.time_zone.clone());
     let drift = RwSignal::new(settings.drift_policy);
+    let end_policy = RwSignal::new(settings.end_policy);
+    let anchor_titles: Vec<(i64, String)> =
+        libraries.iter().map(|l| (l.id, l.title.clone())).collect();
+    let end_words = move || {
+        let anchor = anchor.get();
+        let title = anchor_titles
+            .iter()
+            .find(|(id, _)| *id == anchor && anchor != 0)
+            .map(|(_, t)| t.as_str());
+        end_policy.get().words("a friend", title)
+    };
 
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let failure = RwSignal::new(None::<String>);
@@ -200,6 +211,8 @@ fn PlexSettingsForm(
             time_zone: (new_tz != before.time_zone).then_some(new_tz),
             drift_policy: (drift.get_untracked() != before.drift_policy)
                 .then(|| drift.get_untracked()),
+            end_policy: (end_policy.get_untracked() != before.end_policy)
+                .then(|| end_policy.get_untracked()),
             pin_id: None,
         };
         errors.set(BTreeMap::new());
@@ -216,6 +229,7 @@ fn PlexSettingsForm(
                     anchor.set(now.anchor_library_id.unwrap_or(0));
                     time_zone.set(now.time_zone.clone());
                     drift.set(now.drift_policy);
+                    end_policy.set(now.end_policy);
                     current.set(now);
                     saved.set(true);
                 }
@@ -376,6 +390,27 @@ fn PlexSettingsForm(
                     <span><strong>"Report"</strong>" — only show the difference; Plex is left as it is."</span>
                 </label>
                 <FieldError id="plex-drift-error" error=error_of("drift_policy") />
+            </fieldset>
+            <fieldset disabled=!can_edit>
+                <legend>"When a friend's access ends"</legend>
+                <label for="plex-end-policy">"Unless the friend or their plan says otherwise"</label>
+                <select
+                    id="plex-end-policy"
+                    data-testid="plex-end-policy"
+                    prop:value=move || end_policy.get().as_str()
+                    on:change=move |ev| {
+                        if let Some(p) = EndPolicy::parse(&event_target_value(&ev)) {
+                            end_policy.set(p);
+                        }
+                    }
+                >
+                    {EndPolicy::ALL
+                        .into_iter()
+                        .map(|p| view! { <option value=p.as_str()>{p.label()}</option> })
+                        .collect_view()}
+                </select>
+                <p class="hint" data-testid="plex-end-policy-words">{end_words}</p>
+                <FieldError id="plex-end-policy-error" error=error_of("end_policy") />
             </fieldset>
             <div aria-live="polite">
                 <Show when=move || saved.get()>
