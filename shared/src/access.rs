@@ -310,6 +310,16 @@ pub enum BulkAction {
     /// `PUT …/sharing`. Restrictions need the owner's Plex Pass (422 otherwise).
     #[cfg_attr(feature = "server", schema(title = "BulkSharing"))]
     Sharing { sharing: Box<crate::Sharing> },
+    /// Give an access plan (`/api/v1/plans`): each friend's grants become the plan's, its
+    /// windows counted from now, with its sharing settings and end policy when it has them. With
+    /// `version`, refused (409 `plan_changed`) if the plan was edited since that version was
+    /// previewed.
+    #[cfg_attr(feature = "server", schema(title = "BulkApplyPlan"))]
+    ApplyPlan {
+        plan_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
 }
 
 /// Body of `POST /api/v1/plex-users/bulk`.

@@ -14,10 +14,12 @@ pub mod duration;
 pub mod end_policy;
 pub mod error;
 pub mod health;
+pub mod invites;
 pub mod jobs;
 pub mod list;
 pub mod logs;
 pub mod password;
+pub mod plans;
 pub mod plex_data;
 pub mod plex_settings;
 pub mod roles;
@@ -42,11 +44,19 @@ pub use backups::{BackupReport, BackupResponse, BackupTrigger, RestoreResponse};
 pub use end_policy::{EndPolicy, EndPolicyView, SetEndPolicyRequest};
 pub use error::{ChangedBy, ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus, PlexApiChoice, PlexApiRoutes, RetiredPlexRoute};
+pub use invites::{
+    CreateInviteRequest, CreateInviteResponse, INVITE_EXPIRY_DAYS_DEFAULT, INVITE_EXPIRY_DAYS_MAX,
+    INVITE_NOTE_MAX, InvitePlan, InviteQuery, InviteResponse, InviteState,
+};
 pub use jobs::{JobKind, JobResponse, JobStarted, JobState, Progress, SyncReport};
 pub use list::{List, PAGE_MAX, Paging};
 pub use logs::{
     LOG_LINES_DEFAULT, LOG_LINES_MAX, LOG_LINES_MIN, LOG_QUERY_MAX_CHARS, LogDownloadQuery,
     LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,
+};
+pub use plans::{
+    AccessPlanRequest, AccessPlanResponse, GivenPlan, PLAN_DESCRIPTION_MAX, PLAN_GRANTS_MAX,
+    PLAN_NAME_MAX, PlanGrant,
 };
 pub use plex_data::{
     EXPIRING_DAYS_MAX, EXPIRING_SOON_DAYS, FRIEND_PAGE_MAX, FriendLimit, FriendQuery, FriendSort,

@@ -271,6 +271,9 @@ pub struct PlexUserDetailResponse {
     pub sharing_drift: bool,
     /// What happens when their access ends (`PUT …/end-policy`), in words too.
     pub end_policy: crate::EndPolicyView,
+    /// The access plan they were given last, if any (which version).
+    #[serde(default)]
+    pub access_plan: Option<crate::GivenPlan>,
     /// Edit version: one more with every saved change of grants or sharing settings. The
     /// `ETag` names it (`W/"v7-…"`); send it back in `If-Match` so a change made by someone else
     /// meanwhile is not overwritten (412).

@@ -65,5 +65,10 @@ pub fn apply(
         BulkAction::Revoke {} => Ok(Vec::new()),
         // The settings ride along (see `change::bulk`); the grants stay as they are.
         BulkAction::Sharing { .. } => Ok(current()),
+        // Carried out by `plans::give`, which has the plan; never routed here.
+        BulkAction::ApplyPlan { .. } => Err(FieldErrors::from([(
+            "action.plan_id".to_owned(),
+            "an access plan is given through the plans service".to_owned(),
+        )])),
     }
 }

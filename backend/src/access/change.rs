@@ -14,9 +14,11 @@ use crate::access::grants::{self, FieldErrors, NewGrant};
 use crate::access::planner::Plan;
 use crate::access::sharing;
 use crate::audit::{Actor, Event, Outcome};
+use crate::db::plex_users::GivenPlanRow;
 use crate::db::time::now_ms;
 use crate::db::{self, DbError, DbPool};
 use crate::plex::{Operation, Routes, SharingSettings};
+use plexward_shared::EndPolicy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
@@ -206,23 +208,34 @@ async fn save(
     actor: &Actor,
     action: &'static str,
 ) -> Result<Vec<i64>, DbError> {
-    save_with_sharing(pool, changes, None, actor, action).await
+    save_with_sharing(pool, changes, &Also::default(), actor, action).await
 }
 
-/// [`save`], and with `sharing` also the sharing settings every friend gets from now on (the
-/// audit events then carry the settings before and after instead of the unchanged grants).
+/// What a bulk change gives besides grants.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Also<'a> {
+    /// Sharing settings every friend gets (already checked).
+    pub sharing: Option<&'a SharingSettings>,
+    /// An access plan being given: recorded per friend, its end policy set when it has one.
+    pub plan: Option<(&'a GivenPlanRow, Option<EndPolicy>)>,
+}
+
+/// [`save`], and with `also.sharing` also the sharing settings every friend gets from now on
+/// (the audit events then carry the settings before and after instead of the unchanged grants),
+/// with `also.plan` the plan given (the events name it and its version).
 async fn save_with_sharing(
     pool: &DbPool,
     changes: &[Change<'_>],
-    sharing: Option<&SharingSettings>,
+    also: &Also<'_>,
     actor: &Actor,
     action: &'static str,
 ) -> Result<Vec<i64>, DbError> {
     let now = now_ms();
+    let sharing = also.sharing;
     let rows: Vec<(i64, Vec<NewGrant>, Option<i64>, Event)> = changes
         .iter()
         .map(|(friend, new, expected)| {
-            let details = match sharing {
+            let mut details = match sharing {
                 None => json!({
                     "friend": friend.user.title,
                     "before": grants::audit_view(&grants::from_rows(&friend.grants)),
@@ -234,6 +247,14 @@ async fn save_with_sharing(
                     "after": sharing::to_api(to),
                 }),
             };
+            if let Some((plan, _)) = also.plan {
+                details["plan"] = json!({
+                    "id": plan.plan_id,
+                    "name": plan.name,
+                    "version": plan.version,
+                });
+                details["sharing"] = json!(sharing.map(sharing::to_api));
+            }
             let event = Event::new(action, Outcome::Success, actor)
                 .target("plex_user", friend.user.id)
                 .details(details);
@@ -241,6 +262,7 @@ async fn save_with_sharing(
         })
         .collect();
     let sharing = sharing.cloned();
+    let plan = also.plan.map(|(p, end)| (p.clone(), end));
     db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
             let mut stale = Vec::new();
@@ -258,6 +280,16 @@ async fn save_with_sharing(
                 db::plex_users::replace_grants(conn, *id, &values, now)?;
                 if let Some(to) = &sharing {
                     db::plex_users::set_sharing(conn, *id, Some(to))?;
+                }
+                if let Some((given, end)) = &plan {
+                    let given = GivenPlanRow {
+                        given_at: now,
+                        ..given.clone()
+                    };
+                    db::plex_users::record_given_plan(conn, *id, &given)?;
+                    if end.is_some() {
+                        db::plex_users::set_end_policy(conn, *id, *end)?;
+                    }
                 }
                 event.insert(conn)?;
             }
@@ -284,10 +316,11 @@ pub async fn bulk(
     actor: &Actor,
     dry_run: bool,
     compute: &Compute<'_>,
-    sharing: Option<&SharingSettings>,
+    also: &Also<'_>,
     friend_limit: u32,
     versions: Option<&BTreeMap<i64, i64>>,
 ) -> Result<BulkOutcome, ChangeError> {
+    let sharing = also.sharing;
     let unique: BTreeSet<i64> = ids.iter().copied().collect();
     let field = |why: String| ChangeError::Invalid(FieldErrors::from([("friend_ids".into(), why)]));
     if ids.is_empty() || ids.len() > MAX_BULK {
@@ -331,6 +364,9 @@ pub async fn bulk(
         if let Some(to) = sharing {
             after.user.sharing = Some(to.clone());
         }
+        if let Some((_, Some(end))) = also.plan {
+            after.user.end_policy = Some(end);
+        }
         let plan = after.plan(&catalog, now);
         if !dry_run && let Some(op) = retired_operation(routes, &plan) {
             return Err(ChangeError::PlexRetired(op));
@@ -354,12 +390,14 @@ pub async fn bulk(
         skipped: Vec::new(),
     };
     if !dry_run {
-        let action = if sharing.is_some() {
+        let action = if also.plan.is_some() {
+            "plan.apply"
+        } else if sharing.is_some() {
             "sharing.bulk"
         } else {
             "grants.bulk"
         };
-        let stale = save_with_sharing(pool, &changes, sharing, actor, action).await?;
+        let stale = save_with_sharing(pool, &changes, also, actor, action).await?;
         outcome.plans.retain(|p| !stale.contains(&p.friend_id));
         outcome.to_apply = outcome.plans.iter().map(|p| p.friend_id).collect();
         skipped.extend(

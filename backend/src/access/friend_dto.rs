@@ -86,6 +86,17 @@ pub fn detail(view: &FriendView, catalog: &Catalog) -> PlexUserDetailResponse {
         sharing_managed: view.friend.user.sharing.is_some(),
         sharing_drift: view.friend.sharing_drift(),
         end_policy: view.friend.end_policy_view(catalog),
+        access_plan: view
+            .friend
+            .user
+            .given_plan
+            .as_ref()
+            .map(|p| plexward_shared::GivenPlan {
+                plan_id: p.plan_id,
+                name: p.name.clone(),
+                version: p.version,
+                given_at: from_ms(p.given_at),
+            }),
         version: view.friend.user.version,
     }
 }

@@ -198,6 +198,7 @@ mod tests {
                 version: 1,
                 end_policy: None,
                 removed_at: None,
+                given_plan: None,
             },
             grants: grants
                 .iter()

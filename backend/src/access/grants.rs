@@ -37,7 +37,7 @@ impl NewGrant {
 
 /// Reads a weekly rule from the API (in `zone`, where it is checked); each bad part is named
 /// under `field`.
-fn parse_repeat(
+pub(crate) fn parse_repeat(
     repeat: &plexward_shared::Repeat,
     zone: chrono_tz::Tz,
     field: &dyn Fn(&str) -> String,
@@ -156,7 +156,7 @@ pub fn parse_time(value: &str, zone: chrono_tz::Tz) -> Result<i64, String> {
 }
 
 /// Parses an optional time; `None` and an empty string both mean "no bound".
-fn parse_bound(
+pub(crate) fn parse_bound(
     value: Option<&str>,
     zone: chrono_tz::Tz,
     field: String,
@@ -299,6 +299,11 @@ pub fn validate_extend_libraries(
 
 /// `end + period` (calendar months and years; the end of a month clamps, e.g. Jan 31 + 1 month
 /// = Feb 28/29; then days, then hours to seconds). `None`: no end (`unlimited`).
+/// `from + duration` (calendar months, then days, then seconds), `None` past the calendar's end.
+pub fn add_duration(from: i64, d: &plexward_shared::duration::IsoDuration) -> Option<i64> {
+    add_period(from, &ExtendPeriod::Duration(*d))
+}
+
 fn add_period(from: i64, period: &ExtendPeriod) -> Option<i64> {
     let at = from_ms(from);
     let moved = match period {

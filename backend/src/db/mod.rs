@@ -11,6 +11,7 @@ pub mod grant_edges;
 pub mod idempotency_keys;
 pub mod jobs;
 pub mod libraries;
+pub mod plans;
 pub mod plex_users;
 pub mod schema;
 pub mod sessions;

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{actual_libraries, friend_end, grants, libraries, plex_users};
+use crate::db::schema::{
+    actual_libraries, friend_end, friend_plans, grants, libraries, plex_users,
+};
 use crate::plex::SharingSettings;
 use plexward_shared::EndPolicy;
 
@@ -29,18 +31,43 @@ struct PlexUserRow {
     version: i64,
 }
 
-/// A friend's row with their `friend_end` columns (left-joined: none without a row).
-type JoinedRow = (PlexUserRow, Option<String>, Option<i64>);
+/// A friend's row with their `friend_end` and `friend_plans` columns (left-joined: none
+/// without a row).
+type JoinedRow = (
+    PlexUserRow,
+    Option<String>,
+    Option<i64>,
+    Option<(i64, String, i64, i64)>,
+);
 
-/// `plex_users` with `friend_end`, as [`JoinedRow`]s.
+/// `plex_users` with `friend_end` and `friend_plans`, as [`JoinedRow`]s.
 macro_rules! joined {
     () => {
-        plex_users::table.left_join(friend_end::table).select((
-            PlexUserRow::as_select(),
-            friend_end::end_policy.nullable(),
-            friend_end::removed_at.nullable(),
-        ))
+        plex_users::table
+            .left_join(friend_end::table)
+            .left_join(friend_plans::table)
+            .select((
+                PlexUserRow::as_select(),
+                friend_end::end_policy.nullable(),
+                friend_end::removed_at.nullable(),
+                (
+                    friend_plans::plan_id,
+                    friend_plans::plan_name,
+                    friend_plans::plan_version,
+                    friend_plans::given_at,
+                )
+                    .nullable(),
+            ))
     };
+}
+
+/// The access plan a friend was given last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenPlanRow {
+    pub plan_id: i64,
+    pub name: String,
+    pub version: i64,
+    pub given_at: i64,
 }
 
 /// Sharing settings as stored (JSON).
@@ -82,10 +109,12 @@ pub struct PlexUser {
     /// When Plexward removed them from the owner's Plex friends (`remove_friend`); cleared when
     /// Plex lists them again.
     pub removed_at: Option<i64>,
+    /// The access plan they were given last.
+    pub given_plan: Option<GivenPlanRow>,
 }
 
 impl PlexUser {
-    fn from_row((row, end_policy, removed_at): JoinedRow, actual: Vec<i64>) -> Self {
+    fn from_row((row, end_policy, removed_at, plan): JoinedRow, actual: Vec<i64>) -> Self {
         Self {
             id: row.id,
             plex_user_id: row.plex_user_id,
@@ -105,6 +134,12 @@ impl PlexUser {
             version: row.version,
             end_policy: end_policy.as_deref().and_then(EndPolicy::parse),
             removed_at,
+            given_plan: plan.map(|(plan_id, name, version, given_at)| GivenPlanRow {
+                plan_id,
+                name,
+                version,
+                given_at,
+            }),
         }
     }
 
@@ -512,6 +547,27 @@ pub fn bump_version(
             .execute(conn)?,
     };
     Ok(n == 1)
+}
+
+/// Friend `id` was given `plan` at `at`.
+pub fn record_given_plan(
+    conn: &mut SqliteConnection,
+    id: i64,
+    plan: &GivenPlanRow,
+) -> QueryResult<()> {
+    let values = (
+        friend_plans::plan_id.eq(plan.plan_id),
+        friend_plans::plan_name.eq(&plan.name),
+        friend_plans::plan_version.eq(plan.version),
+        friend_plans::given_at.eq(plan.given_at),
+    );
+    diesel::insert_into(friend_plans::table)
+        .values((friend_plans::plex_user_id.eq(id), values))
+        .on_conflict(friend_plans::plex_user_id)
+        .do_update()
+        .set(values)
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Friend `id`'s own end policy (`None`: the default).

@@ -119,6 +119,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    access_plans (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Nullable<Text>,
+        body -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    friend_plans (plex_user_id) {
+        plex_user_id -> BigInt,
+        plan_id -> BigInt,
+        plan_name -> Text,
+        plan_version -> BigInt,
+        given_at -> BigInt,
+    }
+}
+
+diesel::table! {
     friend_end (plex_user_id) {
         plex_user_id -> BigInt,
         end_policy -> Nullable<Text>,
@@ -204,6 +226,7 @@ diesel::table! {
 
 diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(friend_end -> plex_users (plex_user_id));
+diesel::joinable!(friend_plans -> plex_users (plex_user_id));
 diesel::joinable!(grants -> libraries (library_id));
 diesel::joinable!(grant_next_edges -> grants (grant_id));
 diesel::joinable!(apply_states -> plex_users (plex_user_id));
@@ -229,6 +252,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     libraries,
     plex_users,
     friend_end,
+    friend_plans,
+    access_plans,
     grants,
     grant_next_edges,
     watched_jobs,

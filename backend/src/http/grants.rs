@@ -235,6 +235,25 @@ pub async fn bulk(
     };
     let action = request.action;
     let versions = request.versions;
+    let actor = principal.actor();
+    if let BulkAction::ApplyPlan { plan_id, version } = action {
+        let outcome = crate::access::plans::give(
+            &state.db,
+            &state.applier,
+            plan_id,
+            version,
+            &friend_ids,
+            &actor,
+            dry_run,
+            versions.as_ref(),
+        )
+        .await?;
+        let (mut response, body) = answer_bulk(&state, actor, dry_run, outcome).await?;
+        if deprecated_name {
+            deprecation::mark(&mut response);
+        }
+        return Ok(response.json(body));
+    }
     let sharing = match &action {
         BulkAction::Sharing { sharing: wanted } => {
             let wanted = sharing::from_api(wanted).map_err(|errors| {
@@ -258,7 +277,6 @@ pub async fn bulk(
     let compute = move |friend: &crate::access::friend::Friend, catalog: &_, now| {
         bulk_action::apply(&action, friend, catalog, now)
     };
-    let actor = principal.actor();
     let outcome = change::bulk(
         &state.db,
         state.applier.routes(),
@@ -267,7 +285,10 @@ pub async fn bulk(
         &actor,
         dry_run,
         &compute,
-        sharing.as_ref(),
+        &change::Also {
+            sharing: sharing.as_ref(),
+            plan: None,
+        },
         state.applier.friend_limit(),
         versions.as_ref(),
     )

@@ -118,7 +118,7 @@ pub async fn import(
         &actor,
         dry_run,
         &compute,
-        None,
+        &change::Also::default(),
         state.applier.friend_limit(),
         None,
     )

@@ -31,6 +31,7 @@ pub mod openapi_examples;
 pub mod openapi_links;
 pub mod openapi_security;
 pub mod password;
+pub mod plans;
 pub mod plex_data;
 pub mod preconditions;
 pub mod principal;
@@ -127,6 +128,11 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(sharing::set_sharing)
         .service(end_policy::set_end_policy)
         .service(grants::bulk)
+        .service(plans::list)
+        .service(plans::create)
+        .service(plans::get_one)
+        .service(plans::update)
+        .service(plans::delete_one)
         .service(grants_csv::export)
         .service(grants_csv::import)
         .service(grants::history)

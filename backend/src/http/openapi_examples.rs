@@ -72,6 +72,27 @@ fn examples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "post /api/v1/plans",
+            json!({
+                "name": "Trial — Movies + TV, 14 days",
+                "grants": [
+                    {"library_id": 1, "duration": "P14D"},
+                    {"library_id": 2, "duration": "P14D"}
+                ],
+                "end_policy": "remove_share"
+            }),
+        ),
+        (
+            "put /api/v1/plans/{id}",
+            json!({
+                "name": "Trial — Movies + TV, 30 days",
+                "grants": [
+                    {"library_id": 1, "duration": "P30D"},
+                    {"library_id": 2, "starts_after": "P7D", "duration": "P23D"}
+                ]
+            }),
+        ),
+        (
             "put /api/v1/plex-users/{id}/end-policy",
             json!({"end_policy": "remove_friend", "dry_run": true}),
         ),
@@ -158,6 +179,9 @@ mod tests {
             }
             "post /api/v1/plex-users/bulk" => {
                 serde_json::from_value::<dto::BulkRequest>(v).map(drop)
+            }
+            "post /api/v1/plans" | "put /api/v1/plans/{id}" => {
+                serde_json::from_value::<dto::AccessPlanRequest>(v).map(drop)
             }
             "put /api/v1/plex-users/{id}/end-policy" => {
                 serde_json::from_value::<dto::SetEndPolicyRequest>(v).map(drop)

@@ -79,7 +79,7 @@ pub fn tagged<T: Serialize>(body: &T, tag: &str) -> HttpResponse {
 }
 
 /// Audit actions that edit a friend (what a stale `If-Match` lost against).
-const FRIEND_EDITS: [&str; 2] = ["grants.", "sharing."];
+const FRIEND_EDITS: [&str; 4] = ["grants.", "sharing.", "end_policy.", "plan."];
 
 /// The 412 for friend `id`: the friend as they are now and the last edit made to them.
 pub async fn friend_changed(state: &AppState, id: i64) -> ApiError {

@@ -31,6 +31,7 @@ mod openapi;
 mod openapi_security;
 mod password_strength;
 mod permissions;
+mod plans;
 mod plex_facts;
 mod plex_routes;
 mod plex_settings;

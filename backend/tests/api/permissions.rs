@@ -175,6 +175,31 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageAccess),
     ),
     (
+        "GET",
+        "/api/v1/plans",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "POST",
+        "/api/v1/plans",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "GET",
+        "/api/v1/plans/{id}",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "PUT",
+        "/api/v1/plans/{id}",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "DELETE",
+        "/api/v1/plans/{id}",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
         "POST",
         "/api/v1/plex-users/bulk",
         Access::Needs(Permission::ManageAccess),
