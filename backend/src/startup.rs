@@ -54,6 +54,8 @@ pub struct Application {
     executor: Arc<Executor>,
     backups: crate::backups::BackupPlan,
     retention: scheduler::retention::Retention,
+    /// Demo mode: seeds plans, windows and an invite on the first run.
+    demo: bool,
     /// The data directory's lock: one Plexward per data directory; `plexward restore` waits
     /// for it to be free.
     _lock: std::fs::File,
@@ -323,6 +325,7 @@ impl Application {
             executor,
             backups: crate::backups::BackupPlan::from_config(config),
             retention: scheduler::retention::Retention::from_config(config),
+            demo: config.demo,
             _lock: lock,
             stop,
         })
@@ -394,6 +397,14 @@ impl Application {
             self.restart.enable();
         }
         let stopped = self.stop.subscribe();
+        if self.demo
+            && let Err(e) = self
+                .executor
+                .submit_unique(jobs::demo_seed::DemoSeedJob, crate::audit::Actor::system())
+                .await
+        {
+            tracing::warn!(error = %e, "could not start seeding the demo content");
+        }
         let deadlines = scheduler::deadline::Deadlines {
             pool: self.pool.clone(),
             clock: self.applier.clock().clone(),

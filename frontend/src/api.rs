@@ -16,15 +16,16 @@ use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::password::{PasswordCheck, PasswordStrengthRequest};
 use plexward_shared::{
-    AccountResponse, ApiTokenResponse, AuditEventResponse, AuditQuery, BackupResponse, BulkRequest,
-    BulkResponse, ChangePasswordRequest, ChangeResponse, ChangedBy, CreateAccountRequest,
-    CreateApiTokenRequest, CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery,
-    HealthResponse, HistoryEntry, JobResponse, JobStarted, LibraryResponse, List, LogEntry,
-    LogFile, LogLevel, LogQuery, LoginRequest, LoginResponse, PlexPinStarted, PlexPinStatus,
-    PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse, PlexUserResponse,
-    RestartResponse, RestoreResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
-    SetEndPolicyRequest, SetGrantsRequest, SetSharingRequest, SummaryResponse,
-    UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    AccessPlanRequest, AccessPlanResponse, AccountResponse, ApiTokenResponse, AuditEventResponse,
+    AuditQuery, BackupResponse, BulkRequest, BulkResponse, ChangePasswordRequest, ChangeResponse,
+    ChangedBy, CreateAccountRequest, CreateApiTokenRequest, CreateInviteRequest,
+    CreateInviteResponse, CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery,
+    HealthResponse, HistoryEntry, InviteQuery, InviteResponse, JobResponse, JobStarted,
+    LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginRequest, LoginResponse,
+    PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
+    PlexUserResponse, RestartResponse, RestoreResponse, ScheduleSettings, SchedulerResponse,
+    ServerSettingsResponse, SetEndPolicyRequest, SetGrantsRequest, SetSharingRequest,
+    SummaryResponse, UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -632,6 +633,80 @@ pub async fn bulk(body: &BulkRequest) -> Result<BulkResponse, ApiError> {
     with_body("POST", "/api/v1/plex-users/bulk", body).await
 }
 
+/// `GET /api/v1/plans`: every access plan.
+pub async fn plans() -> Result<List<AccessPlanResponse>, ApiError> {
+    get("/api/v1/plans").await
+}
+
+/// `GET /api/v1/plans/{id}`: one access plan as it is now.
+pub async fn plan(id: i64) -> Result<AccessPlanResponse, ApiError> {
+    get(&format!("/api/v1/plans/{id}")).await
+}
+
+/// `POST /api/v1/plans` (moderators, admins): a new plan. A 422 names the refused fields
+/// (`name`, `grants[0].duration`, …); 409 `plan_name_taken`.
+pub async fn create_plan(body: &AccessPlanRequest) -> Result<AccessPlanResponse, ApiError> {
+    with_body("POST", "/api/v1/plans", body).await
+}
+
+/// `PUT /api/v1/plans/{id}` (moderators, admins): replaces a plan read at `version` (412 if
+/// someone edited it since; 0: no check). Friends already given it keep what they got.
+pub async fn update_plan(
+    id: i64,
+    body: &AccessPlanRequest,
+    version: i64,
+) -> Result<AccessPlanResponse, ApiError> {
+    with_body_if_match(
+        "PUT",
+        &format!("/api/v1/plans/{id}"),
+        body,
+        friend_tag(version),
+    )
+    .await
+}
+
+/// `DELETE /api/v1/plans/{id}` (moderators, admins). Friends already given it keep their grants.
+pub async fn delete_plan(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/plans/{id}")).await
+}
+
+/// The filters of `GET /api/v1/invites` as a query string.
+pub fn invites_query_string(q: &InviteQuery) -> String {
+    query(&[
+        ("state", q.state.as_deref()),
+        ("q", q.q.as_deref()),
+        ("friend_id", q.friend_id.as_deref()),
+        ("limit", q.limit.as_deref()),
+        ("offset", q.offset.as_deref()),
+    ])
+}
+
+/// `GET /api/v1/invites?state=&q=&friend_id=&limit=&offset=`: the invites sent, newest first.
+pub async fn invites(q: &InviteQuery) -> Result<List<InviteResponse>, ApiError> {
+    get(&format!("/api/v1/invites{}", invites_query_string(q))).await
+}
+
+/// `POST /api/v1/invites` (moderators, admins): sends a Plex invite with a plan (or, with
+/// `dry_run`, only says what it would send). 409 `already_a_friend`, `friend_limit`; 502
+/// `plex_refused` (Plex's reason in the message); 422 names the refused fields.
+pub async fn create_invite(body: &CreateInviteRequest) -> Result<CreateInviteResponse, ApiError> {
+    with_body("POST", "/api/v1/invites", body).await
+}
+
+/// `DELETE /api/v1/invites/{id}` (moderators, admins): cancels a pending invite (withdrawn on
+/// Plex); answers with it. 409 `invite_not_pending`.
+pub async fn cancel_invite(id: i64) -> Result<InviteResponse, ApiError> {
+    let url = format!("/api/v1/invites/{id}");
+    decode(call(|| builder("DELETE", &url).build()).await?).await
+}
+
+/// `POST /api/v1/invites/{id}/resend` (moderators, admins): sends a pending invite again.
+/// 409 `invite_not_pending`.
+pub async fn resend_invite(id: i64) -> Result<InviteResponse, ApiError> {
+    let url = format!("/api/v1/invites/{id}/resend");
+    decode(call(|| builder("POST", &url).build()).await?).await
+}
+
 /// `POST /api/v1/grants/import` (moderators, admins): a grants CSV previewed (`dry_run`) or saved
 /// as one bulk change.
 pub async fn import_grants(csv: String, dry_run: bool) -> Result<BulkResponse, ApiError> {
@@ -1029,7 +1104,7 @@ pub async fn answers_at(origin: &str) -> bool {
 mod tests {
     use plexward_shared::{AuditQuery, LogFile, LogLevel};
 
-    use super::{audit_export_url, log_stream_url, logs_download_url, query};
+    use super::{audit_export_url, invites_query_string, log_stream_url, logs_download_url, query};
 
     #[test]
     fn queries_leave_out_blanks_and_encode_values() {
@@ -1069,6 +1144,16 @@ mod tests {
         assert_eq!(
             audit_export_url(&filters),
             "/api/v1/audit/export?action=grants&outcome=denied"
+        );
+        let invites = plexward_shared::InviteQuery {
+            state: Some("pending".into()),
+            q: Some("ann@example.com".into()),
+            friend_id: Some("7".into()),
+            ..plexward_shared::InviteQuery::default()
+        };
+        assert_eq!(
+            invites_query_string(&invites),
+            "?state=pending&q=ann%40example.com&friend_id=7"
         );
     }
 }

@@ -9,8 +9,8 @@ use plexward_shared::Permission;
 use crate::components::layout::Layout;
 use crate::pages::{
     account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
-    dashboard::Dashboard, friend::Friend, friends::Friends, libraries::Libraries, login::Login,
-    logs::Logs, not_found::NotFound, settings::Settings,
+    dashboard::Dashboard, friend::Friend, friends::Friends, invites::Invites, libraries::Libraries,
+    login::Login, logs::Logs, not_found::NotFound, plans::Plans, settings::Settings,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -36,6 +36,14 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/libraries")
                             view=|| view! { <Protected permission=Permission::ViewPlexData><Libraries /></Protected> }
+                        />
+                        <Route
+                            path=path!("/plans")
+                            view=|| view! { <Protected permission=Permission::ViewPlexData><Plans /></Protected> }
+                        />
+                        <Route
+                            path=path!("/invites")
+                            view=|| view! { <Protected permission=Permission::ViewPlexData><Invites /></Protected> }
                         />
                         <Route
                             path=path!("/logs")

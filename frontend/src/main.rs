@@ -7,6 +7,7 @@ mod components;
 mod format;
 mod jobs;
 mod pages;
+mod plan_text;
 mod session;
 mod time_zone;
 

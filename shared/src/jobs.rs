@@ -26,6 +26,8 @@ pub enum JobKind {
     Apply,
     /// Back up the database and the key files (`POST /api/v1/system/backups`, or the schedule).
     Backup,
+    /// Demo mode's first-run content (plans, windows, an invite).
+    DemoSeed,
 }
 
 /// How far a job is.
@@ -73,4 +75,10 @@ pub struct SyncReport {
     pub friends_departed: u64,
     /// Undated grants created from the libraries new friends already had.
     pub grants_imported: u64,
+    /// Invites seen accepted this sync (their windows were fixed from now).
+    #[serde(default)]
+    pub invites_accepted: u64,
+    /// Pending invites Plex no longer has (withdrawn there) or that ran out of days.
+    #[serde(default)]
+    pub invites_ended: u64,
 }

@@ -62,14 +62,24 @@ pub enum ApplyOutcome {
     Missing,
 }
 
+/// Why a call to Plex could not be made or failed.
 #[derive(Debug, thiserror::Error)]
-enum ApplyError {
+pub enum ApplyError {
     #[error("the Plex connection is not configured (server URL and token)")]
     NotConfigured,
     #[error("Plex: {0}")]
     Plex(#[from] PlexError),
     #[error("database: {0}")]
     Db(#[from] DbError),
+}
+
+/// A Plex client with the server's machine id and section map: what operations other than an
+/// apply (invites) need, built the way an apply builds it.
+#[derive(Debug)]
+pub struct PlexSession {
+    pub client: Arc<PlexClient>,
+    pub mid: MachineId,
+    pub sections: SectionMap,
 }
 
 /// What Plex has for the friend after a successful operation.
@@ -356,6 +366,21 @@ impl Applier {
             status: 0,
             excerpt: "the share kept changing while it was being applied".into(),
         }))
+    }
+
+    /// A client for this server, with its machine id and section map.
+    pub async fn plex_session(&self) -> Result<PlexSession, ApplyError> {
+        let client = match self.plex.client() {
+            None => return Err(ApplyError::NotConfigured),
+            Some(client) => client?,
+        };
+        let mid = self.machine_id(&client).await?;
+        let sections = self.section_map().await?;
+        Ok(PlexSession {
+            client,
+            mid,
+            sections,
+        })
     }
 
     /// The server's machine id, from the last sync or (first time) from the server itself.

@@ -13,6 +13,7 @@ pub mod friend_load;
 pub mod friend_view;
 pub mod grants;
 pub mod grants_csv;
+pub mod invites;
 pub mod plan_grants;
 pub mod planner;
 pub mod plans;

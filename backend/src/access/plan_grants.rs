@@ -178,19 +178,20 @@ fn resolve_one(g: &RelativeGrant, start: i64) -> NewGrant {
     NewGrant::window(g.library_id, starts_at, ends_at)
 }
 
-/// The grants an invite gives while it waits to be accepted: fixed windows as they are, windows
-/// counted from acceptance open and unbounded (so they ride in the invite and nothing ends while
-/// the person has not even accepted), windows that start later left out until acceptance.
-pub fn provisional(relative: &[RelativeGrant]) -> Vec<NewGrant> {
+/// The grants an invite gives while it waits to be accepted (sent at `sent`): fixed windows as
+/// they are; windows counted from acceptance open and unbounded, so they ride in the invite and
+/// nothing ends before the person has even accepted; windows that start later provisionally from
+/// `sent` (a later start keeps the invite: not the end of access). All relative ones are fixed
+/// again from the moment the invite is seen accepted.
+pub fn provisional(relative: &[RelativeGrant], sent: i64) -> Vec<NewGrant> {
     relative
         .iter()
-        .filter(|g| g.starts_after.is_none())
-        .map(|g| {
-            if g.duration.is_some() {
-                NewGrant::window(g.library_id, None, None)
-            } else {
-                resolve_one(g, 0)
+        .map(|g| match (g.starts_after, g.duration) {
+            (Some(delay), _) => {
+                NewGrant::window(g.library_id, grants::add_duration(sent, &delay), None)
             }
+            (None, Some(_)) => NewGrant::window(g.library_id, g.starts_at, None),
+            (None, None) => resolve_one(g, sent),
         })
         .collect()
 }
@@ -361,9 +362,10 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(
-            provisional(&plan),
+            provisional(&plan, T),
             vec![
                 NewGrant::window(1, None, None),
+                NewGrant::window(2, Some(T + 7 * DAY), None),
                 NewGrant::window(3, None, None)
             ]
         );

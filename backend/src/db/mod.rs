@@ -9,6 +9,7 @@ pub mod audit;
 pub mod friend_changes;
 pub mod grant_edges;
 pub mod idempotency_keys;
+pub mod invites;
 pub mod jobs;
 pub mod libraries;
 pub mod plans;

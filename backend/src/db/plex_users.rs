@@ -737,3 +737,41 @@ pub fn with_edges_between(
     earliest.retain(|id, _| !departed.contains(id));
     Ok(earliest.into_iter().collect())
 }
+
+/// The friend (not departed) whose plex.tv email or username is `identifier` (case aside):
+/// `(id, title)`.
+pub fn named(conn: &mut SqliteConnection, identifier: &str) -> QueryResult<Option<(i64, String)>> {
+    let wanted = identifier.trim().to_lowercase();
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = plex_users::table
+        .filter(plex_users::departed_at.is_null())
+        .select((
+            plex_users::id,
+            plex_users::title,
+            plex_users::username,
+            plex_users::email,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().find_map(|(id, title, username, email)| {
+        let hit = [username, email]
+            .into_iter()
+            .flatten()
+            .any(|v| v.to_lowercase() == wanted);
+        hit.then(|| {
+            (
+                id,
+                if title.is_empty() {
+                    wanted.clone()
+                } else {
+                    title
+                },
+            )
+        })
+    }))
+}
+
+/// Forgets friend `id` (their grants, apply state, plan and end policy go with them): an invite
+/// that was never accepted leaves nobody behind.
+pub fn delete(conn: &mut SqliteConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(plex_users::table.find(id)).execute(conn)?;
+    Ok(())
+}

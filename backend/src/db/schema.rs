@@ -141,6 +141,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    invites (id) {
+        id -> BigInt,
+        identifier -> Text,
+        state -> Text,
+        plex_user_id -> Nullable<BigInt>,
+        plex_account_id -> Nullable<BigInt>,
+        body -> Text,
+        sent_library_ids -> Text,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> BigInt,
+        sent_at -> BigInt,
+        expires_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     friend_end (plex_user_id) {
         plex_user_id -> BigInt,
         end_policy -> Nullable<Text>,
@@ -227,6 +246,7 @@ diesel::table! {
 diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(friend_end -> plex_users (plex_user_id));
 diesel::joinable!(friend_plans -> plex_users (plex_user_id));
+diesel::joinable!(invites -> plex_users (plex_user_id));
 diesel::joinable!(grants -> libraries (library_id));
 diesel::joinable!(grant_next_edges -> grants (grant_id));
 diesel::joinable!(apply_states -> plex_users (plex_user_id));
@@ -254,6 +274,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     friend_end,
     friend_plans,
     access_plans,
+    invites,
     grants,
     grant_next_edges,
     watched_jobs,

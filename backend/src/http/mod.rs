@@ -21,6 +21,7 @@ pub mod grants;
 pub mod grants_csv;
 pub mod health;
 pub mod idempotency;
+pub mod invites;
 pub mod live_streams;
 pub mod logs;
 pub mod me;
@@ -128,6 +129,11 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(sharing::set_sharing)
         .service(end_policy::set_end_policy)
         .service(grants::bulk)
+        .service(invites::list)
+        .service(invites::create)
+        .service(invites::get_one)
+        .service(invites::cancel)
+        .service(invites::resend)
         .service(plans::list)
         .service(plans::create)
         .service(plans::get_one)

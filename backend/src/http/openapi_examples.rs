@@ -72,6 +72,18 @@ fn examples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "post /api/v1/invites",
+            json!({
+                "identifier": "cousin@example.com",
+                "plan": {"grants": [
+                    {"library_id": 1, "duration": "P30D"},
+                    {"library_id": 2, "duration": "P30D"}
+                ]},
+                "note": "Ann's cousin",
+                "dry_run": true
+            }),
+        ),
+        (
             "post /api/v1/plans",
             json!({
                 "name": "Trial — Movies + TV, 14 days",
@@ -179,6 +191,9 @@ mod tests {
             }
             "post /api/v1/plex-users/bulk" => {
                 serde_json::from_value::<dto::BulkRequest>(v).map(drop)
+            }
+            "post /api/v1/invites" => {
+                serde_json::from_value::<dto::CreateInviteRequest>(v).map(drop)
             }
             "post /api/v1/plans" | "put /api/v1/plans/{id}" => {
                 serde_json::from_value::<dto::AccessPlanRequest>(v).map(drop)

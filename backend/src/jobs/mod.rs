@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod apply_friend;
 pub mod backup;
+pub mod demo_seed;
 pub mod executor;
 pub mod lifecycle;
 pub mod reconcile;

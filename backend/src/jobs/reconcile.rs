@@ -43,8 +43,14 @@ async fn reconcile(ctx: &JobContext, job_id: &str) -> Result<ReconcileReport, Sy
         None => return Err(SyncError::NotConfigured),
         Some(client) => client?,
     };
+    // Accepted invites' friends are queued: the loop below applies them.
+    let (mut synced, _accepted) = sync::sync(pool, &client, applier, job_id).await?;
+    match crate::access::invites::expire_due(pool, applier).await {
+        Ok(n) => synced.invites_ended += n,
+        Err(e) => tracing::warn!(error = %e, "cannot withdraw the invites that ran out of days"),
+    }
     let mut report = ReconcileReport {
-        sync: sync::sync(pool, &client, applier, job_id).await?,
+        sync: synced,
         ..ReconcileReport::default()
     };
     let (friends, catalog, prefs) = db::run(pool, |conn| {

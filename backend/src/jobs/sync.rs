@@ -49,7 +49,29 @@ impl Job for SyncJob {
             None => return Err(SyncError::NotConfigured),
             Some(client) => client?,
         };
-        sync(&ctx.pool, &client, &ctx.applier, &job.id).await
+        let (mut report, accepted) = sync(&ctx.pool, &client, &ctx.applier, &job.id).await?;
+        follow_invites(&ctx.pool, &ctx.applier, accepted, &mut report).await;
+        Ok(report)
+    }
+}
+
+/// After a sync: applies the friends whose invite was just accepted (their windows were fixed,
+/// and one may start later), and withdraws the invites whose days ran out. Failures are logged:
+/// the apply retries, the next sync or reconcile withdraws again.
+pub async fn follow_invites(
+    pool: &DbPool,
+    applier: &Applier,
+    accepted: Vec<i64>,
+    report: &mut SyncReport,
+) {
+    for id in accepted {
+        if let Err(e) = applier.apply(id, &crate::audit::Actor::system()).await {
+            tracing::warn!(friend = id, error = %e, "cannot apply an accepted invite's windows");
+        }
+    }
+    match crate::access::invites::expire_due(pool, applier).await {
+        Ok(n) => report.invites_ended += n,
+        Err(e) => tracing::warn!(error = %e, "cannot withdraw the invites that ran out of days"),
     }
 }
 
@@ -59,7 +81,8 @@ pub async fn sync(
     client: &PlexClient,
     applier: &Applier,
     job_id: &str,
-) -> Result<SyncReport, SyncError> {
+) -> Result<(SyncReport, Vec<i64>), SyncError> {
+    // (The friends whose invite was accepted come back too: they are to be applied.)
     let _running = applier.one_sync_at_a_time().await;
     let _no_applies = applier.exclude_applies().await;
     const STEPS: i64 = 4;
@@ -71,6 +94,8 @@ pub async fn sync(
     super::report_progress(pool, job_id, 3, STEPS).await;
 
     let now = now_ms();
+    // Invites count their windows from acceptance on the clock the access logic runs on.
+    let access_now = applier.now();
     let mut report = SyncReport {
         server_name: server.name.clone(),
         ..SyncReport::default()
@@ -167,6 +192,7 @@ pub async fn sync(
                 }
             }
             let seen_friends: Vec<i64> = friend_rows.iter().map(|f| f.plex_user_id).collect();
+
             // A deleted plex.tv account is gone for good, whichever API listed it.
             report.friends_departed =
                 db::plex_users::mark_departed(conn, &deleted_accounts, now)? as u64;
@@ -178,7 +204,10 @@ pub async fn sync(
                 // others lost it, or left Plex; either way they are not taken as gone.
                 db::plex_users::clear_shares_except(conn, &seen_friends, now)?;
             }
-            Ok(report)
+            let settled = crate::access::invites::settle(conn, access_now)?;
+            report.invites_accepted = settled.accepted.len() as u64;
+            report.invites_ended = settled.withdrawn;
+            Ok((report, settled.accepted))
         })
     })
     .await?;

@@ -176,6 +176,31 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/invites",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "POST",
+        "/api/v1/invites",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "GET",
+        "/api/v1/invites/{id}",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "DELETE",
+        "/api/v1/invites/{id}",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "POST",
+        "/api/v1/invites/{id}/resend",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "GET",
         "/api/v1/plans",
         Access::Needs(Permission::ViewPlexData),
     ),

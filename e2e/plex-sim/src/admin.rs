@@ -13,6 +13,7 @@
 //! | POST | `/__sim/ratelimit` | a [`RateLimit`] (token bucket); DELETE turns it off |
 //! | POST | `/__sim/latency` | `{"ms": N}` added to every request |
 //! | POST | `/__sim/accept/{shareId}` | mark an invite accepted |
+//! | POST | `/__sim/expire/{shareId}` | let a pending invite lapse (the share goes; the invitee is no friend any more) |
 //! | POST | `/__sim/accounts/{id}/delete` | the account deleted on plex.tv: no longer a friend; v2 lists its share with `deletedAt` |
 //! | POST | `/__sim/tokens/{revoke\|deauthorize\|restore}` | `{"token": "…"}` |
 //! | POST | `/__sim/libraries` | `{"title", "type", "onPlextv": bool, "plextvDelayMs": N}` → the new library |
@@ -29,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::chaos::Chaos;
-use crate::engine::{FaultSpec, Host, RateLimit, Sim, accept};
+use crate::engine::{FaultSpec, Host, RateLimit, Sim, accept, expire};
 use crate::model::Behaviour;
 use crate::resp;
 
@@ -207,6 +208,16 @@ fn admin(
                 ok(&json!({"accepted": id}))
             } else {
                 err(StatusCode::NOT_FOUND, "no such share")
+            }
+        }
+        (&Method::POST, ["expire", id]) => {
+            let id: u64 = id
+                .parse()
+                .map_err(|_| err(StatusCode::BAD_REQUEST, "share id must be an integer"))?;
+            if sim.with_state(|s| expire(s, id)) {
+                ok(&json!({"expired": id}))
+            } else {
+                err(StatusCode::NOT_FOUND, "no such pending invite")
             }
         }
         (&Method::POST, ["accounts", id, "delete"]) => {

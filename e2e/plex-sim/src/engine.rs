@@ -436,6 +436,24 @@ pub fn accept(s: &mut State, share_id: u64) -> bool {
     }
 }
 
+/// Lets a pending invite lapse, as plex.tv withdraws invites nobody accepts: the share goes, and
+/// the invitee stops being listed as a friend when they had no other share. False when there is
+/// no such share or it was accepted.
+pub fn expire(s: &mut State, share_id: u64) -> bool {
+    let Some(at) = s
+        .shares
+        .iter()
+        .position(|x| x.id == share_id && x.accepted_at.is_none())
+    else {
+        return false;
+    };
+    let user = s.shares.remove(at).user_id;
+    if !s.shares.iter().any(|x| x.user_id == user) {
+        s.friends.remove(&user);
+    }
+    true
+}
+
 fn norm(p: &str) -> &str {
     let t = p.trim_end_matches('/');
     if t.is_empty() { "/" } else { t }

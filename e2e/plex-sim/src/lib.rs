@@ -269,6 +269,11 @@ impl SimHandle {
     pub fn accept_invite(&self, share_id: u64) -> bool {
         self.sim.with_state(|s| engine::accept(s, share_id))
     }
+
+    /// Lets a pending invite lapse on plex.tv (`POST /__sim/expire/{shareId}`).
+    pub fn expire_invite(&self, share_id: u64) -> bool {
+        self.sim.with_state(|s| engine::expire(s, share_id))
+    }
     /// Adds a library to the PMS (drift). With `on_plextv = false` plex.tv does not list it
     /// until [`SimHandle::publish_library`].
     pub fn add_library(&self, title: &str, kind: &str, on_plextv: bool) -> Library {

@@ -1,14 +1,14 @@
 //! "Bulk change…": one change for the selected friends. Choose set libraries (with an optional
-//! window), extend, revoke or sharing settings; "Preview" shows each friend's plan in words (a dry run); "Apply"
-//! saves and follows the job applying it until it is done.
+//! window), extend, revoke, sharing settings or an access plan; "Preview" shows each friend's plan
+//! in words (a dry run); "Apply" saves and follows the job applying it until it is done.
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use plexward_shared::{
-    BulkAction, BulkRequest, BulkResponse, BulkSkipped, ExtendPeriod, JobState, LibraryResponse,
-    Progress,
+    AccessPlanResponse, BulkAction, BulkRequest, BulkResponse, BulkSkipped, ExtendPeriod, JobState,
+    LibraryResponse, Progress,
 };
 
 use crate::api;
@@ -24,6 +24,8 @@ enum Kind {
     Extend,
     Revoke,
     Sharing,
+    /// Give an access plan.
+    Plan,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +77,16 @@ pub fn BulkDialog(
     let period = RwSignal::new(ExtendPeriod::Month);
     let stage = RwSignal::new(Stage::Choosing);
     let sharing = SharingForm::new(&plexward_shared::Sharing::default());
+    let plans = LocalResource::new(api::plans);
+    let plan_id = RwSignal::new(None::<i64>);
+    // The chosen plan as last loaded (its version is what the preview is checked against).
+    let chosen_plan = move || -> Option<AccessPlanResponse> {
+        let id = plan_id.get()?;
+        plans
+            .get()
+            .and_then(Result::ok)
+            .and_then(|l| l.items.into_iter().find(|p| p.id == id))
+    };
     let all_libraries = StoredValue::new(libraries.clone());
     let title_of = move |id: i64| {
         all_libraries.with_value(|libs| {
@@ -87,6 +99,7 @@ pub fn BulkDialog(
     Effect::new(move |_| {
         if open.get() {
             stage.set(Stage::Choosing);
+            plans.refetch();
         }
     });
 
@@ -120,6 +133,13 @@ pub fn BulkDialog(
             Kind::Sharing => BulkAction::Sharing {
                 sharing: Box::new(sharing.read()),
             },
+            Kind::Plan => {
+                let plan = untrack(chosen_plan).ok_or("Choose a plan to give.")?;
+                BulkAction::ApplyPlan {
+                    plan_id: plan.id,
+                    version: Some(plan.version),
+                }
+            }
         })
     };
     let request = move |dry_run: bool| -> Result<BulkRequest, String> {
@@ -133,6 +153,10 @@ pub fn BulkDialog(
     };
     let show_error = move |message: String, fields: Vec<(String, String)>| {
         let mut text = message;
+        if kind.get_untracked() == Kind::Plan {
+            // An edited plan (409 `plan_changed`) needs reading again before a new preview.
+            plans.refetch();
+        }
         for (field, why) in fields {
             text.push_str(&format!(" {field}: {why}."));
         }
@@ -252,13 +276,14 @@ pub fn BulkDialog(
             <fieldset class="form" disabled=move || !editing()>
                 <legend class="label">"Change"</legend>
                 <div class="radio-row">
-                    {[(Kind::Set, "Set libraries"), (Kind::Extend, "Extend"), (Kind::Revoke, "Revoke"), (Kind::Sharing, "Sharing settings")]
+                    {[(Kind::Set, "Set libraries", "set"), (Kind::Extend, "Extend", "extend"), (Kind::Revoke, "Revoke", "revoke"), (Kind::Sharing, "Sharing settings", "sharing"), (Kind::Plan, "Apply a plan", "plan")]
                         .into_iter()
-                        .map(|(value, label)| view! {
+                        .map(|(value, label, testid)| view! {
                             <label class="check">
                                 <input
                                     type="radio"
                                     name="bulk-kind"
+                                    data-testid=format!("bulk-kind-{testid}")
                                     prop:checked=move || kind.get() == value
                                     on:change=move |_| {
                                         kind.set(value);
@@ -301,6 +326,45 @@ pub fn BulkDialog(
                         "Every selected friend gets these settings, sent with their libraries (which stay as they are); Plexward keeps them from then on."
                     </p>
                     <SharingFields form=sharing prefix="bulk-sharing" editable=Signal::derive(editable) no_pass=false folded=true />
+                </Show>
+                <Show when=move || kind.get() == Kind::Plan>
+                    <div class="field">
+                        <label for="bulk-plan-select">"Plan"</label>
+                        <select
+                            id="bulk-plan-select"
+                            data-testid="bulk-plan-select"
+                            on:change=move |ev| {
+                                plan_id.set(event_target_value(&ev).parse().ok());
+                                stage.set(Stage::Choosing);
+                            }
+                        >
+                            <option value="" selected=move || plan_id.get().is_none()>"— Choose a plan —"</option>
+                            {move || {
+                                plans.get().and_then(Result::ok).map(|list| {
+                                    list.items
+                                        .into_iter()
+                                        .map(|p| {
+                                            let id = p.id;
+                                            view! {
+                                                <option value=id.to_string() selected=move || plan_id.get() == Some(id)>
+                                                    {format!("{} (v{})", p.name, p.version)}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()
+                                })
+                            }}
+                        </select>
+                        <p class="hint" data-testid="bulk-plan-summary">
+                            {move || chosen_plan().map_or_else(
+                                || "Each friend's grants become the plan's, its windows counted from now.".to_owned(),
+                                |p| format!("{}. Each friend's grants become the plan's, its windows counted from now.", p.summary),
+                            )}
+                        </p>
+                        {move || plans.get().and_then(Result::err).map(|e| view! {
+                            <p class="alert error" role="alert">{e.message}</p>
+                        })}
+                    </div>
                 </Show>
                 <Show when=move || kind.get() == Kind::Revoke>
                     <p class="warning-text">

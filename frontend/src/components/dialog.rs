@@ -58,6 +58,9 @@ pub fn ConfirmDialog(
     #[prop(into)] message: Signal<String>,
     confirm_label: &'static str,
     on_confirm: Callback<()>,
+    /// The confirm button's `data-testid`, when tests need it.
+    #[prop(optional)]
+    confirm_testid: Option<&'static str>,
 ) -> impl IntoView {
     view! {
         <Dialog id open title>
@@ -69,6 +72,7 @@ pub fn ConfirmDialog(
                 <button
                     type="button"
                     class="btn danger"
+                    data-testid=confirm_testid
                     on:click=move |_| {
                         open.set(false);
                         on_confirm.run(());

@@ -112,7 +112,7 @@ pub fn EndPolicyEditor(
                         disabled=move || busy.get() || chosen.get() == saved_as.get()
                         on:click=save
                     >
-                        "Save"
+                        "Set end policy"
                     </button>
                 </div>
             </Show>

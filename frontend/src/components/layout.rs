@@ -15,7 +15,7 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 8] = [
+const NAV: [NavItem; 10] = [
     NavItem {
         href: "/",
         label: "Dashboard",
@@ -29,6 +29,16 @@ const NAV: [NavItem; 8] = [
     NavItem {
         href: "/libraries",
         label: "Libraries",
+        permission: Some(Permission::ViewPlexData),
+    },
+    NavItem {
+        href: "/invites",
+        label: "Invites",
+        permission: Some(Permission::ViewPlexData),
+    },
+    NavItem {
+        href: "/plans",
+        label: "Plans",
         permission: Some(Permission::ViewPlexData),
     },
     NavItem {

@@ -16,6 +16,8 @@ pub mod friend_lists;
 pub mod grant_editor;
 pub mod grants_import;
 pub mod history;
+pub mod invite_actions;
+pub mod invite_dialog;
 pub mod job_progress;
 pub mod layout;
 pub mod live_tail;

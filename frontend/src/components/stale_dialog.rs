@@ -187,6 +187,7 @@ mod tests {
                 effective: plexward_shared::EndPolicy::KeepFriend,
                 words: String::new(),
             },
+            access_plan: None,
             version: 2,
         }
     }

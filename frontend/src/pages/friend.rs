@@ -7,7 +7,9 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use plexward_shared::{
-    ApplyState, ChangeResponse, LibraryResponse, Permission, PlexUserDetailResponse,
+    AccessPlanResponse, ApplyState, BulkAction, BulkRequest, BulkResponse, ChangeResponse,
+    InviteQuery, InviteResponse, InviteState, JobState, LibraryResponse, Permission,
+    PlexUserDetailResponse,
 };
 
 use crate::api;
@@ -16,10 +18,13 @@ use crate::components::end_policy_editor::EndPolicyEditor;
 use crate::components::friend_badges::FriendBadges;
 use crate::components::grant_editor::GrantEditor;
 use crate::components::history::History;
+use crate::components::invite_actions::{
+    InviteActions, InviteButtons, InviteCancelDialog, InviteOutcome,
+};
 use crate::components::sharing_editor::SharingEditor;
 use crate::components::timeline::{Timeline, TimelineItem, TimelineRow};
 use crate::format::{apply_words, now, plan_words};
-use crate::jobs::sleep;
+use crate::jobs::{self, sleep};
 use crate::pages::friends::display_name;
 use crate::session::use_session;
 use crate::time_zone::{Zone, server_zone};
@@ -58,30 +63,47 @@ fn FriendPage(id: i64) -> impl IntoView {
     let data = LocalResource::new(move || {
         version.track();
         async move {
-            let (friend, libraries, zone, settings) = futures::join!(
+            let invites = InviteQuery {
+                state: Some(InviteState::Pending.as_str().to_owned()),
+                friend_id: Some(id.to_string()),
+                ..InviteQuery::default()
+            };
+            let (friend, libraries, zone, settings, invites) = futures::join!(
                 api::plex_user(id),
                 api::libraries(),
                 server_zone(),
-                api::plex_settings()
+                api::plex_settings(),
+                api::invites(&invites)
             );
+            // A role that cannot read invites sees no banner.
+            let invites = invites.map(|l| l.items).unwrap_or_default();
             // Only for hints (Plex Pass, the default end policy, the anchor): a role that cannot
             // read the settings sees none.
             let settings = settings.ok();
             let plex_pass = settings.as_ref().and_then(|s| s.plex_pass);
             let ending = settings.map(|s| (s.end_policy, s.anchor_library_id));
-            Ok::<_, api::ApiError>((friend?, libraries?.items, zone, (plex_pass, ending)))
+            Ok::<_, api::ApiError>((
+                friend?,
+                libraries?.items,
+                zone,
+                (plex_pass, ending),
+                invites,
+            ))
         }
     });
     let outcome = RwSignal::new(None::<Outcome>);
     let on_reload = Callback::new(move |()| version.update(|v| *v += 1));
     let can_edit = use_session().allows(Permission::ManageAccess);
+    // Outside the reloaded part, so what happened survives the reload it causes.
+    let invite_actions = InviteActions::new(on_reload);
+    let plan_outcome = RwSignal::new(None::<String>);
 
     view! {
         <p><A href=api::href("/friends")>"← Friends"</A></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the friend…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((friend, libraries, (zone, zone_note), (plex_pass, ending))) => {
+                    Ok((friend, libraries, (zone, zone_note), (plex_pass, ending), invites)) => {
                         let default_end = ending.map(|(policy, _)| policy);
                         let anchor = ending
                             .and_then(|(_, anchor)| anchor)
@@ -101,7 +123,16 @@ fn FriendPage(id: i64) -> impl IntoView {
                         view! {
                             <FriendHeader friend=friend.clone() zone=zone.clone() />
                             {zone_note.map(|note| view! { <p class="alert info" role="status">{note}</p> })}
+                            <PendingInvites invites zone=zone.clone() actions=invite_actions can_edit />
                             <OutcomeNote outcome zone=zone.clone() />
+                            <AccessPlan
+                                friend=friend.clone()
+                                libraries=libraries.clone()
+                                zone=zone.clone()
+                                can_edit
+                                outcome=plan_outcome
+                                on_reload
+                            />
                             <GrantEditor
                                 friend=friend.clone()
                                 libraries=libraries.clone()
@@ -135,6 +166,7 @@ fn FriendPage(id: i64) -> impl IntoView {
                 }
             })}
         </Transition>
+        <InviteCancelDialog actions=invite_actions />
     }
 }
 
@@ -305,4 +337,309 @@ fn friend_range(
     lo = lo.max(now - Duration::days(730));
     let pad = (hi - lo) / 20;
     (lo - pad, hi + pad)
+}
+
+/// The pending invite that made this friend (they have not accepted yet): when it was sent, when
+/// it expires, Resend and Cancel.
+#[component]
+fn PendingInvites(
+    invites: Vec<InviteResponse>,
+    zone: Zone,
+    actions: InviteActions,
+    can_edit: bool,
+) -> impl IntoView {
+    let banners = invites
+        .into_iter()
+        .filter(|i| i.state == InviteState::Pending)
+        .map(|invite| {
+            let text = format!(
+                "Invite pending: sent to {} on {}; Plexward withdraws it on {} if it is not accepted. It gives: {}",
+                invite.identifier,
+                zone.format(&invite.sent_at),
+                zone.format(&invite.expires_at),
+                invite.summary
+            );
+            view! {
+                <div class="alert info" role="status" data-testid="friend-invite-pending">
+                    <p class="plan-given">{text}</p>
+                    {can_edit.then(|| view! {
+                        <div class="actions"><InviteButtons invite actions /></div>
+                    })}
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <InviteOutcome actions />
+        {banners}
+    }
+}
+
+/// Where giving a plan stands.
+#[derive(Debug, Clone, PartialEq)]
+enum GiveStage {
+    Choosing,
+    Busy(&'static str),
+    /// The dry run, for this plan.
+    Preview(Box<(AccessPlanResponse, BulkResponse)>),
+    Failed(String),
+}
+
+/// The access plan the friend was given last, and (for moderators and admins) "Give a plan":
+/// choose one, preview what Plex would be told, confirm. Its windows count from now.
+#[component]
+fn AccessPlan(
+    friend: PlexUserDetailResponse,
+    libraries: Vec<LibraryResponse>,
+    zone: Zone,
+    can_edit: bool,
+    /// What the last "give" did (kept by the page across the reload it causes).
+    outcome: RwSignal<Option<String>>,
+    on_reload: Callback<()>,
+) -> impl IntoView {
+    let id = friend.user.id;
+    let given = friend.access_plan.as_ref().map_or_else(
+        || "No access plan given yet.".to_owned(),
+        |p| {
+            format!(
+                "Given plan {} v{} on {}.",
+                p.name,
+                p.version,
+                zone.format(&p.given_at)
+            )
+        },
+    );
+    let plans = LocalResource::new(move || async move {
+        if can_edit {
+            api::plans().await.map(|l| l.items)
+        } else {
+            Ok(Vec::new())
+        }
+    });
+    let chosen = RwSignal::new(None::<i64>);
+    let stage = RwSignal::new(GiveStage::Choosing);
+    let titles = StoredValue::new(libraries);
+    let title_of = move |id: i64| titles.with_value(|libs| title(libs, id));
+
+    let preview = move |_| {
+        outcome.set(None);
+        let Some(plan_id) = chosen.get_untracked() else {
+            stage.set(GiveStage::Failed("Choose a plan first.".into()));
+            return;
+        };
+        let plan = plans
+            .get_untracked()
+            .and_then(Result::ok)
+            .and_then(|list| list.into_iter().find(|p| p.id == plan_id));
+        let Some(plan) = plan else {
+            stage.set(GiveStage::Failed("That plan no longer exists.".into()));
+            return;
+        };
+        let body = BulkRequest {
+            friend_ids: Some(vec![id]),
+            plex_user_ids: None,
+            action: BulkAction::ApplyPlan {
+                plan_id,
+                version: Some(plan.version),
+            },
+            dry_run: Some(true),
+            versions: None,
+        };
+        stage.set(GiveStage::Busy("Working out what Plex would be told…"));
+        spawn_local(async move {
+            match api::bulk(&body).await {
+                Ok(answer) => {
+                    stage.try_set(GiveStage::Preview(Box::new((plan, answer))));
+                }
+                Err(e) => {
+                    if e.code == "plan_changed" {
+                        plans.refetch();
+                    }
+                    stage.try_set(GiveStage::Failed(give_error(&e)));
+                }
+            }
+        });
+    };
+
+    let confirm = move |_| {
+        let GiveStage::Preview(preview) = stage.get_untracked() else {
+            return;
+        };
+        let (plan, answer) = *preview;
+        let body = BulkRequest {
+            friend_ids: Some(vec![id]),
+            plex_user_ids: None,
+            action: BulkAction::ApplyPlan {
+                plan_id: plan.id,
+                version: Some(plan.version),
+            },
+            dry_run: Some(false),
+            versions: Some(
+                answer
+                    .friends
+                    .iter()
+                    .map(|f| (f.friend_id, f.version))
+                    .collect(),
+            ),
+        };
+        stage.set(GiveStage::Busy("Giving the plan and applying it on Plex…"));
+        spawn_local(async move {
+            let answer = match api::bulk(&body).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    if e.code == "plan_changed" {
+                        plans.refetch();
+                    }
+                    stage.try_set(GiveStage::Failed(give_error(&e)));
+                    return;
+                }
+            };
+            if !answer.skipped.is_empty() {
+                stage.try_set(GiveStage::Failed(
+                    "Not given: someone changed this friend since the preview. Reload the page and preview again."
+                        .into(),
+                ));
+                return;
+            }
+            let done = format!("Plan “{}” (v{}) given.", plan.name, plan.version);
+            let Some(job_id) = answer.job_id else {
+                outcome.try_set(Some(done));
+                on_reload.run(());
+                return;
+            };
+            let finished = jobs::follow(&job_id, |_| stage.try_get_untracked().is_some()).await;
+            match finished {
+                Some(Ok(job)) if job.state == JobState::Succeeded => {
+                    outcome.try_set(Some(format!("{done} Applied on Plex.")));
+                }
+                Some(Ok(job)) => {
+                    outcome.try_set(Some(format!(
+                        "{done} Applying on Plex failed ({}); Plexward retries on its own.",
+                        job.error.unwrap_or_else(|| "no reason given".to_owned())
+                    )));
+                }
+                Some(Err(e)) => {
+                    outcome.try_set(Some(format!("{done} {}", e.message)));
+                }
+                None => return,
+            }
+            on_reload.run(());
+        });
+    };
+
+    let options = move || {
+        plans.get().map(|answer| match answer {
+            Ok(list) => list
+                .into_iter()
+                .map(|p| {
+                    let pid = p.id;
+                    view! {
+                        <option value=pid.to_string() selected=move || chosen.get() == Some(pid)>
+                            {format!("{} (v{})", p.name, p.version)}
+                        </option>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+            Err(_) => ().into_any(),
+        })
+    };
+    let load_error = move || {
+        plans
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="alert error" role="alert">{e.message}</p> })
+    };
+    let choosing = move || matches!(stage.get(), GiveStage::Choosing | GiveStage::Failed(_));
+
+    view! {
+        <section class="card glass" aria-labelledby="access-plan-title">
+            <div class="card-head">
+                <h2 id="access-plan-title">"Access plan"</h2>
+                <A href=api::href("/plans")>"All plans"</A>
+            </div>
+            <p class="plan-given" data-testid="friend-access-plan">{given}</p>
+            {move || outcome.get().map(|text| view! {
+                <p class="alert success" role="status" data-testid="friend-give-plan-done">{text}</p>
+            })}
+            <Show when=move || can_edit>
+                <div class="give-plan">
+                    <label for="friend-give-plan">"Give a plan"</label>
+                    <select
+                        id="friend-give-plan"
+                        data-testid="friend-give-plan"
+                        disabled=move || !choosing()
+                        on:change=move |ev| {
+                            chosen.set(event_target_value(&ev).parse().ok());
+                            stage.set(GiveStage::Choosing);
+                        }
+                    >
+                        <option value="" selected=move || chosen.get().is_none()>"— Choose a plan —"</option>
+                        {options}
+                    </select>
+                    <button
+                        type="button"
+                        class="btn ghost"
+                        data-testid="friend-give-plan-preview"
+                        disabled=move || !choosing() || chosen.get().is_none()
+                        on:click=preview
+                    >
+                        "Preview"
+                    </button>
+                </div>
+                {load_error}
+                <p class="hint">
+                    "The friend's grants become the plan's, its windows counted from now; its sharing settings and end policy too, when it has them."
+                </p>
+            </Show>
+            {move || match stage.get() {
+                GiveStage::Choosing => ().into_any(),
+                GiveStage::Busy(what) => view! { <p class="muted" role="status">{what}</p> }.into_any(),
+                GiveStage::Failed(text) => view! {
+                    <p class="alert error" role="alert" data-testid="friend-give-plan-error">{text}</p>
+                }
+                .into_any(),
+                GiveStage::Preview(preview) => {
+                    let (plan, answer) = &*preview;
+                    let words: Vec<String> = answer
+                        .friends
+                        .iter()
+                        .map(|f| plan_words(&f.plan, &title_of))
+                        .collect();
+                    let words = if words.is_empty() { "No change".to_owned() } else { words.join("; ") };
+                    view! {
+                        <div class="alert info plan" role="status" data-testid="friend-give-plan-result">
+                            <p><strong>{format!("{} (v{}): {}", plan.name, plan.version, plan.summary)}</strong></p>
+                            <p>{format!("Plex will be told: {words}.")}</p>
+                        </div>
+                        <div class="actions">
+                            <button type="button" class="btn ghost" on:click=move |_| stage.set(GiveStage::Choosing)>
+                                "Back"
+                            </button>
+                            <button type="button" class="btn" data-testid="friend-give-plan-confirm" on:click=confirm>
+                                "Give the plan"
+                            </button>
+                        </div>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// A refused "give", in words: an edited plan needs a new preview.
+fn give_error(e: &api::ApiError) -> String {
+    match e.code.as_str() {
+        "plan_changed" => format!("{} Preview again to see the plan as it is now.", e.message),
+        _ if !e.fields.is_empty() => {
+            let fields: Vec<String> = e
+                .fields
+                .iter()
+                .map(|(f, why)| format!("{f}: {why}"))
+                .collect();
+            format!("{} ({})", e.message, fields.join("; "))
+        }
+        _ => e.message.clone(),
+    }
 }

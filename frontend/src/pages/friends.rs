@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 use plexward_shared::{
     EXPIRING_SOON_DAYS, FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse,
 };
@@ -20,6 +21,7 @@ use crate::components::avatar::Avatar;
 use crate::components::bulk_dialog::BulkDialog;
 use crate::components::friend_badges::FriendBadges;
 use crate::components::grants_import::GrantsImport;
+use crate::components::invite_dialog::InviteDialog;
 use crate::format::{change_words, now};
 use crate::session::use_session;
 use crate::time_zone::{Zone, server_zone};
@@ -81,9 +83,13 @@ fn sort_of(value: &str) -> FriendSort {
 pub fn Friends() -> impl IntoView {
     let session = use_session();
     let can_edit = move || session.allows(Permission::ManageAccess);
-    // What the search box shows, and what was last sent (after a pause in typing).
-    let typed = RwSignal::new(String::new());
-    let query = RwSignal::new(String::new());
+    // What the search box shows, and what was last sent (after a pause in typing). A link may
+    // bring a search along (`/friends?q=ann@example.com`, from the invite dialog).
+    let url_query = use_query_map();
+    let from_url = move || url_query.with(|m| m.get("q")).unwrap_or_default();
+    let first = untrack(from_url);
+    let typed = RwSignal::new(first.clone());
+    let query = RwSignal::new(first);
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
     let offset = RwSignal::new(0_u32);
@@ -98,6 +104,16 @@ pub fn Friends() -> impl IntoView {
             ..FriendQuery::default()
         };
         async move { api::find_plex_users(&body).await }
+    });
+    // A later link to this page with another search (the page stays, the address changes).
+    Effect::new(move |seen: Option<String>| {
+        let q = from_url();
+        if seen.is_some_and(|seen| seen != q) {
+            typed.set(q.clone());
+            offset.set(0);
+            query.set(q.clone());
+        }
+        q
     });
     let pending = StoredValue::new(None::<TimeoutHandle>);
     on_cleanup(move || {
@@ -130,6 +146,7 @@ pub fn Friends() -> impl IntoView {
     let selected = RwSignal::new(BTreeSet::<i64>::new());
     let bulk_open = RwSignal::new(false);
     let import_open = RwSignal::new(false);
+    let invite_open = RwSignal::new(false);
     let export_error = RwSignal::new(None::<String>);
     let export = move |_| {
         spawn_local(async move {
@@ -188,6 +205,14 @@ pub fn Friends() -> impl IntoView {
                     <button type="button" class="btn ghost" on:click=move |_| import_open.set(true)>
                         "Import CSV…"
                     </button>
+                    <button
+                        type="button"
+                        class="btn ghost"
+                        data-testid="friends-invite"
+                        on:click=move |_| invite_open.set(true)
+                    >
+                        "Invite…"
+                    </button>
                 </div>
             </Show>
             <div class="actions">
@@ -233,9 +258,15 @@ pub fn Friends() -> impl IntoView {
                             <BulkDialog
                                 open=bulk_open
                                 selected=Signal::derive(move || selected.get().into_iter().collect())
+                                libraries=libraries.clone()
+                                zone=zone.clone()
+                                on_done=Callback::new(move |()| friends.refetch())
+                            />
+                            <InviteDialog
+                                open=invite_open
                                 libraries
                                 zone
-                                on_done=Callback::new(move |()| friends.refetch())
+                                on_sent=Callback::new(move |_| friends.refetch())
                             />
                         })
                     })}
