@@ -9,6 +9,8 @@ declare -A FROM=(
   [friend]=access-plan
   [audit]=audit
   [logs]=logs
+  [invite]=lifecycle-invite-preview
+  [plans]=lifecycle-plans
 )
 for name in "${!FROM[@]}"; do
   src="e2e/artifacts/${FROM[$name]}.png"
