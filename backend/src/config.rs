@@ -89,6 +89,12 @@ pub struct Config {
     /// How long saving a friend waits for its apply before answering "queued" with the job id
     /// (milliseconds, 0–60000).
     pub apply_wait_ms: u64,
+    /// First wait before a failed notification delivery is tried again (milliseconds,
+    /// 10–600000); it doubles per failure (with jitter) up to an hour.
+    pub delivery_retry_base_ms: u64,
+    /// How long one delivery attempt may take before it counts as failed (milliseconds,
+    /// 100–120000).
+    pub delivery_timeout_ms: u64,
     /// How many people Plex lets one server be shared with (about 100); inviting past it is
     /// refused before Plex is asked (0 = not checked, ≤ 10000).
     pub plex_friend_limit: u32,
@@ -136,6 +142,8 @@ impl Default for Config {
             plextv_concurrency: DEFAULT_PLEXTV_CONCURRENCY,
             plextv_requests_per_second: DEFAULT_PLEXTV_PER_SECOND,
             apply_wait_ms: 5_000,
+            delivery_retry_base_ms: 2_000,
+            delivery_timeout_ms: 10_000,
             plex_friend_limit: DEFAULT_PLEX_FRIEND_LIMIT,
             backup_interval_hours: 24,
             backups_keep: 7,
@@ -348,6 +356,8 @@ impl Config {
             "plextv_concurrency",
             "plextv_requests_per_second",
             "apply_wait_ms",
+            "delivery_retry_base_ms",
+            "delivery_timeout_ms",
             "plex_friend_limit",
             "backup_interval_hours",
             "backups_keep",
@@ -492,6 +502,18 @@ impl Config {
                 reason: "must be between 365 and 36500 (security events are kept a year at \
                          least), or 0 to keep them forever"
                     .into(),
+            });
+        }
+        if !(10..=600_000).contains(&self.delivery_retry_base_ms) {
+            return Err(ConfigError::Invalid {
+                field: "delivery_retry_base_ms",
+                reason: "must be between 10 and 600000".into(),
+            });
+        }
+        if !(100..=120_000).contains(&self.delivery_timeout_ms) {
+            return Err(ConfigError::Invalid {
+                field: "delivery_timeout_ms",
+                reason: "must be between 100 and 120000".into(),
             });
         }
         if self.apply_wait_ms > 60_000 {

@@ -16,6 +16,7 @@ pub mod http;
 pub mod jobs;
 pub mod logs;
 pub mod metrics;
+pub mod notify;
 pub mod plex;
 pub mod process;
 pub mod scheduler;

@@ -56,6 +56,8 @@ pub struct Application {
     retention: scheduler::retention::Retention,
     /// Demo mode: seeds plans, windows and an invite on the first run.
     demo: bool,
+    /// The notification delivery worker's parts.
+    deliveries: scheduler::deliveries::Deliveries,
     /// The data directory's lock: one Plexward per data directory; `plexward restore` waits
     /// for it to be free.
     _lock: std::fs::File,
@@ -241,6 +243,7 @@ impl Application {
             started: Instant::now(),
             write_probe: Arc::new(db::ProbeCache::default()),
             backups: crate::backups::BackupPlan::from_config(config),
+            delivery_timeout: Duration::from_millis(config.delivery_timeout_ms),
         });
         let spa = web::Data::new(Spa::load(&config.web_dir, &config.base_path));
         let base_path = web::Data::new(http::base_path::BasePath(config.base_path.clone()));
@@ -312,6 +315,12 @@ impl Application {
         }
         .run();
 
+        let deliveries = scheduler::deliveries::Deliveries::new(
+            worker_pool.clone(),
+            config.data_dir.clone(),
+            config.delivery_retry_base_ms,
+            Duration::from_millis(config.delivery_timeout_ms),
+        );
         Ok(Self {
             address,
             scheme,
@@ -326,6 +335,7 @@ impl Application {
             backups: crate::backups::BackupPlan::from_config(config),
             retention: scheduler::retention::Retention::from_config(config),
             demo: config.demo,
+            deliveries,
             _lock: lock,
             stop,
         })
@@ -397,6 +407,17 @@ impl Application {
             self.restart.enable();
         }
         let stopped = self.stop.subscribe();
+        let started = crate::notify::Notice::new(
+            "plexward.started",
+            format!("Plexward {} started.", env!("CARGO_PKG_VERSION")),
+        );
+        if let Err(e) = db::run(&self.pool, move |conn| {
+            crate::notify::record(conn, &started, db::time::now_ms()).map(drop)
+        })
+        .await
+        {
+            tracing::warn!(error = %e, "cannot record the start for notifications");
+        }
         if self.demo
             && let Err(e) = self
                 .executor
@@ -430,6 +451,10 @@ impl Application {
                     self.retention,
                     stopped.clone(),
                 )),
+            ),
+            (
+                "deliveries",
+                tokio::spawn(self.deliveries.run(stopped.clone())),
             ),
             (
                 "backups",

@@ -37,4 +37,6 @@ pub struct AppState {
     pub write_probe: Arc<crate::db::ProbeCache>,
     /// Where backups go, how many are kept.
     pub backups: crate::backups::BackupPlan,
+    /// How long one notification delivery (or a channel test) may take.
+    pub delivery_timeout: std::time::Duration,
 }

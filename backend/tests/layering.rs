@@ -24,7 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The domain: rules and transactions.
     ("services", &["access", "auth", "settings", "backups"]),
     // The Plex client, the queries per table, and the audit trail's writer (rows into db/audit).
-    ("plex/db", &["plex", "db", "audit"]),
+    ("plex/db", &["plex", "db", "audit", "notify"]),
     // Small leaves used by all.
     (
         "leaves",

@@ -18,6 +18,7 @@ pub mod invites;
 pub mod jobs;
 pub mod list;
 pub mod logs;
+pub mod notifications;
 pub mod password;
 pub mod plans;
 pub mod plex_data;
@@ -53,6 +54,10 @@ pub use list::{List, PAGE_MAX, Paging};
 pub use logs::{
     LOG_LINES_DEFAULT, LOG_LINES_MAX, LOG_LINES_MIN, LOG_QUERY_MAX_CHARS, LogDownloadQuery,
     LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,
+};
+pub use notifications::{
+    ChannelConfig, ChannelRequest, ChannelResponse, ChannelTestResponse, DeliveryQuery,
+    DeliveryResponse, DeliveryState, NOTIFICATION_EVENTS, SavedChannelResponse,
 };
 pub use plans::{
     AccessPlanRequest, AccessPlanResponse, GivenPlan, PLAN_DESCRIPTION_MAX, PLAN_GRANTS_MAX,

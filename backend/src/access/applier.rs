@@ -15,6 +15,7 @@ use crate::audit::{Actor, Event, Outcome};
 use crate::clock::SharedClock;
 use crate::db::time::from_ms;
 use crate::db::{self, DbError, DbPool};
+use crate::notify;
 use crate::plex::connection::PlexConnection;
 use crate::plex::{
     Invitee, LibraryKind, MachineId, NonEmptySet, Operation, PlexClient, PlexError, PlexSection,
@@ -460,6 +461,39 @@ impl Applier {
         // The baseline for drift: managed settings as Plex now has them.
         let baseline = sharing.clone().filter(|_| friend.user.sharing.is_some());
         let description = describe_plan(planned, before, catalog);
+        // What the friend gained and lost on Plex, told in the same transaction.
+        let titles = |ids: &[i64]| {
+            ids.iter()
+                .map(|id| catalog.title_of(*id))
+                .collect::<Vec<_>>()
+        };
+        let who = plexward_shared::display_name(
+            &friend.user.title,
+            friend.user.username.as_deref(),
+            friend.user.email.as_deref(),
+        )
+        .to_owned();
+        let mut notices = Vec::new();
+        let gained = titles(&description.added_library_ids);
+        if !gained.is_empty() && !pending {
+            let words = format!("{who} can now use {}.", notify::and_list(&gained));
+            notices.push(notify::Notice::about(
+                "access.started",
+                &friend.user,
+                gained,
+                words,
+            ));
+        }
+        let lost = titles(&description.removed_library_ids);
+        if !lost.is_empty() {
+            let words = format!("{who} can no longer use {}.", notify::and_list(&lost));
+            notices.push(notify::Notice::about(
+                "access.ended",
+                &friend.user,
+                lost,
+                words,
+            ));
+        }
         let event = Event::new("plex.apply", Outcome::Success, actor)
             .target("plex_user", id)
             .details(json!({
@@ -483,6 +517,9 @@ impl Applier {
                 if let Some(at) = removed {
                     db::plex_users::record_removed(conn, id, at)?;
                 }
+                for notice in &notices {
+                    notify::record(conn, notice, now)?;
+                }
                 event.insert(conn)
             })
         })
@@ -504,6 +541,7 @@ impl Applier {
         let description = describe_plan(planned, friend.actual_share().as_ref(), catalog);
         let stored = message.clone();
         let title = friend.user.title.clone();
+        let user = friend.user.clone();
         let actor = actor.clone();
         let (attempts, next_retry_at) = db::run(&self.pool, move |conn| {
             conn.immediate_transaction(|conn| {
@@ -525,6 +563,17 @@ impl Applier {
                         "next_retry_at": plexward_shared::time::format(&from_ms(retry_at)),
                     }))
                     .insert(conn)?;
+                // After the third failure in a row, then about daily (retries are hourly by then).
+                if attempts == 3 || (attempts > 3 && (attempts - 3) % 24 == 0) {
+                    let mut notice = notify::Notice::about(
+                        "apply.failed",
+                        &user,
+                        Vec::new(),
+                        format!("Plex has refused {title}'s change {attempts} times: {stored}"),
+                    );
+                    notice.details = json!({"attempts": attempts, "error": stored});
+                    notify::record(conn, &notice, now)?;
+                }
                 Ok((attempts, retry_at))
             })
         })

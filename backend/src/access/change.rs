@@ -232,6 +232,19 @@ async fn save_with_sharing(
 ) -> Result<Vec<i64>, DbError> {
     let now = now_ms();
     let sharing = also.sharing;
+    // Libraries each friend is newly granted (told as `access.granted`).
+    let granted: BTreeMap<i64, (db::plex_users::PlexUser, Vec<i64>)> = changes
+        .iter()
+        .filter_map(|(friend, new, _)| {
+            let before: BTreeSet<i64> = friend.grants.iter().map(|g| g.0).collect();
+            let gained: Vec<i64> = new
+                .iter()
+                .map(|g| g.library_id)
+                .filter(|id| !before.contains(id))
+                .collect();
+            (!gained.is_empty()).then(|| (friend.user.id, (friend.user.clone(), gained)))
+        })
+        .collect();
     let rows: Vec<(i64, Vec<NewGrant>, Option<i64>, Event)> = changes
         .iter()
         .map(|(friend, new, expected)| {
@@ -292,6 +305,20 @@ async fn save_with_sharing(
                     }
                 }
                 event.insert(conn)?;
+                if let Some((user, gained)) = granted.get(id) {
+                    let catalog = Catalog::load(conn)?;
+                    let titles: Vec<String> = gained.iter().map(|l| catalog.title_of(*l)).collect();
+                    let who = plexward_shared::display_name(
+                        &user.title,
+                        user.username.as_deref(),
+                        user.email.as_deref(),
+                    )
+                    .to_owned();
+                    let words = format!("{who} was given {}.", crate::notify::and_list(&titles));
+                    let notice =
+                        crate::notify::Notice::about("access.granted", user, titles, words);
+                    crate::notify::record(conn, &notice, now)?;
+                }
             }
             crate::access::repeat_edges::refresh(conn, Some(&saved), now)?;
             db::apply_states::mark_queued(conn, &saved, now)?;

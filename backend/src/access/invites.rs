@@ -400,6 +400,7 @@ pub async fn create(
     let expires_at = now + i64::from(checked.expires_in_days) * DAY_MS;
     let (actor, note, body) = (actor.clone(), checked.note.clone(), checked.body.clone());
     let summary_saved = summary.clone();
+    let sent_titles = titles.clone();
     let row = db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
             let (friend, _) = db::plex_users::upsert(conn, &seen, now)?;
@@ -432,6 +433,18 @@ pub async fn create(
                 )?;
             }
             db::plex_users::bump_version(conn, friend, None)?;
+            let mut notice = crate::notify::Notice::new(
+                "invite.sent",
+                format!("Invited {identifier}: {summary_saved}"),
+            );
+            notice.friend = Some(crate::notify::NoticeFriend {
+                id: friend,
+                title: identifier.clone(),
+                username: seen.username.clone(),
+                email: seen.email.clone(),
+            });
+            notice.libraries = sent_titles.clone();
+            crate::notify::record(conn, &notice, now)?;
             let row = db::invites::insert(
                 conn,
                 &NewInvite {
@@ -838,6 +851,17 @@ pub fn settle(conn: &mut diesel::SqliteConnection, now: i64) -> diesel::QueryRes
         db::plex_users::bump_version(conn, user.id, None)?;
         db::apply_states::mark_queued(conn, &[user.id], now)?;
         db::invites::finish(conn, row.id, InviteState::Accepted.as_str(), now)?;
+        let mut notice = crate::notify::Notice::about(
+            "invite.accepted",
+            &user,
+            fixed
+                .iter()
+                .map(|g| catalog.title_of(g.library_id))
+                .collect(),
+            format!("{} accepted the invite.", row.identifier),
+        );
+        notice.ends_at = fixed.iter().filter_map(|g| g.ends_at).min();
+        crate::notify::record(conn, &notice, now)?;
         Event::new("invite.accepted", Outcome::Success, &Actor::system())
             .target("invite", row.id)
             .details(json!({

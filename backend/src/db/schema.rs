@@ -141,6 +141,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    notification_channels (id) {
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        config -> Text,
+        secret_sealed -> Nullable<Text>,
+        events -> Text,
+        enabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox_events (id) {
+        id -> Text,
+        event -> Text,
+        occurred_at -> BigInt,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        event_id -> Text,
+        channel_id -> BigInt,
+        state -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        last_status -> Nullable<BigInt>,
+        delivered_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     invites (id) {
         id -> BigInt,
         identifier -> Text,
@@ -247,6 +285,8 @@ diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(friend_end -> plex_users (plex_user_id));
 diesel::joinable!(friend_plans -> plex_users (plex_user_id));
 diesel::joinable!(invites -> plex_users (plex_user_id));
+diesel::joinable!(deliveries -> outbox_events (event_id));
+diesel::joinable!(deliveries -> notification_channels (channel_id));
 diesel::joinable!(grants -> libraries (library_id));
 diesel::joinable!(grant_next_edges -> grants (grant_id));
 diesel::joinable!(apply_states -> plex_users (plex_user_id));
@@ -275,6 +315,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     friend_plans,
     access_plans,
     invites,
+    notification_channels,
+    outbox_events,
+    deliveries,
     grants,
     grant_next_edges,
     watched_jobs,

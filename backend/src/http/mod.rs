@@ -26,6 +26,7 @@ pub mod live_streams;
 pub mod logs;
 pub mod me;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod openapi_errors;
 pub mod openapi_examples;
@@ -129,6 +130,14 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(sharing::set_sharing)
         .service(end_policy::set_end_policy)
         .service(grants::bulk)
+        .service(notifications::list)
+        .service(notifications::create)
+        .service(notifications::get_one)
+        .service(notifications::update)
+        .service(notifications::delete_one)
+        .service(notifications::test)
+        .service(notifications::deliveries)
+        .service(notifications::resend)
         .service(invites::list)
         .service(invites::create)
         .service(invites::get_one)

@@ -72,6 +72,25 @@ fn examples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "post /api/v1/notifications/channels",
+            json!({
+                "kind": "webhook",
+                "name": "Scripts",
+                "config": {"url": "https://hooks.example.com/plexward"},
+                "events": ["access.started", "access.ended", "invite.accepted"]
+            }),
+        ),
+        (
+            "put /api/v1/notifications/channels/{id}",
+            json!({
+                "kind": "ntfy",
+                "name": "Phone",
+                "config": {"server": "https://ntfy.example.com", "topic": "plexward"},
+                "events": ["apply.failed", "access.ending"],
+                "enabled": true
+            }),
+        ),
+        (
             "post /api/v1/invites",
             json!({
                 "identifier": "cousin@example.com",
@@ -191,6 +210,9 @@ mod tests {
             }
             "post /api/v1/plex-users/bulk" => {
                 serde_json::from_value::<dto::BulkRequest>(v).map(drop)
+            }
+            "post /api/v1/notifications/channels" | "put /api/v1/notifications/channels/{id}" => {
+                serde_json::from_value::<dto::ChannelRequest>(v).map(drop)
             }
             "post /api/v1/invites" => {
                 serde_json::from_value::<dto::CreateInviteRequest>(v).map(drop)

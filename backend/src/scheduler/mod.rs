@@ -5,6 +5,7 @@
 
 pub mod backups;
 pub mod deadline;
+pub mod deliveries;
 pub mod heartbeat;
 pub mod retention;
 pub mod retry;

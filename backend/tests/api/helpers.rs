@@ -260,11 +260,20 @@ impl TestApp {
     }
 
     /// Waits (up to 10 s) until no apply job is waiting, running or due for another attempt,
-    /// and fails the test if one is left: a test that waited for convergence leaves none.
+    /// and no notification is left undelivered in the outbox, and fails the test if one is
+    /// left: a test that waited for convergence leaves none.
     pub async fn assert_no_jobs_left(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let left = self.queue.outstanding().await.expect("jobs counted");
+            let jobs = self.queue.outstanding().await.expect("jobs counted");
+            let outbox = plexward::db::run(&self.db, plexward::db::notifications::undelivered)
+                .await
+                .expect("outbox counted");
+            assert!(
+                outbox == 0 || Instant::now() < deadline,
+                "{outbox} notification(s) left undelivered in the outbox"
+            );
+            let left = jobs + outbox;
             if left == 0 {
                 return;
             }

@@ -29,6 +29,7 @@ mod lockout;
 mod logs;
 mod metrics;
 mod names;
+mod notifications;
 mod openapi;
 mod openapi_security;
 mod password_strength;

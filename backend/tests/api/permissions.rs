@@ -176,6 +176,46 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/notifications/channels",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/channels",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "GET",
+        "/api/v1/notifications/channels/{id}",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/notifications/channels/{id}",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "DELETE",
+        "/api/v1/notifications/channels/{id}",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/channels/{id}/test",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "GET",
+        "/api/v1/notifications/deliveries",
+        Access::Needs(Permission::ViewAudit),
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/deliveries/{id}/resend",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "GET",
         "/api/v1/invites",
         Access::Needs(Permission::ViewPlexData),
     ),

@@ -1,0 +1,172 @@
+//! Notifications (`/api/v1/notifications/…`): channels that events are sent to, and the
+//! deliveries that follow each event to each channel.
+
+use serde::{Deserialize, Serialize};
+
+/// A channel's settings (secrets aside). Webhook and Discord: `url`; ntfy: `server` and `topic`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+/// Body of `POST /api/v1/notifications/channels` and `PUT …/{id}` (the whole channel; `kind`
+/// cannot change).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelRequest {
+    /// `webhook`, `discord` or `ntfy` (`email` is not available yet).
+    pub kind: String,
+    /// 1–80 characters, unique (case aside).
+    pub name: String,
+    pub config: ChannelConfig,
+    /// The events it gets (see `NOTIFICATION_EVENTS`), at least one.
+    pub events: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// ntfy: an access token (write-only; empty clears it). Webhooks get a generated signing
+    /// secret instead, shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Webhooks, on `PUT`: `true` makes a new signing secret (shown once in the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate_secret: Option<bool>,
+}
+
+impl std::fmt::Debug for ChannelRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelRequest")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("config", &self.config)
+            .field("events", &self.events)
+            .field("enabled", &self.enabled)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("rotate_secret", &self.rotate_secret)
+            .finish()
+    }
+}
+
+/// A channel (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ChannelResponse {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub config: ChannelConfig,
+    pub events: Vec<String>,
+    pub enabled: bool,
+    /// Whether a secret (webhook signing secret, ntfy token) is set.
+    pub secret_set: bool,
+    #[serde(with = "crate::time::rfc3339_ms")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    #[serde(with = "crate::time::rfc3339_ms")]
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Answer of creating a channel or rotating its secret: the webhook signing secret is shown
+/// this once (`None` otherwise).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SavedChannelResponse {
+    pub channel: ChannelResponse,
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for SavedChannelResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SavedChannelResponse")
+            .field("channel", &self.channel)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Answer of `POST …/channels/{id}/test`: always 200; `ok` says whether the receiver took it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ChannelTestResponse {
+    pub ok: bool,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// What went wrong, exactly.
+    pub error: Option<String>,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Not delivered yet (being tried, or waiting to be tried again).
+    Pending,
+    Delivered,
+    /// Given up after its attempts (resend to try again).
+    Dead,
+}
+
+/// One event's delivery to one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct DeliveryResponse {
+    pub id: i64,
+    /// The event id: `X-Plexward-Delivery`, the same on every attempt.
+    pub event_id: String,
+    pub event: String,
+    pub channel_id: i64,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    #[serde(with = "crate::time::rfc3339_ms")]
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// When it is tried next (pending ones).
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
+    pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Filters of `GET /api/v1/notifications/deliveries`, with `limit` and `offset`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct DeliveryQuery {
+    /// `pending`, `delivered` or `dead`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<i64>))]
+    pub channel_id: Option<String>,
+    /// Page size, 1–1000 (default 100).
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u32>))]
+    pub limit: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "server", param(value_type = Option<u64>))]
+    pub offset: Option<String>,
+}
+
+/// Every event a channel can subscribe to.
+pub const NOTIFICATION_EVENTS: &[&str] = &[
+    "access.granted",
+    "access.started",
+    "access.ending",
+    "access.ended",
+    "invite.sent",
+    "invite.accepted",
+    "apply.failed",
+    "drift.detected",
+    "sync.failed",
+    "plex.unreachable",
+    "plex.recovered",
+    "signin.failures",
+    "plexward.started",
+];
