@@ -8,10 +8,16 @@ swapped for one that does not exist, so the operation's 404 path is exercised in
 `before_call` runs for every request of every phase (examples, coverage, fuzzing and the stateful
 phase, whose ids come from earlier responses), which is why the guard lives here and not in a
 generation filter.
+
+Notification channels are fuzzed too, but a URL the fuzzer makes up would send real requests
+(a channel test, or deliveries of the events later calls cause) to whatever host it names: every
+http(s) URL in a channel body is pointed at a closed port on 127.0.0.1 instead, keeping its path,
+so nothing leaves the machine and malformed values still reach the validation.
 """
 
 import json
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import schemathesis
 
@@ -38,8 +44,39 @@ def _as_int(value):
         return None
 
 
+# Where a fuzzed channel URL goes instead: nothing listens there.
+LOOPBACK = "127.0.0.1:9"
+_CHANNEL_WRITES = {
+    ("POST", "/api/v1/notifications/channels"),
+    ("PUT", "/api/v1/notifications/channels/{id}"),
+}
+
+
+def _loopback(value):
+    if not isinstance(value, str):
+        return value
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return value
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return value
+    return urlunsplit((parts.scheme, LOOPBACK, parts.path, parts.query, parts.fragment))
+
+
+def _keep_channels_local(case):
+    if (case.method.upper(), case.path) not in _CHANNEL_WRITES:
+        return
+    config = case.body.get("config") if isinstance(case.body, dict) else None
+    if isinstance(config, dict):
+        for key in ("url", "server"):
+            if key in config:
+                config[key] = _loopback(config[key])
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
+    _keep_channels_local(case)
     guarded = _GUARDED.get((case.method.upper(), case.path))
     if not guarded or not case.path_parameters:
         return
