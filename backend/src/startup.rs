@@ -320,6 +320,7 @@ impl Application {
             config.data_dir.clone(),
             config.delivery_retry_base_ms,
             Duration::from_millis(config.delivery_timeout_ms),
+            applier.clock().clone(),
         );
         Ok(Self {
             address,

@@ -18,14 +18,16 @@ use plexward_shared::password::{PasswordCheck, PasswordStrengthRequest};
 use plexward_shared::{
     AccessPlanRequest, AccessPlanResponse, AccountResponse, ApiTokenResponse, AuditEventResponse,
     AuditQuery, BackupResponse, BulkRequest, BulkResponse, ChangePasswordRequest, ChangeResponse,
-    ChangedBy, CreateAccountRequest, CreateApiTokenRequest, CreateInviteRequest,
-    CreateInviteResponse, CreatedApiTokenResponse, ErrorResponse, ExtendRequest, FriendQuery,
-    HealthResponse, HistoryEntry, InviteQuery, InviteResponse, JobResponse, JobStarted,
-    LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginRequest, LoginResponse,
-    PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
-    PlexUserResponse, RestartResponse, RestoreResponse, ScheduleSettings, SchedulerResponse,
-    ServerSettingsResponse, SetEndPolicyRequest, SetGrantsRequest, SetSharingRequest,
-    SummaryResponse, UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    ChangedBy, ChannelRequest, ChannelResponse, ChannelTestResponse, CreateAccountRequest,
+    CreateApiTokenRequest, CreateInviteRequest, CreateInviteResponse, CreatedApiTokenResponse,
+    DeliveryQuery, DeliveryResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
+    HistoryEntry, InviteQuery, InviteResponse, JobResponse, JobStarted, LibraryResponse, List,
+    LogEntry, LogFile, LogLevel, LogQuery, LoginRequest, LoginResponse, PlexPinStarted,
+    PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
+    PlexUserResponse, RestartResponse, RestoreResponse, SavedChannelResponse, ScheduleSettings,
+    SchedulerResponse, ServerSettingsResponse, SetEndPolicyRequest, SetGrantsRequest,
+    SetSharingRequest, SummaryResponse, UpdateAccountRequest, UpdatePlexSettingsRequest,
+    UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -761,6 +763,67 @@ pub async fn run_reconcile() -> Result<JobStarted, ApiError> {
     decode(call(|| builder("POST", "/api/v1/scheduler/run").build()).await?).await
 }
 
+/// `GET /api/v1/notifications/channels` (admins, moderators, auditors): every notification
+/// channel (never a secret: only whether one is set).
+pub async fn notification_channels() -> Result<List<ChannelResponse>, ApiError> {
+    get("/api/v1/notifications/channels").await
+}
+
+/// `POST /api/v1/notifications/channels` (admin): a new channel. A webhook's answer holds its
+/// signing secret, this once. A 422 names the refused fields (`name`, `kind`, `config.url`,
+/// `config.server`, `config.topic`, `events`); 409 `channel_name_taken`.
+pub async fn create_channel(body: &ChannelRequest) -> Result<SavedChannelResponse, ApiError> {
+    with_body("POST", "/api/v1/notifications/channels", body).await
+}
+
+/// `PUT /api/v1/notifications/channels/{id}` (admin): replaces a channel (its kind stays). The
+/// answer holds a new signing secret only when `rotate_secret` asked for one.
+pub async fn update_channel(
+    id: i64,
+    body: &ChannelRequest,
+) -> Result<SavedChannelResponse, ApiError> {
+    with_body("PUT", &format!("/api/v1/notifications/channels/{id}"), body).await
+}
+
+/// `DELETE /api/v1/notifications/channels/{id}` (admin): the channel and its deliveries.
+pub async fn delete_channel(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/notifications/channels/{id}")).await
+}
+
+/// `POST /api/v1/notifications/channels/{id}/test` (admin): sends a test event now; `ok` says
+/// whether the receiver took it, `error` exactly why not.
+pub async fn test_channel(id: i64) -> Result<ChannelTestResponse, ApiError> {
+    let url = format!("/api/v1/notifications/channels/{id}/test");
+    decode(call(|| builder("POST", &url).build()).await?).await
+}
+
+/// The filters of `GET /api/v1/notifications/deliveries` as a query string.
+pub fn deliveries_query_string(q: &DeliveryQuery) -> String {
+    query(&[
+        ("state", q.state.as_deref()),
+        ("channel_id", q.channel_id.as_deref()),
+        ("limit", q.limit.as_deref()),
+        ("offset", q.offset.as_deref()),
+    ])
+}
+
+/// `GET /api/v1/notifications/deliveries?state=&channel_id=&limit=&offset=` (admins,
+/// moderators, auditors): a page of deliveries, newest first.
+pub async fn deliveries(q: &DeliveryQuery) -> Result<List<DeliveryResponse>, ApiError> {
+    get(&format!(
+        "/api/v1/notifications/deliveries{}",
+        deliveries_query_string(q)
+    ))
+    .await
+}
+
+/// `POST /api/v1/notifications/deliveries/{id}/resend` (admin): sends a delivery again from its
+/// first attempt, under the same delivery id (202, no body).
+pub async fn resend_delivery(id: i64) -> Result<(), ApiError> {
+    let url = format!("/api/v1/notifications/deliveries/{id}/resend");
+    call(|| builder("POST", &url).build()).await.map(drop)
+}
+
 /// `?a=1&b=x%20y` from the pairs that have a value (blank ones are left out, as the API treats
 /// them as absent anyway); empty when none has.
 pub fn query(pairs: &[(&str, Option<&str>)]) -> String {
@@ -1104,7 +1167,10 @@ pub async fn answers_at(origin: &str) -> bool {
 mod tests {
     use plexward_shared::{AuditQuery, LogFile, LogLevel};
 
-    use super::{audit_export_url, invites_query_string, log_stream_url, logs_download_url, query};
+    use super::{
+        audit_export_url, deliveries_query_string, invites_query_string, log_stream_url,
+        logs_download_url, query,
+    };
 
     #[test]
     fn queries_leave_out_blanks_and_encode_values() {
@@ -1154,6 +1220,23 @@ mod tests {
         assert_eq!(
             invites_query_string(&invites),
             "?state=pending&q=ann%40example.com&friend_id=7"
+        );
+        let deliveries = plexward_shared::DeliveryQuery {
+            state: Some("dead".into()),
+            channel_id: Some("3".into()),
+            limit: Some("50".into()),
+            offset: Some("0".into()),
+        };
+        assert_eq!(
+            deliveries_query_string(&deliveries),
+            "?state=dead&channel_id=3&limit=50&offset=0"
+        );
+        assert_eq!(
+            deliveries_query_string(&plexward_shared::DeliveryQuery {
+                state: Some(String::new()),
+                ..plexward_shared::DeliveryQuery::default()
+            }),
+            ""
         );
     }
 }

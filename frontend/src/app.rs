@@ -9,8 +9,9 @@ use plexward_shared::Permission;
 use crate::components::layout::Layout;
 use crate::pages::{
     account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
-    dashboard::Dashboard, friend::Friend, friends::Friends, invites::Invites, libraries::Libraries,
-    login::Login, logs::Logs, not_found::NotFound, plans::Plans, settings::Settings,
+    dashboard::Dashboard, deliveries::Deliveries, friend::Friend, friends::Friends,
+    invites::Invites, libraries::Libraries, login::Login, logs::Logs, not_found::NotFound,
+    notifications::Notifications, plans::Plans, settings::Settings,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -54,8 +55,16 @@ pub fn App() -> impl IntoView {
                             view=|| view! { <Protected permission=Permission::ViewAudit><Audit /></Protected> }
                         />
                         <Route
+                            path=path!("/deliveries")
+                            view=|| view! { <Protected permission=Permission::ViewAudit><Deliveries /></Protected> }
+                        />
+                        <Route
                             path=path!("/settings")
                             view=|| view! { <Protected permission=Permission::ViewSettings><Settings /></Protected> }
+                        />
+                        <Route
+                            path=path!("/settings/notifications")
+                            view=|| view! { <Protected permission=Permission::ViewSettings><Notifications /></Protected> }
                         />
                         <Route
                             path=path!("/accounts")

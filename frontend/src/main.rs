@@ -6,6 +6,7 @@ mod app;
 mod components;
 mod format;
 mod jobs;
+mod notify_text;
 mod pages;
 mod plan_text;
 mod session;

@@ -37,6 +37,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "notification.channel_delete",
     "notification.channel_update",
     "notification.resend",
+    "notification.settings_update",
     "notification.test",
     "plan.apply",
     "plan.create",

@@ -57,7 +57,8 @@ pub use logs::{
 };
 pub use notifications::{
     ChannelConfig, ChannelRequest, ChannelResponse, ChannelTestResponse, DeliveryQuery,
-    DeliveryResponse, DeliveryState, NOTIFICATION_EVENTS, SavedChannelResponse,
+    DeliveryResponse, DeliveryState, NOTIFICATION_EVENTS, NotificationSettings,
+    SavedChannelResponse,
 };
 pub use plans::{
     AccessPlanRequest, AccessPlanResponse, GivenPlan, PLAN_DESCRIPTION_MAX, PLAN_GRANTS_MAX,

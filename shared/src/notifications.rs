@@ -170,3 +170,21 @@ pub const NOTIFICATION_EVENTS: &[&str] = &[
     "signin.failures",
     "plexward.started",
 ];
+
+/// `GET`/`PUT /api/v1/notifications/settings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// How long before a window ends `access.ending` is sent, in minutes (1–525600, up to 10;
+    /// default a week and a day). A window shorter than a lead gets that reminder at its start.
+    pub reminder_leads_minutes: Vec<u32>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            reminder_leads_minutes: vec![10_080, 1_440],
+        }
+    }
+}

@@ -278,3 +278,45 @@ pub fn undelivered(conn: &mut SqliteConnection) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Windows that have begun and end in `(now, now + lead]`, of friends still here: `(friend,
+/// library, ends_at)`.
+pub fn ending_within(
+    conn: &mut SqliteConnection,
+    now: i64,
+    lead_ms: i64,
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    use crate::db::schema::{grants, plex_users};
+    grants::table
+        .inner_join(plex_users::table)
+        .filter(plex_users::departed_at.is_null())
+        .filter(grants::ends_at.gt(now))
+        .filter(grants::ends_at.le(now.saturating_add(lead_ms)))
+        .filter(grants::starts_at.is_null().or(grants::starts_at.le(now)))
+        .select((
+            grants::plex_user_id,
+            grants::library_id,
+            grants::ends_at.assume_not_null(),
+        ))
+        .load(conn)
+}
+
+/// Marks the reminder for (friend, window end, lead) sent; false when it already was.
+pub fn mark_reminded(
+    conn: &mut SqliteConnection,
+    friend: i64,
+    ends_at: i64,
+    lead_minutes: i64,
+    now: i64,
+) -> QueryResult<bool> {
+    use crate::db::schema::reminders_sent;
+    let n = diesel::insert_or_ignore_into(reminders_sent::table)
+        .values((
+            reminders_sent::plex_user_id.eq(friend),
+            reminders_sent::ends_at.eq(ends_at),
+            reminders_sent::lead_minutes.eq(lead_minutes),
+            reminders_sent::sent_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -155,6 +155,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminders_sent (plex_user_id, ends_at, lead_minutes) {
+        plex_user_id -> BigInt,
+        ends_at -> BigInt,
+        lead_minutes -> BigInt,
+        sent_at -> BigInt,
+    }
+}
+
+diesel::table! {
     outbox_events (id) {
         id -> Text,
         event -> Text,
@@ -317,6 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invites,
     notification_channels,
     outbox_events,
+    reminders_sent,
     deliveries,
     grants,
     grant_next_edges,

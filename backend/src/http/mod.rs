@@ -138,6 +138,8 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(notifications::test)
         .service(notifications::deliveries)
         .service(notifications::resend)
+        .service(notifications::get_settings)
+        .service(notifications::put_settings)
         .service(invites::list)
         .service(invites::create)
         .service(invites::get_one)

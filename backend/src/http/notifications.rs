@@ -229,3 +229,46 @@ pub async fn resend(
     notifications::resend(&state.db, id.into_inner(), &principal.actor()).await?;
     Ok(HttpResponse::Accepted().finish())
 }
+
+/// The notification settings: the reminder leads.
+#[utoipa::path(
+    operation_id = "getNotificationSettings",
+    tag = "settings",
+    responses(
+        (status = 200, description = "The settings", body = plexward_shared::NotificationSettings),
+        (status = 403, description = "Not allowed for this role", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/notifications/settings")]
+pub async fn get_settings(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ViewSettings)?;
+    let settings = crate::db::run(&state.db, notifications::load_settings).await?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// Set the reminder leads (`access.ending` this many minutes before a window ends; e.g.
+/// `[10080, 1440]`, a week and a day).
+#[utoipa::path(
+    operation_id = "setNotificationSettings",
+    tag = "settings",
+    request_body = plexward_shared::NotificationSettings,
+    responses(
+        (status = 200, description = "Saved", body = plexward_shared::NotificationSettings),
+        (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Invalid leads (see `fields`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[put("/notifications/settings")]
+pub async fn put_settings(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<plexward_shared::NotificationSettings>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageSettings)?;
+    let saved =
+        notifications::save_settings(&state.db, body?.into_inner(), &principal.actor()).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}

@@ -91,6 +91,10 @@ fn examples() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "put /api/v1/notifications/settings",
+            json!({"reminder_leads_minutes": [10080, 1440]}),
+        ),
+        (
             "post /api/v1/invites",
             json!({
                 "identifier": "cousin@example.com",
@@ -213,6 +217,9 @@ mod tests {
             }
             "post /api/v1/notifications/channels" | "put /api/v1/notifications/channels/{id}" => {
                 serde_json::from_value::<dto::ChannelRequest>(v).map(drop)
+            }
+            "put /api/v1/notifications/settings" => {
+                serde_json::from_value::<dto::NotificationSettings>(v).map(drop)
             }
             "post /api/v1/invites" => {
                 serde_json::from_value::<dto::CreateInviteRequest>(v).map(drop)

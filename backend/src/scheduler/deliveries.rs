@@ -1,4 +1,4 @@
-//! The delivery worker: sends the outbox's pending deliveries, each channel on its own task (at
+//! The delivery worker: records the reminders that came due (`reminders`), and sends the outbox's pending deliveries, each channel on its own task (at
 //! most one request in flight per channel, so a slow or dead channel delays nobody else, and
 //! never the deadlines, which run elsewhere). A failure is tried again after an exponential
 //! back-off with jitter (or the receiver's `Retry-After`), up to [`MAX_ATTEMPTS`], then the
@@ -51,11 +51,19 @@ pub struct Deliveries {
     pub client: reqwest::Client,
     pub retry_base_ms: u64,
     pub timeout: Duration,
+    /// The access clock: reminders are due by it.
+    pub clock: crate::clock::SharedClock,
     busy: Arc<Mutex<HashSet<i64>>>,
 }
 
 impl Deliveries {
-    pub fn new(pool: DbPool, data_dir: PathBuf, retry_base_ms: u64, timeout: Duration) -> Self {
+    pub fn new(
+        pool: DbPool,
+        data_dir: PathBuf,
+        retry_base_ms: u64,
+        timeout: Duration,
+        clock: crate::clock::SharedClock,
+    ) -> Self {
         let client = reqwest::Client::builder()
             .user_agent(concat!("Plexward/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
@@ -67,6 +75,7 @@ impl Deliveries {
             client,
             retry_base_ms,
             timeout,
+            clock,
             busy: Arc::default(),
         }
     }
@@ -76,6 +85,12 @@ impl Deliveries {
         loop {
             if *stop.borrow() {
                 return;
+            }
+            let now = self.clock.now_ms();
+            match db::run(&self.pool, move |conn| super::reminders::pass(conn, now)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "access-ending reminders recorded"),
+                Err(e) => tracing::warn!(error = %e, "cannot look for reminders due; trying again"),
             }
             if let Err(e) = self.pass().await {
                 tracing::warn!(error = %e, "cannot read the deliveries due; trying again");

@@ -273,6 +273,19 @@ pub async fn update(
         )])));
     }
     let kind = before.kind.clone();
+    // A Discord URL is shown without its token: sent back as shown (or left out), it stays.
+    let mut request = request.clone();
+    if kind == "discord"
+        && request
+            .config
+            .url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty() || u.ends_with("/…"))
+    {
+        let stored: send::ChannelConfig = serde_json::from_str(&before.config).unwrap_or_default();
+        request.config.url = stored.url;
+    }
+    let request = &request;
     let (name, config, events) = check(request, &kind)?;
     let shown = (kind == "webhook" && request.rotate_secret == Some(true)).then(new_secret);
     let sealed = match (&shown, request.token.as_deref().map(str::trim)) {
@@ -502,4 +515,48 @@ pub async fn resend(pool: &DbPool, id: i64, actor: &Actor) -> Result<(), Channel
     } else {
         Err(ChannelError::NotFound)
     }
+}
+
+const SETTINGS_KEY: &str = "notifications.settings";
+
+/// The reminder leads and the rest of the notification settings (defaults until saved).
+pub fn load_settings(
+    conn: &mut diesel::SqliteConnection,
+) -> diesel::QueryResult<plexward_shared::NotificationSettings> {
+    let stored: Option<plexward_shared::NotificationSettings> =
+        db::settings::get(conn, SETTINGS_KEY)?;
+    Ok(stored.unwrap_or_default())
+}
+
+/// Saves the notification settings (checked field by field), audited.
+pub async fn save_settings(
+    pool: &DbPool,
+    wanted: plexward_shared::NotificationSettings,
+    actor: &Actor,
+) -> Result<plexward_shared::NotificationSettings, ChannelError> {
+    let mut leads = wanted.reminder_leads_minutes.clone();
+    leads.sort_unstable_by(|a, b| b.cmp(a));
+    leads.dedup();
+    if leads.len() > 10 || leads.iter().any(|m| !(1..=525_600).contains(m)) {
+        return Err(ChannelError::Invalid(FieldErrors::from([(
+            "reminder_leads_minutes".to_owned(),
+            "up to 10 leads, each 1–525600 minutes".to_owned(),
+        )])));
+    }
+    let saved = plexward_shared::NotificationSettings {
+        reminder_leads_minutes: leads,
+    };
+    let (actor, value) = (actor.clone(), saved.clone());
+    db::run(pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let before = load_settings(conn)?;
+            db::settings::put(conn, SETTINGS_KEY, &Some(value.clone()))?;
+            Event::new("notification.settings_update", Outcome::Success, &actor)
+                .target("settings", "notifications")
+                .details(json!({"before": before, "after": value}))
+                .insert(conn)
+        })
+    })
+    .await?;
+    Ok(saved)
 }

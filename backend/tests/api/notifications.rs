@@ -461,3 +461,121 @@ async fn a_hanging_receiver_delays_neither_a_deadline_nor_another_channel() {
     stuck.handle.stop(false).await;
     fine.handle.stop(false).await;
 }
+
+#[tokio::test]
+async fn a_reminder_comes_once_at_its_lead_and_not_for_a_window_extended_before_it() {
+    let t0 = chrono::Utc::now().timestamp_millis();
+    let clock = ManualClock::new(t0);
+    let t = synced_fast(clock.clone()).await;
+    let token = admin(&t).await;
+    let receiver = Receiver::start().await;
+    let (status, settings) = t
+        .app
+        .call(
+            Method::PUT,
+            "/api/v1/notifications/settings",
+            &token,
+            Some(json!({"reminder_leads_minutes": [1]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{settings}");
+    let (status, bad) = t
+        .app
+        .call(
+            Method::PUT,
+            "/api/v1/notifications/settings",
+            &token,
+            Some(json!({"reminder_leads_minutes": [0]})),
+        )
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    let (status, _) = t
+        .app
+        .call(
+            Method::POST,
+            "/api/v1/notifications/channels",
+            &token,
+            Some(
+                json!({"kind": "webhook", "name": "Reminders", "config": {"url": receiver.url},
+                        "events": ["access.ending", "access.ended"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (alice, erin) = (t.friend(ALICE).await, t.friend(2_100_006).await);
+    let tv = t.library(2).await;
+    let at = |ms: i64| plexward::db::time::from_ms(ms).to_rfc3339();
+    let end = t0 + 120_000;
+    for friend in [alice, erin] {
+        let (status, body) = t
+            .set_grants(friend, json!([{"library_id": tv, "ends_at": at(end)}]))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let reminders = || {
+        receiver
+            .hits()
+            .into_iter()
+            .filter(|h| h.event == "access.ending")
+            .collect::<Vec<_>>()
+    };
+    // Erin's window is extended before her lead: no reminder for the old end.
+    clock.set(t0 + 30_000);
+    let (status, _) = t
+        .set_grants(
+            erin,
+            json!([{"library_id": tv, "ends_at": at(t0 + 600_000)}]),
+        )
+        .await;
+    assert_eq!(status, 200);
+    clock.set(end - 60_001);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert!(reminders().is_empty(), "too early: {:?}", reminders());
+    clock.set(end - 60_000);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while reminders().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no reminder within 2 s of its lead"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Later passes, and the window's end, add no second reminder.
+    clock.set(end - 30_000);
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    clock.set(end);
+    until_shared(&t, ALICE, None).await;
+    // (Saving the grants took alice's other libraries already: that was its own access.ended.)
+    let tv_ended = || {
+        receiver
+            .hits()
+            .into_iter()
+            .filter(|h| h.event == "access.ended" && h.body.contains(r#""libraries":["TV Shows"]"#))
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tv_ended().is_empty() {
+        assert!(Instant::now() < deadline, "no access.ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let got = reminders();
+    assert_eq!(got.len(), 1, "exactly one reminder: {got:?}");
+    let body: Value = serde_json::from_str(&got[0].body).expect("JSON");
+    assert_eq!(body["friend"]["title"], "alice", "{body}");
+    assert_eq!(body["details"]["lead_minutes"], 1);
+    assert_eq!(
+        body["ends_at"],
+        plexward_shared::time::format(&plexward::db::time::from_ms(end))
+    );
+    assert!(
+        body["details"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("access to TV Shows ends on")),
+        "{body}"
+    );
+    let ended = tv_ended();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert!(ended[0].body.contains(r#""title":"alice""#), "{ended:?}");
+    t.app.assert_no_jobs_left().await;
+    receiver.handle.stop(false).await;
+}

@@ -210,6 +210,16 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ViewAudit),
     ),
     (
+        "GET",
+        "/api/v1/notifications/settings",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/notifications/settings",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
         "POST",
         "/api/v1/notifications/deliveries/{id}/resend",
         Access::Needs(Permission::ManageSettings),

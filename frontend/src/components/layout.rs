@@ -15,7 +15,7 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 10] = [
+const NAV: [NavItem; 11] = [
     NavItem {
         href: "/",
         label: "Dashboard",
@@ -49,6 +49,11 @@ const NAV: [NavItem; 10] = [
     NavItem {
         href: "/audit",
         label: "Audit",
+        permission: Some(Permission::ViewAudit),
+    },
+    NavItem {
+        href: "/deliveries",
+        label: "Deliveries",
         permission: Some(Permission::ViewAudit),
     },
     NavItem {

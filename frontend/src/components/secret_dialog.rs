@@ -1,4 +1,5 @@
-//! The one time an API token's secret is shown: a dialog with a Copy button.
+//! The one time a secret is shown (an API token, a webhook's signing secret): a dialog with a
+//! Copy button that forgets the secret when closed.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -14,20 +15,54 @@ pub fn SecretDialog(
     open: RwSignal<bool>,
     created: RwSignal<Option<CreatedApiTokenResponse>>,
 ) -> impl IntoView {
+    let secret = Signal::derive(move || {
+        created.with(|c| c.as_ref().map(|c| c.secret.clone()).unwrap_or_default())
+    });
+    let name =
+        move || created.with(|c| c.as_ref().map(|c| c.token.name.clone()).unwrap_or_default());
+    view! {
+        <OneTimeSecret
+            id="token-created"
+            open
+            title="API token created"
+            label="Token"
+            testid="token-secret"
+            secret
+            on_closed=Callback::new(move |()| created.set(None))
+        >
+            <p>"Token " <strong>{name}</strong> " is ready. Send it as " <code>"Authorization: Bearer <token>"</code> "."</p>
+        </OneTimeSecret>
+    }
+}
+
+/// A secret shown once while `open`: `children` say what it is, then the warning, the secret
+/// (read only, `data-testid=testid`, id `{id}-secret`) with a Copy button, and Done. Closing
+/// calls `on_closed`, where the owner forgets the secret.
+#[component]
+pub fn OneTimeSecret(
+    /// The dialog's id (its title gets `{id}-title`).
+    id: &'static str,
+    open: RwSignal<bool>,
+    #[prop(into)] title: Signal<String>,
+    /// The secret field's label.
+    label: &'static str,
+    /// The secret field's `data-testid`.
+    testid: &'static str,
+    #[prop(into)] secret: Signal<String>,
+    on_closed: Callback<()>,
+    children: Children,
+) -> impl IntoView {
     let copied = RwSignal::new(None::<&'static str>);
     let input = NodeRef::<html::Input>::new();
     // Closed: the secret leaves the page's memory.
     Effect::new(move |_| {
         if !open.get() {
-            created.set(None);
+            on_closed.run(());
             copied.set(None);
         }
     });
-    let secret = move || created.with(|c| c.as_ref().map(|c| c.secret.clone()).unwrap_or_default());
-    let name =
-        move || created.with(|c| c.as_ref().map(|c| c.token.name.clone()).unwrap_or_default());
     let copy = move |_| {
-        let text = secret();
+        let text = secret.get_untracked();
         spawn_local(async move {
             let status = if copy_to_clipboard(&text).await {
                 "Copied to the clipboard."
@@ -38,25 +73,26 @@ pub fn SecretDialog(
                 }
                 "Selected: press Ctrl+C (⌘C) to copy."
             };
-            copied.set(Some(status));
+            copied.try_set(Some(status));
         });
     };
+    let input_id = format!("{id}-secret");
     view! {
-        <Dialog id="token-created" open title="API token created">
-            <p>"Token " <strong>{name}</strong> " is ready. Send it as " <code>"Authorization: Bearer <token>"</code> "."</p>
+        <Dialog id open title>
+            {children()}
             <p class="warning-text">"Copy it now: you won't see it again."</p>
             <div class="field">
-                <label for="token-secret">"Token"</label>
+                <label for=input_id.clone()>{label}</label>
                 <div class="secret-row">
                     <input
-                        id="token-secret"
+                        id=input_id
                         type="text"
                         readonly
                         autocomplete="off"
                         spellcheck="false"
-                        data-testid="token-secret"
+                        data-testid=testid
                         node_ref=input
-                        prop:value=secret
+                        prop:value=move || secret.get()
                         on:focus:target=move |ev| ev.target().select()
                     />
                     <button type="button" class="btn" on:click=copy>"Copy"</button>

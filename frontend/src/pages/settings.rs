@@ -6,6 +6,8 @@
 //!
 //! Settings → Scheduler: when the reconcile runs (see `components/scheduler_form.rs`).
 //!
+//! Settings → Notifications: a link to the channels page (`pages/notifications.rs`).
+//!
 //! Settings → Server (admins only): port, HTTPS, certificate and restart (see
 //! `components/server_settings.rs`).
 
@@ -107,6 +109,17 @@ pub fn Settings() -> impl IntoView {
             </Suspense>
         </section>
         <SchedulerSettings />
+        <section class="card glass" aria-labelledby="notifications-title">
+            <div class="card-head">
+                <h2 id="notifications-title">"Notifications"</h2>
+                <a class="btn ghost" href=api::href("/settings/notifications") data-testid="settings-notifications-link">
+                    "Manage channels"
+                </a>
+            </div>
+            <p class="hint">
+                "Send events — access granted, started, ending and ended, invites, failures — to a signed webhook, Discord or ntfy."
+            </p>
+        </section>
         {show_server.then(|| view! { <ServerSettings /> })}
         {show_backups.then(|| view! { <Backups /> })}
     }
