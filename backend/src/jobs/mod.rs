@@ -68,8 +68,24 @@ pub async fn finish(pool: &DbPool, id: &str, outcome: Result<String, String>) {
     let id = id.to_owned();
     let succeeded = outcome.is_ok();
     match db::run(pool, move |conn| {
-        db::jobs::finish(conn, &id, outcome, now_ms())?;
-        db::jobs::find(conn, &id)
+        conn.immediate_transaction(|conn| {
+            let error = outcome.as_ref().err().cloned();
+            db::jobs::finish(conn, &id, outcome, now_ms())?;
+            let job = db::jobs::find(conn, &id)?;
+            // A failed sync (or the reconcile, which starts with one) is told, with the job.
+            if let (Some(error), Some(job)) = (error, &job)
+                && (job.kind == sync::KIND || job.kind == reconcile::KIND)
+            {
+                let mut notice = crate::notify::Notice::new(
+                    "sync.failed",
+                    format!("The {} with Plex failed: {error}", job.kind),
+                );
+                notice.details =
+                    serde_json::json!({"job_id": job.id, "kind": job.kind, "error": error});
+                crate::notify::record(conn, &notice, now_ms())?;
+            }
+            Ok(job)
+        })
     })
     .await
     {

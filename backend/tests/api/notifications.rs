@@ -579,3 +579,61 @@ async fn a_reminder_comes_once_at_its_lead_and_not_for_a_window_extended_before_
     t.app.assert_no_jobs_left().await;
     receiver.handle.stop(false).await;
 }
+
+#[tokio::test]
+async fn a_failed_sync_is_told() {
+    let t = synced_fast(plexward::clock::system()).await;
+    let token = admin(&t).await;
+    let receiver = Receiver::start().await;
+    let (status, _) = t
+        .app
+        .call(
+            Method::POST,
+            "/api/v1/notifications/channels",
+            &token,
+            Some(
+                json!({"kind": "webhook", "name": "Ops", "config": {"url": receiver.url},
+                        "events": ["sync.failed"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // plex.tv refuses the token: the sync fails at once (a 401 is not retried).
+    t.sim.add_fault(plex_sim::FaultSpec {
+        method: Some("GET".into()),
+        path: "/api/users".into(),
+        count: 0,
+        status: Some(401),
+        ..plex_sim::FaultSpec::default()
+    });
+    let job = crate::helpers::wait_for(
+        &t.app,
+        &t.token,
+        &crate::helpers::start_sync(&t.app, &t.token).await,
+    )
+    .await;
+    assert_eq!(job["state"], "failed", "{job}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let hit = loop {
+        if let Some(hit) = receiver
+            .hits()
+            .into_iter()
+            .find(|h| h.event == "sync.failed")
+        {
+            break hit;
+        }
+        assert!(Instant::now() < deadline, "no sync.failed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let body: Value = serde_json::from_str(&hit.body).expect("JSON");
+    assert_eq!(body["details"]["job_id"], job["id"], "{body}");
+    assert!(
+        body["details"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("401")),
+        "{body}"
+    );
+    t.sim.clear_faults();
+    t.app.assert_no_jobs_left().await;
+    receiver.handle.stop(false).await;
+}
