@@ -339,10 +339,10 @@ impl Applier {
                     .await
                     .map(|()| Done { share: None }),
                 // Not a friend any more either way: gone already is done.
-                Plan::RemoveFriend => match client.remove_friend(&mid, user).await {
-                    Ok(()) | Err(PlexError::NotFound { .. }) => Ok(Done { share: None }),
-                    Err(e) => Err(e),
-                },
+                Plan::RemoveFriend => client
+                    .remove_friend_if_present(&mid, user)
+                    .await
+                    .map(|()| Done { share: None }),
             };
             match result {
                 Ok(done) => return Ok(done),

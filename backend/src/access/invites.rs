@@ -27,7 +27,9 @@ use crate::db::invites::{InviteFilter, InviteRow, NewInvite};
 use crate::db::plex_users::{GivenPlanRow, SeenFriend};
 use crate::db::time::from_ms;
 use crate::db::{self, DbError, DbPool};
-use crate::plex::{Invitee, NonEmptySet, PlexError, PmsKey, SharingSettings, UserId};
+use crate::plex::{
+    Invitee, MachineId, NonEmptySet, PlexClient, PlexError, PmsKey, SharingSettings, UserId,
+};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -276,14 +278,21 @@ async fn check(
 
 /// The PMS keys Plex's invite carries: what the provisional grants give at `now`, and the anchor.
 fn sent_keys(provisional: &[NewGrant], catalog: &Catalog, now: i64) -> BTreeSet<PmsKey> {
+    // (Provisional grants carry no weekly rule into the invite: those start at acceptance.)
     let mut keys: BTreeSet<PmsKey> = provisional
         .iter()
-        .filter(|g| {
-            g.repeat.is_none()
-                && g.starts_at.is_none_or(|s| s <= now)
-                && g.ends_at.is_none_or(|e| e > now)
+        .filter(|g| g.repeat.is_none())
+        .filter_map(|g| {
+            let library = catalog.key_of(g.library_id)?;
+            crate::access::window::Grant {
+                library,
+                starts_at: g.starts_at,
+                ends_at: g.ends_at,
+                repeat: None,
+            }
+            .is_active(now)
+            .then_some(library)
         })
-        .filter_map(|g| catalog.key_of(g.library_id))
         .collect();
     if let Some(anchor) = catalog.anchor_key() {
         keys.insert(anchor);
@@ -342,7 +351,7 @@ pub async fn create(
     let summary = format!(
         "{}. Plex's invite to {identifier} carries {}.",
         plan_grants::summary(&checked.relative, &catalog, "acceptance"),
-        plan_grants::and_list(&titles)
+        crate::notify::and_list(&titles)
     );
     if request.dry_run == Some(true) {
         return Ok(CreateInviteResponse {
@@ -496,7 +505,7 @@ pub fn response(row: &InviteRow, catalog: &Catalog) -> InviteResponse {
                 .iter()
                 .map(|g| catalog.title_of(g.library_id))
                 .collect();
-            plan_grants::and_list(&titles)
+            crate::notify::and_list(&titles)
         });
     InviteResponse {
         id: row.id,
@@ -611,11 +620,12 @@ async fn load_pending(pool: &DbPool, id: i64) -> Result<InviteRow, InviteError> 
 /// Whether Plex still has the invite's share pending (`Some(false)`: accepted meanwhile; `None`:
 /// gone).
 async fn still_pending(
-    session: &PlexSession,
+    client: &PlexClient,
+    mid: &MachineId,
     row: &InviteRow,
 ) -> Result<Option<bool>, InviteError> {
     let user = row.plex_account_id.map(|u| UserId(u as u64));
-    let shares = session.client.shares(&session.mid).await?;
+    let shares = client.shares(mid).await?;
     Ok(shares
         .iter()
         .find(|s| Some(s.user_id) == user)
@@ -635,21 +645,17 @@ async fn withdraw(
     let _one_sync = applier.one_sync_at_a_time().await;
     let _no_applies = applier.exclude_applies().await;
     let session = applier.plex_session().await?;
-    if still_pending(&session, &row).await? == Some(false) {
+    if still_pending(&session.client, &session.mid, &row).await? == Some(false) {
         // Accepted meanwhile: it is theirs now; the next sync records it.
         return Err(InviteError::NotPending(
             "accepted on Plex already (a sync will show it)",
         ));
     }
     if let Some(user) = row.plex_account_id {
-        match session
+        session
             .client
-            .remove_friend(&session.mid, UserId(user as u64))
-            .await
-        {
-            Ok(()) | Err(PlexError::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
+            .remove_friend_if_present(&session.mid, UserId(user as u64))
+            .await?;
     }
     let now = applier.now();
     let (id, friend, identifier) = (row.id, row.plex_user_id, row.identifier.clone());
@@ -721,12 +727,7 @@ pub async fn resend(
         mid,
         mut sections,
     } = applier.plex_session().await?;
-    let session_view = PlexSession {
-        client: client.clone(),
-        mid: mid.clone(),
-        sections: sections.clone(),
-    };
-    if still_pending(&session_view, &row).await? == Some(false) {
+    if still_pending(&client, &mid, &row).await? == Some(false) {
         return Err(InviteError::NotPending(
             "accepted on Plex already (a sync will show it)",
         ));
@@ -734,10 +735,7 @@ pub async fn resend(
     let keys = NonEmptySet::new(friend.actual_set())
         .map_err(|_| InviteError::NotPending("without libraries on Plex (sync first)"))?;
     let user = UserId(friend.user.plex_user_id as u64);
-    match client.remove_friend(&mid, user).await {
-        Ok(()) | Err(PlexError::NotFound { .. }) => {}
-        Err(e) => return Err(e.into()),
-    }
+    client.remove_friend_if_present(&mid, user).await?;
     let ids = client.resolve_sections(&mid, &mut sections, &keys).await?;
     let share = client
         .create_share(

@@ -273,18 +273,9 @@ pub fn summary(relative: &[RelativeGrant], catalog: &Catalog, from: &str) -> Str
     }
     groups
         .into_iter()
-        .map(|(words, titles)| format!("{} {words}", and_list(&titles)))
+        .map(|(words, titles)| format!("{} {words}", crate::notify::and_list(&titles)))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// `["a", "b", "c"]` → "a, b and c".
-pub fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 #[cfg(test)]

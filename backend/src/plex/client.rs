@@ -433,6 +433,19 @@ impl PlexClient {
         .await
     }
 
+    /// [`PlexClient::remove_friend`], taking "no such friend" for done (they are gone either
+    /// way: an earlier attempt, or they left).
+    pub async fn remove_friend_if_present(
+        &self,
+        mid: &MachineId,
+        user: UserId,
+    ) -> Result<(), PlexError> {
+        match self.remove_friend(mid, user).await {
+            Err(PlexError::NotFound { .. }) => Ok(()),
+            other => other,
+        }
+    }
+
     async fn delete(
         &self,
         path: &str,

@@ -22,6 +22,7 @@ pub mod job_progress;
 pub mod layout;
 pub mod live_tail;
 pub mod log_lines;
+pub mod pager;
 pub mod password_input;
 pub mod plex_sign_in;
 pub mod restart_server;

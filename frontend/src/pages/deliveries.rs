@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 use plexward_shared::{ChannelResponse, DeliveryQuery, DeliveryResponse, Permission};
 
 use crate::api::{self, ApiError};
+use crate::components::pager::Pager;
 use crate::notify_text::{
     DELIVERY_STATES, can_resend, event_words, last_answer, state_badge, state_name,
 };
@@ -19,15 +20,6 @@ use crate::time_zone::{Zone, server_zone};
 
 /// Deliveries per page.
 const PAGE_SIZE: u32 = 50;
-
-/// `51–100 of 230`: which deliveries a page shows (empty when there are none).
-fn range_text(offset: u32, shown: usize, total: u64) -> String {
-    if shown == 0 {
-        return String::new();
-    }
-    let first = u64::from(offset) + 1;
-    format!("{first}–{} of {total}", first + shown as u64 - 1)
-}
 
 /// A channel's name by id; a deleted or unreadable one as `#id`.
 fn channel_name(names: &BTreeMap<i64, String>, id: i64) -> String {
@@ -190,7 +182,7 @@ pub fn Deliveries() -> impl IntoView {
                             view! {
                                 {note.map(|n| view! { <p class="hint">{n}</p> })}
                                 <DeliveryTable deliveries=list.items names zone can_resend_any resend filtered />
-                                <Pager offset shown total />
+                                <Pager offset shown total page_size=PAGE_SIZE prefix="deliveries" noun="deliveries" />
                             }
                             .into_any()
                         }
@@ -200,30 +192,6 @@ pub fn Deliveries() -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-/// Previous / next page, hidden when everything fits on one.
-#[component]
-fn Pager(offset: RwSignal<u32>, shown: usize, total: u64) -> impl IntoView {
-    let at = offset.get_untracked();
-    if at == 0 && total <= u64::from(PAGE_SIZE) {
-        return ().into_any();
-    }
-    let more = u64::from(at) + (shown as u64) < total;
-    view! {
-        <div class="pager" data-testid="deliveries-pager">
-            <span class="muted">{range_text(at, shown, total)}</span>
-            <button type="button" class="btn ghost small" disabled=at == 0
-                on:click=move |_| offset.set(at.saturating_sub(PAGE_SIZE))>
-                "← Previous"
-            </button>
-            <button type="button" class="btn ghost small" disabled=!more
-                on:click=move |_| offset.set(at + PAGE_SIZE)>
-                "Next →"
-            </button>
-        </div>
-    }
-    .into_any()
 }
 
 #[component]
@@ -328,14 +296,7 @@ fn DeliveryRow(
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{channel_name, range_text};
-
-    #[test]
-    fn pages_say_which_deliveries_they_show() {
-        assert_eq!(range_text(0, 50, 120), "1–50 of 120");
-        assert_eq!(range_text(100, 20, 120), "101–120 of 120");
-        assert_eq!(range_text(0, 0, 0), "");
-    }
+    use super::channel_name;
 
     #[test]
     fn channels_are_named_or_numbered() {

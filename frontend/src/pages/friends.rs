@@ -22,6 +22,7 @@ use crate::components::bulk_dialog::BulkDialog;
 use crate::components::friend_badges::FriendBadges;
 use crate::components::grants_import::GrantsImport;
 use crate::components::invite_dialog::InviteDialog;
+use crate::components::pager::Pager;
 use crate::format::{change_words, now};
 use crate::session::use_session;
 use crate::time_zone::{Zone, server_zone};
@@ -235,7 +236,7 @@ pub fn Friends() -> impl IntoView {
                                     // Untracked: a sign-out must not re-run this (it disposes the page).
                                     selectable=untrack(can_edit)
                                 />
-                                <Pager offset shown total />
+                                <Pager offset shown total page_size=PAGE_SIZE prefix="friends" noun="friends" />
                             }
                                 .into_any()
                         }
@@ -279,51 +280,6 @@ pub fn Friends() -> impl IntoView {
 /// The name to show: the Plex title, else the username, else the email (the shared rule).
 pub fn display_name(friend: &PlexUserResponse) -> String {
     friend.display_name().to_owned()
-}
-
-/// `51–100 of 1,000`: which friends a page shows.
-pub fn range_text(offset: u32, shown: usize, total: u64) -> String {
-    if shown == 0 {
-        return if total == 0 {
-            String::new()
-        } else {
-            format!("Nothing on this page: {total} friends match.")
-        };
-    }
-    let first = u64::from(offset) + 1;
-    format!("{first}–{} of {total}", first + shown as u64 - 1)
-}
-
-/// Previous / next page, hidden when everything fits on one.
-#[component]
-fn Pager(offset: RwSignal<u32>, shown: usize, total: u64) -> impl IntoView {
-    let at = offset.get_untracked();
-    if at == 0 && total <= u64::from(PAGE_SIZE) {
-        return ().into_any();
-    }
-    let more = u64::from(at) + (shown as u64) < total;
-    view! {
-        <div class="pager" data-testid="friends-pager">
-            <span class="muted" data-testid="friends-range">{range_text(at, shown, total)}</span>
-            <button
-                type="button"
-                class="btn ghost small"
-                disabled=at == 0
-                on:click=move |_| offset.set(at.saturating_sub(PAGE_SIZE))
-            >
-                "← Previous"
-            </button>
-            <button
-                type="button"
-                class="btn ghost small"
-                disabled=!more
-                on:click=move |_| offset.set(at + PAGE_SIZE)
-            >
-                "Next →"
-            </button>
-        </div>
-    }
-    .into_any()
 }
 
 /// `Movies ends in 3 d 4 h`, with whether it is within the hour.
@@ -488,7 +444,7 @@ mod tests {
     use chrono::{Duration, Utc};
     use plexward_shared::NextChange;
 
-    use super::{PlexUserResponse, display_name, next_change_text, range_text, status_of};
+    use super::{PlexUserResponse, display_name, next_change_text, status_of};
 
     fn friend(title: &str, username: Option<&str>, email: Option<&str>) -> PlexUserResponse {
         PlexUserResponse {
@@ -550,17 +506,6 @@ mod tests {
         assert_eq!(
             next_change_text(&f, &titles, now),
             Some(("#9 starts in 5 m 0 s".into(), true))
-        );
-    }
-
-    #[test]
-    fn pages_say_which_friends_they_show() {
-        assert_eq!(range_text(0, 50, 1_000), "1–50 of 1000");
-        assert_eq!(range_text(950, 50, 1_000), "951–1000 of 1000");
-        assert_eq!(range_text(0, 0, 0), "");
-        assert_eq!(
-            range_text(100, 0, 3),
-            "Nothing on this page: 3 friends match."
         );
     }
 

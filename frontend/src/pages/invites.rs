@@ -12,6 +12,7 @@ use crate::components::invite_actions::{
     InviteActions, InviteButtons, InviteCancelDialog, InviteOutcome,
 };
 use crate::components::invite_dialog::InviteDialog;
+use crate::components::pager::Pager;
 use crate::session::use_session;
 use crate::time_zone::{Zone, server_zone};
 
@@ -29,15 +30,6 @@ pub fn state_badge(state: InviteState) -> (&'static str, &'static str) {
         InviteState::Expired => ("Expired", "pill bad"),
         InviteState::Cancelled => ("Cancelled", "pill"),
     }
-}
-
-/// `51–100 of 230`: which invites a page shows (empty when there are none).
-fn range_text(offset: u32, shown: usize, total: u64) -> String {
-    if shown == 0 {
-        return String::new();
-    }
-    let first = u64::from(offset) + 1;
-    format!("{first}–{} of {total}", first + shown as u64 - 1)
 }
 
 #[component]
@@ -137,7 +129,7 @@ pub fn Invites() -> impl IntoView {
                             let (shown, total) = (list.items.len(), list.total);
                             view! {
                                 <InviteTable invites=list.items zone actions can_edit />
-                                <Pager offset shown total />
+                                <Pager offset shown total page_size=PAGE_SIZE prefix="invites" noun="invites" />
                             }
                             .into_any()
                         }
@@ -164,30 +156,6 @@ pub fn Invites() -> impl IntoView {
             </Suspense>
         </Show>
     }
-}
-
-/// Previous / next page, hidden when everything fits on one.
-#[component]
-fn Pager(offset: RwSignal<u32>, shown: usize, total: u64) -> impl IntoView {
-    let at = offset.get_untracked();
-    if at == 0 && total <= u64::from(PAGE_SIZE) {
-        return ().into_any();
-    }
-    let more = u64::from(at) + (shown as u64) < total;
-    view! {
-        <div class="pager" data-testid="invites-pager">
-            <span class="muted">{range_text(at, shown, total)}</span>
-            <button type="button" class="btn ghost small" disabled=at == 0
-                on:click=move |_| offset.set(at.saturating_sub(PAGE_SIZE))>
-                "← Previous"
-            </button>
-            <button type="button" class="btn ghost small" disabled=!more
-                on:click=move |_| offset.set(at + PAGE_SIZE)>
-                "Next →"
-            </button>
-        </div>
-    }
-    .into_any()
 }
 
 #[component]
@@ -279,18 +247,11 @@ fn InviteRow(
 mod tests {
     use plexward_shared::InviteState;
 
-    use super::{range_text, state_badge};
+    use super::state_badge;
 
     #[test]
     fn states_read_as_badges() {
         assert_eq!(state_badge(InviteState::Pending), ("Pending", "pill warn"));
         assert_eq!(state_badge(InviteState::Accepted).1, "pill ok");
-    }
-
-    #[test]
-    fn pages_say_which_invites_they_show() {
-        assert_eq!(range_text(0, 50, 120), "1–50 of 120");
-        assert_eq!(range_text(100, 20, 120), "101–120 of 120");
-        assert_eq!(range_text(0, 0, 0), "");
     }
 }
