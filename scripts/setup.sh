@@ -97,8 +97,8 @@ if [[ $WITH_TEST -eq 1 ]]; then
     step "installing cargo-deny ${CARGO_DENY_VERSION} (a few minutes, once)"
     cargo install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
   fi
-  # --- Python venv: python-plexapi conformance suite and the schemathesis API fuzzer ------------
-  REQS=(e2e/conformance/requirements.txt e2e/fuzz/requirements.txt e2e/openapi/requirements.txt)
+  # --- Python venv: python-plexapi conformance, the schemathesis API fuzzer, the SMTP server ---
+  REQS=(e2e/conformance/requirements.txt e2e/fuzz/requirements.txt e2e/openapi/requirements.txt e2e/smtp/requirements.txt)
   if [[ ! -x .venv/bin/python ]]; then
     step "creating the Python venv"
     python3 -m venv .venv

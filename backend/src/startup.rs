@@ -148,6 +148,7 @@ impl Application {
             ));
         }
         let plex = Arc::new(plex);
+        let plex_reachability = plex.reachability().clone();
         crate::settings::plex_routes::start(&pool, &plex)?;
         crate::settings::plex_routes::probe_in_background(&pool, &plex);
         let plex_sign_ins = Arc::new(crate::settings::plex_sign_in::SignIns::default());
@@ -321,6 +322,7 @@ impl Application {
             config.delivery_retry_base_ms,
             Duration::from_millis(config.delivery_timeout_ms),
             applier.clock().clone(),
+            plex_reachability,
         );
         Ok(Self {
             address,

@@ -20,14 +20,15 @@ use plexward_shared::{
     AuditQuery, BackupResponse, BulkRequest, BulkResponse, ChangePasswordRequest, ChangeResponse,
     ChangedBy, ChannelRequest, ChannelResponse, ChannelTestResponse, CreateAccountRequest,
     CreateApiTokenRequest, CreateInviteRequest, CreateInviteResponse, CreatedApiTokenResponse,
-    DeliveryQuery, DeliveryResponse, ErrorResponse, ExtendRequest, FriendQuery, HealthResponse,
-    HistoryEntry, InviteQuery, InviteResponse, JobResponse, JobStarted, LibraryResponse, List,
-    LogEntry, LogFile, LogLevel, LogQuery, LoginRequest, LoginResponse, PlexPinStarted,
-    PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
-    PlexUserResponse, RestartResponse, RestoreResponse, SavedChannelResponse, ScheduleSettings,
-    SchedulerResponse, ServerSettingsResponse, SetEndPolicyRequest, SetGrantsRequest,
-    SetSharingRequest, SummaryResponse, UpdateAccountRequest, UpdatePlexSettingsRequest,
-    UpdateServerSettingsRequest,
+    DeliveryQuery, DeliveryResponse, ErrorResponse, ExtendRequest, FriendNotifications,
+    FriendQuery, HealthResponse, HistoryEntry, InviteQuery, InviteResponse, JobResponse,
+    JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginRequest,
+    LoginResponse, NotificationSettings, PlexPinStarted, PlexPinStatus, PlexSettingsResponse,
+    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, RestartResponse, RestoreResponse,
+    SavedChannelResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
+    SetEndPolicyRequest, SetGrantsRequest, SetSharingRequest, SummaryResponse,
+    TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest, TemplateResponse,
+    UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -824,6 +825,72 @@ pub async fn resend_delivery(id: i64) -> Result<(), ApiError> {
     call(|| builder("POST", &url).build()).await.map(drop)
 }
 
+/// `GET /api/v1/notifications/settings`: the reminder leads and the friends' email channel.
+pub async fn notification_settings() -> Result<NotificationSettings, ApiError> {
+    get("/api/v1/notifications/settings").await
+}
+
+/// `PUT /api/v1/notifications/settings` (admin): the whole settings. A 422 names the refused
+/// fields (`reminder_leads_minutes`, `friend_email_channel_id`).
+pub async fn update_notification_settings(
+    body: &NotificationSettings,
+) -> Result<NotificationSettings, ApiError> {
+    with_body("PUT", "/api/v1/notifications/settings", body).await
+}
+
+/// Where one event's template is (`/api/v1/notifications/templates/access.ending`).
+fn template_url(event: &str) -> String {
+    format!("/api/v1/notifications/templates/{}", percent_encode(event))
+}
+
+/// `GET /api/v1/notifications/templates`: every event's message (and the friend's reminder),
+/// with its default and the variables it may use.
+pub async fn templates() -> Result<List<TemplateResponse>, ApiError> {
+    get("/api/v1/notifications/templates").await
+}
+
+/// `PUT /api/v1/notifications/templates/{event}` (admin): saves an edited template. A 422 says
+/// what is wrong under `fields.subject` / `fields.body` (a line and the reason).
+pub async fn save_template(
+    event: &str,
+    body: &TemplateRequest,
+) -> Result<TemplateResponse, ApiError> {
+    with_body("PUT", &template_url(event), body).await
+}
+
+/// `DELETE /api/v1/notifications/templates/{event}` (admin): back to the default.
+pub async fn reset_template(event: &str) -> Result<(), ApiError> {
+    delete(&template_url(event)).await
+}
+
+/// `POST /api/v1/notifications/templates/preview`: a template as being edited, filled with a
+/// sample event; the same 422 as saving when it cannot be read.
+pub async fn preview_template(
+    body: &TemplatePreviewRequest,
+) -> Result<TemplatePreviewResponse, ApiError> {
+    with_body("POST", "/api/v1/notifications/templates/preview", body).await
+}
+
+/// `GET /api/v1/plex-users/{id}/notifications`: whether the friend gets reminder emails, and
+/// their time zone.
+pub async fn friend_notifications(id: i64) -> Result<FriendNotifications, ApiError> {
+    get(&format!("/api/v1/plex-users/{id}/notifications")).await
+}
+
+/// `PUT /api/v1/plex-users/{id}/notifications` (moderators, admins). A 422 names an unknown
+/// `time_zone`.
+pub async fn set_friend_notifications(
+    id: i64,
+    body: &FriendNotifications,
+) -> Result<FriendNotifications, ApiError> {
+    with_body(
+        "PUT",
+        &format!("/api/v1/plex-users/{id}/notifications"),
+        body,
+    )
+    .await
+}
+
 /// `?a=1&b=x%20y` from the pairs that have a value (blank ones are left out, as the API treats
 /// them as absent anyway); empty when none has.
 pub fn query(pairs: &[(&str, Option<&str>)]) -> String {
@@ -1169,7 +1236,7 @@ mod tests {
 
     use super::{
         audit_export_url, deliveries_query_string, invites_query_string, log_stream_url,
-        logs_download_url, query,
+        logs_download_url, query, template_url,
     };
 
     #[test]
@@ -1183,6 +1250,15 @@ mod tests {
             query(&[("from", Some("2026-11-24T09:00:00+01:00"))]),
             "?from=2026-11-24T09%3A00%3A00%2B01%3A00"
         );
+    }
+
+    #[test]
+    fn template_urls_name_the_event() {
+        assert_eq!(
+            template_url("friend.access.ending"),
+            "/api/v1/notifications/templates/friend.access.ending"
+        );
+        assert_eq!(template_url("a/b"), "/api/v1/notifications/templates/a%2Fb");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::pages::{
     account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
     dashboard::Dashboard, deliveries::Deliveries, friend::Friend, friends::Friends,
     invites::Invites, libraries::Libraries, login::Login, logs::Logs, not_found::NotFound,
-    notifications::Notifications, plans::Plans, settings::Settings,
+    notifications::Notifications, plans::Plans, settings::Settings, templates::Templates,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -65,6 +65,10 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/settings/notifications")
                             view=|| view! { <Protected permission=Permission::ViewSettings><Notifications /></Protected> }
+                        />
+                        <Route
+                            path=path!("/settings/templates")
+                            view=|| view! { <Protected permission=Permission::ViewSettings><Templates /></Protected> }
                         />
                         <Route
                             path=path!("/accounts")

@@ -6,10 +6,12 @@ mod app;
 mod components;
 mod format;
 mod jobs;
+mod lead_text;
 mod notify_text;
 mod pages;
 mod plan_text;
 mod session;
+mod template_text;
 mod time_zone;
 
 fn main() {

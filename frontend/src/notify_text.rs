@@ -1,6 +1,7 @@
 //! Notifications as text: event names in words and as test ids, channel kinds, where a
 //! delivery stands, what a test send said, and the channel form → the `ChannelRequest` the API
-//! takes (each kind with its own settings). Pure, so it is tested on the host.
+//! takes (each kind with its own settings, email's SMTP ones included). Pure, so it is tested on
+//! the host.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +11,52 @@ use plexward_shared::{
 };
 
 /// The kinds a channel can be, as the API spells them, with their labels.
-pub const CHANNEL_KINDS: [(&str, &str); 3] = [
+pub const CHANNEL_KINDS: [(&str, &str); 4] = [
     ("webhook", "Webhook"),
     ("discord", "Discord"),
     ("ntfy", "ntfy"),
+    ("email", "Email"),
 ];
+
+/// How an email channel talks to its SMTP server, as the API spells it, with its label.
+pub const EMAIL_SECURITIES: [(&str, &str); 3] = [
+    ("tls", "TLS (SMTPS)"),
+    ("starttls", "STARTTLS"),
+    ("none", "None (plain, local relay only)"),
+];
+
+/// Most recipients of an email channel (the server's rule too).
+pub const EMAIL_RECIPIENTS_MAX: usize = 20;
+
+/// The port an email channel uses when none is given: 465 for `tls`, 587 for `starttls`, 25
+/// for `none`.
+pub fn default_port(security: &str) -> u16 {
+    match security {
+        "starttls" => 587,
+        "none" => 25,
+        _ => 465,
+    }
+}
+
+/// `a@example.com, Bob <b@example.com>` (commas, semicolons or lines between) → the addresses,
+/// each once, in order.
+pub fn parse_addresses(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for address in text.split([',', ';', '\n']).map(str::trim) {
+        if !address.is_empty() && !out.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+            out.push(address.to_owned());
+        }
+    }
+    out
+}
+
+/// A 422's field name as the form shows it: `config.to[2]` is about the recipients field.
+pub fn form_field(server_field: &str) -> &str {
+    match server_field.split_once('[') {
+        Some((field, _)) => field,
+        None => server_field,
+    }
+}
 
 /// Longest channel name (the server's rule too).
 pub const CHANNEL_NAME_MAX: usize = 80;
@@ -83,10 +125,20 @@ pub fn sorted_events(events: &[String]) -> Vec<String> {
     sorted
 }
 
-/// Where a channel sends: its URL, or the ntfy server and topic.
+/// Where a channel sends: its URL, the ntfy server and topic, or the SMTP server and recipients.
 pub fn destination_words(channel: &ChannelResponse) -> String {
     let c = &channel.config;
     match channel.kind.as_str() {
+        "email" => {
+            let security = c.security.as_deref().unwrap_or("tls");
+            format!(
+                "{}:{} ({}) → {}",
+                c.host.as_deref().unwrap_or("?"),
+                c.port.unwrap_or_else(|| default_port(security)),
+                security_label(security),
+                c.to.as_deref().unwrap_or_default().join(", ")
+            )
+        }
         "ntfy" => format!(
             "{}/{}",
             c.server.as_deref().unwrap_or("?").trim_end_matches('/'),
@@ -103,8 +155,20 @@ pub fn secret_words(channel: &ChannelResponse) -> &'static str {
         ("webhook", false) => "No signing secret",
         ("ntfy", true) => "Access token set",
         ("ntfy", false) => "No access token",
+        ("email", true) => "Password set",
+        ("email", false) => "No password",
         (_, true) => "Set",
         (_, false) => "None",
+    }
+}
+
+/// A security's short label (`starttls` → `STARTTLS`); an unknown one as it is.
+pub fn security_label(security: &str) -> &str {
+    match security {
+        "tls" => "TLS",
+        "starttls" => "STARTTLS",
+        "none" => "no encryption",
+        other => other,
     }
 }
 
@@ -177,6 +241,22 @@ pub struct ChannelFields {
     pub enabled: bool,
     /// Webhook, editing: make a new signing secret.
     pub rotate_secret: bool,
+    /// Email: the SMTP server and how to reach it.
+    pub host: String,
+    /// Email: empty for the security's default port.
+    pub port: String,
+    pub security: String,
+    /// Email: empty for no sign-in.
+    pub username: String,
+    /// Email: a new password (empty: none, or keep the saved one).
+    pub password: String,
+    /// Email, editing: remove the saved password.
+    pub clear_password: bool,
+    pub from: String,
+    /// Email: the recipients as typed, comma-separated.
+    pub to: String,
+    /// Email: a certificate to trust (PEM), or empty.
+    pub ca_pem: String,
 }
 
 impl Default for ChannelFields {
@@ -192,6 +272,15 @@ impl Default for ChannelFields {
             events: Vec::new(),
             enabled: true,
             rotate_secret: false,
+            host: String::new(),
+            port: String::new(),
+            security: "tls".to_owned(),
+            username: String::new(),
+            password: String::new(),
+            clear_password: false,
+            from: String::new(),
+            to: String::new(),
+            ca_pem: String::new(),
         }
     }
 }
@@ -216,6 +305,15 @@ impl ChannelFields {
             events: channel.events.clone(),
             enabled: channel.enabled,
             rotate_secret: false,
+            host: c.host.clone().unwrap_or_default(),
+            port: c.port.map(|p| p.to_string()).unwrap_or_default(),
+            security: c.security.clone().unwrap_or_else(|| "tls".to_owned()),
+            username: c.username.clone().unwrap_or_default(),
+            password: String::new(),
+            clear_password: false,
+            from: c.from.clone().unwrap_or_default(),
+            to: c.to.as_deref().unwrap_or_default().join(", "),
+            ca_pem: c.ca_pem.clone().unwrap_or_default(),
         }
     }
 }
@@ -233,7 +331,10 @@ pub fn channel_request(
     let mut errors = FieldErrors::new();
     let kind = fields.kind.trim();
     if !CHANNEL_KINDS.iter().any(|(k, _)| *k == kind) {
-        errors.insert("kind".into(), "Choose webhook, Discord or ntfy.".into());
+        errors.insert(
+            "kind".into(),
+            "Choose webhook, Discord, ntfy or email.".into(),
+        );
     }
     let name = fields.name.trim();
     if name.is_empty() {
@@ -255,14 +356,14 @@ pub fn channel_request(
     };
     let config = match kind {
         "ntfy" => ChannelConfig {
-            url: None,
             server: required(&fields.server, "config.server", &mut errors),
             topic: required(&fields.topic, "config.topic", &mut errors),
+            ..ChannelConfig::default()
         },
+        "email" => email_config(fields, &mut errors),
         _ => ChannelConfig {
             url: required(&fields.url, "config.url", &mut errors),
-            server: None,
-            topic: None,
+            ..ChannelConfig::default()
         },
     };
     let events = sorted_events(&fields.events);
@@ -276,6 +377,14 @@ pub fn channel_request(
     } else {
         Some(fields.token.trim().to_owned()).filter(|t| !t.is_empty())
     };
+    // Sent as typed (a password may start or end with a space); empty keeps the saved one.
+    let password = if kind != "email" {
+        None
+    } else if editing && fields.clear_password {
+        Some(String::new())
+    } else {
+        Some(fields.password.clone()).filter(|p| !p.is_empty())
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -286,8 +395,61 @@ pub fn channel_request(
         events,
         enabled: Some(fields.enabled),
         token,
+        password,
         rotate_secret: (editing && kind == "webhook" && fields.rotate_secret).then_some(true),
     })
+}
+
+/// An email channel's settings from the form, what is missing or unreadable in `errors`.
+fn email_config(fields: &ChannelFields, errors: &mut FieldErrors) -> ChannelConfig {
+    let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+    let host = text(&fields.host);
+    if host.is_none() {
+        errors.insert("config.host".into(), "Required.".into());
+    }
+    let security = fields.security.trim();
+    if !EMAIL_SECURITIES.iter().any(|(s, _)| *s == security) {
+        errors.insert(
+            "config.security".into(),
+            "Choose TLS, STARTTLS or none.".into(),
+        );
+    }
+    let port = match fields.port.trim() {
+        "" => None,
+        typed => match typed.parse::<u16>() {
+            Ok(port) if port > 0 => Some(port),
+            _ => {
+                errors.insert(
+                    "config.port".into(),
+                    "A port from 1 to 65535, or empty for the default.".into(),
+                );
+                None
+            }
+        },
+    };
+    let from = text(&fields.from);
+    if from.is_none() {
+        errors.insert("config.from".into(), "Required.".into());
+    }
+    let to = parse_addresses(&fields.to);
+    if to.is_empty() {
+        errors.insert("config.to".into(), "At least one address.".into());
+    } else if to.len() > EMAIL_RECIPIENTS_MAX {
+        errors.insert(
+            "config.to".into(),
+            format!("At most {EMAIL_RECIPIENTS_MAX} addresses."),
+        );
+    }
+    ChannelConfig {
+        host,
+        port,
+        security: Some(security.to_owned()),
+        username: text(&fields.username),
+        from,
+        to: Some(to),
+        ca_pem: text(&fields.ca_pem),
+        ..ChannelConfig::default()
+    }
 }
 
 #[cfg(test)]
@@ -348,7 +510,8 @@ mod tests {
     fn kinds_and_secrets_read_as_words() {
         assert_eq!(kind_label("ntfy"), "ntfy");
         assert_eq!(kind_label("webhook"), "Webhook");
-        assert_eq!(kind_label("email"), "email");
+        assert_eq!(kind_label("email"), "Email");
+        assert_eq!(kind_label("sms"), "sms");
         let hook = channel("webhook", ChannelConfig::default());
         assert_eq!(secret_words(&hook), "Signing secret set");
         let ntfy = channel(
@@ -356,7 +519,7 @@ mod tests {
             ChannelConfig {
                 server: Some("https://ntfy.sh/".into()),
                 topic: Some("plexward".into()),
-                url: None,
+                ..ChannelConfig::default()
             },
         );
         assert_eq!(destination_words(&ntfy), "https://ntfy.sh/plexward");
@@ -404,6 +567,7 @@ mod tests {
             event_id: "e".into(),
             event: "access.granted".into(),
             channel_id: 3,
+            recipient: None,
             state: DeliveryState::Pending,
             attempts: 0,
             last_status: None,
@@ -429,8 +593,7 @@ mod tests {
             request.config,
             ChannelConfig {
                 url: Some("http://127.0.0.1:9000/hook".into()),
-                server: None,
-                topic: None,
+                ..ChannelConfig::default()
             },
             "only the URL, trimmed: the ntfy server default is not sent"
         );
@@ -471,9 +634,9 @@ mod tests {
         assert_eq!(
             request.config,
             ChannelConfig {
-                url: None,
                 server: Some("https://ntfy.sh".into()),
                 topic: Some("plexward-alerts".into()),
+                ..ChannelConfig::default()
             }
         );
         assert_eq!(request.token.as_deref(), Some("tk_123"));
@@ -525,7 +688,7 @@ mod tests {
                 .contains_key("name")
         );
         let odd = ChannelFields {
-            kind: "email".into(),
+            kind: "sms".into(),
             ..webhook_form()
         };
         assert!(
@@ -560,5 +723,167 @@ mod tests {
             "",
             "the redacted URL is not sent back"
         );
+    }
+
+    fn email_form() -> ChannelFields {
+        ChannelFields {
+            kind: "email".into(),
+            name: "Mail".into(),
+            url: "http://left-over.example".into(),
+            host: " smtp.example.com ".into(),
+            security: "starttls".into(),
+            username: " plexward ".into(),
+            password: " pw with spaces ".into(),
+            from: "Plexward <plexward@example.com>".into(),
+            to: "ann@example.com, bob@example.com;ann@example.com\n Carl <carl@example.com>".into(),
+            events: vec!["sync.failed".into()],
+            ..ChannelFields::default()
+        }
+    }
+
+    #[test]
+    fn an_email_form_sends_its_smtp_settings_and_password() {
+        let request = channel_request(&email_form(), false).expect("valid");
+        assert_eq!(request.kind, "email");
+        assert_eq!(
+            request.config,
+            ChannelConfig {
+                host: Some("smtp.example.com".into()),
+                port: None,
+                security: Some("starttls".into()),
+                username: Some("plexward".into()),
+                from: Some("Plexward <plexward@example.com>".into()),
+                to: Some(vec![
+                    "ann@example.com".into(),
+                    "bob@example.com".into(),
+                    "Carl <carl@example.com>".into(),
+                ]),
+                ..ChannelConfig::default()
+            },
+            "no URL, ntfy server or empty certificate sent"
+        );
+        assert_eq!(
+            request.password.as_deref(),
+            Some(" pw with spaces "),
+            "a password is sent as typed"
+        );
+        assert_eq!(request.token, None);
+
+        let with_port = ChannelFields {
+            port: " 2525 ".into(),
+            username: String::new(),
+            ca_pem: "-----BEGIN CERTIFICATE-----\n…".into(),
+            ..email_form()
+        };
+        let config = channel_request(&with_port, false).expect("valid").config;
+        assert_eq!(config.port, Some(2525));
+        assert_eq!(config.username, None, "no sign-in");
+        assert!(config.ca_pem.is_some_and(|p| p.starts_with("-----BEGIN")));
+
+        // Editing: empty keeps the saved password, "remove" clears it.
+        let keep = ChannelFields {
+            password: String::new(),
+            ..email_form()
+        };
+        assert_eq!(channel_request(&keep, true).expect("valid").password, None);
+        let clear = ChannelFields {
+            clear_password: true,
+            ..email_form()
+        };
+        assert_eq!(
+            channel_request(&clear, true)
+                .expect("valid")
+                .password
+                .as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            channel_request(&webhook_form(), false)
+                .expect("valid")
+                .password,
+            None
+        );
+    }
+
+    #[test]
+    fn an_email_form_names_what_is_missing() {
+        let empty = ChannelFields {
+            kind: "email".into(),
+            name: "Mail".into(),
+            events: vec!["sync.failed".into()],
+            ..ChannelFields::default()
+        };
+        let errors = channel_request(&empty, false).expect_err("invalid");
+        assert_eq!(
+            errors.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["config.from", "config.host", "config.to"]
+        );
+        let odd = ChannelFields {
+            port: "70000".into(),
+            security: "ssl".into(),
+            to: (0..21).map(|i| format!("u{i}@example.com, ")).collect(),
+            ..email_form()
+        };
+        let errors = channel_request(&odd, false).expect_err("invalid");
+        assert_eq!(
+            errors.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["config.port", "config.security", "config.to"]
+        );
+        assert_eq!(errors["config.to"], "At most 20 addresses.");
+        assert!(
+            channel_request(
+                &ChannelFields {
+                    port: "0".into(),
+                    ..email_form()
+                },
+                false
+            )
+            .expect_err("port 0")
+            .contains_key("config.port")
+        );
+    }
+
+    #[test]
+    fn a_saved_email_channel_fills_the_form_and_reads_as_words() {
+        let mut mail = channel(
+            "email",
+            ChannelConfig {
+                host: Some("smtp.example.com".into()),
+                security: Some("none".into()),
+                from: Some("plexward@example.com".into()),
+                to: Some(vec!["ann@example.com".into(), "bob@example.com".into()]),
+                ..ChannelConfig::default()
+            },
+        );
+        let fields = ChannelFields::of(&mail);
+        assert_eq!(fields.host, "smtp.example.com");
+        assert_eq!(fields.port, "");
+        assert_eq!(fields.security, "none");
+        assert_eq!(fields.to, "ann@example.com, bob@example.com");
+        assert!(fields.password.is_empty() && !fields.clear_password);
+        assert_eq!(
+            destination_words(&mail),
+            "smtp.example.com:25 (no encryption) → ann@example.com, bob@example.com"
+        );
+        mail.config.port = Some(2525);
+        mail.config.security = Some("starttls".into());
+        assert!(destination_words(&mail).starts_with("smtp.example.com:2525 (STARTTLS)"));
+        assert_eq!(secret_words(&mail), "Password set");
+        mail.secret_set = false;
+        assert_eq!(secret_words(&mail), "No password");
+    }
+
+    #[test]
+    fn ports_addresses_and_field_names() {
+        assert_eq!(default_port("tls"), 465);
+        assert_eq!(default_port("starttls"), 587);
+        assert_eq!(default_port("none"), 25);
+        assert_eq!(
+            parse_addresses(" a@x.org,,b@x.org\nA@X.org ; C D <c@x.org> "),
+            ["a@x.org", "b@x.org", "C D <c@x.org>"]
+        );
+        assert!(parse_addresses(" , ").is_empty());
+        assert_eq!(form_field("config.to[2]"), "config.to");
+        assert_eq!(form_field("config.host"), "config.host");
     }
 }

@@ -323,7 +323,7 @@ mod tests {
         ] {
             assert!(p(bad).is_err(), "{bad:?} must be refused");
         }
-        assert!(p("0").unwrap_err().contains("empty"));
+        assert!(p("0").expect_err("zero").contains("empty"));
     }
 
     #[test]

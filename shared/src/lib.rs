@@ -57,8 +57,9 @@ pub use logs::{
 };
 pub use notifications::{
     ChannelConfig, ChannelRequest, ChannelResponse, ChannelTestResponse, DeliveryQuery,
-    DeliveryResponse, DeliveryState, NOTIFICATION_EVENTS, NotificationSettings,
-    SavedChannelResponse,
+    DeliveryResponse, DeliveryState, FRIEND_REMINDER_TEMPLATE, FriendNotifications,
+    NOTIFICATION_EVENTS, NotificationSettings, SavedChannelResponse, TemplatePreviewRequest,
+    TemplatePreviewResponse, TemplateRequest, TemplateResponse, TemplateVariable,
 };
 pub use plans::{
     AccessPlanRequest, AccessPlanResponse, GivenPlan, PLAN_DESCRIPTION_MAX, PLAN_GRANTS_MAX,

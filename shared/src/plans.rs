@@ -50,6 +50,10 @@ pub struct AccessPlanRequest {
     /// What happens at the end (absent: the friend's own choice or the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_policy: Option<crate::EndPolicy>,
+    /// Reminder leads for friends given this plan, in minutes (absent: the notification
+    /// settings'; empty: no reminders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_leads_minutes: Option<Vec<u32>>,
 }
 
 /// An access plan.
@@ -62,6 +66,8 @@ pub struct AccessPlanResponse {
     pub grants: Vec<PlanGrant>,
     pub sharing: Option<crate::Sharing>,
     pub end_policy: Option<crate::EndPolicy>,
+    #[serde(default)]
+    pub reminder_leads_minutes: Option<Vec<u32>>,
     /// One more with every edit; the `ETag` names it. Friends keep the version they were given.
     pub version: i64,
     /// The plan in words, e.g. "Movies and TV Shows for 14 days".

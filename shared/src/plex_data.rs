@@ -392,6 +392,9 @@ pub struct SummaryResponse {
     /// Places used against Plex's friend limit.
     #[serde(default)]
     pub friend_limit: FriendLimit,
+    /// Notification deliveries failing: dead, or pending after a failed attempt.
+    #[serde(default)]
+    pub deliveries_failing: u64,
 }
 
 #[cfg(test)]

@@ -99,6 +99,15 @@ impl Catalog {
             .unwrap_or_else(|| format!("#{id}"))
     }
 
+    /// The title of the library with PMS key `key` (`key #n` when unknown).
+    pub fn title_of_key(&self, key: i64) -> String {
+        let key = PmsKey(key as u64);
+        match self.id_by_key.get(&key) {
+            Some(id) => self.title_of(*id),
+            None => format!("key #{}", key.0),
+        }
+    }
+
     /// The present library titled `title` (case aside), or why there is none.
     pub fn id_titled(&self, title: &str) -> Result<i64, String> {
         let found: Vec<i64> = self
@@ -269,7 +278,8 @@ impl Friend {
         self.library_drift() || self.sharing_drift()
     }
 
-    fn library_drift(&self) -> bool {
+    /// Plex has other libraries than Plexward last applied (changed on Plex directly).
+    pub fn library_drift(&self) -> bool {
         if self.departed() {
             return false;
         }

@@ -43,6 +43,8 @@ pub struct InviteBody {
     pub plan_id: Option<i64>,
     pub plan_name: Option<String>,
     pub plan_version: Option<i64>,
+    /// The plan's own reminder leads.
+    pub plan_reminder_leads: Option<Vec<u32>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +210,7 @@ async fn check(
                 plan_id: Some(id),
                 plan_name: Some(plan.row.name),
                 plan_version: Some(plan.row.version),
+                plan_reminder_leads: plan.body.reminder_leads_minutes,
             }),
             Err(plans::PlanError::NotFound) => {
                 errors.insert("plan_id".into(), "no such plan".into());
@@ -412,7 +415,7 @@ pub async fn create(
     let sent_titles = titles.clone();
     let row = db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
-            let (friend, _) = db::plex_users::upsert(conn, &seen, now)?;
+            let friend = db::plex_users::upsert(conn, &seen, now)?.id;
             db::apply_states::record_success(
                 conn,
                 friend,
@@ -438,6 +441,7 @@ pub async fn create(
                         name,
                         version,
                         given_at: now,
+                        reminder_leads: body.plan_reminder_leads.clone(),
                     },
                 )?;
             }

@@ -5,6 +5,7 @@
 pub mod applier;
 pub mod bulk_action;
 pub mod change;
+pub mod drift;
 pub mod end_policy_change;
 pub mod friend;
 pub mod friend_dto;

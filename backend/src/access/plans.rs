@@ -30,6 +30,8 @@ pub struct PlanBody {
     pub grants: Vec<PlanGrant>,
     pub sharing: Option<Sharing>,
     pub end_policy: Option<EndPolicy>,
+    /// Its own reminder leads (`None`: the notification settings').
+    pub reminder_leads_minutes: Option<Vec<u32>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,7 @@ impl Plan {
             grants: self.body.grants.clone(),
             sharing: self.body.sharing.clone(),
             end_policy: self.body.end_policy,
+            reminder_leads_minutes: self.body.reminder_leads_minutes.clone(),
             version: self.row.version,
             summary,
             friends,
@@ -170,6 +173,18 @@ async fn check(
     if let Err(e) = plan_grants::validate(&request.grants, &catalog, "grants", false) {
         errors.extend(e);
     }
+    let leads = match request
+        .reminder_leads_minutes
+        .as_deref()
+        .map(crate::notify::reminder_leads)
+    {
+        None => None,
+        Some(Ok(leads)) => Some(leads),
+        Some(Err(why)) => {
+            errors.insert("reminder_leads_minutes".into(), why);
+            None
+        }
+    };
     let sharing = match request.sharing.as_ref().map(sharing::from_api).transpose() {
         Ok(s) => s,
         Err(e) => {
@@ -188,6 +203,7 @@ async fn check(
             grants: request.grants.clone(),
             sharing: request.sharing.clone(),
             end_policy: request.end_policy,
+            reminder_leads_minutes: leads,
         },
     ))
 }
@@ -199,6 +215,7 @@ fn audit_view(plan: &Plan) -> serde_json::Value {
         "grants": plan.body.grants,
         "sharing": plan.body.sharing,
         "end_policy": plan.body.end_policy.map(EndPolicy::as_str),
+        "reminder_leads_minutes": plan.body.reminder_leads_minutes,
     })
 }
 
@@ -358,6 +375,7 @@ pub async fn give(
         name: plan.row.name.clone(),
         version: plan.row.version,
         given_at: 0,
+        reminder_leads: plan.body.reminder_leads_minutes.clone(),
     };
     let compute = move |_: &crate::access::friend::Friend, _: &Catalog, now: i64| {
         Ok(plan_grants::resolve(&relative, now))

@@ -96,6 +96,8 @@ pub fn summary(
             total: upcoming_total,
         },
         friend_limit: friend_limit::status(shared_with, friend_limit),
+        // Filled by the handler (the deliveries are not part of the friend snapshot).
+        deliveries_failing: 0,
     }
 }
 

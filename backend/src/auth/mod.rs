@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod bootstrap;
 pub mod error;
+pub mod failure_burst;
 pub mod jwt;
 pub mod password;
 pub mod principal;
@@ -30,6 +31,8 @@ use crate::db::DbPool;
 pub struct AuthState {
     pub jwt: jwt::JwtKeys,
     pub throttle: throttle::LoginThrottle,
+    /// Failed sign-ins, for `signin.failures`.
+    pub failures: failure_burst::FailureBurst,
     pub db: DbPool,
     /// Session lifetimes and the refresh race window run on this clock (tests move it). JWT
     /// expiry is checked by `jsonwebtoken` against the system clock.
@@ -54,6 +57,7 @@ impl AuthState {
         Ok(Self {
             jwt: jwt::JwtKeys::new(&key),
             throttle: throttle::LoginThrottle::new(limits.burst, limits.period),
+            failures: failure_burst::FailureBurst::default(),
             db,
             clock,
             runtime: tokio::runtime::Handle::current(),

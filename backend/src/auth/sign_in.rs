@@ -79,11 +79,37 @@ async fn throttled(
     .details(serde_json::json!({"reason": "throttled", "retry_after_secs": retry_after_secs(wait)}))
     .record(&auth.db)
     .await;
+    tell_if_burst(auth).await;
     Attempt {
         quota: quota.map(|q| q.exhausted_for(wait)),
         outcome: Err(AuthError::LoginThrottled {
             retry_after_secs: retry_after_secs(wait),
         }),
+    }
+}
+
+/// A failed sign-in: `signin.failures` when it makes a burst (the wall clock: it is about the
+/// attack, not access windows).
+async fn tell_if_burst(auth: &AuthState) {
+    use super::failure_burst::WINDOW_MS;
+    let now = db::time::now_ms();
+    let Some(count) = auth.failures.record(now) else {
+        return;
+    };
+    let minutes = WINDOW_MS / 60_000;
+    tracing::warn!(count, minutes, "a burst of failed sign-ins");
+    let mut notice = crate::notify::Notice::new(
+        "signin.failures",
+        format!("{count} sign-ins to Plexward failed within {minutes} minutes."),
+    );
+    notice.details = serde_json::json!({"count": count, "minutes": minutes});
+    let told = db::run(&auth.db, move |conn| {
+        crate::notify::record(conn, &notice, now)
+    })
+    .await;
+    match told {
+        Ok(_) => crate::notify::wake(),
+        Err(e) => tracing::warn!(error = %e, "cannot record the failed sign-ins to tell"),
     }
 }
 
@@ -117,6 +143,7 @@ async fn check_and_start(
                 }))
                 .record(&auth.db)
                 .await;
+            tell_if_burst(auth).await;
             return Err(AuthError::InvalidCredentials);
         }
     };

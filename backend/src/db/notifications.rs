@@ -39,6 +39,8 @@ pub struct DeliveryRow {
     pub last_status: Option<i64>,
     pub delivered_at: Option<i64>,
     pub created_at: i64,
+    /// A friend's own address (their reminder) instead of the channel's recipients.
+    pub recipient: Option<String>,
 }
 
 pub fn channels(conn: &mut SqliteConnection) -> QueryResult<Vec<ChannelRow>> {
@@ -126,7 +128,8 @@ pub fn delete_channel(conn: &mut SqliteConnection, id: i64) -> QueryResult<bool>
 }
 
 /// Records event `id` (which happened at `occurred_at` on the access clock) and one pending
-/// delivery per channel in `channels`, due now (wall-clock time: delivery is operational).
+/// delivery per channel in `channels` (to `recipient` instead of the channel's own, when given),
+/// due now (wall-clock time: delivery is operational).
 pub fn insert_event(
     conn: &mut SqliteConnection,
     id: &str,
@@ -134,6 +137,7 @@ pub fn insert_event(
     occurred_at: i64,
     payload: &str,
     channels: &[i64],
+    recipient: Option<&str>,
 ) -> QueryResult<()> {
     let now = crate::db::time::now_ms();
     diesel::insert_into(outbox_events::table)
@@ -152,6 +156,7 @@ pub fn insert_event(
                 deliveries::state.eq("pending"),
                 deliveries::next_attempt_at.eq(now),
                 deliveries::created_at.eq(now),
+                deliveries::recipient.eq(recipient),
             ))
             .execute(conn)?;
     }
@@ -319,4 +324,49 @@ pub fn mark_reminded(
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// How many deliveries are failing: dead, or pending after a failed attempt.
+pub fn failing(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    deliveries::table
+        .filter(
+            deliveries::state.eq("dead").or(deliveries::state
+                .eq("pending")
+                .and(deliveries::attempts.gt(0))),
+        )
+        .count()
+        .get_result(conn)
+}
+
+/// Friend `id`'s own notification choices (`None`: the defaults).
+pub fn friend_choices(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> QueryResult<Option<(bool, Option<String>)>> {
+    use crate::db::schema::friend_notifications as f;
+    f::table
+        .find(id)
+        .select((f::reminder_emails, f::time_zone))
+        .first(conn)
+        .optional()
+}
+
+pub fn set_friend_choices(
+    conn: &mut SqliteConnection,
+    id: i64,
+    reminder_emails: bool,
+    time_zone: Option<&str>,
+) -> QueryResult<()> {
+    use crate::db::schema::friend_notifications as f;
+    let values = (
+        f::reminder_emails.eq(reminder_emails),
+        f::time_zone.eq(time_zone),
+    );
+    diesel::insert_into(f::table)
+        .values((f::plex_user_id.eq(id), values))
+        .on_conflict(f::plex_user_id)
+        .do_update()
+        .set(values)
+        .execute(conn)?;
+    Ok(())
 }

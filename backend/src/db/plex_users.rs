@@ -38,6 +38,7 @@ type JoinedRow = (
     Option<String>,
     Option<i64>,
     Option<(i64, String, i64, i64)>,
+    Option<String>,
 );
 
 /// `plex_users` with `friend_end` and `friend_plans`, as [`JoinedRow`]s.
@@ -57,6 +58,7 @@ macro_rules! joined {
                     friend_plans::given_at,
                 )
                     .nullable(),
+                friend_plans::reminder_leads.nullable(),
             ))
     };
 }
@@ -68,6 +70,8 @@ pub struct GivenPlanRow {
     pub name: String,
     pub version: i64,
     pub given_at: i64,
+    /// The plan's own reminder leads when given (`None`: the notification settings').
+    pub reminder_leads: Option<Vec<u32>>,
 }
 
 /// Sharing settings as stored (JSON).
@@ -114,7 +118,7 @@ pub struct PlexUser {
 }
 
 impl PlexUser {
-    fn from_row((row, end_policy, removed_at, plan): JoinedRow, actual: Vec<i64>) -> Self {
+    fn from_row((row, end_policy, removed_at, plan, leads): JoinedRow, actual: Vec<i64>) -> Self {
         Self {
             id: row.id,
             plex_user_id: row.plex_user_id,
@@ -139,6 +143,7 @@ impl PlexUser {
                 name,
                 version,
                 given_at,
+                reminder_leads: leads.and_then(|l| serde_json::from_str(&l).ok()),
             }),
         }
     }
@@ -218,30 +223,36 @@ fn actual_by_friend(
 
 /// Makes the stored shared keys of friend `id` exactly `keys`, touching only the rows that
 /// differ (so an unchanged share writes nothing, and the read model sees no change).
-fn set_actual(conn: &mut SqliteConnection, id: i64, keys: &[i64]) -> QueryResult<()> {
-    diesel::delete(
+/// Sets friend `id`'s libraries on Plex; whether they changed.
+fn set_actual(conn: &mut SqliteConnection, id: i64, keys: &[i64]) -> QueryResult<bool> {
+    let mut changed = diesel::delete(
         actual_libraries::table
             .filter(actual_libraries::plex_user_id.eq(id))
             .filter(actual_libraries::pms_key.ne_all(keys)),
     )
     .execute(conn)?;
     for key in keys {
-        diesel::insert_or_ignore_into(actual_libraries::table)
+        changed += diesel::insert_or_ignore_into(actual_libraries::table)
             .values((
                 actual_libraries::plex_user_id.eq(id),
                 actual_libraries::pms_key.eq(key),
             ))
             .execute(conn)?;
     }
-    Ok(())
+    Ok(changed > 0)
 }
 
-/// Inserts or refreshes a friend; returns their row id and whether they are new.
-pub fn upsert(
-    conn: &mut SqliteConnection,
-    seen: &SeenFriend,
-    now: i64,
-) -> QueryResult<(i64, bool)> {
+/// What [`upsert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upserted {
+    pub id: i64,
+    pub new: bool,
+    /// An existing friend's libraries on Plex differ from the last sync's.
+    pub actual_changed: bool,
+}
+
+/// Inserts or refreshes a friend.
+pub fn upsert(conn: &mut SqliteConnection, seen: &SeenFriend, now: i64) -> QueryResult<Upserted> {
     let existing: Option<i64> = plex_users::table
         .filter(plex_users::plex_user_id.eq(seen.plex_user_id))
         .select(plex_users::id)
@@ -268,10 +279,14 @@ pub fn upsert(
                 .set(plex_users::actual_sharing.eq(&sharing))
                 .execute(conn)?;
         }
-        set_actual(conn, id, &seen.actual_keys)?;
+        let actual_changed = set_actual(conn, id, &seen.actual_keys)?;
         // Listed again (re-invited after `remove_friend`): a friend like any other.
         record_removed(conn, id, None)?;
-        return Ok((id, false));
+        return Ok(Upserted {
+            id,
+            new: false,
+            actual_changed,
+        });
     }
     let id = diesel::insert_into(plex_users::table)
         .values((
@@ -283,7 +298,11 @@ pub fn upsert(
         .returning(plex_users::id)
         .get_result(conn)?;
     set_actual(conn, id, &seen.actual_keys)?;
-    Ok((id, true))
+    Ok(Upserted {
+        id,
+        new: true,
+        actual_changed: false,
+    })
 }
 
 /// Marks friends not in `seen` (plex.tv user ids) as departed; returns how many newly were.
@@ -527,7 +546,7 @@ pub fn record_share(
             .set(plex_users::actual_sharing.eq(Some(sharing)))
             .execute(conn)?;
     }
-    set_actual(conn, id, keys)
+    set_actual(conn, id, keys).map(drop)
 }
 
 /// Counts an edit of friend `id`: one more on their version, if it is still `expected` (`None`:
@@ -555,11 +574,16 @@ pub fn record_given_plan(
     id: i64,
     plan: &GivenPlanRow,
 ) -> QueryResult<()> {
+    let leads = plan
+        .reminder_leads
+        .as_ref()
+        .and_then(|l| serde_json::to_string(l).ok());
     let values = (
         friend_plans::plan_id.eq(plan.plan_id),
         friend_plans::plan_name.eq(&plan.name),
         friend_plans::plan_version.eq(plan.version),
         friend_plans::given_at.eq(plan.given_at),
+        friend_plans::reminder_leads.eq(leads.as_deref()),
     );
     diesel::insert_into(friend_plans::table)
         .values((friend_plans::plex_user_id.eq(id), values))
@@ -774,4 +798,18 @@ pub fn named(conn: &mut SqliteConnection, identifier: &str) -> QueryResult<Optio
 pub fn delete(conn: &mut SqliteConnection, id: i64) -> QueryResult<()> {
     diesel::delete(plex_users::table.find(id)).execute(conn)?;
     Ok(())
+}
+
+/// The reminder leads of friends given a plan with its own, by friend.
+pub fn plan_reminder_leads(
+    conn: &mut SqliteConnection,
+) -> QueryResult<std::collections::BTreeMap<i64, Vec<u32>>> {
+    let rows: Vec<(i64, Option<String>)> = friend_plans::table
+        .filter(friend_plans::reminder_leads.is_not_null())
+        .select((friend_plans::plex_user_id, friend_plans::reminder_leads))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, l)| Some((id, serde_json::from_str(&l?).ok()?)))
+        .collect())
 }

@@ -137,6 +137,15 @@ diesel::table! {
         plan_name -> Text,
         plan_version -> BigInt,
         given_at -> BigInt,
+        reminder_leads -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    friend_notifications (plex_user_id) {
+        plex_user_id -> BigInt,
+        reminder_emails -> Bool,
+        time_zone -> Nullable<Text>,
     }
 }
 
@@ -184,6 +193,7 @@ diesel::table! {
         last_status -> Nullable<BigInt>,
         delivered_at -> Nullable<BigInt>,
         created_at -> BigInt,
+        recipient -> Nullable<Text>,
     }
 }
 
@@ -293,6 +303,7 @@ diesel::table! {
 diesel::joinable!(grants -> plex_users (plex_user_id));
 diesel::joinable!(friend_end -> plex_users (plex_user_id));
 diesel::joinable!(friend_plans -> plex_users (plex_user_id));
+diesel::joinable!(friend_notifications -> plex_users (plex_user_id));
 diesel::joinable!(invites -> plex_users (plex_user_id));
 diesel::joinable!(deliveries -> outbox_events (event_id));
 diesel::joinable!(deliveries -> notification_channels (channel_id));
@@ -322,6 +333,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     plex_users,
     friend_end,
     friend_plans,
+    friend_notifications,
     access_plans,
     invites,
     notification_channels,

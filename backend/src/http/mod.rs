@@ -17,6 +17,7 @@ pub mod end_policy;
 pub mod error;
 pub mod etag;
 pub mod extractors;
+pub mod friend_notifications;
 pub mod grants;
 pub mod grants_csv;
 pub mod health;
@@ -26,6 +27,7 @@ pub mod live_streams;
 pub mod logs;
 pub mod me;
 pub mod metrics;
+pub mod notification_templates;
 pub mod notifications;
 pub mod openapi;
 pub mod openapi_errors;
@@ -140,6 +142,12 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(notifications::resend)
         .service(notifications::get_settings)
         .service(notifications::put_settings)
+        .service(notification_templates::list)
+        .service(notification_templates::preview)
+        .service(notification_templates::put_one)
+        .service(notification_templates::delete_one)
+        .service(friend_notifications::get_one)
+        .service(friend_notifications::put_one)
         .service(invites::list)
         .service(invites::create)
         .service(invites::get_one)

@@ -92,7 +92,26 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         (
             "put /api/v1/notifications/settings",
-            json!({"reminder_leads_minutes": [10080, 1440]}),
+            json!({"reminder_leads_minutes": [10080, 1440], "friend_email_channel_id": null}),
+        ),
+        (
+            "put /api/v1/notifications/templates/{event}",
+            json!({
+                "subject": "Access ending {{ends_at}}: {{friend}}",
+                "body": "{{summary}}{{#if libraries}}\n\nLibraries: {{libraries}}{{/if}}"
+            }),
+        ),
+        (
+            "post /api/v1/notifications/templates/preview",
+            json!({
+                "event": "access.ending",
+                "subject": "Access ending {{ends_at}}: {{friend}}",
+                "body": "{{friend}} loses {{libraries}} in {{lead}}."
+            }),
+        ),
+        (
+            "put /api/v1/plex-users/{id}/notifications",
+            json!({"reminder_emails": true, "time_zone": "Europe/Paris"}),
         ),
         (
             "post /api/v1/invites",
@@ -220,6 +239,15 @@ mod tests {
             }
             "put /api/v1/notifications/settings" => {
                 serde_json::from_value::<dto::NotificationSettings>(v).map(drop)
+            }
+            "put /api/v1/notifications/templates/{event}" => {
+                serde_json::from_value::<dto::TemplateRequest>(v).map(drop)
+            }
+            "post /api/v1/notifications/templates/preview" => {
+                serde_json::from_value::<dto::TemplatePreviewRequest>(v).map(drop)
+            }
+            "put /api/v1/plex-users/{id}/notifications" => {
+                serde_json::from_value::<dto::FriendNotifications>(v).map(drop)
             }
             "post /api/v1/invites" => {
                 serde_json::from_value::<dto::CreateInviteRequest>(v).map(drop)

@@ -95,6 +95,7 @@ impl Job for DemoSeedJob {
         };
         let demo_plans = [
             AccessPlanRequest {
+                reminder_leads_minutes: None,
                 name: "Trial — Movies + TV, 14 days".into(),
                 description: Some(
                     "For new friends: two weeks, then this server's share ends.".into(),
@@ -104,6 +105,7 @@ impl Job for DemoSeedJob {
                 end_policy: Some(EndPolicy::RemoveShare),
             },
             AccessPlanRequest {
+                reminder_leads_minutes: None,
                 name: "Weekend movie nights".into(),
                 description: Some("Movies on Friday and Saturday evenings.".into()),
                 grants: vec![PlanGrant {
@@ -115,6 +117,7 @@ impl Job for DemoSeedJob {
                 end_policy: None,
             },
             AccessPlanRequest {
+                reminder_leads_minutes: None,
                 name: "Family — no end".into(),
                 description: None,
                 grants: [Some(movies), Some(tv), music]

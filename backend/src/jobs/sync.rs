@@ -169,7 +169,11 @@ pub async fn sync(
 
             report.friends = friend_rows.len() as u64;
             for seen in &friend_rows {
-                let (row, new) = db::plex_users::upsert(conn, seen, now)?;
+                let upserted = db::plex_users::upsert(conn, seen, now)?;
+                let (row, new) = (upserted.id, upserted.new);
+                if upserted.actual_changed {
+                    crate::access::drift::tell_if_drifted(conn, row, access_now)?;
+                }
                 if new {
                     report.friends_added += 1;
                     // What they have now is the baseline Plexward keeps: a later difference

@@ -1,10 +1,14 @@
 //! Notifications: events written to an outbox in the caller's transaction (like the audit
-//! trail, so a change and its event commit together or not at all), and how one is sent to a
-//! channel (webhook, Discord, ntfy). The delivery worker (`scheduler::deliveries`) sends them;
-//! channels are configured in `settings::notifications`.
+//! trail, so a change and its event commit together or not at all), what each says (templates,
+//! `messages`), and how one is sent to a channel (email, webhook, Discord, ntfy). The delivery
+//! worker (`scheduler::deliveries`) sends them; channels and templates are configured in
+//! `settings::notifications` and `settings::notification_templates`.
 
+pub mod email;
+pub mod messages;
 pub mod send;
 pub mod signature;
+pub mod template;
 
 use std::sync::OnceLock;
 
@@ -41,6 +45,17 @@ impl NoticeFriend {
             email: user.email.clone(),
         }
     }
+}
+
+/// Reminder leads as saved: each 1–525600 minutes, at most 10, longest first, each once.
+pub fn reminder_leads(leads: &[u32]) -> Result<Vec<u32>, String> {
+    let mut leads = leads.to_vec();
+    leads.sort_unstable_by(|a, b| b.cmp(a));
+    leads.dedup();
+    if leads.len() > 10 || leads.iter().any(|m| !(1..=525_600).contains(m)) {
+        return Err("up to 10 leads, each 1–525600 minutes".to_owned());
+    }
+    Ok(leads)
 }
 
 /// `["a", "b", "c"]` → "a, b and c".
@@ -151,6 +166,29 @@ pub fn record(
     }
     let id = uuid::Uuid::new_v4().to_string();
     let body = payload(&id, notice, now).to_string();
-    db::notifications::insert_event(conn, &id, notice.event, now, &body, &channels)?;
+    db::notifications::insert_event(conn, &id, notice.event, now, &body, &channels, None)?;
     Ok(Some(id))
+}
+
+/// Writes `notice` to the outbox as one email to `recipient` through email channel `channel`
+/// (a friend's own reminder), in the caller's transaction. Returns the event id.
+pub fn record_to(
+    conn: &mut SqliteConnection,
+    notice: &Notice,
+    channel: i64,
+    recipient: &str,
+    now: i64,
+) -> QueryResult<String> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = payload(&id, notice, now).to_string();
+    db::notifications::insert_event(
+        conn,
+        &id,
+        notice.event,
+        now,
+        &body,
+        &[channel],
+        Some(recipient),
+    )?;
+    Ok(id)
 }

@@ -3,21 +3,12 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::notify::signature;
 
-/// A channel's settings, as stored (no secret).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ChannelConfig {
-    /// Webhook and Discord: where to POST.
-    pub url: Option<String>,
-    /// ntfy: the server (`https://ntfy.sh`) and topic.
-    pub server: Option<String>,
-    pub topic: Option<String>,
-}
+/// A channel's settings, as stored (no secret): the API's shape.
+pub type ChannelConfig = plexward_shared::ChannelConfig;
 
 /// What a channel needs to send: its kind, settings and secret (opened).
 #[derive(Clone)]
@@ -52,6 +43,8 @@ pub enum Failure {
         retry_after: Option<Duration>,
         excerpt: String,
     },
+    #[error("the SMTP server refused: {message}")]
+    Smtp { code: u16, message: String },
     #[error("the channel is not set up: {0}")]
     Config(String),
 }
@@ -60,25 +53,48 @@ impl Failure {
     pub fn status(&self) -> Option<u16> {
         match self {
             Failure::Status { status, .. } => Some(*status),
+            Failure::Smtp { code, .. } => Some(*code),
             _ => None,
         }
     }
 }
 
-/// Sends event `event_id` (`event`, its webhook body `payload`) to `to`; the status on success.
+/// One event, ready for a channel: the webhook body as stored (what the signature covers) and
+/// the subject and text its template made for the reader.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub event_id: &'a str,
+    pub event: &'a str,
+    pub payload: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    /// Email: who gets it instead of the channel's `to` (a friend's own reminder).
+    pub recipient: Option<&'a str>,
+}
+
+/// Sends `out` to `to`; the HTTP status (SMTP code for email) on success.
 pub async fn send(
     client: &reqwest::Client,
     to: &Destination,
-    event_id: &str,
-    event: &str,
-    payload: &str,
+    out: &Outgoing<'_>,
     timeout: Duration,
 ) -> Result<u16, Failure> {
-    let summary = serde_json::from_str::<Value>(payload)
-        .ok()
-        .and_then(|v| v["details"]["summary"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| event.to_owned());
+    let (event_id, event) = (out.event_id, out.event);
     let request = match to.kind.as_str() {
+        "email" => {
+            let recipients = match out.recipient {
+                Some(r) => vec![r.to_owned()],
+                None => to.config.to.clone().unwrap_or_default(),
+            };
+            let email = super::email::Email {
+                to: &recipients,
+                subject: out.subject,
+                body: out.text,
+                event,
+                event_id,
+            };
+            return super::email::send(&to.config, to.secret.as_deref(), &email, timeout).await;
+        }
         "webhook" => {
             let url = to
                 .config
@@ -90,11 +106,11 @@ pub async fn send(
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .header("X-Plexward-Event", event)
                 .header("X-Plexward-Delivery", event_id)
-                .body(payload.to_owned());
+                .body(out.payload.to_owned());
             if let Some(secret) = &to.secret {
                 r = r.header(
                     "X-Plexward-Signature",
-                    signature::header(secret, payload.as_bytes()),
+                    signature::header(secret, out.payload.as_bytes()),
                 );
             }
             r
@@ -105,7 +121,7 @@ pub async fn send(
                 .url
                 .as_deref()
                 .ok_or_else(|| Failure::Config("no url".into()))?;
-            let content: String = format!("**{event}** — {summary}")
+            let content: String = format!("**{}**\n{}", out.subject, out.text.trim_end())
                 .chars()
                 .take(2000)
                 .collect();
@@ -120,10 +136,11 @@ pub async fn send(
             };
             let mut r = client
                 .post(format!("{}/{topic}", server.trim_end_matches('/')))
-                .header("Title", format!("Plexward: {event}"))
+                .header("Title", header_text(out.subject))
                 .header("Tags", "plexward")
+                .header("X-Plexward-Event", event)
                 .header("X-Plexward-Delivery", event_id)
-                .body(summary);
+                .body(out.text.to_owned());
             if let Some(token) = &to.secret {
                 r = r.bearer_auth(token);
             }
@@ -162,6 +179,20 @@ pub async fn send(
         retry_after,
         excerpt: body.chars().take(200).collect(),
     })
+}
+
+/// A header's text: ASCII as it is, anything else as an RFC 2047 word (ntfy decodes both).
+fn header_text(text: &str) -> String {
+    use base64::Engine as _;
+    let line = text.replace(['\r', '\n'], " ");
+    if line.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        line
+    } else {
+        format!(
+            "=?UTF-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(line.as_bytes())
+        )
+    }
 }
 
 /// A transport error in words, without the URL (a Discord or ntfy URL holds a secret).

@@ -32,6 +32,8 @@ pub struct PlexClientConfig {
     /// The process-wide plex.tv limiter, shared by every client built with it. `None`: the
     /// client gets its own, of `plextv_concurrency` and no rate limit.
     pub limiter: Option<Arc<PlextvLimiter>>,
+    /// Where each request's outcome is recorded (whether Plex answers). `None`: nowhere.
+    pub reachability: Option<Arc<super::reachability::Reachability>>,
     /// The process-wide choice of sharing API per operation (`routes.rs`). `None`: the client
     /// keeps its own, starting on v1.
     pub routes: Option<Arc<Routes>>,
@@ -60,6 +62,7 @@ impl PlexClientConfig {
             version: crate::VERSION.to_owned(),
             plextv_concurrency: 1,
             limiter: None,
+            reachability: None,
             routes: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
@@ -103,6 +106,14 @@ impl PlexClientConfig {
     #[must_use]
     pub fn with_limiter(mut self, limiter: Arc<PlextvLimiter>) -> Self {
         self.limiter = Some(limiter);
+        self
+    }
+
+    pub fn with_reachability(
+        mut self,
+        reachability: Arc<super::reachability::Reachability>,
+    ) -> Self {
+        self.reachability = Some(reachability);
         self
     }
 }

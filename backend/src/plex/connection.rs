@@ -47,6 +47,8 @@ pub struct PlexConnection {
     limiter: Arc<PlextvLimiter>,
     /// The process' choice of sharing API per operation, shared likewise.
     routes: Arc<Routes>,
+    /// Whether Plex answers, as every client built here finds.
+    reachability: Arc<crate::plex::reachability::Reachability>,
 }
 
 /// The saved connection with the token decrypted (by `settings::plex`): what the live
@@ -92,6 +94,7 @@ impl PlexConnection {
                 config.plextv_requests_per_second,
             )),
             routes: Arc::default(),
+            reachability: Arc::default(),
         })
     }
 
@@ -122,6 +125,11 @@ impl PlexConnection {
         *current = saved;
         // Under the write lock: no caller can cache a client of the old values after this.
         *self.client.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Whether Plex answers (the notification worker tells the changes).
+    pub fn reachability(&self) -> &Arc<crate::plex::reachability::Reachability> {
+        &self.reachability
     }
 
     /// The plex.tv limiter every client of this connection shares.
@@ -180,6 +188,7 @@ impl PlexConnection {
             PlexClientConfig::new(url.clone(), token.clone(), self.client_identifier.clone())
                 .with_plextv_url(self.plextv_url.clone())
                 .with_limiter(self.limiter.clone())
+                .with_reachability(self.reachability.clone())
                 .with_routes(self.routes.clone()),
         )
     }

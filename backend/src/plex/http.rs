@@ -46,6 +46,7 @@ pub(crate) struct Transport {
     token: SecretString,
     /// Requests to plex.tv wait here (shared by every client of the process).
     plextv_limit: Arc<PlextvLimiter>,
+    reachability: Option<Arc<super::reachability::Reachability>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -125,6 +126,7 @@ impl Transport {
             plextv_url,
             clients_url,
             token: config.token.clone(),
+            reachability: config.reachability.clone(),
             plextv_limit: config
                 .limiter
                 .clone()
@@ -132,8 +134,24 @@ impl Transport {
         })
     }
 
-    /// Sends one request and returns its 2xx response, or the matching [`PlexError`].
+    /// Sends one request and returns its 2xx response, or the matching [`PlexError`]; the
+    /// outcome goes to the reachability record.
     pub async fn send(&self, out: Outgoing<'_>) -> Result<Received, PlexError> {
+        let host = out.host;
+        let result = self.exchange(out).await;
+        if let Some(r) = &self.reachability
+            && !matches!(result, Err(PlexError::Config(_)))
+        {
+            r.record(
+                host,
+                result.as_ref().map(drop),
+                chrono::Utc::now().timestamp_millis(),
+            );
+        }
+        result
+    }
+
+    async fn exchange(&self, out: Outgoing<'_>) -> Result<Received, PlexError> {
         let host = out.host;
         let base = match host {
             PlexHost::Pms => &self.pms_url,

@@ -20,6 +20,7 @@ mod http;
 mod json;
 pub mod limiter;
 mod models;
+pub mod reachability;
 mod retry;
 pub mod routes;
 pub mod sharing;

@@ -1,4 +1,5 @@
-//! The delivery worker: records the reminders that came due (`reminders`), and sends the outbox's pending deliveries, each channel on its own task (at
+//! The delivery worker: records the reminders that came due (`reminders`) and Plex going down
+//! or coming back (`plex_health`), and sends the outbox's pending deliveries, each channel on its own task (at
 //! most one request in flight per channel, so a slow or dead channel delays nobody else, and
 //! never the deadlines, which run elsewhere). A failure is tried again after an exponential
 //! back-off with jitter (or the receiver's `Retry-After`), up to [`MAX_ATTEMPTS`], then the
@@ -53,6 +54,8 @@ pub struct Deliveries {
     pub timeout: Duration,
     /// The access clock: reminders are due by it.
     pub clock: crate::clock::SharedClock,
+    /// Whether Plex answers: its changes become `plex.unreachable` / `plex.recovered`.
+    pub plex: Arc<crate::plex::reachability::Reachability>,
     busy: Arc<Mutex<HashSet<i64>>>,
 }
 
@@ -63,6 +66,7 @@ impl Deliveries {
         retry_base_ms: u64,
         timeout: Duration,
         clock: crate::clock::SharedClock,
+        plex: Arc<crate::plex::reachability::Reachability>,
     ) -> Self {
         let client = reqwest::Client::builder()
             .user_agent(concat!("Plexward/", env!("CARGO_PKG_VERSION")))
@@ -76,6 +80,7 @@ impl Deliveries {
             retry_base_ms,
             timeout,
             clock,
+            plex,
             busy: Arc::default(),
         }
     }
@@ -91,6 +96,17 @@ impl Deliveries {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "access-ending reminders recorded"),
                 Err(e) => tracing::warn!(error = %e, "cannot look for reminders due; trying again"),
+            }
+            let changes = self.plex.take_changes();
+            if !changes.is_empty() {
+                let recorded = changes.clone();
+                if let Err(e) = db::run(&self.pool, move |conn| {
+                    super::plex_health::record(conn, &recorded)
+                })
+                .await
+                {
+                    tracing::warn!(error = %e, "cannot record that Plex went down or came back");
+                }
             }
             if let Err(e) = self.pass().await {
                 tracing::warn!(error = %e, "cannot read the deliveries due; trying again");
@@ -144,27 +160,32 @@ impl Deliveries {
     async fn attempt(&self, delivery: &DeliveryRow) -> Result<(), db::DbError> {
         let (id, channel_id, event_id) =
             (delivery.id, delivery.channel_id, delivery.event_id.clone());
+        let to_friend = delivery.recipient.is_some();
         let (channel, event) = db::run(&self.pool, move |conn| {
-            Ok((
-                db::notifications::channel(conn, channel_id)?,
-                db::notifications::event_payload(conn, &event_id)?,
-            ))
+            let channel = db::notifications::channel(conn, channel_id)?;
+            let Some((event, payload)) = db::notifications::event_payload(conn, &event_id)? else {
+                return Ok((channel, None));
+            };
+            let message = crate::settings::notification_templates::compose(
+                conn, &event, &payload, to_friend,
+            )?;
+            Ok((channel, Some((event, payload, message))))
         })
         .await?;
-        let (Some(channel), Some((event, payload))) = (channel, event) else {
+        let (Some(channel), Some((event, payload, (subject, text)))) = (channel, event) else {
             return Ok(()); // Deleted meanwhile (the delivery went with it).
         };
         let outcome = if channel.enabled {
             let to = crate::settings::notifications::destination(&channel, &self.data_dir);
-            send::send(
-                &self.client,
-                &to,
-                &delivery.event_id,
-                &event,
-                &payload,
-                self.timeout,
-            )
-            .await
+            let out = send::Outgoing {
+                event_id: &delivery.event_id,
+                event: &event,
+                payload: &payload,
+                subject: &subject,
+                text: &text,
+                recipient: delivery.recipient.as_deref(),
+            };
+            send::send(&self.client, &to, &out, self.timeout).await
         } else {
             Err(Failure::Config("the channel is disabled".into()))
         };

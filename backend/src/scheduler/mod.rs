@@ -7,6 +7,7 @@ pub mod backups;
 pub mod deadline;
 pub mod deliveries;
 pub mod heartbeat;
+pub mod plex_health;
 pub mod reminders;
 pub mod retention;
 pub mod retry;

@@ -2,6 +2,7 @@
 //! rules and transactions that change them. No HTTP here: refusals are [`SettingsError`]s, mapped
 //! to answers in `http/error.rs`.
 
+pub mod notification_templates;
 pub mod notifications;
 pub mod plex;
 pub mod plex_probe;

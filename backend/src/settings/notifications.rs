@@ -25,8 +25,10 @@ type FieldErrors = std::collections::BTreeMap<String, String>;
 pub const SECRET_AAD: &[u8] = b"plexward:notification_channels:secret";
 /// Longest channel name.
 const NAME_MAX: usize = 80;
-/// Kinds that can be sent today.
-const KINDS: [&str; 3] = ["webhook", "discord", "ntfy"];
+/// The kinds of channel.
+const KINDS: [&str; 4] = ["email", "webhook", "discord", "ntfy"];
+/// Most recipients of an email channel.
+const RECIPIENTS_MAX: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChannelError {
@@ -43,15 +45,14 @@ pub enum ChannelError {
 }
 
 fn response(row: &ChannelRow) -> ChannelResponse {
-    let config: send::ChannelConfig = serde_json::from_str(&row.config).unwrap_or_default();
+    let config: ChannelConfig = serde_json::from_str(&row.config).unwrap_or_default();
     ChannelResponse {
         id: row.id,
         kind: row.kind.clone(),
         name: row.name.clone(),
         config: ChannelConfig {
-            url: config.url.map(|u| redact_url(&row.kind, &u)),
-            server: config.server,
-            topic: config.topic,
+            url: config.url.as_deref().map(|u| redact_url(&row.kind, u)),
+            ..config
         },
         events: row.event_names(),
         enabled: row.enabled,
@@ -87,6 +88,90 @@ fn check_url(value: Option<&str>, field: &str, errors: &mut FieldErrors) -> Opti
     }
 }
 
+/// An email channel's settings, checked field by field.
+fn check_email(c: &ChannelConfig, errors: &mut FieldErrors) -> ChannelConfig {
+    use crate::notify::email::{self, Security};
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let host = text(&c.host);
+    match host.as_deref() {
+        None => {
+            errors.insert("config.host".into(), "required".into());
+        }
+        Some(h) if h.len() > 253 || h.chars().any(|ch| ch.is_whitespace() || ch.is_control()) => {
+            errors.insert("config.host".into(), "a host name or address".into());
+        }
+        Some(_) => {}
+    }
+    let security = match text(&c.security)
+        .as_deref()
+        .map(|s| (s, Security::parse(s)))
+    {
+        Some((s, Some(_))) => Some(s.to_owned()),
+        _ => {
+            errors.insert(
+                "config.security".into(),
+                "one of tls, starttls, none".into(),
+            );
+            None
+        }
+    };
+    if c.port == Some(0) {
+        errors.insert("config.port".into(), "1–65535".into());
+    }
+    let username = text(&c.username);
+    if username.as_deref().is_some_and(|u| u.len() > 256) {
+        errors.insert("config.username".into(), "at most 256 characters".into());
+    }
+    if username.is_some() && security.as_deref() == Some("none") {
+        errors.insert(
+            "config.security".into(),
+            "a password is only sent encrypted: choose tls or starttls to sign in".into(),
+        );
+    }
+    let from = text(&c.from);
+    match from.as_deref().map(email::check_address) {
+        None => {
+            errors.insert("config.from".into(), "required".into());
+        }
+        Some(Err(why)) => {
+            errors.insert("config.from".into(), why);
+        }
+        Some(Ok(())) => {}
+    }
+    let to: Vec<String> =
+        c.to.iter()
+            .flatten()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+    if to.is_empty() || to.len() > RECIPIENTS_MAX {
+        errors.insert("config.to".into(), format!("1–{RECIPIENTS_MAX} addresses"));
+    } else if let Some(why) = to.iter().find_map(|a| email::check_address(a).err()) {
+        errors.insert("config.to".into(), why);
+    }
+    let ca_pem = text(&c.ca_pem);
+    if let Some(pem) = &ca_pem
+        && let Err(why) = email::check_certificate(pem)
+    {
+        errors.insert("config.ca_pem".into(), why);
+    }
+    ChannelConfig {
+        host,
+        port: c.port,
+        security,
+        username,
+        from,
+        to: Some(to),
+        ca_pem,
+        ..ChannelConfig::default()
+    }
+}
+
 /// Checks a channel as sent: its stored config and event list.
 fn check(
     request: &ChannelRequest,
@@ -94,12 +179,7 @@ fn check(
 ) -> Result<(String, send::ChannelConfig, Vec<String>), ChannelError> {
     let mut errors = FieldErrors::new();
     if !KINDS.contains(&kind) {
-        let why = if kind == "email" {
-            "email channels are not available yet: use a webhook, Discord or ntfy".to_owned()
-        } else {
-            format!("one of {}", KINDS.join(", "))
-        };
-        errors.insert("kind".into(), why);
+        errors.insert("kind".into(), format!("one of {}", KINDS.join(", ")));
     }
     let name = request.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
@@ -107,6 +187,7 @@ fn check(
     }
     let c = &request.config;
     let config = match kind {
+        "email" => check_email(c, &mut errors),
         "webhook" | "discord" => send::ChannelConfig {
             url: check_url(c.url.as_deref(), "config.url", &mut errors),
             ..send::ChannelConfig::default()
@@ -127,7 +208,7 @@ fn check(
             send::ChannelConfig {
                 server: check_url(c.server.as_deref(), "config.server", &mut errors),
                 topic: Some(topic.to_owned()),
-                url: None,
+                ..send::ChannelConfig::default()
             }
         }
         _ => send::ChannelConfig::default(),
@@ -147,6 +228,15 @@ fn check(
         Ok((name, config, events))
     } else {
         Err(ChannelError::Invalid(errors))
+    }
+}
+
+/// The write-only secret a request sets: an ntfy token, an SMTP password (a password keeps its
+/// spaces).
+fn written_secret<'a>(request: &'a ChannelRequest, kind: &str) -> Option<&'a str> {
+    match kind {
+        "email" => request.password.as_deref(),
+        _ => request.token.as_deref().map(str::trim),
     }
 }
 
@@ -209,7 +299,7 @@ pub async fn create(
     let kind = request.kind.trim().to_owned();
     let (name, config, events) = check(request, &kind)?;
     let shown = (kind == "webhook").then(new_secret);
-    let secret = match (&shown, request.token.as_deref().map(str::trim)) {
+    let secret = match (&shown, written_secret(request, &kind)) {
         (Some(s), _) => Some(s.clone()),
         (None, Some(t)) if !t.is_empty() => Some(t.to_owned()),
         _ => None,
@@ -288,7 +378,7 @@ pub async fn update(
     let request = &request;
     let (name, config, events) = check(request, &kind)?;
     let shown = (kind == "webhook" && request.rotate_secret == Some(true)).then(new_secret);
-    let sealed = match (&shown, request.token.as_deref().map(str::trim)) {
+    let sealed = match (&shown, written_secret(request, &kind)) {
         (Some(s), _) => Some(seal(data_dir, s.clone()).await?),
         (None, Some("")) => None,
         (None, Some(t)) => Some(seal(data_dir, t.to_owned()).await?),
@@ -387,7 +477,16 @@ pub async fn test(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
-    let outcome = send::send(&client, &to, &event_id, "test", &body.to_string(), timeout).await;
+    let payload = body.to_string();
+    let out = send::Outgoing {
+        event_id: &event_id,
+        event: "test",
+        payload: &payload,
+        subject: "A test from Plexward",
+        text: &notice.summary,
+        recipient: None,
+    };
+    let outcome = send::send(&client, &to, &out, timeout).await;
     let answer = match outcome {
         Ok(status) => ChannelTestResponse {
             ok: true,
@@ -427,6 +526,7 @@ fn delivery_response((d, event, occurred_at): (DeliveryRow, String, i64)) -> Del
         event_id: d.event_id,
         event,
         channel_id: d.channel_id,
+        recipient: d.recipient,
         state,
         attempts: d.attempts.max(0) as u32,
         last_status: d.last_status.and_then(|s| u16::try_from(s).ok()),
@@ -435,6 +535,11 @@ fn delivery_response((d, event, occurred_at): (DeliveryRow, String, i64)) -> Del
         next_attempt_at: (state == DeliveryState::Pending).then(|| from_ms(d.next_attempt_at)),
         delivered_at: d.delivered_at.map(from_ms),
     }
+}
+
+/// How many deliveries are failing (the dashboard's line).
+pub async fn failing(pool: &DbPool) -> Result<u64, DbError> {
+    Ok(db::run(pool, db::notifications::failing).await?.max(0) as u64)
 }
 
 /// A page of deliveries, newest first.
@@ -534,17 +639,27 @@ pub async fn save_settings(
     wanted: plexward_shared::NotificationSettings,
     actor: &Actor,
 ) -> Result<plexward_shared::NotificationSettings, ChannelError> {
-    let mut leads = wanted.reminder_leads_minutes.clone();
-    leads.sort_unstable_by(|a, b| b.cmp(a));
-    leads.dedup();
-    if leads.len() > 10 || leads.iter().any(|m| !(1..=525_600).contains(m)) {
-        return Err(ChannelError::Invalid(FieldErrors::from([(
-            "reminder_leads_minutes".to_owned(),
-            "up to 10 leads, each 1–525600 minutes".to_owned(),
-        )])));
+    let mut errors = FieldErrors::new();
+    let leads =
+        crate::notify::reminder_leads(&wanted.reminder_leads_minutes).unwrap_or_else(|why| {
+            errors.insert("reminder_leads_minutes".to_owned(), why);
+            Vec::new()
+        });
+    if let Some(id) = wanted.friend_email_channel_id {
+        let channel = db::run(pool, move |conn| db::notifications::channel(conn, id)).await?;
+        if channel.is_none_or(|c| c.kind != "email") {
+            errors.insert(
+                "friend_email_channel_id".to_owned(),
+                "must be an email channel's id".to_owned(),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ChannelError::Invalid(errors));
     }
     let saved = plexward_shared::NotificationSettings {
         reminder_leads_minutes: leads,
+        friend_email_channel_id: wanted.friend_email_channel_id,
     };
     let (actor, value) = (actor.clone(), saved.clone());
     db::run(pool, move |conn| {
@@ -559,4 +674,83 @@ pub async fn save_settings(
     })
     .await?;
     Ok(saved)
+}
+
+/// Friend `id`'s own notification choices (the defaults until saved).
+pub async fn friend_choices(
+    pool: &DbPool,
+    id: i64,
+) -> Result<plexward_shared::FriendNotifications, ChannelError> {
+    db::run(pool, move |conn| {
+        if db::plex_users::find(conn, id)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(
+            db::notifications::friend_choices(conn, id)?.map_or_else(
+                plexward_shared::FriendNotifications::default,
+                |(reminder_emails, time_zone)| plexward_shared::FriendNotifications {
+                    reminder_emails,
+                    time_zone,
+                },
+            ),
+        ))
+    })
+    .await?
+    .ok_or(ChannelError::NotFound)
+}
+
+/// Saves friend `id`'s own choices (the time zone must be an IANA name), audited.
+pub async fn save_friend_choices(
+    pool: &DbPool,
+    id: i64,
+    wanted: plexward_shared::FriendNotifications,
+    actor: &Actor,
+) -> Result<plexward_shared::FriendNotifications, ChannelError> {
+    let time_zone = wanted
+        .time_zone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+        .map(str::to_owned);
+    if let Some(zone) = &time_zone
+        && zone.parse::<chrono_tz::Tz>().is_err()
+    {
+        return Err(ChannelError::Invalid(FieldErrors::from([(
+            "time_zone".to_owned(),
+            format!("`{zone}` is not an IANA time zone, e.g. Europe/Paris"),
+        )])));
+    }
+    let saved = plexward_shared::FriendNotifications {
+        reminder_emails: wanted.reminder_emails,
+        time_zone,
+    };
+    let (actor, value) = (actor.clone(), saved.clone());
+    let found = db::run(pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            if db::plex_users::find(conn, id)?.is_none() {
+                return Ok(false);
+            }
+            let before = db::notifications::friend_choices(conn, id)?;
+            db::notifications::set_friend_choices(
+                conn,
+                id,
+                value.reminder_emails,
+                value.time_zone.as_deref(),
+            )?;
+            Event::new("notification.friend_update", Outcome::Success, &actor)
+                .target("plex_user", id)
+                .details(json!({
+                    "before": before.map(|(r, z)| json!({"reminder_emails": r, "time_zone": z})),
+                    "after": value,
+                }))
+                .insert(conn)?;
+            Ok(true)
+        })
+    })
+    .await?;
+    if found {
+        Ok(saved)
+    } else {
+        Err(ChannelError::NotFound)
+    }
 }

@@ -14,6 +14,7 @@ mod backups;
 mod bad_input;
 mod concurrency;
 mod demo;
+mod email;
 mod end_policy;
 mod errors;
 mod flaky_plex;

@@ -167,7 +167,7 @@ async fn channels_are_checked_and_their_secrets_shown_once() {
         ),
         (
             json!({"kind": "email", "name": "x", "config": {}, "events": ["access.started"]}),
-            "kind",
+            "config.host",
         ),
         (
             json!({"kind": "ntfy", "name": "x", "config": {"server": "http://127.0.0.1"}, "events": ["access.started"]}),
@@ -634,6 +634,134 @@ async fn a_failed_sync_is_told() {
         "{body}"
     );
     t.sim.clear_faults();
+    t.app.assert_no_jobs_left().await;
+    receiver.handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn plex_going_away_and_back_drift_and_a_burst_of_failed_sign_ins_are_told_once_each() {
+    let t = synced_fast(plexward::clock::system()).await;
+    let token = admin(&t).await;
+    let receiver = Receiver::start().await;
+    let (status, _) = t
+        .app
+        .call(
+            Method::POST,
+            "/api/v1/notifications/channels",
+            &token,
+            Some(json!({"kind": "webhook", "name": "Ops", "config": {"url": receiver.url},
+                "events": ["plex.unreachable", "plex.recovered", "signin.failures", "drift.detected"]})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let of = |event: &str| {
+        receiver
+            .hits()
+            .into_iter()
+            .filter(|h| h.event == event)
+            .map(|h| serde_json::from_str::<Value>(&h.body).expect("JSON"))
+            .collect::<Vec<_>>()
+    };
+    let (of, receiver) = (&of, &receiver);
+    let until = |event: &'static str| async move {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = of(event);
+            if !got.is_empty() {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {event}: {:?}",
+                receiver.hits()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    };
+
+    // The Plex Media Server stops answering (every request 503): told once, after three.
+    t.sim.add_fault(plex_sim::FaultSpec {
+        host: Some(plex_sim::Host::Pms),
+        path: "/**".into(),
+        count: 0,
+        status: Some(503),
+        ..plex_sim::FaultSpec::default()
+    });
+    let test = || {
+        t.app
+            .call(Method::POST, "/api/v1/settings/plex/test", &token, None)
+    };
+    for _ in 0..5 {
+        let (status, answer) = test().await;
+        assert_eq!(answer["ok"], false, "{status} {answer}");
+    }
+    let down = until("plex.unreachable").await;
+    assert_eq!(down.len(), 1, "{down:?}");
+    assert_eq!(down[0]["details"]["host"], "pms");
+    assert!(
+        down[0]["details"]["summary"].as_str().is_some_and(|s| s
+            .starts_with("The Plex Media Server cannot be reached")
+            && s.contains("503")),
+        "{down:?}"
+    );
+    assert!(of("plex.recovered").is_empty());
+    t.sim.clear_faults();
+    let (_, answer) = test().await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    let back = until("plex.recovered").await;
+    assert_eq!(back.len(), 1);
+    assert!(
+        back[0]["details"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("answers again")),
+        "{back:?}"
+    );
+
+    // Someone adds TV Shows to alice's share on plex.tv directly: the next sync tells it, and
+    // the one after (Plex unchanged) does not again.
+    t.sim.with_state(|s| {
+        if let Some(share) = s.shares.iter_mut().find(|sh| sh.user_id == ALICE) {
+            share.section_ids.insert(TV);
+        }
+    });
+    for _ in 0..2 {
+        let job = crate::helpers::wait_for(
+            &t.app,
+            &token,
+            &crate::helpers::start_sync(&t.app, &token).await,
+        )
+        .await;
+        assert_eq!(job["state"], "succeeded", "{job}");
+    }
+    let drift = until("drift.detected").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let drift_now = of("drift.detected");
+    assert_eq!(drift_now.len(), 1, "{drift_now:?}");
+    assert_eq!(drift[0]["friend"]["title"], "alice");
+    assert!(
+        drift[0]["details"]["summary"].as_str().is_some_and(|s| s
+            .contains("changed on Plex, not by Plexward")
+            && s.contains("TV Shows")),
+        "{drift:?}"
+    );
+
+    // Twelve wrong passwords (the later ones throttled): one signin.failures.
+    for _ in 0..12 {
+        let response = t
+            .app
+            .login_response("boss", "not the password at all")
+            .await;
+        assert!(
+            matches!(response.status().as_u16(), 401 | 429),
+            "{}",
+            response.status()
+        );
+    }
+    let burst = until("signin.failures").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(of("signin.failures").len(), 1, "{burst:?}");
+    assert_eq!(burst[0]["details"]["count"], 10);
+    settled(&t, &token).await;
     t.app.assert_no_jobs_left().await;
     receiver.handle.stop(false).await;
 }

@@ -226,6 +226,36 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/notifications/templates",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/templates/preview",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/notifications/templates/{event}",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "DELETE",
+        "/api/v1/notifications/templates/{event}",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "GET",
+        "/api/v1/plex-users/{id}/notifications",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "PUT",
+        "/api/v1/plex-users/{id}/notifications",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "GET",
         "/api/v1/invites",
         Access::Needs(Permission::ViewPlexData),
     ),
@@ -393,7 +423,9 @@ async fn every_route_is_in_the_matrix_and_the_matrix_holds_for_every_role() {
     }
 
     for (method, path, access) in MATRIX {
-        let url = path.replace("{id}", "999999");
+        let url = path
+            .replace("{id}", "999999")
+            .replace("{event}", "access.ending");
         let method = Method::from_bytes(method.as_bytes()).expect("method");
         let anonymous = app
             .client

@@ -1,9 +1,11 @@
 //! The dashboard: the Plex server (counts, sync with live progress), the scheduler (countdown to
 //! the next reconcile, the last one, run now), access expiring this week, friends needing
-//! attention, the coming access changes on a timeline, and the service's health.
+//! attention, the coming access changes on a timeline, notification deliveries failing, and the
+//! service's health.
 //!
-//! One request per card at most: the Plex counts, expiring, attention and coming-up cards share
-//! one `GET /api/v1/summary`; the scheduler and the health card ask their own endpoint.
+//! One request per card at most: the Plex counts, expiring, attention, coming-up cards and the
+//! failing deliveries line share one `GET /api/v1/summary`; the scheduler and the health card ask
+//! their own endpoint.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -38,6 +40,9 @@ pub fn Dashboard() -> impl IntoView {
                     api::summary(days.get())
                 });
                 view! {
+                    <Show when=move || use_session().allows(Permission::ViewAudit)>
+                        <FailingDeliveries summary />
+                    </Show>
                     <PlexCard version summary />
                     <SchedulerCard version />
                     <div class="two-col">
@@ -165,6 +170,36 @@ fn PlexCard(version: RwSignal<u32>, summary: Summary) -> impl IntoView {
                     .into_any(),
             }}
         </section>
+    }
+}
+
+/// `3 notification deliveries are failing`, or nothing when none is.
+fn failing_words(failing: u64) -> Option<String> {
+    (failing > 0).then(|| {
+        format!(
+            "{failing} notification {} failing",
+            plural(failing, "delivery is", "deliveries are")
+        )
+    })
+}
+
+/// A line, from the summary, when deliveries are failing (dead, or retrying after a failed
+/// attempt), linking to the Deliveries page.
+#[component]
+fn FailingDeliveries(summary: Summary) -> impl IntoView {
+    move || {
+        summary
+            .get()
+            .and_then(Result::ok)
+            .and_then(|s| failing_words(s.deliveries_failing))
+            .map(|text| {
+                view! {
+                    <p class="alert warning" role="status" data-testid="deliveries-failing">
+                        {text} ". "
+                        <A href=api::href("/deliveries")>"See the deliveries"</A>
+                    </p>
+                }
+            })
     }
 }
 
@@ -344,9 +379,22 @@ fn format_duration(total: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        FriendLimit, PlexApiChoice, PlexApiRoutes, SyncReport, format_duration, limit_warning,
-        places, plex_api_summary, report_sentence,
+        FriendLimit, PlexApiChoice, PlexApiRoutes, SyncReport, failing_words, format_duration,
+        limit_warning, places, plex_api_summary, report_sentence,
     };
+
+    #[test]
+    fn failing_deliveries_read_as_a_line() {
+        assert_eq!(failing_words(0), None);
+        assert_eq!(
+            failing_words(1).as_deref(),
+            Some("1 notification delivery is failing")
+        );
+        assert_eq!(
+            failing_words(3).as_deref(),
+            Some("3 notification deliveries are failing")
+        );
+    }
 
     fn routes(update: PlexApiChoice) -> PlexApiRoutes {
         PlexApiRoutes {

@@ -1,7 +1,8 @@
 //! Deliveries (`/deliveries`): what became of each event sent to each notification channel —
 //! pending (being tried, or waiting to be tried again), delivered, or dead (given up) — with its
 //! attempts and the last answer, newest first, filtered by state and channel
-//! (`/deliveries?channel_id=3` starts on one channel). Admins send a finished one again.
+//! (`/deliveries?channel_id=3` starts on one channel). A friend's own reminder email names its
+//! recipient beside the channel. Admins send a finished one again.
 
 use std::collections::BTreeMap;
 
@@ -268,7 +269,12 @@ fn DeliveryRow(
                 <p class="hint"><code>{delivery.event.clone()}</code></p>
                 <p class="hint mono" title="X-Plexward-Delivery">{delivery.event_id.clone()}</p>
             </th>
-            <td data-testid=format!("delivery-channel-{id}")>{channel}</td>
+            <td>
+                <span data-testid=format!("delivery-channel-{id}")>{channel}</span>
+                {delivery.recipient.clone().map(|to| view! {
+                    <p class="hint mono" data-testid=format!("delivery-recipient-{id}")>{format!("to {to}")}</p>
+                })}
+            </td>
             <td><span class=class data-testid=format!("delivery-state-{id}")>{label}</span></td>
             <td data-testid=format!("delivery-attempts-{id}")>{delivery.attempts}</td>
             <td data-testid=format!("delivery-last-{id}")>{last_answer(&delivery)}</td>

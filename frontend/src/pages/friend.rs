@@ -1,5 +1,6 @@
 //! One friend (`/friends/:id`): who they are and where applying stands, their libraries with
-//! time windows (editable by moderators and admins), a timeline of the windows, and the history.
+//! time windows (editable by moderators and admins), their own reminder emails, a timeline of
+//! the windows, and the history.
 
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
@@ -16,6 +17,7 @@ use crate::api;
 use crate::components::avatar::Avatar;
 use crate::components::end_policy_editor::EndPolicyEditor;
 use crate::components::friend_badges::FriendBadges;
+use crate::components::friend_reminders::FriendReminders;
 use crate::components::grant_editor::GrantEditor;
 use crate::components::history::History;
 use crate::components::invite_actions::{
@@ -156,6 +158,12 @@ fn FriendPage(id: i64) -> impl IntoView {
                                 anchor
                                 can_edit
                                 on_saved
+                            />
+                            <FriendReminders
+                                id
+                                email=friend.user.email.clone()
+                                server_zone=zone.name().to_owned()
+                                can_edit
                             />
                             <FriendTimeline friend libraries=libraries.clone() zone=zone.clone() />
                             <History id zone version libraries />

@@ -16,3 +16,4 @@ pub mod not_found;
 pub mod notifications;
 pub mod plans;
 pub mod settings;
+pub mod templates;

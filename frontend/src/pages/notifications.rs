@@ -1,7 +1,9 @@
 //! Settings → Notifications (`/settings/notifications`): the channels events are sent to — a
-//! webhook (signed with a secret shown once), a Discord webhook or an ntfy topic — with the
-//! events each one gets. Everyone who may read the settings sees them; admins add, edit, test
-//! and delete them. What became of each event is on the Deliveries page.
+//! webhook (signed with a secret shown once), a Discord webhook, an ntfy topic or email through
+//! an SMTP server — with the events each one gets, and the reminder settings (the leads, the
+//! email channel friends' own reminders go through). Everyone who may read the settings sees
+//! them; admins add, edit, test and delete them. What became of each event is on the Deliveries
+//! page; what each message says is on the Templates page.
 
 use std::collections::BTreeMap;
 
@@ -13,25 +15,35 @@ use plexward_shared::{
 
 use crate::api;
 use crate::components::dialog::ConfirmDialog;
+use crate::components::email_fields::{EmailFields, EmailForm};
 use crate::components::field_error::FieldError;
 use crate::components::form_field::FormField;
+use crate::components::reminder_settings::ReminderSettings;
 use crate::components::secret_dialog::OneTimeSecret;
 use crate::notify_text::{
     CHANNEL_KINDS, CHANNEL_NAME_MAX, ChannelFields, FieldErrors, channel_request,
-    destination_words, event_testid, event_words, events_words, kind_label, secret_words,
-    test_words,
+    destination_words, event_testid, event_words, events_words, form_field, kind_label,
+    secret_words, test_words,
 };
 use crate::session::use_session;
 
 /// The fields the form shows errors under; a 422 about any other is said in the general error.
-const FORM_FIELDS: [&str; 7] = [
+const FORM_FIELDS: [&str; 15] = [
     "name",
     "kind",
     "config.url",
     "config.server",
     "config.topic",
+    "config.host",
+    "config.port",
+    "config.security",
+    "config.username",
+    "config.from",
+    "config.to",
+    "config.ca_pem",
     "events",
     "token",
+    "password",
 ];
 
 /// What the page reports after an action.
@@ -80,6 +92,19 @@ pub fn Notifications() -> impl IntoView {
     let shown = RwSignal::new(None::<Shown>);
     let secret_open = RwSignal::new(false);
     let tests = RwSignal::new(BTreeMap::<i64, TestSend>::new());
+    let email_channels = Signal::derive(move || {
+        channels
+            .get()
+            .and_then(Result::ok)
+            .map(|list| {
+                list.items
+                    .into_iter()
+                    .filter(|c| c.kind == "email")
+                    .map(|c| (c.id, c.name))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
 
     let on_saved = Callback::new(move |saved: SavedChannelResponse| {
         let name = saved.channel.name.clone();
@@ -153,6 +178,12 @@ pub fn Notifications() -> impl IntoView {
     view! {
         <p><a href=api::href("/settings") data-testid="notifications-back">"← Settings"</a></p>
         <h1 class="page-title">"Notifications"</h1>
+        <p class="templates-link">
+            <a class="btn ghost" href=api::href("/settings/templates") data-testid="notifications-templates">
+                "Templates"
+            </a>
+            <span class="hint">"What each message says: its subject and text, with the event's details filled in."</span>
+        </p>
         <p class="hint" data-testid="webhook-format">
             "A webhook gets each event as a JSON POST: "
             <code>"{id, event, occurred_at, friend?, libraries?, ends_at?, details: {summary, …}}"</code>
@@ -162,7 +193,7 @@ pub fn Notifications() -> impl IntoView {
             <code>"X-Plexward-Delivery"</code>
             " (the event's id, the same on every retry: use it to ignore repeats) and "
             <code>"X-Plexward-Signature: sha256=<hex>"</code>
-            ", the HMAC-SHA256 of the raw body keyed with the channel's signing secret: compute it over the bytes received and compare before trusting the body. Any 2xx answer counts as delivered; anything else is tried again with growing waits, then the delivery is dead (send it again from Deliveries). Discord gets the event in words, ntfy the event as the title and its summary as the message."
+            ", the HMAC-SHA256 of the raw body keyed with the channel's signing secret: compute it over the bytes received and compare before trusting the body. Any 2xx answer counts as delivered; anything else is tried again with growing waits, then the delivery is dead (send it again from Deliveries). Discord, ntfy and email get the event as a message: a subject (Discord's bold first line, ntfy's title, the email's subject) and a text, both as the Templates say."
         </p>
         {move || editing.get().map(|which| {
             let channel = match which {
@@ -224,6 +255,7 @@ pub fn Notifications() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <ReminderSettings can_edit email_channels />
         <OneTimeSecret
             id="channel-secret-dialog"
             open=secret_open
@@ -442,23 +474,29 @@ fn ChannelForm(
     let events = RwSignal::new(initial.events.clone());
     let enabled = RwSignal::new(initial.enabled);
     let rotate = RwSignal::new(false);
+    let email = EmailForm::new(&initial);
     let errors = RwSignal::new(FieldErrors::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let error_of =
         move |field: &'static str| Signal::derive(move || errors.with(|e| e.get(field).cloned()));
 
-    let read = move || ChannelFields {
-        kind: kind.get_untracked(),
-        name: name.get_untracked(),
-        url: url.get_untracked(),
-        server: server.get_untracked(),
-        topic: topic.get_untracked(),
-        token: token.get_untracked(),
-        clear_token: clear_token.get_untracked(),
-        events: events.get_untracked(),
-        enabled: enabled.get_untracked(),
-        rotate_secret: rotate.get_untracked(),
+    let read = move || {
+        let mut fields = ChannelFields {
+            kind: kind.get_untracked(),
+            name: name.get_untracked(),
+            url: url.get_untracked(),
+            server: server.get_untracked(),
+            topic: topic.get_untracked(),
+            token: token.get_untracked(),
+            clear_token: clear_token.get_untracked(),
+            events: events.get_untracked(),
+            enabled: enabled.get_untracked(),
+            rotate_secret: rotate.get_untracked(),
+            ..ChannelFields::default()
+        };
+        email.fill(&mut fields);
+        fields
     };
 
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -494,7 +532,7 @@ fn ChannelForm(
                     let others: Vec<String> = e
                         .fields
                         .iter()
-                        .filter(|(field, _)| !FORM_FIELDS.contains(&field.as_str()))
+                        .filter(|(field, _)| !FORM_FIELDS.contains(&form_field(field)))
                         .map(|(field, why)| format!("{field}: {why}"))
                         .collect();
                     error.try_set(Some(if others.is_empty() {
@@ -502,7 +540,16 @@ fn ChannelForm(
                     } else {
                         format!("{} ({})", e.message, others.join("; "))
                     }));
-                    errors.try_set(e.fields);
+                    // `config.to[1]` is said under the recipients.
+                    let mut shown = FieldErrors::new();
+                    for (field, why) in e.fields {
+                        let entry = shown.entry(form_field(&field).to_owned()).or_default();
+                        if !entry.is_empty() {
+                            entry.push(' ');
+                        }
+                        entry.push_str(&why);
+                    }
+                    errors.try_set(shown);
                 }
                 Err(e) => {
                     error.try_set(Some(e.message));
@@ -512,7 +559,10 @@ fn ChannelForm(
     };
 
     let kind_fields = move || {
-        if kind.get() == "ntfy" {
+        let chosen = kind.get();
+        if chosen == "email" {
+            view! { <EmailFields form=email errors editing secret_set /> }.into_any()
+        } else if chosen == "ntfy" {
             let token_hint = if editing && secret_set {
                 "A token is saved (never shown). Leave empty to keep it; type a new one to replace it."
             } else {
@@ -576,7 +626,7 @@ fn ChannelForm(
             }
             .into_any()
         } else {
-            let hint = url_hint(&kind.get(), editing, redacted.as_deref());
+            let hint = url_hint(&chosen, editing, redacted.as_deref());
             view! {
                 <FormField id="channel-url" label="URL" error=error_of("config.url") hint=hint>
                     <input
@@ -636,7 +686,7 @@ fn ChannelForm(
                         id="channel-kind"
                         label="Kind"
                         error=error_of("kind")
-                        hint=if editing { "A channel's kind cannot change." } else { "Email is not available yet." }
+                        hint=if editing { "A channel's kind cannot change." } else { "Email sends through an SMTP server you name." }
                     >
                         <select
                             data-testid="channel-kind"

@@ -1,6 +1,7 @@
 //! Access plans (`/plans`): named sets of libraries with windows counted from when the plan is
 //! given (or an invite accepted) — "Trial: Movies and TV for 14 days" — with optional sharing
-//! settings and an end policy. Everyone who may see friends sees the plans; moderators and
+//! settings, an end policy and its own reminder leads. Everyone who may see friends sees the
+//! plans; moderators and
 //! admins create, edit and delete them. Giving a plan copies it: editing it later changes nobody
 //! already given it.
 
@@ -15,9 +16,11 @@ use plexward_shared::{
 
 use crate::api::{self, ApiError};
 use crate::components::dialog::ConfirmDialog;
+use crate::components::field_error::FieldError;
 use crate::components::form_field::FormField;
 use crate::components::sharing_editor::{SharingFields, SharingForm, sharing_words};
 use crate::components::weekly_editor::WeeklyEditor;
+use crate::lead_text::{leads_input, leads_words, parse_leads};
 use crate::plan_text::{
     DURATION_PRESETS, duration_input_value, field_errors, grants_words, parse_duration_input,
     window_words,
@@ -288,6 +291,7 @@ fn PlanTable(
                             let extras: Vec<String> = [
                                 plan.sharing.as_ref().map(|s| format!("Sharing: {}", sharing_words(s))),
                                 plan.end_policy.map(|p| format!("At the end: {}", p.label().to_lowercase())),
+                                plan.reminder_leads_minutes.as_deref().map(reminders_words),
                             ]
                             .into_iter()
                             .flatten()
@@ -450,6 +454,10 @@ fn PlanEditor(
             .unwrap_or_default(),
     );
     let end_policy = RwSignal::new(plan.as_ref().and_then(|p| p.end_policy));
+    let saved_leads = plan.as_ref().and_then(|p| p.reminder_leads_minutes.clone());
+    let own_leads = RwSignal::new(saved_leads.is_some());
+    let leads = RwSignal::new(saved_leads.as_deref().map(leads_input).unwrap_or_default());
+    let leads_error = RwSignal::new(None::<String>);
 
     let name_error = RwSignal::new(None::<String>);
     let description_error = RwSignal::new(None::<String>);
@@ -486,6 +494,7 @@ fn PlanEditor(
     let build = move || -> Option<(AccessPlanRequest, Vec<i64>)> {
         name_error.set(None);
         description_error.set(None);
+        leads_error.set(None);
         row_errors.set(BTreeMap::new());
         error.set(None);
         let mut ok = true;
@@ -528,6 +537,18 @@ fn PlanEditor(
             )));
             ok = false;
         }
+        let reminder_leads_minutes = if own_leads.get_untracked() {
+            match parse_leads(&leads.get_untracked()) {
+                Ok(parsed) => Some(parsed),
+                Err(why) => {
+                    leads_error.set(Some(why));
+                    ok = false;
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let ids = grants.iter().map(|g| g.library_id).collect();
         ok.then(|| {
             (
@@ -537,6 +558,7 @@ fn PlanEditor(
                     grants,
                     sharing: sharing_on.get_untracked().then(|| sharing.read()),
                     end_policy: end_policy.get_untracked(),
+                    reminder_leads_minutes,
                 },
                 ids,
             )
@@ -576,6 +598,7 @@ fn PlanEditor(
                     let mut fields = field_errors(&e.fields, "grants", &ids);
                     name_error.try_set(fields.take("name"));
                     description_error.try_set(fields.take("description"));
+                    leads_error.try_set(fields.take("reminder_leads_minutes"));
                     row_errors.try_set(fields.libraries.clone());
                     let general = match (fields.take("grants"), fields.rest()) {
                         (Some(g), Some(rest)) => Some(format!("Libraries: {g}. {rest}")),
@@ -774,6 +797,7 @@ fn PlanEditor(
                     </select>
                     <p class="hint" id="plan-end-policy-words" role="status" data-testid="plan-end-policy-words">{words}</p>
                 </div>
+                <PlanReminders own=own_leads leads error=leads_error editable=Signal::derive(editable) />
                 {move || error.get().map(|e| view! {
                     <p class="alert error" role="alert" data-testid="plan-error">{e}</p>
                 })}
@@ -807,11 +831,97 @@ fn PlanEditor(
     }
 }
 
+/// A plan's own reminders in the list: `Reminders: 7d, 1d before the end`, or none.
+fn reminders_words(leads: &[u32]) -> String {
+    if leads.is_empty() {
+        "No reminders".to_owned()
+    } else {
+        format!("Reminders: {} before the end", leads_input(leads))
+    }
+}
+
+/// The plan's reminders: the leads in Settings → Notifications, or its own (`7d, 1d, 2h`; empty:
+/// none).
+#[component]
+fn PlanReminders(
+    own: RwSignal<bool>,
+    leads: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    editable: Signal<bool>,
+) -> impl IntoView {
+    let words = move || {
+        if !own.get() {
+            return "Friends given this plan get the reminders set in Settings → Notifications."
+                .to_owned();
+        }
+        match parse_leads(&leads.get()) {
+            Ok(parsed) => leads_words(&parsed),
+            Err(why) => why,
+        }
+    };
+    view! {
+        <fieldset class="reminder-choice" aria-describedby="plan-reminders-words plan-reminder-leads-error">
+            <legend>"Reminders"</legend>
+            <label class="check">
+                <input
+                    type="radio"
+                    name="plan-reminders"
+                    data-testid="plan-reminders-settings"
+                    prop:checked=move || !own.get()
+                    disabled=move || !editable.get()
+                    on:change=move |_| own.set(false)
+                />
+                "As in Settings → Notifications"
+            </label>
+            <div class="lead-choice">
+                <label class="check">
+                    <input
+                        type="radio"
+                        name="plan-reminders"
+                        data-testid="plan-reminders-own"
+                        prop:checked=move || own.get()
+                        disabled=move || !editable.get()
+                        on:change=move |_| own.set(true)
+                    />
+                    "These leads:"
+                </label>
+                <input
+                    type="text"
+                    aria-label="Reminder leads"
+                    data-testid="plan-reminder-leads"
+                    placeholder="7d, 1d, 2h, 30m"
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
+                    aria-describedby="plan-reminders-words plan-reminder-leads-error"
+                    disabled=move || !editable.get() || !own.get()
+                    prop:value=move || leads.get()
+                    on:input=move |ev| {
+                        leads.set(event_target_value(&ev));
+                        error.set(None);
+                    }
+                />
+            </div>
+            <p class="hint" id="plan-reminders-words" role="status" data-testid="plan-reminders-words">{words}</p>
+            <FieldError id="plan-reminder-leads-error" error=Signal::from(error) />
+        </fieldset>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use plexward_shared::EndPolicy;
 
-    use super::end_policy_words;
+    use super::{end_policy_words, reminders_words};
+
+    #[test]
+    fn a_plans_own_reminders_read_as_words() {
+        assert_eq!(reminders_words(&[]), "No reminders");
+        assert_eq!(
+            reminders_words(&[10_080, 1_440]),
+            "Reminders: 7d, 1d before the end"
+        );
+    }
 
     #[test]
     fn end_policies_read_as_words() {

@@ -6,7 +6,8 @@
 //!
 //! Settings → Scheduler: when the reconcile runs (see `components/scheduler_form.rs`).
 //!
-//! Settings → Notifications: a link to the channels page (`pages/notifications.rs`).
+//! Settings → Notifications: links to the channels page (`pages/notifications.rs`) and the
+//! message templates (`pages/templates.rs`).
 //!
 //! Settings → Server (admins only): port, HTTPS, certificate and restart (see
 //! `components/server_settings.rs`).
@@ -117,7 +118,9 @@ pub fn Settings() -> impl IntoView {
                 </a>
             </div>
             <p class="hint">
-                "Send events — access granted, started, ending and ended, invites, failures — to a signed webhook, Discord or ntfy."
+                "Send events — access granted, started, ending and ended, invites, failures — to a signed webhook, Discord, ntfy or email, with reminders before access ends (to friends too) and the messages' "
+                <a href=api::href("/settings/templates") data-testid="settings-templates-link">"templates"</a>
+                "."
             </p>
         </section>
         {show_server.then(|| view! { <ServerSettings /> })}
