@@ -3,6 +3,7 @@
 //! what the same binary sets for itself at start (file modes, the open-file limit).
 
 mod harness;
+mod outbox;
 mod process_hardening;
 mod three_kills;
 mod twenty_rounds;
