@@ -42,7 +42,11 @@ async fn until_hits(hits: &Hits, n: usize) -> Vec<String> {
         if got.len() >= n {
             return got;
         }
-        assert!(Instant::now() < deadline, "{} of {n} requests: {got:?}", got.len());
+        assert!(
+            Instant::now() < deadline,
+            "{} of {n} requests: {got:?}",
+            got.len()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -77,8 +81,10 @@ async fn an_event_cut_off_by_sigkill_is_delivered_after_the_restart_with_its_del
             &app,
             Method::POST,
             "/api/v1/notifications/channels",
-            Some(json!({"kind": "webhook", "name": "Scripts", "config": {"url": url},
-                        "events": ["access.granted"]})),
+            Some(
+                json!({"kind": "webhook", "name": "Scripts", "config": {"url": url},
+                        "events": ["access.granted"]}),
+            ),
         )
         .await;
     assert_eq!(status, 201, "{channel}");
@@ -111,7 +117,10 @@ async fn an_event_cut_off_by_sigkill_is_delivered_after_the_restart_with_its_del
 
     let app = h.start().await;
     let got = until_hits(&hits, 2).await;
-    assert_eq!(got[1], first[0], "the same delivery id after the restart: {got:?}");
+    assert_eq!(
+        got[1], first[0],
+        "the same delivery id after the restart: {got:?}"
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, list) = h
@@ -123,10 +132,18 @@ async fn an_event_cut_off_by_sigkill_is_delivered_after_the_restart_with_its_del
             assert_eq!(items[0]["event"], "access.granted");
             break;
         }
-        assert!(Instant::now() < deadline, "not delivered: {list}\n{}", h.log_tail());
+        assert!(
+            Instant::now() < deadline,
+            "not delivered: {list}\n{}",
+            h.log_tail()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(hits.0.lock().expect("hits").len(), 2, "delivered once more, not twice more");
+    assert_eq!(
+        hits.0.lock().expect("hits").len(),
+        2,
+        "delivered once more, not twice more"
+    );
     app.terminate().await;
     handle.stop(false).await;
 }
