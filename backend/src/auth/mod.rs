@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod throttle;
 pub mod tokens;
+pub mod totp;
 
 use std::path::Path;
 

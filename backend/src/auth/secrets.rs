@@ -15,9 +15,15 @@ pub fn random_token(len: usize) -> String {
 
 /// A password people can type: four groups of five lowercase letters and digits (≈ 103 bits).
 pub fn random_password() -> String {
+    random_groups(4)
+}
+
+/// `groups` groups of five lowercase letters and digits, without look-alikes (l, o, 0, 1), joined
+/// by dashes (≈ 25 bits a group).
+pub fn random_groups(groups: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = rand::rng();
-    (0..4)
+    (0..groups)
         .map(|_| {
             (0..5)
                 .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
