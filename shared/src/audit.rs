@@ -13,6 +13,8 @@ pub const AUDIT_PAGE_DEFAULT: u32 = 50;
 pub const AUDIT_ACTIONS: &[&str] = &[
     "account.create",
     "account.delete",
+    "account.mfa_disable",
+    "account.mfa_enable",
     "account.password_change",
     "account.password_reset",
     "account.update",
@@ -20,6 +22,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "audit.pruned",
     "auth.login",
     "auth.logout",
+    "auth.mfa",
     "auth.refresh_reuse",
     "authz.denied",
     "end_policy.set",

@@ -18,6 +18,7 @@ pub mod invites;
 pub mod jobs;
 pub mod list;
 pub mod logs;
+pub mod mfa;
 pub mod notifications;
 pub mod password;
 pub mod plans;
@@ -54,6 +55,10 @@ pub use list::{List, PAGE_MAX, Paging};
 pub use logs::{
     LOG_LINES_DEFAULT, LOG_LINES_MAX, LOG_LINES_MIN, LOG_QUERY_MAX_CHARS, LogDownloadQuery,
     LogEntry, LogFile, LogLevel, LogQuery, LogStreamQuery,
+};
+pub use mfa::{
+    LoginAnswer, MfaRequest, MfaRequiredResponse, MfaStatusResponse, RecoveryCodesResponse,
+    TotpConfirmRequest, TotpDisableRequest, TotpEnrolmentResponse,
 };
 pub use notifications::{
     ChannelConfig, ChannelRequest, ChannelResponse, ChannelTestResponse, DeliveryQuery,

@@ -126,8 +126,9 @@ pub fn ensure_demo_accounts(pool: &DbPool) -> anyhow::Result<bool> {
     .context("creating the demo accounts")
 }
 
-/// Sets a new password for `username` (which must then be changed), ends its sessions and
-/// revokes its API tokens.
+/// Sets a new password for `username` (which must then be changed), ends its sessions, revokes
+/// its API tokens and turns its two-factor sign-in off (the person at the console may have lost
+/// the app too: this reset always lets them in).
 pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordSource> {
     let mut conn = pool.get()?;
     let account = accounts::find_by_username(&mut conn, username)?
@@ -151,12 +152,14 @@ pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordS
             None,
             "password reset from the command line",
         )?;
+        let mfa_removed = crate::db::mfa::remove(conn, account.id)?;
         Event::new("account.password_reset", Outcome::Success, &Actor::system())
             .target("account", account.id)
             .details(serde_json::json!({
                 "username": account.username,
                 "via": "cli",
                 "tokens_revoked": revoked,
+                "two_factor_turned_off": mfa_removed,
             }))
             .insert(conn)
     })?;

@@ -14,6 +14,15 @@ pub enum AuthError {
     /// A sign-in with a wrong username or password.
     #[error("wrong username or password")]
     InvalidCredentials,
+    /// A second-factor code that is wrong, or was already used.
+    #[error("wrong or already used code")]
+    InvalidCode,
+    /// The sign-in waiting for its second step is unknown, over or ended by wrong codes.
+    #[error("the sign-in expired")]
+    MfaExpired,
+    /// Two-factor sign-in is on already (turn it off first to set it up again).
+    #[error("two-factor sign-in is already on")]
+    MfaAlreadyOn,
     /// Signed in, but the role does not allow it.
     #[error("the role does not allow this")]
     Forbidden,

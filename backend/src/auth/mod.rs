@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod error;
 pub mod failure_burst;
 pub mod jwt;
+pub mod mfa;
 pub mod password;
 pub mod principal;
 pub mod secrets;
@@ -35,6 +36,8 @@ pub struct AuthState {
     /// Failed sign-ins, for `signin.failures`.
     pub failures: failure_burst::FailureBurst,
     pub db: DbPool,
+    /// Where the key that seals TOTP secrets is.
+    pub data_dir: std::path::PathBuf,
     /// Session lifetimes and the refresh race window run on this clock (tests move it). JWT
     /// expiry is checked by `jsonwebtoken` against the system clock.
     pub clock: SharedClock,
@@ -60,6 +63,7 @@ impl AuthState {
             throttle: throttle::LoginThrottle::new(limits.burst, limits.period),
             failures: failure_burst::FailureBurst::default(),
             db,
+            data_dir: data_dir.to_owned(),
             clock,
             runtime: tokio::runtime::Handle::current(),
         })

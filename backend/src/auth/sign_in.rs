@@ -32,7 +32,14 @@ impl Client {
 #[derive(Debug)]
 pub struct Attempt {
     pub quota: Option<Quota>,
-    pub outcome: Result<(Account, NewIds), AuthError>,
+    pub outcome: Result<SignedIn, AuthError>,
+}
+
+/// A right password: a session, or (two-factor sign-in on) the token of the second step.
+#[derive(Debug)]
+pub enum SignedIn {
+    Session(Account, NewIds),
+    SecondFactor { mfa_token: String },
 }
 
 /// Checks the password of `username` (throttled per address and per name) and starts a session.
@@ -90,7 +97,7 @@ async fn throttled(
 
 /// A failed sign-in: `signin.failures` when it makes a burst (the wall clock: it is about the
 /// attack, not access windows).
-async fn tell_if_burst(auth: &AuthState) {
+pub(crate) async fn tell_if_burst(auth: &AuthState) {
     use super::failure_burst::WINDOW_MS;
     let now = db::time::now_ms();
     let Some(count) = auth.failures.record(now) else {
@@ -119,7 +126,7 @@ async fn check_and_start(
     username: &str,
     password: String,
     client: &Client,
-) -> Result<(Account, NewIds), AuthError> {
+) -> Result<SignedIn, AuthError> {
     let ip = client.ip_text();
     let attempt = Actor::anonymous(Some(username));
     let lookup = username.to_owned();
@@ -160,7 +167,38 @@ async fn check_and_start(
         return Err(AuthError::AccountDisabled);
     }
     auth.throttle.record_success(username, client.ip);
+    let (id, now) = (account.id, auth.now_ms());
+    let actor = Actor::account(account.id, &account.username);
+    let challenge = db::run(&auth.db, move |conn| {
+        conn.immediate_transaction(|conn| {
+            if !super::mfa::required(conn, id)? {
+                return Ok(None);
+            }
+            let token = super::mfa::challenge(conn, id, now)?;
+            Event::new("auth.mfa", Outcome::Success, &actor)
+                .ip(ip.clone())
+                .details(serde_json::json!({"stage": "password accepted; second factor asked"}))
+                .insert(conn)?;
+            Ok(Some(token))
+        })
+    })
+    .await?;
+    if let Some(mfa_token) = challenge {
+        return Ok(SignedIn::SecondFactor { mfa_token });
+    }
+    let (account, ids) = start_session(auth, &account, client, None).await?;
+    Ok(SignedIn::Session(account, ids))
+}
 
+/// Starts a session for `account` (its password, and second factor if on, accepted), audited
+/// as a sign-in with `details`.
+pub(crate) async fn start_session(
+    auth: &AuthState,
+    account: &Account,
+    client: &Client,
+    details: Option<serde_json::Value>,
+) -> Result<(Account, NewIds), AuthError> {
+    let ip = client.ip_text();
     let now = auth.now_ms();
     let user_agent = client.user_agent.clone();
     let account_id = account.id;
@@ -171,9 +209,11 @@ async fn check_and_start(
             db::sessions::purge_ended(conn, now)?;
             let ids = sessions::start(conn, account_id, ip.as_deref(), user_agent.as_deref(), now)?;
             accounts::touch_login(conn, account_id, now)?;
-            Event::new("auth.login", Outcome::Success, &actor)
-                .ip(ip.clone())
-                .insert(conn)?;
+            let mut event = Event::new("auth.login", Outcome::Success, &actor).ip(ip.clone());
+            if let Some(details) = details.clone() {
+                event = event.details(details);
+            }
+            event.insert(conn)?;
             let account =
                 accounts::find(conn, account_id)?.ok_or(diesel::result::Error::NotFound)?;
             Ok((ids, account))

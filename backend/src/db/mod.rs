@@ -12,6 +12,7 @@ pub mod idempotency_keys;
 pub mod invites;
 pub mod jobs;
 pub mod libraries;
+pub mod mfa;
 pub mod notifications;
 pub mod plans;
 pub mod plex_users;

@@ -23,6 +23,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_totp (account_id) {
+        account_id -> BigInt,
+        secret_sealed -> Text,
+        confirmed_at -> Nullable<BigInt>,
+        last_step -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    recovery_codes (account_id, code_hash) {
+        account_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (token_hash) {
+        token_hash -> Text,
+        account_id -> BigInt,
+        expires_at -> BigInt,
+        failures -> BigInt,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         account_id -> BigInt,
@@ -329,6 +356,9 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_totp,
+    recovery_codes,
+    mfa_challenges,
     libraries,
     plex_users,
     friend_end,

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// The answer to a successful sign-in or refresh: the token in the body for scripts, and the
 /// same token plus the refresh token in HttpOnly cookies for the SPA.
-fn signed_in(
+pub(crate) fn signed_in(
     req: &HttpRequest,
     state: &AppState,
     account: &Account,
@@ -69,7 +69,8 @@ fn session_over(req: &HttpRequest) -> HttpResponse {
     responses(
         (status = 200, description = "Signed in; cookies set. Every answer of this operation \
             carries the caller's sign-in quota as `RateLimit-Limit`, `RateLimit-Remaining` and \
-            `RateLimit-Reset` (seconds until the full limit is back).", body = LoginResponse,
+            `RateLimit-Reset` (seconds until the full limit is back). With two-factor sign-in on, no \
+            session yet: `{mfa_required: true, mfa_token, methods}` for `POST /api/v1/auth/mfa`.", body = plexward_shared::LoginAnswer,
             headers(
                 ("RateLimit-Limit" = u32, description = "Sign-in attempts allowed in a burst from this address"),
                 ("RateLimit-Remaining" = u32, description = "Attempts left now"),
@@ -115,7 +116,16 @@ pub async fn login(
     let mut response = attempt
         .outcome
         .map_err(ApiError::from)
-        .and_then(|(account, ids)| signed_in(&req, &state, &account, &ids))
+        .and_then(|signed| match signed {
+            sign_in::SignedIn::Session(account, ids) => signed_in(&req, &state, &account, &ids),
+            sign_in::SignedIn::SecondFactor { mfa_token } => Ok(HttpResponse::Ok().json(
+                plexward_shared::MfaRequiredResponse {
+                    mfa_required: true,
+                    mfa_token,
+                    methods: crate::auth::mfa::methods(),
+                },
+            )),
+        })
         .unwrap_or_else(|e| e.error_response());
     if let Some(quota) = attempt.quota {
         rate_limit::insert_headers(response.headers_mut(), &quota);

@@ -207,6 +207,19 @@ impl From<AuthError> for ApiError {
                 code: "invalid_credentials",
                 message: "Wrong username or password.".into(),
             },
+            AuthError::InvalidCode => Self::Unauthorized {
+                code: "invalid_code",
+                message: "That code is wrong or was already used: enter the app's current code."
+                    .into(),
+            },
+            AuthError::MfaExpired => Self::Unauthorized {
+                code: "mfa_expired",
+                message: "This sign-in has expired: sign in again with your password.".into(),
+            },
+            AuthError::MfaAlreadyOn => Self::conflict(
+                "mfa_already_on",
+                "Two-factor sign-in is already on: turn it off first to set it up again.",
+            ),
             AuthError::RefreshConflict => Self::Unauthorized {
                 code: "refresh_conflict",
                 message: "The session was refreshed by another request a moment ago.".into(),

@@ -27,6 +27,7 @@ pub mod live_streams;
 pub mod logs;
 pub mod me;
 pub mod metrics;
+pub mod mfa;
 pub mod notification_templates;
 pub mod notifications;
 pub mod openapi;
@@ -99,6 +100,11 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(me::change_password)
         .service(password::strength)
         .service(me::list_tokens)
+        .service(mfa::complete)
+        .service(mfa::status)
+        .service(mfa::enrol)
+        .service(mfa::confirm)
+        .service(mfa::disable)
         .service(me::create_token)
         .service(me::delete_token)
         .service(tokens::list_all)

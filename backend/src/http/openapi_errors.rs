@@ -16,6 +16,7 @@ pub const PUBLIC: &[&str] = &[
     "get /api/v1/health",
     "get /api/v1/openapi.json",
     "post /api/v1/auth/login",
+    "post /api/v1/auth/mfa",
     "post /api/v1/auth/refresh",
     "post /api/v1/auth/logout",
 ];

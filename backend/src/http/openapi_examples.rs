@@ -14,6 +14,18 @@ fn examples() -> Vec<(&'static str, Value)> {
             json!({"username": "admin", "password": "violet kettle marching upstream"}),
         ),
         (
+            "post /api/v1/auth/mfa",
+            json!({"mfa_token": "Vh3…", "code": "123456"}),
+        ),
+        (
+            "post /api/v1/me/mfa/totp/confirm",
+            json!({"code": "123456"}),
+        ),
+        (
+            "delete /api/v1/me/mfa/totp",
+            json!({"password": "violet kettle marching upstream"}),
+        ),
+        (
             "put /api/v1/me/password",
             json!({
                 "current_password": "violet kettle marching upstream",
@@ -200,6 +212,13 @@ mod tests {
         let v = example.clone();
         match key {
             "post /api/v1/auth/login" => serde_json::from_value::<dto::LoginRequest>(v).map(drop),
+            "post /api/v1/auth/mfa" => serde_json::from_value::<dto::MfaRequest>(v).map(drop),
+            "post /api/v1/me/mfa/totp/confirm" => {
+                serde_json::from_value::<dto::TotpConfirmRequest>(v).map(drop)
+            }
+            "delete /api/v1/me/mfa/totp" => {
+                serde_json::from_value::<dto::TotpDisableRequest>(v).map(drop)
+            }
             "put /api/v1/me/password" => {
                 serde_json::from_value::<dto::ChangePasswordRequest>(v).map(drop)
             }

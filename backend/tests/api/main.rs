@@ -29,6 +29,7 @@ mod live_streams;
 mod lockout;
 mod logs;
 mod metrics;
+mod mfa;
 mod names;
 mod notifications;
 mod openapi;

@@ -66,6 +66,7 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
             "get /api/v1/openapi.json",
             "post /api/v1/auth/login",
             "post /api/v1/auth/logout",
+            "post /api/v1/auth/mfa",
             "post /api/v1/auth/refresh",
         ]
     );

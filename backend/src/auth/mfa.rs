@@ -1,0 +1,289 @@
+//! Two-factor sign-in: setting up TOTP (the secret sealed at rest, on only once a code proves the
+//! app has it, then ten recovery codes shown once), turning it off (with the password), and the
+//! second step of a sign-in — a short-lived challenge named by a token, completed by a code
+//! (never one already used) or a recovery code (each once), throttled like passwords, audited.
+
+use plexward_shared::{MfaStatusResponse, TotpEnrolmentResponse};
+use serde_json::json;
+
+use crate::audit::{Actor, Event, Outcome};
+use crate::auth::sign_in::{self, Client};
+use crate::auth::{AuthError, AuthState, password, secrets, totp};
+use crate::db::accounts::{self, Account};
+use crate::db::{self, mfa};
+use crate::settings::secret_box::SecretBox;
+
+/// Associated data of a sealed TOTP secret.
+const SECRET_AAD: &[u8] = b"plexward:account_totp:secret";
+/// How long a sign-in waits for its second step.
+const CHALLENGE_MS: i64 = 5 * 60_000;
+/// Wrong codes that end a waiting sign-in.
+const CHALLENGE_FAILURES: i64 = 5;
+
+/// The methods a second step takes.
+pub fn methods() -> Vec<String> {
+    vec!["totp".to_owned(), "recovery_code".to_owned()]
+}
+
+async fn seal(auth: &AuthState, secret: &[u8]) -> Result<String, AuthError> {
+    let (dir, text) = (auth.data_dir.clone(), totp::base32(secret));
+    tokio::task::spawn_blocking(move || {
+        SecretBox::load_or_create(&dir).and_then(|b| b.seal(&text, SECRET_AAD))
+    })
+    .await
+    .map_err(|e| AuthError::Internal(e.into()))?
+    .map_err(|e| AuthError::Internal(anyhow::anyhow!("cannot seal the TOTP secret: {e}")))
+}
+
+fn open(auth: &AuthState, sealed: &str) -> Result<Vec<u8>, AuthError> {
+    let opened = SecretBox::load(&auth.data_dir)
+        .ok()
+        .flatten()
+        .and_then(|b| b.open(sealed, SECRET_AAD).ok())
+        .ok_or_else(|| AuthError::Internal(anyhow::anyhow!("the TOTP secret does not open")))?;
+    let text = secrecy::ExposeSecret::expose_secret(&opened).to_owned();
+    totp_rs::Secret::try_from_base32(&text)
+        .map(|s| s.as_ref().to_vec())
+        .map_err(|_| AuthError::Internal(anyhow::anyhow!("the TOTP secret is not base32")))
+}
+
+fn now_secs(auth: &AuthState) -> u64 {
+    u64::try_from(auth.now_ms() / 1_000).unwrap_or(0)
+}
+
+/// What protects `account`'s sign-in.
+pub async fn status(auth: &AuthState, account: i64) -> Result<MfaStatusResponse, AuthError> {
+    Ok(db::run(&auth.db, move |conn| {
+        let on = mfa::totp(conn, account)?.is_some_and(|t| t.confirmed_at.is_some());
+        let left = if on {
+            mfa::recovery_codes_left(conn, account)?
+        } else {
+            0
+        };
+        Ok(MfaStatusResponse {
+            totp: on,
+            recovery_codes_left: u32::try_from(left).unwrap_or(0),
+        })
+    })
+    .await?)
+}
+
+/// Starts setting up TOTP for `account`: a new secret (replacing one not confirmed yet).
+pub async fn enrol(
+    auth: &AuthState,
+    account: &Account,
+) -> Result<TotpEnrolmentResponse, AuthError> {
+    let id = account.id;
+    if db::run(&auth.db, move |conn| mfa::totp(conn, id))
+        .await?
+        .is_some_and(|t| t.confirmed_at.is_some())
+    {
+        return Err(AuthError::MfaAlreadyOn);
+    }
+    let secret = totp::new_secret();
+    let sealed = seal(auth, &secret).await?;
+    let now = auth.now_ms();
+    db::run(&auth.db, move |conn| {
+        mfa::start_totp(conn, id, &sealed, now)
+    })
+    .await?;
+    let uri = totp::otpauth_uri(&secret, &account.username);
+    Ok(TotpEnrolmentResponse {
+        secret: totp::base32(&secret),
+        qr_svg: totp::qr_svg(&uri).unwrap_or_default(),
+        otpauth_uri: uri,
+    })
+}
+
+/// Turns TOTP on with a current `code`; the recovery codes, shown this once.
+pub async fn confirm(
+    auth: &AuthState,
+    account: &Account,
+    code: &str,
+) -> Result<Vec<String>, AuthError> {
+    let id = account.id;
+    let row = db::run(&auth.db, move |conn| mfa::totp(conn, id))
+        .await?
+        .filter(|t| t.confirmed_at.is_none())
+        .ok_or_else(|| AuthError::invalid("code", "set up two-factor sign-in first"))?;
+    let secret = open(auth, &row.secret_sealed)?;
+    let step = totp::check(&secret, code, now_secs(auth), None)
+        .map_err(|_| AuthError::invalid("code", "is not the app's current code"))?;
+    let codes = totp::recovery_codes();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| secrets::token_hash(&totp::normalise_recovery_code(c)))
+        .collect();
+    let (now, actor) = (auth.now_ms(), Actor::account(account.id, &account.username));
+    db::run(&auth.db, move |conn| {
+        conn.immediate_transaction(|conn| {
+            mfa::confirm_totp(
+                conn,
+                id,
+                i64::try_from(step).unwrap_or(i64::MAX),
+                &hashes,
+                now,
+            )?;
+            Event::new("account.mfa_enable", Outcome::Success, &actor)
+                .target("account", id)
+                .details(json!({"method": "totp"}))
+                .insert(conn)
+        })
+    })
+    .await?;
+    Ok(codes)
+}
+
+/// Turns two-factor sign-in off for `account`, with its password.
+pub async fn disable(
+    auth: &AuthState,
+    account: &Account,
+    password_given: String,
+) -> Result<(), AuthError> {
+    if !password::verify(password_given, Some(account.password_hash.clone())).await {
+        return Err(AuthError::invalid("password", "is not your password"));
+    }
+    let (id, actor) = (account.id, Actor::account(account.id, &account.username));
+    let removed = db::run(&auth.db, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let removed = mfa::remove(conn, id)?;
+            if removed {
+                Event::new("account.mfa_disable", Outcome::Success, &actor)
+                    .target("account", id)
+                    .insert(conn)?;
+            }
+            Ok(removed)
+        })
+    })
+    .await?;
+    if removed {
+        Ok(())
+    } else {
+        Err(AuthError::NotFound)
+    }
+}
+
+/// Whether `account` signs in with a second factor.
+pub fn required(conn: &mut diesel::SqliteConnection, account: i64) -> diesel::QueryResult<bool> {
+    Ok(mfa::totp(conn, account)?.is_some_and(|t| t.confirmed_at.is_some()))
+}
+
+/// A sign-in of `account` now waiting for its second step: the token that names it.
+pub fn challenge(
+    conn: &mut diesel::SqliteConnection,
+    account: i64,
+    now: i64,
+) -> diesel::QueryResult<String> {
+    let token = secrets::random_token(43);
+    mfa::insert_challenge(
+        conn,
+        &secrets::token_hash(&token),
+        account,
+        now + CHALLENGE_MS,
+        now,
+    )?;
+    Ok(token)
+}
+
+/// The second factor given.
+#[derive(Debug, Clone, Copy)]
+pub enum Factor<'a> {
+    Code(&'a str),
+    RecoveryCode(&'a str),
+}
+
+/// Completes the sign-in named by `mfa_token` with `factor`: a session, or why not.
+pub async fn complete(
+    auth: &AuthState,
+    mfa_token: &str,
+    factor: Factor<'_>,
+    client: &Client,
+) -> Result<(Account, crate::auth::sessions::NewIds), AuthError> {
+    if let Some(ip) = client.ip
+        && let Err(refused) = auth.throttle.check_ip(ip)
+    {
+        return Err(AuthError::LoginThrottled {
+            retry_after_secs: crate::auth::throttle::retry_after_secs(refused.wait),
+        });
+    }
+    let hash = secrets::token_hash(mfa_token);
+    let now = auth.now_ms();
+    let lookup = hash.clone();
+    let found = db::run(&auth.db, move |conn| {
+        let Some((account, failures)) = mfa::challenge(conn, &lookup, now)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            accounts::find(conn, account)?,
+            mfa::totp(conn, account)?,
+            failures,
+        )))
+    })
+    .await?;
+    let Some((Some(account), Some(row), failures)) = found else {
+        return Err(AuthError::MfaExpired);
+    };
+    if failures >= CHALLENGE_FAILURES {
+        let gone = hash.clone();
+        db::run(&auth.db, move |conn| mfa::end_challenge(conn, &gone)).await?;
+        return Err(AuthError::MfaExpired);
+    }
+    let (id, method) = (
+        account.id,
+        match factor {
+            Factor::Code(_) => "totp",
+            Factor::RecoveryCode(_) => "recovery_code",
+        },
+    );
+    let accepted = match factor {
+        Factor::Code(code) => {
+            let secret = open(auth, &row.secret_sealed)?;
+            let last = row.last_step.and_then(|s| u64::try_from(s).ok());
+            match totp::check(&secret, code, now_secs(auth), last) {
+                Ok(step) => {
+                    let step = i64::try_from(step).unwrap_or(i64::MAX);
+                    db::run(&auth.db, move |conn| mfa::use_step(conn, id, step)).await?
+                }
+                Err(_) => false,
+            }
+        }
+        Factor::RecoveryCode(code) => {
+            let code_hash = secrets::token_hash(&totp::normalise_recovery_code(code));
+            db::run(&auth.db, move |conn| {
+                mfa::use_recovery_code(conn, id, &code_hash, now)
+            })
+            .await?
+        }
+    };
+    if !accepted {
+        auth.throttle
+            .record_failure(&account.username, client.ip, true);
+        let (failed, ip) = (hash.clone(), client.ip.map(|ip| ip.to_string()));
+        let actor = Actor::account(account.id, &account.username);
+        db::run(&auth.db, move |conn| {
+            conn.immediate_transaction(|conn| {
+                mfa::challenge_failed(conn, &failed)?;
+                Event::new("auth.mfa", Outcome::Failure, &actor)
+                    .ip(ip)
+                    .details(json!({"method": method, "reason": "wrong or used code"}))
+                    .insert(conn)
+            })
+        })
+        .await?;
+        sign_in::tell_if_burst(auth).await;
+        return Err(AuthError::InvalidCode);
+    }
+    if account.disabled {
+        return Err(AuthError::AccountDisabled);
+    }
+    auth.throttle.record_success(&account.username, client.ip);
+    let done = hash.clone();
+    db::run(&auth.db, move |conn| mfa::end_challenge(conn, &done)).await?;
+    sign_in::start_session(
+        auth,
+        &account,
+        client,
+        Some(json!({"second_factor": method})),
+    )
+    .await
+}

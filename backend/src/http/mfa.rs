@@ -1,0 +1,152 @@
+//! Two-factor sign-in: `POST /api/v1/auth/mfa` (the second step of a sign-in) and
+//! `/api/v1/me/mfa…` (your own TOTP: set up, confirm, turn off). The rules are `auth::mfa`'s.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use plexward_shared::{
+    MfaRequest, MfaStatusResponse, RecoveryCodesResponse, TotpConfirmRequest, TotpDisableRequest,
+    TotpEnrolmentResponse,
+};
+
+use crate::auth::mfa::{self, Factor};
+use crate::auth::sign_in::Client;
+use crate::auth::{AuthError, Principal, tokens};
+use crate::http::error::ApiError;
+use crate::http::extractors::JsonBody;
+use crate::state::AppState;
+
+/// Complete a sign-in with two-factor sign-in on: the `mfa_token` from `POST
+/// /api/v1/auth/login` and a `code` from the app, or one `recovery_code`.
+#[utoipa::path(
+    operation_id = "completeSignIn",
+    tag = "auth",
+    request_body = MfaRequest,
+    responses(
+        (status = 200, description = "Signed in; cookies set", body = plexward_shared::LoginResponse),
+        (status = 401, description = "A wrong or already used code (`invalid_code`), or the sign-in expired (`mfa_expired`: 5 minutes, or 5 wrong codes)", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Neither or both of `code` and `recovery_code`", body = plexward_shared::ErrorResponse),
+        (status = 429, description = "Too many attempts from this address", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/auth/mfa")]
+pub async fn complete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: JsonBody<MfaRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body?.into_inner();
+    let factor = match (body.code.as_deref(), body.recovery_code.as_deref()) {
+        (Some(code), None) => Factor::Code(code),
+        (None, Some(code)) => Factor::RecoveryCode(code),
+        _ => {
+            return Err(ApiError::field(
+                "code",
+                "give `code` or `recovery_code`, one of the two",
+            ));
+        }
+    };
+    let client = Client {
+        ip: crate::http::client_addr::of(&req).ip,
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let (account, ids) = mfa::complete(&state.auth, &body.mfa_token, factor, &client).await?;
+    crate::http::auth::signed_in(&req, &state, &account, &ids)
+}
+
+/// What protects your sign-in.
+#[utoipa::path(
+    operation_id = "getMyMfa",
+    tag = "me",
+    responses(
+        (status = 200, description = "Two-factor sign-in: on or off, recovery codes left", body = MfaStatusResponse),
+        (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/me/mfa")]
+pub async fn status(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(mfa::status(&state.auth, principal.account.id).await?))
+}
+
+/// Start setting up codes from an authenticator app: the secret and its QR code. It is on once
+/// `POST /api/v1/me/mfa/totp/confirm` gets a code from it. Signed-in sessions only (not tokens).
+#[utoipa::path(
+    operation_id = "enrolMyTotp",
+    tag = "me",
+    responses(
+        (status = 200, description = "The secret to add to the app (shown while setting up)", body = TotpEnrolmentResponse),
+        (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
+        (status = 403, description = "From an API token", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "Already on (`mfa_already_on`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/me/mfa/totp")]
+pub async fn enrol(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    tokens::require_session(&principal)?;
+    let answer = mfa::enrol(&state.auth, &principal.account).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}
+
+/// Turn codes on with a current one from the app; the 10 recovery codes, shown this once.
+#[utoipa::path(
+    operation_id = "confirmMyTotp",
+    tag = "me",
+    request_body = TotpConfirmRequest,
+    responses(
+        (status = 200, description = "On; the recovery codes (each works once)", body = RecoveryCodesResponse),
+        (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
+        (status = 403, description = "From an API token", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Not the app's current code, or nothing set up (`fields.code`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/me/mfa/totp/confirm")]
+pub async fn confirm(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<TotpConfirmRequest>,
+) -> Result<HttpResponse, ApiError> {
+    tokens::require_session(&principal)?;
+    let code = body?.into_inner().code;
+    let recovery_codes = mfa::confirm(&state.auth, &principal.account, &code).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(RecoveryCodesResponse { recovery_codes }))
+}
+
+/// Turn two-factor sign-in off, with your password.
+#[utoipa::path(
+    operation_id = "disableMyTotp",
+    tag = "me",
+    request_body = TotpDisableRequest,
+    responses(
+        (status = 204, description = "Off"),
+        (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
+        (status = 403, description = "From an API token", body = plexward_shared::ErrorResponse),
+        (status = 404, description = "It was not on", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Not your password (`fields.password`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[delete("/me/mfa/totp")]
+pub async fn disable(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: JsonBody<TotpDisableRequest>,
+) -> Result<HttpResponse, ApiError> {
+    tokens::require_session(&principal)?;
+    let password = body?.into_inner().password;
+    match mfa::disable(&state.auth, &principal.account, password).await {
+        Ok(()) => Ok(HttpResponse::NoContent().finish()),
+        Err(AuthError::NotFound) => Err(ApiError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
