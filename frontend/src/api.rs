@@ -22,13 +22,15 @@ use plexward_shared::{
     CreateApiTokenRequest, CreateInviteRequest, CreateInviteResponse, CreatedApiTokenResponse,
     DeliveryQuery, DeliveryResponse, ErrorResponse, ExtendRequest, FriendNotifications,
     FriendQuery, HealthResponse, HistoryEntry, InviteQuery, InviteResponse, JobResponse,
-    JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginRequest,
-    LoginResponse, NotificationSettings, PlexPinStarted, PlexPinStatus, PlexSettingsResponse,
-    PlexTestResponse, PlexUserDetailResponse, PlexUserResponse, RestartResponse, RestoreResponse,
+    JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginAnswer,
+    LoginRequest, LoginResponse, MfaRequest, MfaStatusResponse, NotificationSettings,
+    PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
+    PlexUserResponse, RecoveryCodesResponse, RestartResponse, RestoreResponse,
     SavedChannelResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
     SetEndPolicyRequest, SetGrantsRequest, SetSharingRequest, SummaryResponse,
     TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest, TemplateResponse,
-    UpdateAccountRequest, UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    TotpConfirmRequest, TotpDisableRequest, TotpEnrolmentResponse, UpdateAccountRequest,
+    UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -396,9 +398,17 @@ pub async fn health() -> Result<HealthResponse, ApiError> {
     }
 }
 
-/// `POST /api/v1/auth/login`: signs in; the server sets the session cookies.
-pub async fn login(body: &LoginRequest) -> Result<LoginResponse, ApiError> {
+/// `POST /api/v1/auth/login`: signs in (the server sets the session cookies), or, with two-factor
+/// sign-in on, answers with the token for the second step ([`complete_sign_in`]) and no session.
+pub async fn login(body: &LoginRequest) -> Result<LoginAnswer, ApiError> {
     decode(call_open(builder("POST", "/api/v1/auth/login").json(body)).await?).await
+}
+
+/// `POST /api/v1/auth/mfa`: the second step of a sign-in, with a code from the authenticator app
+/// or a recovery code; signs in like [`login`]. 401 `invalid_code` (wrong or already used) or
+/// `mfa_expired` (start again), 429 when throttled.
+pub async fn complete_sign_in(body: &MfaRequest) -> Result<LoginResponse, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/auth/mfa").json(body)).await?).await
 }
 
 /// `POST /api/v1/auth/refresh`: trades the refresh cookie for new cookies.
@@ -427,6 +437,41 @@ pub async fn change_password(body: &ChangePasswordRequest) -> Result<(), ApiErro
 /// meter; the scorer is the server's, so the SPA carries no word lists).
 pub async fn password_strength(body: &PasswordStrengthRequest) -> Result<PasswordCheck, ApiError> {
     with_body("POST", "/api/v1/password/strength", body).await
+}
+
+/// `GET /api/v1/me/mfa`: whether codes are asked at sign-in, and how many recovery codes are left.
+pub async fn my_mfa() -> Result<MfaStatusResponse, ApiError> {
+    get("/api/v1/me/mfa").await
+}
+
+/// `POST /api/v1/me/mfa/totp`: starts setting up an authenticator app (its secret and QR code).
+/// 409 `mfa_already_on` when it is on already.
+pub async fn enrol_totp() -> Result<TotpEnrolmentResponse, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/me/mfa/totp").build()).await?).await
+}
+
+/// `POST /api/v1/me/mfa/totp/confirm`: turns codes on with a current one from the app; answers
+/// with the recovery codes, shown this once. A 422 (`fields.code`) for a wrong code.
+pub async fn confirm_totp(body: &TotpConfirmRequest) -> Result<RecoveryCodesResponse, ApiError> {
+    with_body("POST", "/api/v1/me/mfa/totp/confirm", body).await
+}
+
+/// `DELETE /api/v1/me/mfa/totp`: turns two-factor sign-in off; takes the password (a 422,
+/// `fields.password`, or a 401 other than `unauthenticated`, when it is not the account's).
+///
+/// The session is made fresh first and the request is sent once: a 401 for a wrong password must
+/// not be taken for an expired session (which [`call`] would refresh, then end).
+pub async fn disable_totp(body: &TotpDisableRequest) -> Result<(), ApiError> {
+    ensure_session().await?;
+    match call_open(builder("DELETE", "/api/v1/me/mfa/totp").json(body)).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if e.status == 401 && e.code == "unauthenticated" {
+                notify(SessionEvent::Expired);
+            }
+            Err(e)
+        }
+    }
 }
 
 /// `GET /api/v1/me/tokens`: the signed-in account's API tokens.

@@ -38,5 +38,7 @@ pub mod stale_dialog;
 pub mod strength_meter;
 pub mod template_editor;
 pub mod timeline;
+pub mod two_factor;
+pub mod two_factor_step;
 pub mod upcoming;
 pub mod weekly_editor;

@@ -107,7 +107,7 @@ pub fn OneTimeSecret(
 }
 
 /// Writes `text` to the clipboard; false when the browser offers no clipboard or refuses.
-async fn copy_to_clipboard(text: &str) -> bool {
+pub async fn copy_to_clipboard(text: &str) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };

@@ -1,4 +1,4 @@
-//! My account: who I am, my password, my API tokens.
+//! My account: who I am, my password, two-factor sign-in, my API tokens.
 
 use chrono::Duration;
 use leptos::prelude::*;
@@ -10,6 +10,7 @@ use crate::components::change_password_form::{ChangePasswordForm, field_sentence
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form_field::FormField;
 use crate::components::secret_dialog::SecretDialog;
+use crate::components::two_factor::TwoFactorSettings;
 use crate::format::{local_time, local_time_or_dash, now};
 use crate::session::use_session;
 
@@ -63,6 +64,7 @@ pub fn MyAccount() -> impl IntoView {
                 tokens_changed
             />
         </section>
+        <TwoFactorSettings username />
         <Tokens changed=tokens_changed />
     }
 }

@@ -1,4 +1,5 @@
-//! Sign-in. After signing in: the forced password change when due, else where the user was going.
+//! Sign-in: the password, then (with two-factor sign-in on) a code. After signing in: the forced
+//! password change when due, else where the user was going.
 
 use std::time::Duration;
 
@@ -6,10 +7,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use plexward_shared::LoginRequest;
+use plexward_shared::{LoginAnswer, LoginRequest, LoginResponse, MfaRequiredResponse};
 
 use crate::api;
 use crate::components::password_input::PasswordInput;
+use crate::components::two_factor_step::TwoFactorStep;
 use crate::session::{SessionState, safe_next, use_session, with_next};
 
 #[component]
@@ -41,6 +43,8 @@ pub fn Login() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // With two-factor sign-in on: the second step, after the password was right.
+    let challenge = RwSignal::new(None::<MfaRequiredResponse>);
     // Seconds left before the server accepts another attempt (after a 429).
     let wait = RwSignal::new(0u64);
     if let Ok(ticker) = set_interval_with_handle(
@@ -71,9 +75,13 @@ pub fn Login() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             match api::login(&body).await {
-                Ok(answer) => {
+                Ok(LoginAnswer::Session(answer)) => {
                     password.set(String::new());
                     session.signed_in(answer.account);
+                }
+                Ok(LoginAnswer::Mfa(step)) => {
+                    password.set(String::new());
+                    challenge.set(Some(step));
                 }
                 Err(e) if e.status == 429 => match e.retry_after {
                     Some(secs) => wait.set(secs.max(1)),
@@ -97,38 +105,55 @@ pub fn Login() -> impl IntoView {
         }
     };
 
+    let on_back = Callback::new(move |()| {
+        error.set(None);
+        challenge.set(None);
+    });
+    let on_signed_in = Callback::new(move |answer: LoginResponse| {
+        session.signed_in(answer.account);
+    });
+
     view! {
-        <section class="card glass auth-card" aria-labelledby="login-title">
-            <h1 id="login-title">"Sign in"</h1>
-            <Show when=move || session.notice().is_some()>
-                <p class="alert info" role="status">{move || session.notice()}</p>
-            </Show>
-            <form class="form" on:submit=submit novalidate>
-                <div class="field">
-                    <label for="username">"Username"</label>
-                    <input
-                        id="username"
-                        name="username"
-                        type="text"
-                        autocomplete="username"
-                        autocapitalize="off"
-                        spellcheck="false"
-                        required
-                        autofocus
-                        prop:value=move || username.get()
-                        on:input:target=move |ev| username.set(ev.target().value())
-                    />
-                </div>
-                <PasswordInput id="password" label="Password" value=password autocomplete="current-password" />
-                <Show when=move || message().is_some()>
-                    <p class="alert error" role="alert" data-testid="login-error">{message}</p>
+        <Show
+            when=move || challenge.with(Option::is_none)
+            fallback=move || {
+                challenge
+                    .get()
+                    .map(|challenge| view! { <TwoFactorStep challenge wait on_back on_signed_in /> })
+            }
+        >
+            <section class="card glass auth-card" aria-labelledby="login-title">
+                <h1 id="login-title">"Sign in"</h1>
+                <Show when=move || session.notice().is_some()>
+                    <p class="alert info" role="status">{move || session.notice()}</p>
                 </Show>
-                <div class="actions">
-                    <button type="submit" class="btn" disabled=move || { busy.get() || wait.get() > 0 }>
-                        {move || if busy.get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </div>
-            </form>
-        </section>
+                <form class="form" on:submit=submit novalidate>
+                    <div class="field">
+                        <label for="username">"Username"</label>
+                        <input
+                            id="username"
+                            name="username"
+                            type="text"
+                            autocomplete="username"
+                            autocapitalize="off"
+                            spellcheck="false"
+                            required
+                            autofocus
+                            prop:value=move || username.get()
+                            on:input:target=move |ev| username.set(ev.target().value())
+                        />
+                    </div>
+                    <PasswordInput id="password" label="Password" value=password autocomplete="current-password" />
+                    <Show when=move || message().is_some()>
+                        <p class="alert error" role="alert" data-testid="login-error">{message}</p>
+                    </Show>
+                    <div class="actions">
+                        <button type="submit" class="btn" disabled=move || { busy.get() || wait.get() > 0 }>
+                            {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                        </button>
+                    </div>
+                </form>
+            </section>
+        </Show>
     }
 }
