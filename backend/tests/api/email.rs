@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::access::{Synced, synced_with};
 use crate::helpers::GOOD_PASSWORD;
+use crate::notifications::{settled, synced_fast};
 
 const ALICE: u64 = 2_100_001;
 const ERIN: u64 = 2_100_006;
@@ -318,34 +319,6 @@ async fn email_goes_out_plain_over_starttls_and_over_tls_and_every_refusal_is_in
     }
     assert_eq!(plain.got().len(), 1, "nothing more reached the plain relay");
     assert_eq!(starttls.got().len(), 1);
-}
-
-async fn synced_fast(clock: plexward::clock::SharedClock) -> Synced {
-    synced_with(Seed::default(), clock, |c| {
-        c.delivery_retry_base_ms = 20;
-        c.delivery_timeout_ms = 2_000;
-    })
-    .await
-}
-
-/// Waits until no delivery is pending; the deliveries then.
-async fn settled(t: &Synced, token: &str) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let (_, list) = t
-            .app
-            .call(Method::GET, "/api/v1/notifications/deliveries", token, None)
-            .await;
-        let items = list["items"].as_array().cloned().unwrap_or_default();
-        if items.iter().all(|d| d["state"] != "pending") {
-            return items;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "deliveries still pending: {list}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn subject(message: &Value) -> String {

@@ -111,7 +111,7 @@ async fn admin(t: &Synced) -> String {
     t.app.login("boss", GOOD_PASSWORD).await.token
 }
 
-async fn synced_fast(clock: plexward::clock::SharedClock) -> Synced {
+pub(crate) async fn synced_fast(clock: plexward::clock::SharedClock) -> Synced {
     synced_with(Seed::default(), clock, |c| {
         c.delivery_retry_base_ms = 20;
         c.delivery_timeout_ms = 1_000;
@@ -120,7 +120,7 @@ async fn synced_fast(clock: plexward::clock::SharedClock) -> Synced {
 }
 
 /// Waits until no delivery is pending; the deliveries then.
-async fn settled(t: &Synced, token: &str) -> Vec<Value> {
+pub(crate) async fn settled(t: &Synced, token: &str) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let (_, list) = t
