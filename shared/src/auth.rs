@@ -41,6 +41,14 @@ pub struct AccountResponse {
     pub disabled: bool,
     /// The account must choose a new password before anything else.
     pub must_change_password: bool,
+    /// Two-factor sign-in is on (codes from an app, or a passkey).
+    #[serde(default)]
+    pub mfa_enabled: bool,
+    /// This session must set up two-factor sign-in before anything else: the account's role
+    /// requires it (`PUT /api/v1/settings/sign-in`) and it had none when it signed in. Only in
+    /// `GET /me` and sign-in answers; `false` elsewhere.
+    #[serde(default)]
+    pub mfa_enrolment_required: bool,
     #[serde(with = "crate::time::rfc3339_ms")]
     pub created_at: DateTime<Utc>,
     #[serde(default, with = "crate::time::rfc3339_ms_opt")]
@@ -62,4 +70,7 @@ pub struct ChangePasswordRequest {
     /// leaked should take whatever was made with it along).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_tokens: Option<bool>,
+    /// Whether your other sessions end (default `true`); this one stays signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_other_sessions: Option<bool>,
 }

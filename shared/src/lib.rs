@@ -27,6 +27,7 @@ pub mod plex_settings;
 pub mod roles;
 pub mod scheduler;
 pub mod server_settings;
+pub mod sessions;
 pub mod sharing;
 pub mod time;
 pub mod tokens;
@@ -90,6 +91,7 @@ pub use server_settings::{
     CertificateInfo, CertificateKind, HttpsMode, RestartResponse, RunningServer, Scheme,
     ServerSettingsResponse, UpdateServerSettingsRequest,
 };
+pub use sessions::{SessionResponse, SessionsEndedResponse, SignInMethod, SignInSettings};
 pub use sharing::{Restriction, Restrictions, SetSharingRequest, Sharing, SharingBadge};
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,

@@ -87,6 +87,12 @@ impl std::fmt::Debug for TotpEnrolmentResponse {
 pub struct TotpConfirmRequest {
     /// A current code from the app: proves it was set up right.
     pub code: String,
+    /// Whether your other sessions end (default `false`); this one stays signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_other_sessions: Option<bool>,
+    /// Whether your API tokens stop working (default `false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_tokens: Option<bool>,
 }
 
 /// Answer of confirming: two-factor sign-in is on; the recovery codes, shown this once.
@@ -108,6 +114,12 @@ impl std::fmt::Debug for RecoveryCodesResponse {
 #[serde(deny_unknown_fields)]
 pub struct TotpDisableRequest {
     pub password: String,
+    /// Whether your other sessions end (default `false`); this one stays signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_other_sessions: Option<bool>,
+    /// Whether your API tokens stop working (default `false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_tokens: Option<bool>,
 }
 
 impl std::fmt::Debug for TotpDisableRequest {

@@ -12,6 +12,7 @@ use plexward_shared::password::check_password;
 use plexward_shared::{CreateAccountRequest, Role, UpdateAccountRequest};
 
 use crate::audit::{Event, Outcome};
+use crate::auth::sessions::EndOthers;
 use crate::auth::throttle::{NameCheck, retry_after_secs};
 use crate::auth::{AuthError, AuthState, Principal, password, tokens};
 use crate::db::{self, accounts, accounts::Account, sessions};
@@ -249,7 +250,7 @@ pub async fn change_own_password(
     by: &Principal,
     current_password: String,
     new_password: String,
-    revoke_tokens: bool,
+    ends: EndOthers,
 ) -> Result<(), AuthError> {
     let username = by.account.username.clone();
     let client_ip = by.ip.as_deref().and_then(|ip| ip.parse().ok());
@@ -294,30 +295,21 @@ pub async fn change_own_password(
     db::run(&auth.db, move |conn| {
         conn.immediate_transaction(|conn| {
             accounts::set_password(conn, account_id, &hash, false)?;
-            let ended = sessions::revoke_all_for_account(
+            let ended = crate::auth::sessions::end_others(
                 conn,
                 account_id,
                 keep.as_deref(),
-                now,
+                ends,
+                &actor,
                 "password changed",
+                now,
             )?;
-            let revoked = if revoke_tokens {
-                tokens::revoke_all_for_account(
-                    conn,
-                    account_id,
-                    &actor,
-                    ip.clone(),
-                    "password changed",
-                )?
-            } else {
-                Vec::new()
-            };
             Event::new("account.password_change", Outcome::Success, &actor)
                 .target("account", account_id)
                 .ip(ip)
                 .details(serde_json::json!({
-                    "other_sessions_ended": ended,
-                    "tokens_revoked": revoked,
+                    "other_sessions_ended": ended.sessions,
+                    "tokens_revoked": ended.tokens,
                 }))
                 .insert(conn)
         })

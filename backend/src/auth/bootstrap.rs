@@ -153,6 +153,7 @@ pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordS
             "password reset from the command line",
         )?;
         let mfa_removed = crate::db::mfa::remove(conn, account.id)?;
+        crate::auth::mfa::changed(conn, account.id)?;
         Event::new("account.password_reset", Outcome::Success, &Actor::system())
             .target("account", account.id)
             .details(serde_json::json!({

@@ -23,6 +23,12 @@ pub enum AuthError {
     /// Two-factor sign-in is on already (turn it off first to set it up again).
     #[error("two-factor sign-in is already on")]
     MfaAlreadyOn,
+    /// The account's role requires two-factor sign-in: it cannot be turned off.
+    #[error("two-factor sign-in is required for the {} role", .0.as_str())]
+    MfaRequiredForRole(plexward_shared::Role),
+    /// This session must set up two-factor sign-in before anything else (its role requires it).
+    #[error("two-factor sign-in must be set up first")]
+    MfaEnrolmentRequired,
     /// Signed in, but the role does not allow it.
     #[error("the role does not allow this")]
     Forbidden,

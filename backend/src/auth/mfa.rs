@@ -3,12 +3,13 @@
 //! second step of a sign-in — a short-lived challenge named by a token, completed by a code
 //! (never one already used) or a recovery code (each once), throttled like passwords, audited.
 
-use plexward_shared::{MfaStatusResponse, TotpEnrolmentResponse};
+use plexward_shared::{MfaStatusResponse, SignInMethod, TotpEnrolmentResponse};
 use serde_json::json;
 
 use crate::audit::{Actor, Event, Outcome};
+use crate::auth::sessions::{self, EndOthers};
 use crate::auth::sign_in::{self, Client};
-use crate::auth::{AuthError, AuthState, password, secrets, totp};
+use crate::auth::{AuthError, AuthState, Principal, password, secrets, sign_in_policy, totp};
 use crate::db::accounts::{self, Account};
 use crate::db::{self, mfa};
 use crate::settings::secret_box::SecretBox;
@@ -98,9 +99,11 @@ pub async fn enrol(
 /// Turns TOTP on with a current `code`; the recovery codes, shown this once.
 pub async fn confirm(
     auth: &AuthState,
-    account: &Account,
+    by: &Principal,
     code: &str,
+    ends: EndOthers,
 ) -> Result<Vec<String>, AuthError> {
+    let account = &by.account;
     let id = account.id;
     let row = db::run(&auth.db, move |conn| mfa::totp(conn, id))
         .await?
@@ -114,7 +117,11 @@ pub async fn confirm(
         .iter()
         .map(|c| secrets::token_hash(&totp::normalise_recovery_code(c)))
         .collect();
-    let (now, actor) = (auth.now_ms(), Actor::account(account.id, &account.username));
+    let (now, actor, keep) = (
+        auth.now_ms(),
+        by.actor(),
+        by.session_id().map(str::to_owned),
+    );
     db::run(&auth.db, move |conn| {
         conn.immediate_transaction(|conn| {
             mfa::confirm_totp(
@@ -124,9 +131,23 @@ pub async fn confirm(
                 &hashes,
                 now,
             )?;
+            changed(conn, id)?;
+            let ended = sessions::end_others(
+                conn,
+                id,
+                keep.as_deref(),
+                ends,
+                &actor,
+                "two-factor sign-in turned on",
+                now,
+            )?;
             Event::new("account.mfa_enable", Outcome::Success, &actor)
                 .target("account", id)
-                .details(json!({"method": "totp"}))
+                .details(json!({
+                    "method": "totp",
+                    "other_sessions_ended": ended.sessions,
+                    "tokens_revoked": ended.tokens,
+                }))
                 .insert(conn)
         })
     })
@@ -137,35 +158,97 @@ pub async fn confirm(
 /// Turns two-factor sign-in off for `account`, with its password.
 pub async fn disable(
     auth: &AuthState,
-    account: &Account,
+    by: &Principal,
     password_given: String,
+    ends: EndOthers,
 ) -> Result<(), AuthError> {
+    let account = &by.account;
     if !password::verify(password_given, Some(account.password_hash.clone())).await {
         return Err(AuthError::invalid("password", "is not your password"));
     }
-    let (id, actor) = (account.id, Actor::account(account.id, &account.username));
-    let removed = db::run(&auth.db, move |conn| {
+    let (id, role, actor, now) = (account.id, account.role(), by.actor(), auth.now_ms());
+    let keep = by.session_id().map(str::to_owned);
+    db::run(&auth.db, move |conn| {
         conn.immediate_transaction(|conn| {
-            let removed = mfa::remove(conn, id)?;
-            if removed {
-                Event::new("account.mfa_disable", Outcome::Success, &actor)
-                    .target("account", id)
-                    .insert(conn)?;
+            if sign_in_policy::load(conn)?
+                .mfa_required_roles
+                .contains(&role)
+            {
+                return Ok(Err(AuthError::MfaRequiredForRole(role)));
             }
-            Ok(removed)
+            if !mfa::remove(conn, id)? {
+                return Ok(Err(AuthError::NotFound));
+            }
+            changed(conn, id)?;
+            let ended = sessions::end_others(
+                conn,
+                id,
+                keep.as_deref(),
+                ends,
+                &actor,
+                "two-factor sign-in turned off",
+                now,
+            )?;
+            Event::new("account.mfa_disable", Outcome::Success, &actor)
+                .target("account", id)
+                .details(json!({
+                    "other_sessions_ended": ended.sessions,
+                    "tokens_revoked": ended.tokens,
+                }))
+                .insert(conn)?;
+            Ok(Ok(()))
         })
     })
-    .await?;
-    if removed {
-        Ok(())
-    } else {
-        Err(AuthError::NotFound)
+    .await?
+}
+
+/// An admin removes another account's second factors (it lost its phone): every session of that
+/// account ends, and its next sign-in takes the password alone (or, if its role requires it, sets
+/// a second factor up again first). `false` when it had none.
+pub async fn reset(auth: &AuthState, by: &Principal, id: i64) -> Result<bool, AuthError> {
+    if id == by.account.id {
+        return Err(AuthError::SelfChange("reset the two-factor sign-in of"));
     }
+    let (actor, now) = (by.actor(), auth.now_ms());
+    db::run(&auth.db, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let Some(target) = accounts::find(conn, id)? else {
+                return Ok(Err(AuthError::NotFound));
+            };
+            if !mfa::remove(conn, id)? {
+                return Ok(Ok(false));
+            }
+            changed(conn, id)?;
+            let ended =
+                db::sessions::revoke_all_for_account(conn, id, None, now, "two-factor reset")?;
+            Event::new("account.mfa_reset", Outcome::Success, &actor)
+                .target("account", id)
+                .ip(actor.ip.clone())
+                .details(json!({"username": target.username, "sessions_ended": ended}))
+                .insert(conn)?;
+            Ok(Ok(true))
+        })
+    })
+    .await?
 }
 
 /// Whether `account` signs in with a second factor.
 pub fn required(conn: &mut diesel::SqliteConnection, account: i64) -> diesel::QueryResult<bool> {
     Ok(mfa::totp(conn, account)?.is_some_and(|t| t.confirmed_at.is_some()))
+}
+
+/// After a second factor was added or removed: the account's flag follows, and a session that
+/// had to set one up may go on once there is one.
+pub(crate) fn changed(
+    conn: &mut diesel::SqliteConnection,
+    account: i64,
+) -> diesel::QueryResult<()> {
+    let on = required(conn, account)?;
+    accounts::set_mfa_enabled(conn, account, on)?;
+    if on {
+        db::sessions::clear_mfa_enrolment(conn, account)?;
+    }
+    Ok(())
 }
 
 /// A sign-in of `account` now waiting for its second step: the token that names it.
@@ -198,7 +281,7 @@ pub async fn complete(
     mfa_token: &str,
     factor: Factor<'_>,
     client: &Client,
-) -> Result<(Account, crate::auth::sessions::NewIds), AuthError> {
+) -> Result<(Account, sessions::NewIds), AuthError> {
     if let Some(ip) = client.ip
         && let Err(refused) = auth.throttle.check_ip(ip)
     {
@@ -283,6 +366,10 @@ pub async fn complete(
         auth,
         &account,
         client,
+        match factor {
+            Factor::Code(_) => SignInMethod::PasswordTotp,
+            Factor::RecoveryCode(_) => SignInMethod::PasswordRecoveryCode,
+        },
         Some(json!({"second_factor": method})),
     )
     .await

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod bootstrap;
+pub mod device;
 pub mod error;
 pub mod failure_burst;
 pub mod jwt;
@@ -13,8 +14,10 @@ pub mod mfa;
 pub mod password;
 pub mod principal;
 pub mod secrets;
+pub mod session_list;
 pub mod sessions;
 pub mod sign_in;
+pub mod sign_in_policy;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;

@@ -14,12 +14,11 @@ use crate::db::{self, DbPool, accounts::Account};
 pub enum Via {
     Session {
         id: String,
+        /// It must set up two-factor sign-in before anything else (see [`Principal::ready`]).
+        mfa_enrolment_pending: bool,
     },
     /// An API token: its id and name (the name for the audit trail).
-    ApiToken {
-        id: i64,
-        name: String,
-    },
+    ApiToken { id: i64, name: String },
 }
 
 /// An authenticated caller whose account is enabled (and, once [`Principal::ready`], needs no
@@ -67,7 +66,22 @@ impl Principal {
         if self.account.must_change_password && self.session_id().is_some() {
             return Err(AuthError::PasswordChangeRequired);
         }
+        if self.mfa_enrolment_pending() {
+            return Err(AuthError::MfaEnrolmentRequired);
+        }
         Ok(self)
+    }
+
+    /// A session whose role requires two-factor sign-in, signed in without it: it may set one up
+    /// (and see itself, or sign out), nothing else.
+    pub fn mfa_enrolment_pending(&self) -> bool {
+        matches!(
+            self.via,
+            Via::Session {
+                mfa_enrolment_pending: true,
+                ..
+            }
+        )
     }
 
     /// The caller as the audit trail records them: the account, the client's address and the
@@ -87,14 +101,15 @@ impl Principal {
 
     pub fn session_id(&self) -> Option<&str> {
         match &self.via {
-            Via::Session { id } => Some(id),
+            Via::Session { id, .. } => Some(id),
             Via::ApiToken { .. } => None,
         }
     }
 }
 
-/// Like [`Principal`] but also admits a session that must change its password first: only for
-/// `GET /me`, `PUT /me/password` and sign-out.
+/// Like [`Principal`] but also admits a session that must change its password or set up
+/// two-factor sign-in first: only for `GET /me`, `PUT /me/password`, setting up a second factor
+/// and sign-out.
 #[derive(Debug, Clone)]
 pub struct PendingPrincipal(pub Principal);
 
@@ -120,14 +135,18 @@ pub async fn by_jwt(
         if session.account_id != account_id || !session.is_live(now) {
             return Ok(None);
         }
-        Ok(db::accounts::find(conn, account_id)?.map(|a| (a, session.id)))
+        Ok(db::accounts::find(conn, account_id)?
+            .map(|a| (a, session.id, session.mfa_enrolment_pending)))
     })
     .await?;
     match found {
-        Some((account, id)) if !account.disabled => Ok(Principal {
+        Some((account, id, mfa_enrolment_pending)) if !account.disabled => Ok(Principal {
             role: account.role(),
             account,
-            via: Via::Session { id },
+            via: Via::Session {
+                id,
+                mfa_enrolment_pending,
+            },
             ip,
             db: auth.db.clone(),
             runtime: auth.runtime.clone(),

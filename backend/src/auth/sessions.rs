@@ -4,7 +4,11 @@
 use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 
+use plexward_shared::SignInMethod;
+
+use crate::audit::Actor;
 use crate::auth::secrets::{random_token, token_hash};
+use crate::auth::tokens;
 use crate::db::accounts::{self, Account};
 use crate::db::sessions::{self as q, NewSession};
 
@@ -21,15 +25,29 @@ pub struct NewIds {
     pub refresh_token: String,
     /// Lifetime of the refresh cookie, seconds.
     pub refresh_max_age_secs: i64,
+    /// The session must set up two-factor sign-in before anything else.
+    pub mfa_enrolment_pending: bool,
 }
 
-pub fn start(
-    conn: &mut SqliteConnection,
-    account_id: i64,
-    ip: Option<&str>,
-    user_agent: Option<&str>,
-    now: i64,
-) -> QueryResult<NewIds> {
+/// Who a new session is for and how it signed in.
+#[derive(Debug, Clone, Copy)]
+pub struct Start<'a> {
+    pub account_id: i64,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub method: SignInMethod,
+    /// Its role requires two-factor sign-in and it has none: it sets it up before anything else.
+    pub mfa_enrolment_pending: bool,
+}
+
+pub fn start(conn: &mut SqliteConnection, new: Start<'_>, now: i64) -> QueryResult<NewIds> {
+    let Start {
+        account_id,
+        ip,
+        user_agent,
+        method,
+        mfa_enrolment_pending,
+    } = new;
     let session_id = random_token(32);
     let refresh_token = random_token(48);
     q::insert(
@@ -42,6 +60,8 @@ pub fn start(
             last_seen_at: now,
             ip,
             user_agent: user_agent.map(|ua| &ua[..ua.len().min(256)]),
+            method: method.as_str(),
+            mfa_enrolment_pending,
         },
     )?;
     q::insert_refresh(conn, &token_hash(&refresh_token), &session_id, now)?;
@@ -49,6 +69,7 @@ pub fn start(
         session_id,
         refresh_token,
         refresh_max_age_secs: IDLE_MS / 1000,
+        mfa_enrolment_pending,
     })
 }
 
@@ -102,7 +123,47 @@ pub fn rotate(conn: &mut SqliteConnection, presented: &str, now: i64) -> QueryRe
             session_id: session.id,
             refresh_token,
             refresh_max_age_secs: (expires_at - now) / 1000,
+            mfa_enrolment_pending: session.mfa_enrolment_pending,
         },
         account,
     })
+}
+
+/// What a password or two-factor change does to the account's other ways in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndOthers {
+    /// End every session but the caller's.
+    pub sessions: bool,
+    /// Revoke every API token.
+    pub tokens: bool,
+}
+
+/// What [`end_others`] ended: how many sessions, and the names of the tokens revoked.
+#[derive(Debug, Clone, Default)]
+pub struct Ended {
+    pub sessions: usize,
+    pub tokens: Vec<String>,
+}
+
+/// Ends the account's other sessions and/or its API tokens, inside the caller's transaction.
+pub fn end_others(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    keep: Option<&str>,
+    ends: EndOthers,
+    actor: &Actor,
+    reason: &str,
+    now: i64,
+) -> QueryResult<Ended> {
+    let sessions = if ends.sessions {
+        q::revoke_all_for_account(conn, account_id, keep, now, reason)?
+    } else {
+        0
+    };
+    let tokens = if ends.tokens {
+        tokens::revoke_all_for_account(conn, account_id, actor, actor.ip.clone(), reason)?
+    } else {
+        Vec::new()
+    };
+    Ok(Ended { sessions, tokens })
 }

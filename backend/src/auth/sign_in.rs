@@ -7,9 +7,10 @@ use std::net::IpAddr;
 use crate::audit::{Actor, Event, Outcome};
 use crate::auth::sessions::{self, NewIds, Refresh};
 use crate::auth::throttle::{NameCheck, Quota, retry_after_secs};
-use crate::auth::{AuthError, AuthState, Principal, password, secrets::token_hash};
+use crate::auth::{AuthError, AuthState, Principal, password, secrets::token_hash, sign_in_policy};
 use crate::db::accounts::{self, Account};
 use crate::db::{self};
+use plexward_shared::SignInMethod;
 
 /// Longest password we will even hash (the policy allows 128 characters).
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -186,7 +187,8 @@ async fn check_and_start(
     if let Some(mfa_token) = challenge {
         return Ok(SignedIn::SecondFactor { mfa_token });
     }
-    let (account, ids) = start_session(auth, &account, client, None).await?;
+    let (account, ids) =
+        start_session(auth, &account, client, SignInMethod::Password, None).await?;
     Ok(SignedIn::Session(account, ids))
 }
 
@@ -196,23 +198,39 @@ pub(crate) async fn start_session(
     auth: &AuthState,
     account: &Account,
     client: &Client,
+    method: SignInMethod,
     details: Option<serde_json::Value>,
 ) -> Result<(Account, NewIds), AuthError> {
     let ip = client.ip_text();
     let now = auth.now_ms();
     let user_agent = client.user_agent.clone();
-    let account_id = account.id;
+    let (account_id, role) = (account.id, account.role());
     let actor = Actor::account(account.id, &account.username);
     let (ids, account) = db::run(&auth.db, move |conn| {
         conn.immediate_transaction(|conn| {
             // Sign-ins are rare and already write: a good moment to forget long-ended sessions.
             db::sessions::purge_ended(conn, now)?;
-            let ids = sessions::start(conn, account_id, ip.as_deref(), user_agent.as_deref(), now)?;
+            let pending = sign_in_policy::enrolment_pending(conn, account_id, role)?;
+            let ids = sessions::start(
+                conn,
+                sessions::Start {
+                    account_id,
+                    ip: ip.as_deref(),
+                    user_agent: user_agent.as_deref(),
+                    method,
+                    mfa_enrolment_pending: pending,
+                },
+                now,
+            )?;
             accounts::touch_login(conn, account_id, now)?;
-            let mut event = Event::new("auth.login", Outcome::Success, &actor).ip(ip.clone());
-            if let Some(details) = details.clone() {
-                event = event.details(details);
+            let mut details = details.clone().unwrap_or_else(|| serde_json::json!({}));
+            details["method"] = method.as_str().into();
+            if pending {
+                details["mfa_enrolment_required"] = true.into();
             }
+            let event = Event::new("auth.login", Outcome::Success, &actor)
+                .ip(ip.clone())
+                .details(details);
             event.insert(conn)?;
             let account =
                 accounts::find(conn, account_id)?.ok_or(diesel::result::Error::NotFound)?;

@@ -18,6 +18,8 @@ pub struct Account {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_login_at: Option<i64>,
+    /// Has a second factor (kept by `auth/mfa.rs`).
+    pub mfa_enabled: bool,
 }
 
 impl Account {
@@ -142,4 +144,11 @@ pub fn touch_login(conn: &mut SqliteConnection, id: i64, at: i64) -> QueryResult
 
 pub fn delete(conn: &mut SqliteConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(accounts::table.find(id)).execute(conn)
+}
+
+/// Records whether the account has a second factor.
+pub fn set_mfa_enabled(conn: &mut SqliteConnection, id: i64, on: bool) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::mfa_enabled.eq(on))
+        .execute(conn)
 }

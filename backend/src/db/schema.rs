@@ -19,6 +19,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         last_login_at -> Nullable<BigInt>,
+        mfa_enabled -> Bool,
     }
 }
 
@@ -60,6 +61,8 @@ diesel::table! {
         revoked_reason -> Nullable<Text>,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        method -> Text,
+        mfa_enrolment_pending -> Bool,
     }
 }
 

@@ -16,6 +16,8 @@ pub struct Session {
     pub revoked_reason: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub method: String,
+    pub mfa_enrolment_pending: bool,
 }
 
 impl Session {
@@ -34,6 +36,8 @@ pub struct NewSession<'a> {
     pub last_seen_at: i64,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    pub method: &'a str,
+    pub mfa_enrolment_pending: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -57,6 +61,32 @@ pub fn find(conn: &mut SqliteConnection, id: &str) -> QueryResult<Option<Session
         .select(Session::as_select())
         .first(conn)
         .optional()
+}
+
+/// The live sessions of `account_id`, the most recently seen first.
+pub fn live_for_account(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    now: i64,
+) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .order((sessions::last_seen_at.desc(), sessions::id))
+        .select(Session::as_select())
+        .load(conn)
+}
+
+/// The account's sessions no longer need to set up two-factor sign-in (it has it now).
+pub fn clear_mfa_enrolment(conn: &mut SqliteConnection, account_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::account_id.eq(account_id))
+            .filter(sessions::mfa_enrolment_pending.eq(true)),
+    )
+    .set(sessions::mfa_enrolment_pending.eq(false))
+    .execute(conn)
 }
 
 pub fn extend(

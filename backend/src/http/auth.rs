@@ -37,7 +37,7 @@ pub(crate) fn signed_in(
         .json(LoginResponse {
             token,
             expires_at,
-            account: dto::account(account),
+            account: dto::own_account(account, ids.mfa_enrolment_pending),
         }))
 }
 

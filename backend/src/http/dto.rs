@@ -4,7 +4,7 @@
 use plexward_shared::{
     AccountResponse, ApiTokenResponse, AuditEventResponse, HttpsMode, JobResponse, JobState,
     PlexProblem, PlexServerDetails, PlexSettingsResponse, PlexTestResponse, Progress,
-    RunningServer, Scheme, ServerSettingsResponse,
+    RunningServer, Scheme, ServerSettingsResponse, SessionResponse, SignInMethod,
 };
 
 use crate::db::accounts::Account;
@@ -24,9 +24,36 @@ pub fn account(a: &Account) -> AccountResponse {
         role: a.role(),
         disabled: a.disabled,
         must_change_password: a.must_change_password,
+        mfa_enabled: a.mfa_enabled,
+        mfa_enrolment_required: false,
         created_at: from_ms(a.created_at),
         last_login_at: a.last_login_at.map(from_ms),
         version: a.version_tag(),
+    }
+}
+
+/// The signed-in account as its own session sees it: with whether it must set up two-factor
+/// sign-in first.
+pub fn own_account(a: &Account, mfa_enrolment_required: bool) -> AccountResponse {
+    AccountResponse {
+        mfa_enrolment_required,
+        ..account(a)
+    }
+}
+
+/// A session (never its tokens), `current` when it is the caller's.
+pub fn session(s: &crate::db::sessions::Session, current: Option<&str>) -> SessionResponse {
+    SessionResponse {
+        id: s.id.clone(),
+        account_id: s.account_id,
+        created_at: from_ms(s.created_at),
+        last_seen_at: from_ms(s.last_seen_at),
+        expires_at: from_ms(s.expires_at),
+        ip: s.ip.clone(),
+        device: crate::auth::device::describe(s.user_agent.as_deref()),
+        user_agent: s.user_agent.clone(),
+        method: s.method.parse().unwrap_or(SignInMethod::Password),
+        current: current == Some(s.id.as_str()),
     }
 }
 

@@ -220,6 +220,17 @@ impl From<AuthError> for ApiError {
                 "mfa_already_on",
                 "Two-factor sign-in is already on: turn it off first to set it up again.",
             ),
+            AuthError::MfaRequiredForRole(role) => Self::conflict(
+                "mfa_required",
+                format!(
+                    "Two-factor sign-in is required for the {} role: it cannot be turned off.",
+                    role.as_str()
+                ),
+            ),
+            AuthError::MfaEnrolmentRequired => Self::Forbidden {
+                code: "mfa_enrolment_required",
+                message: "Set up two-factor sign-in before doing anything else.".into(),
+            },
             AuthError::RefreshConflict => Self::Unauthorized {
                 code: "refresh_conflict",
                 message: "The session was refreshed by another request a moment ago.".into(),
@@ -440,6 +451,16 @@ mod tests {
                 "password_change_required",
             ),
             (AuthError::AccountDisabled, 403, "account_disabled"),
+            (
+                AuthError::MfaEnrolmentRequired,
+                403,
+                "mfa_enrolment_required",
+            ),
+            (
+                AuthError::MfaRequiredForRole(plexward_shared::Role::Admin),
+                409,
+                "mfa_required",
+            ),
             (AuthError::SessionRequired, 403, "session_required"),
             (AuthError::NotFound, 404, "not_found"),
             (AuthError::SelfChange("delete"), 409, "self_change_refused"),

@@ -6,6 +6,7 @@ use plexward_shared::{
     CreatedApiTokenResponse, List,
 };
 
+use crate::auth::sessions::EndOthers;
 use crate::auth::{PendingPrincipal, Principal, accounts, tokens};
 use crate::http::dto;
 use crate::http::error::ApiError;
@@ -23,11 +24,12 @@ use crate::state::AppState;
 )]
 #[get("/me")]
 pub async fn me(principal: PendingPrincipal) -> HttpResponse {
-    HttpResponse::Ok().json(dto::account(&principal.0.account))
+    let pending = principal.0.mfa_enrolment_pending();
+    HttpResponse::Ok().json(dto::own_account(&principal.0.account, pending))
 }
 
-/// Change your own password. Your other sessions end; this one stays signed in. Your API tokens
-/// are revoked too unless `revoke_tokens` is `false`.
+/// Change your own password. Your other sessions end unless `end_other_sessions` is `false`;
+/// this one stays signed in. Your API tokens are revoked too unless `revoke_tokens` is `false`.
 #[utoipa::path(
     operation_id = "changeMyPassword",
     tag = "me",
@@ -49,13 +51,17 @@ pub async fn change_password(
         current_password,
         new_password,
         revoke_tokens,
+        end_other_sessions,
     } = body?.into_inner();
     accounts::change_own_password(
         &state.auth,
         &principal.0,
         current_password,
         new_password,
-        revoke_tokens.unwrap_or(true),
+        EndOthers {
+            sessions: end_other_sessions.unwrap_or(true),
+            tokens: revoke_tokens.unwrap_or(true),
+        },
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

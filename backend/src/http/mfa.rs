@@ -3,13 +3,14 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use plexward_shared::{
-    MfaRequest, MfaStatusResponse, RecoveryCodesResponse, TotpConfirmRequest, TotpDisableRequest,
-    TotpEnrolmentResponse,
+    MfaRequest, MfaStatusResponse, Permission, RecoveryCodesResponse, TotpConfirmRequest,
+    TotpDisableRequest, TotpEnrolmentResponse,
 };
 
 use crate::auth::mfa::{self, Factor};
+use crate::auth::sessions::EndOthers;
 use crate::auth::sign_in::Client;
-use crate::auth::{AuthError, Principal, tokens};
+use crate::auth::{PendingPrincipal, Principal, tokens};
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
 use crate::state::AppState;
@@ -67,10 +68,10 @@ pub async fn complete(
 )]
 #[get("/me/mfa")]
 pub async fn status(
-    principal: Principal,
+    principal: PendingPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(mfa::status(&state.auth, principal.account.id).await?))
+    Ok(HttpResponse::Ok().json(mfa::status(&state.auth, principal.0.account.id).await?))
 }
 
 /// Start setting up codes from an authenticator app: the secret and its QR code. It is on once
@@ -87,7 +88,7 @@ pub async fn status(
 )]
 #[post("/me/mfa/totp")]
 pub async fn enrol(
-    principal: Principal,
+    PendingPrincipal(principal): PendingPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     tokens::require_session(&principal)?;
@@ -98,6 +99,8 @@ pub async fn enrol(
 }
 
 /// Turn codes on with a current one from the app; the 10 recovery codes, shown this once.
+/// `end_other_sessions` and `revoke_tokens` (both default `false`) also end your other sessions
+/// (signed in without it) and API tokens.
 #[utoipa::path(
     operation_id = "confirmMyTotp",
     tag = "me",
@@ -111,19 +114,24 @@ pub async fn enrol(
 )]
 #[post("/me/mfa/totp/confirm")]
 pub async fn confirm(
-    principal: Principal,
+    PendingPrincipal(principal): PendingPrincipal,
     state: web::Data<AppState>,
     body: JsonBody<TotpConfirmRequest>,
 ) -> Result<HttpResponse, ApiError> {
     tokens::require_session(&principal)?;
-    let code = body?.into_inner().code;
-    let recovery_codes = mfa::confirm(&state.auth, &principal.account, &code).await?;
+    let body = body?.into_inner();
+    let ends = EndOthers {
+        sessions: body.end_other_sessions.unwrap_or(false),
+        tokens: body.revoke_tokens.unwrap_or(false),
+    };
+    let recovery_codes = mfa::confirm(&state.auth, &principal, &body.code, ends).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(RecoveryCodesResponse { recovery_codes }))
 }
 
-/// Turn two-factor sign-in off, with your password.
+/// Turn two-factor sign-in off, with your password. `end_other_sessions` and `revoke_tokens`
+/// (both default `false`) also end your other sessions and API tokens.
 #[utoipa::path(
     operation_id = "disableMyTotp",
     tag = "me",
@@ -133,6 +141,7 @@ pub async fn confirm(
         (status = 401, description = "Not signed in", body = plexward_shared::ErrorResponse),
         (status = 403, description = "From an API token", body = plexward_shared::ErrorResponse),
         (status = 404, description = "It was not on", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "Your role requires two-factor sign-in (`mfa_required`)", body = plexward_shared::ErrorResponse),
         (status = 422, description = "Not your password (`fields.password`)", body = plexward_shared::ErrorResponse),
     ),
 )]
@@ -143,10 +152,36 @@ pub async fn disable(
     body: JsonBody<TotpDisableRequest>,
 ) -> Result<HttpResponse, ApiError> {
     tokens::require_session(&principal)?;
-    let password = body?.into_inner().password;
-    match mfa::disable(&state.auth, &principal.account, password).await {
-        Ok(()) => Ok(HttpResponse::NoContent().finish()),
-        Err(AuthError::NotFound) => Err(ApiError::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    let body = body?.into_inner();
+    let ends = EndOthers {
+        sessions: body.end_other_sessions.unwrap_or(false),
+        tokens: body.revoke_tokens.unwrap_or(false),
+    };
+    mfa::disable(&state.auth, &principal, body.password, ends).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Remove another account's two-factor sign-in (it lost its phone and its recovery codes). Every
+/// session of that account ends; it signs in with its password next (and, if its role requires
+/// two-factor sign-in, sets it up again first). Audited. Admins only; not your own account.
+#[utoipa::path(
+    operation_id = "resetAccountMfa",
+    tag = "accounts",
+    params(("id" = i64, Path, description = "Account id")),
+    responses(
+        (status = 204, description = "Removed (or it had none)"),
+        (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 404, description = "No such account", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "Your own account (`self_change_refused`): turn it off under My account", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[delete("/accounts/{id}/mfa")]
+pub async fn reset(
+    principal: Principal,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::ManageAccounts)?;
+    mfa::reset(&state.auth, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -46,8 +46,10 @@ pub mod request_id;
 pub mod scheduler;
 pub mod security_headers;
 pub mod server_settings;
+pub mod sessions;
 pub mod settings;
 pub mod sharing;
+pub mod sign_in_settings;
 pub mod spa;
 pub mod summary;
 pub mod tokens;
@@ -105,6 +107,15 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(mfa::enrol)
         .service(mfa::confirm)
         .service(mfa::disable)
+        .service(mfa::reset)
+        .service(sessions::list_mine)
+        .service(sessions::end_my_others)
+        .service(sessions::end_mine)
+        .service(sessions::list_for)
+        .service(sessions::end_all_for)
+        .service(sessions::end_for)
+        .service(sign_in_settings::get_sign_in)
+        .service(sign_in_settings::put_sign_in)
         .service(me::create_token)
         .service(me::delete_token)
         .service(tokens::list_all)

@@ -46,6 +46,10 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("patch /api/v1/accounts/{id}", json!({"role": "auditor"})),
         (
+            "put /api/v1/settings/sign-in",
+            json!({"mfa_required_roles": ["admin", "moderator"]}),
+        ),
+        (
             "put /api/v1/settings/plex",
             json!({"anchor_library_id": 1, "time_zone": "Europe/Berlin", "drift_policy": "report"}),
         ),
@@ -221,6 +225,9 @@ mod tests {
             }
             "put /api/v1/me/password" => {
                 serde_json::from_value::<dto::ChangePasswordRequest>(v).map(drop)
+            }
+            "put /api/v1/settings/sign-in" => {
+                serde_json::from_value::<dto::SignInSettings>(v).map(drop)
             }
             "post /api/v1/me/tokens" => {
                 serde_json::from_value::<dto::CreateApiTokenRequest>(v).map(drop)

@@ -539,6 +539,8 @@ async fn long_ended_sessions_are_purged_at_sign_in() {
                 last_seen_at: old,
                 ip: None,
                 user_agent: None,
+                method: "password",
+                mfa_enrolment_pending: false,
             },
         )
     })

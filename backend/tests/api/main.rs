@@ -47,6 +47,7 @@ mod reverse_proxy;
 mod scheduler;
 mod scripting;
 mod server_settings;
+mod sessions;
 mod sharing;
 mod slow_clients;
 mod spa;

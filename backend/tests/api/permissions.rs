@@ -26,6 +26,39 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/me/mfa/totp", Access::Signed),
     ("POST", "/api/v1/me/mfa/totp/confirm", Access::Signed),
     ("DELETE", "/api/v1/me/mfa/totp", Access::Signed),
+    ("GET", "/api/v1/me/sessions", Access::Signed),
+    ("DELETE", "/api/v1/me/sessions", Access::Signed),
+    ("DELETE", "/api/v1/me/sessions/{id}", Access::Signed),
+    (
+        "DELETE",
+        "/api/v1/accounts/{id}/mfa",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
+        "/api/v1/accounts/{id}/sessions",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "DELETE",
+        "/api/v1/accounts/{id}/sessions",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "DELETE",
+        "/api/v1/accounts/{id}/sessions/{session}",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
+        "/api/v1/settings/sign-in",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/sign-in",
+        Access::Needs(Permission::ManageAccounts),
+    ),
     ("POST", "/api/v1/auth/refresh", Access::RefreshCookie),
     ("GET", "/api/v1/me", Access::Signed),
     ("PUT", "/api/v1/me/password", Access::Signed),
@@ -430,7 +463,8 @@ async fn every_route_is_in_the_matrix_and_the_matrix_holds_for_every_role() {
     for (method, path, access) in MATRIX {
         let url = path
             .replace("{id}", "999999")
-            .replace("{event}", "access.ending");
+            .replace("{event}", "access.ending")
+            .replace("{session}", "no-such-session");
         let method = Method::from_bytes(method.as_bytes()).expect("method");
         let anonymous = app
             .client

@@ -65,6 +65,7 @@ pub fn ChangePasswordForm(
             current_password: current.get_untracked(),
             new_password: new.get_untracked(),
             revoke_tokens: Some(revoke_tokens.get_untracked()),
+            end_other_sessions: None,
         };
         // The length rule is checked here; the rest of the policy is the server's (its 422).
         if let Some(problem) = length_problem(&body.new_password) {

@@ -197,7 +197,13 @@ pub fn TwoFactorSettings(
         };
         busy.set(true);
         spawn_local(async move {
-            match api::confirm_totp(&TotpConfirmRequest { code: digits }).await {
+            match api::confirm_totp(&TotpConfirmRequest {
+                code: digits,
+                end_other_sessions: None,
+                revoke_tokens: None,
+            })
+            .await
+            {
                 Ok(answer) => {
                     enrolment.set(None);
                     code.set(String::new());
@@ -257,7 +263,13 @@ pub fn TwoFactorSettings(
         }
         busy.set(true);
         spawn_local(async move {
-            match api::disable_totp(&TotpDisableRequest { password: given }).await {
+            match api::disable_totp(&TotpDisableRequest {
+                password: given,
+                end_other_sessions: None,
+                revoke_tokens: None,
+            })
+            .await
+            {
                 Ok(()) => {
                     password.set(String::new());
                     turning_off.set(false);
