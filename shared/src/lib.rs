@@ -29,6 +29,7 @@ pub mod scheduler;
 pub mod server_settings;
 pub mod sessions;
 pub mod sharing;
+pub mod sso;
 pub mod time;
 pub mod tokens;
 
@@ -93,6 +94,9 @@ pub use server_settings::{
 };
 pub use sessions::{SessionResponse, SessionsEndedResponse, SignInMethod, SignInSettings};
 pub use sharing::{Restriction, Restrictions, SetSharingRequest, Sharing, SharingBadge};
+pub use sso::{
+    SSO_CALLBACK_PATH, SsoInfoResponse, SsoRoleRule, SsoSettingsRequest, SsoSettingsResponse,
+};
 pub use tokens::{
     API_TOKEN_PREFIX, ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse,
 };

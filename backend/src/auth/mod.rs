@@ -11,6 +11,7 @@ pub mod error;
 pub mod failure_burst;
 pub mod jwt;
 pub mod mfa;
+pub mod oidc;
 pub mod password;
 pub mod principal;
 pub mod secrets;
@@ -18,6 +19,7 @@ pub mod session_list;
 pub mod sessions;
 pub mod sign_in;
 pub mod sign_in_policy;
+pub mod sso;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
@@ -44,6 +46,9 @@ pub struct AuthState {
     /// Session lifetimes and the refresh race window run on this clock (tests move it). JWT
     /// expiry is checked by `jsonwebtoken` against the system clock.
     pub clock: SharedClock,
+    /// The OpenID provider, discovered at the first single sign-on after start or a settings
+    /// change.
+    pub sso: tokio::sync::Mutex<Option<std::sync::Arc<oidc::OidcProvider>>>,
     /// The runtime start-up ran on: background audit writes (refusals) go there, never onto a
     /// request worker's runtime.
     runtime: tokio::runtime::Handle,
@@ -68,6 +73,7 @@ impl AuthState {
             db,
             data_dir: data_dir.to_owned(),
             clock,
+            sso: tokio::sync::Mutex::new(None),
             runtime: tokio::runtime::Handle::current(),
         })
     }

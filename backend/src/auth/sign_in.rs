@@ -210,7 +210,9 @@ pub(crate) async fn start_session(
         conn.immediate_transaction(|conn| {
             // Sign-ins are rare and already write: a good moment to forget long-ended sessions.
             db::sessions::purge_ended(conn, now)?;
-            let pending = sign_in_policy::enrolment_pending(conn, account_id, role)?;
+            // The provider is in charge of a single sign-on's factors.
+            let pending = method != SignInMethod::Sso
+                && sign_in_policy::enrolment_pending(conn, account_id, role)?;
             let ids = sessions::start(
                 conn,
                 sessions::Start {

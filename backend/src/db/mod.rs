@@ -19,6 +19,7 @@ pub mod plex_users;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod sso;
 pub mod time;
 
 use std::path::Path;

@@ -389,3 +389,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     storage_probe,
     idempotency_keys
 );
+
+diesel::table! {
+    sso_logins (token_hash) {
+        token_hash -> Text,
+        csrf_state -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        redirect_uri -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    account_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        account_id -> BigInt,
+        created_at -> BigInt,
+    }
+}

@@ -51,6 +51,7 @@ pub mod settings;
 pub mod sharing;
 pub mod sign_in_settings;
 pub mod spa;
+pub mod sso;
 pub mod summary;
 pub mod tokens;
 
@@ -116,6 +117,11 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(sessions::end_for)
         .service(sign_in_settings::get_sign_in)
         .service(sign_in_settings::put_sign_in)
+        .service(sso::get_settings)
+        .service(sso::put_settings)
+        .service(sso::info)
+        .service(sso::start)
+        .service(sso::callback)
         .service(me::create_token)
         .service(me::delete_token)
         .service(tokens::list_all)

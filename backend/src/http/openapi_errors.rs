@@ -19,6 +19,9 @@ pub const PUBLIC: &[&str] = &[
     "post /api/v1/auth/mfa",
     "post /api/v1/auth/refresh",
     "post /api/v1/auth/logout",
+    "get /api/v1/auth/sso",
+    "get /api/v1/auth/sso/start",
+    "get /api/v1/auth/sso/callback",
 ];
 
 /// Served from memory: no database and no input (only an unknown query parameter is refused).

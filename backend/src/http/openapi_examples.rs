@@ -46,6 +46,20 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("patch /api/v1/accounts/{id}", json!({"role": "auditor"})),
         (
+            "put /api/v1/settings/sso",
+            json!({
+                "enabled": true,
+                "issuer": "https://auth.example.com/application/o/plexward/",
+                "client_id": "plexward",
+                "client_secret": "s3cr3t-from-the-provider",
+                "scopes": ["email", "profile", "groups"],
+                "role_mapping": [{"group": "plex-admins", "role": "admin"}, {"group": "plex-mods", "role": "moderator"}],
+                "create_unknown_users": true,
+                "default_role": null,
+                "button_label": "Authentik"
+            }),
+        ),
+        (
             "put /api/v1/settings/sign-in",
             json!({"mfa_required_roles": ["admin", "moderator"]}),
         ),
@@ -225,6 +239,9 @@ mod tests {
             }
             "put /api/v1/me/password" => {
                 serde_json::from_value::<dto::ChangePasswordRequest>(v).map(drop)
+            }
+            "put /api/v1/settings/sso" => {
+                serde_json::from_value::<dto::SsoSettingsRequest>(v).map(drop)
             }
             "put /api/v1/settings/sign-in" => {
                 serde_json::from_value::<dto::SignInSettings>(v).map(drop)

@@ -51,6 +51,7 @@ mod sessions;
 mod sharing;
 mod slow_clients;
 mod spa;
+mod sso;
 mod storage_faults;
 mod sync;
 mod token_revocation;

@@ -62,6 +62,9 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
     assert_eq!(
         public,
         [
+            "get /api/v1/auth/sso",
+            "get /api/v1/auth/sso/callback",
+            "get /api/v1/auth/sso/start",
             "get /api/v1/health",
             "get /api/v1/openapi.json",
             "post /api/v1/auth/login",

@@ -1,0 +1,2 @@
+DROP TABLE account_identities;
+DROP TABLE sso_logins;
