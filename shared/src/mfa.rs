@@ -59,6 +59,10 @@ pub struct MfaStatusResponse {
     pub totp: bool,
     /// Recovery codes not used yet.
     pub recovery_codes_left: u32,
+    /// Your role requires two-factor sign-in (`PUT /api/v1/settings/sign-in`): it cannot be
+    /// turned off.
+    #[serde(default)]
+    pub required_by_role: bool,
 }
 
 /// Answer of `POST /api/v1/me/mfa/totp`: the secret to put in an authenticator app, shown while

@@ -111,4 +111,9 @@ pub struct SignInSettings {
     /// sets it up at its next sign-in, before it can do anything else.
     #[serde(default)]
     pub mfa_required_roles: Vec<Role>,
+    /// Whether the password form signs people in (default on). It can be turned off only while
+    /// single sign-on is on and an enabled admin has signed in through it; the command-line
+    /// password reset turns it back on. Absent in a `PUT`: kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_sign_in: Option<bool>,
 }

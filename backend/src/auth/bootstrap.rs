@@ -154,6 +154,7 @@ pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordS
         )?;
         let mfa_removed = crate::db::mfa::remove(conn, account.id)?;
         crate::auth::mfa::changed(conn, account.id)?;
+        let local_sign_in_turned_on = crate::auth::sign_in_policy::allow_local_sign_in(conn)?;
         Event::new("account.password_reset", Outcome::Success, &Actor::system())
             .target("account", account.id)
             .details(serde_json::json!({
@@ -161,6 +162,7 @@ pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordS
                 "via": "cli",
                 "tokens_revoked": revoked,
                 "two_factor_turned_off": mfa_removed,
+                "local_sign_in_turned_on": local_sign_in_turned_on,
             }))
             .insert(conn)
     })?;

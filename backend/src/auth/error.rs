@@ -29,6 +29,12 @@ pub enum AuthError {
     /// This session must set up two-factor sign-in before anything else (its role requires it).
     #[error("two-factor sign-in must be set up first")]
     MfaEnrolmentRequired,
+    /// Local sign-in cannot be off unless an admin can sign in through single sign-on.
+    #[error("no admin can sign in through single sign-on")]
+    SsoAdminRequired,
+    /// The password form is off (single sign-on only).
+    #[error("local sign-in is off")]
+    LocalSignInOff,
     /// Signed in, but the role does not allow it.
     #[error("the role does not allow this")]
     Forbidden,

@@ -53,8 +53,15 @@ fn now_secs(auth: &AuthState) -> u64 {
 }
 
 /// What protects `account`'s sign-in.
-pub async fn status(auth: &AuthState, account: i64) -> Result<MfaStatusResponse, AuthError> {
+pub async fn status(
+    auth: &AuthState,
+    account: i64,
+    role: plexward_shared::Role,
+) -> Result<MfaStatusResponse, AuthError> {
     Ok(db::run(&auth.db, move |conn| {
+        let required_by_role = sign_in_policy::load(conn)?
+            .mfa_required_roles
+            .contains(&role);
         let on = mfa::totp(conn, account)?.is_some_and(|t| t.confirmed_at.is_some());
         let left = if on {
             mfa::recovery_codes_left(conn, account)?
@@ -64,6 +71,7 @@ pub async fn status(auth: &AuthState, account: i64) -> Result<MfaStatusResponse,
         Ok(MfaStatusResponse {
             totp: on,
             recovery_codes_left: u32::try_from(left).unwrap_or(0),
+            required_by_role,
         })
     })
     .await?)

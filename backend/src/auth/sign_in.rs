@@ -130,6 +130,14 @@ async fn check_and_start(
 ) -> Result<SignedIn, AuthError> {
     let ip = client.ip_text();
     let attempt = Actor::anonymous(Some(username));
+    if !db::run(&auth.db, sign_in_policy::local_sign_in).await? {
+        Event::new("auth.login", Outcome::Denied, &attempt)
+            .ip(ip)
+            .details(serde_json::json!({"reason": "local sign-in is off"}))
+            .record(&auth.db)
+            .await;
+        return Err(AuthError::LocalSignInOff);
+    }
     let lookup = username.to_owned();
     let account = db::run(&auth.db, move |conn| {
         accounts::find_by_username(conn, &lookup)

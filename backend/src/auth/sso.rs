@@ -19,7 +19,7 @@ use crate::audit::{Actor, Event, Outcome};
 use crate::auth::oidc::{OidcConfig, OidcError, OidcProvider, Pending};
 use crate::auth::sessions::NewIds;
 use crate::auth::sign_in::{self, Client};
-use crate::auth::{AuthError, AuthState, password, secrets};
+use crate::auth::{AuthError, AuthState, password, secrets, sign_in_policy};
 use crate::db::{self, accounts, accounts::Account, sso};
 use crate::settings::secret_box::SecretBox;
 
@@ -102,6 +102,12 @@ pub fn username_for(preferred: Option<&str>, email: Option<&str>, subject: &str)
                 .filter(|s| !s.is_empty())
         })
         .unwrap_or_else(|| format!("sso-{}", &secrets::token_hash(subject)[..12]))
+}
+
+/// Whether single sign-on is on and an enabled admin has signed in through it (so turning local
+/// sign-in off locks nobody out).
+pub fn an_admin_can_sign_in(conn: &mut SqliteConnection) -> QueryResult<bool> {
+    Ok(load(conn)?.enabled && sso::enabled_admins_linked(conn)? > 0)
 }
 
 pub async fn settings(auth: &AuthState) -> Result<SsoSettingsResponse, AuthError> {
@@ -200,6 +206,9 @@ pub async fn save(
     let (actor, value) = (actor.clone(), stored.clone());
     db::run(&auth.db, move |conn| {
         conn.immediate_transaction(|conn| {
+            if !value.enabled && !sign_in_policy::local_sign_in(conn)? {
+                return Ok(Err(AuthError::SsoAdminRequired));
+            }
             db::settings::put(conn, KEY, &value)?;
             Event::new("settings.sso_update", Outcome::Success, &actor)
                 .ip(actor.ip.clone())
@@ -213,10 +222,11 @@ pub async fn save(
                     "create_unknown_users": value.create_unknown_users,
                     "default_role": value.default_role,
                 }))
-                .insert(conn)
+                .insert(conn)?;
+            Ok(Ok(()))
         })
     })
-    .await?;
+    .await??;
     // The next sign-in discovers the provider again with what was saved.
     *auth.sso.lock().await = None;
     Ok(response(&stored))

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{account_identities, sso_logins};
+use crate::db::schema::{account_identities, accounts, sso_logins};
 
 /// A sign-in on its way through the provider.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -72,4 +72,17 @@ pub fn link(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Enabled admins that have signed in through the provider.
+pub fn enabled_admins_linked(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    let linked: Vec<i64> = account_identities::table
+        .select(account_identities::account_id)
+        .load(conn)?;
+    accounts::table
+        .filter(accounts::id.eq_any(linked))
+        .filter(accounts::role.eq("admin"))
+        .filter(accounts::disabled.eq(false))
+        .count()
+        .get_result(conn)
 }

@@ -227,6 +227,15 @@ impl From<AuthError> for ApiError {
                     role.as_str()
                 ),
             ),
+            AuthError::SsoAdminRequired => Self::conflict(
+                "sso_admin_required",
+                "Local sign-in can be off only while single sign-on is on and an enabled admin has \
+                 signed in through it.",
+            ),
+            AuthError::LocalSignInOff => Self::Forbidden {
+                code: "local_sign_in_off",
+                message: "Sign-in with a password is off here: use single sign-on.".into(),
+            },
             AuthError::MfaEnrolmentRequired => Self::Forbidden {
                 code: "mfa_enrolment_required",
                 message: "Set up two-factor sign-in before doing anything else.".into(),
@@ -456,6 +465,8 @@ mod tests {
                 403,
                 "mfa_enrolment_required",
             ),
+            (AuthError::LocalSignInOff, 403, "local_sign_in_off"),
+            (AuthError::SsoAdminRequired, 409, "sso_admin_required"),
             (
                 AuthError::MfaRequiredForRole(plexward_shared::Role::Admin),
                 409,

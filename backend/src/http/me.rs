@@ -76,7 +76,9 @@ pub async fn change_password(
 )]
 #[get("/me/tokens")]
 pub async fn list_tokens(
-    principal: Principal,
+    // Also while a password change or a two-factor set-up is due: those forms name the tokens
+    // that keep working.
+    PendingPrincipal(principal): PendingPrincipal,
     state: web::Data<AppState>,
     paging: QueryParams<plexward_shared::Paging>,
 ) -> Result<HttpResponse, ApiError> {

@@ -71,7 +71,8 @@ pub async fn status(
     principal: PendingPrincipal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(mfa::status(&state.auth, principal.0.account.id).await?))
+    let account = &principal.0.account;
+    Ok(HttpResponse::Ok().json(mfa::status(&state.auth, account.id, account.role()).await?))
 }
 
 /// Start setting up codes from an authenticator app: the secret and its QR code. It is on once

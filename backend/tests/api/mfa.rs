@@ -51,7 +51,10 @@ async fn totp_is_set_up_with_a_code_then_asked_at_every_sign_in_and_each_code_wo
     app.create_account("carol", "moderator", false).await;
     let token = app.login("carol", GOOD_PASSWORD).await.token;
     let (_, status) = app.call(Method::GET, "/api/v1/me/mfa", &token, None).await;
-    assert_eq!(status, json!({"totp": false, "recovery_codes_left": 0}));
+    assert_eq!(
+        status,
+        json!({"totp": false, "recovery_codes_left": 0, "required_by_role": false})
+    );
 
     let (code, enrolment) = app
         .call(Method::POST, "/api/v1/me/mfa/totp", &token, None)
@@ -156,7 +159,10 @@ async fn totp_is_set_up_with_a_code_then_asked_at_every_sign_in_and_each_code_wo
     .await;
     assert_eq!(status, 401, "used");
     let (_, status_now) = app.call(Method::GET, "/api/v1/me/mfa", &token, None).await;
-    assert_eq!(status_now, json!({"totp": true, "recovery_codes_left": 9}));
+    assert_eq!(
+        status_now,
+        json!({"totp": true, "recovery_codes_left": 9, "required_by_role": false})
+    );
 
     // Neither or both factors.
     let (status, _) = second_step(&app, json!({"mfa_token": third["mfa_token"]})).await;

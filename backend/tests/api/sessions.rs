@@ -267,7 +267,10 @@ async fn a_role_that_requires_two_factor_sets_it_up_at_the_next_sign_in_before_a
         )
         .await;
     assert_eq!(status, 200, "{saved}");
-    assert_eq!(saved, json!({"mfa_required_roles": ["moderator"]}));
+    assert_eq!(
+        saved,
+        json!({"mfa_required_roles": ["moderator"], "local_sign_in": true})
+    );
     let (status, bad) = app
         .call(
             Method::PUT,
@@ -306,7 +309,16 @@ async fn a_role_that_requires_two_factor_sets_it_up_at_the_next_sign_in_before_a
     );
     let (status, _) = status_of(&app, &carol, "/api/v1/me/sessions").await;
     assert_eq!(status, 403, "not even its sessions");
-    assert_eq!(status_of(&app, &carol, "/api/v1/me/mfa").await.0, 200);
+    let (status, mfa) = status_of(&app, &carol, "/api/v1/me/mfa").await;
+    assert_eq!(
+        (status, mfa["required_by_role"].clone()),
+        (200, json!(true))
+    );
+    let (status, _) = status_of(&app, &carol, "/api/v1/me/tokens").await;
+    assert_eq!(
+        status, 200,
+        "the set-up form names the tokens that keep working"
+    );
     turn_on_totp(&app, &carol, json!({})).await;
     assert_eq!(status_of(&app, &carol, "/api/v1/plex-users").await.0, 200);
     let (_, me) = status_of(&app, &carol, "/api/v1/me").await;

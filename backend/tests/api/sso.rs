@@ -381,3 +381,88 @@ async fn a_wrong_audience_an_expired_token_a_replayed_callback_and_a_forged_stat
     }
     app.assert_no_jobs_left().await;
 }
+
+#[tokio::test]
+async fn local_sign_in_goes_off_only_while_an_admin_can_sign_in_through_the_provider() {
+    let app = spawn_app_with(|c| c.login_rate_burst = 40).await;
+    let admin = app.token_for("root", "admin").await;
+    let provider = Provider::start(&app.url("/api/v1/auth/sso/callback"));
+    let off = json!({"mfa_required_roles": [], "local_sign_in": false});
+
+    // Nobody can sign in through the provider yet: refused.
+    let (status, refused) = app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/sign-in",
+            &admin,
+            Some(off.clone()),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "sso_admin_required");
+    set_up(&app, &admin, &provider, json!({})).await;
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/sign-in",
+            &admin,
+            Some(off.clone()),
+        )
+        .await;
+    assert_eq!(
+        status, 409,
+        "single sign-on is on, but no admin has used it"
+    );
+
+    // Once alice (an admin by her groups) has signed in through it, it may go off.
+    let (_, token) = Browser::default()
+        .sign_in(&app, &provider.issuer, "alice")
+        .await;
+    assert!(token.is_some());
+    let (status, saved) = app
+        .call(Method::PUT, "/api/v1/settings/sign-in", &admin, Some(off))
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["local_sign_in"], false);
+    let response = app
+        .login_response("root", crate::helpers::GOOD_PASSWORD)
+        .await;
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "local_sign_in_off");
+    // Single sign-on cannot be switched off meanwhile; the provider still lets people in.
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/sso",
+            &admin,
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (_, token) = Browser::default()
+        .sign_in(&app, &provider.issuer, "bob")
+        .await;
+    assert!(token.is_some());
+
+    // The command-line reset always lets you in: it turns local sign-in back on.
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || plexward::auth::bootstrap::reset_password(&db, "root"))
+        .await
+        .expect("joined")
+        .expect("reset");
+    let (status, rules) = app
+        .call(
+            Method::GET,
+            "/api/v1/settings/sign-in",
+            &token.expect("bob"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "bob is a moderator: {rules}");
+    let response = app
+        .login_response("root", crate::helpers::GOOD_PASSWORD)
+        .await;
+    assert_ne!(response.status(), 403, "local sign-in is back");
+    app.assert_no_jobs_left().await;
+}

@@ -507,11 +507,13 @@ mod tests {
     #[test]
     fn status_says_on_off_and_codes_left() {
         let off = MfaStatusResponse {
+            required_by_role: false,
             totp: false,
             recovery_codes_left: 0,
         };
         assert!(status_text(&off).starts_with("Off"));
         let on = |left| MfaStatusResponse {
+            required_by_role: false,
             totp: true,
             recovery_codes_left: left,
         };
