@@ -51,6 +51,9 @@ step "API fuzzing (schemathesis, every role, bounded)"
 PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" \
   bash scripts/fuzz-api.sh --seed "${PLEXWARD_FUZZ_SEED:-500}"
 
+step "the OpenID provider test peer's self-test (the flow and every test mode)"
+node --test e2e/oidc/provider.selftest.mjs
+
 step "browser tests (headless Chromium)"
 PLEXWARD_BIN="$TARGET_DIR/debug/plexward" PLEX_SIM_BIN="$TARGET_DIR/debug/plex-sim" PLEXWARD_WEB_DIR="$PWD/dist" \
   node --test --test-concurrency=1 e2e/browser/*.test.mjs

@@ -121,12 +121,15 @@ test('a password change revokes my API tokens unless I keep them, and says which
   }, secret);
 
   await page.goto(`${server.url}/account`);
-  const keep = page.getByLabel(/Also revoke my API token \(nightly sync\)/);
+  const keep = page.getByLabel('Also revoke my API tokens');
+  const words = page.getByTestId('password-ends-tokens-words');
   await keep.waitFor();
   assert.ok(await keep.isChecked(), 'revoking is the default');
+  await words.filter({ hasText: 'Scripts using “nightly sync” stop working.' }).waitFor();
 
   // Kept on request.
   await keep.uncheck();
+  await words.filter({ hasText: 'This API token keeps working: “nightly sync”.' }).waitFor();
   await page.getByLabel('Current password', { exact: true }).fill(THIRD_PASSWORD);
   await page.getByLabel('New password', { exact: true }).fill(ADMIN_NEW_PASSWORD);
   await page.getByLabel('Repeat the new password', { exact: true }).fill(ADMIN_NEW_PASSWORD);
@@ -145,6 +148,7 @@ test('a password change revokes my API tokens unless I keep them, and says which
   assert.equal(await works(), 401);
   await page.getByTestId('no-tokens').waitFor();
   await keep.waitFor({ state: 'hidden' });
+  await words.filter({ hasText: 'You have no API tokens.' }).waitFor();
 });
 
 test('no console errors and no CSP violations along the way', () => {

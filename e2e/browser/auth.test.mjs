@@ -111,8 +111,8 @@ test('a session that is over sends the user to sign in, then back where they wer
 test('calls that fail together share one refresh', async () => {
   await page.goto(`${server.url}/account`);
   await page.getByTestId('me-username').waitFor();
-  // The access token "expires" while the app runs; the accounts page then asks for accounts and
-  // for all tokens at once, and both get a 401.
+  // The access token "expires" while the app runs; the accounts page then asks for accounts, the
+  // sign-in rules and all tokens at once, and all three get a 401.
   await page.context().clearCookies({ name: /access/ });
   const refreshes = [];
   const refused = new Set();
@@ -129,7 +129,7 @@ test('calls that fail together share one refresh', async () => {
   await page.getByText('No account has an API token.').waitFor();
   page.off('request', count);
   page.off('response', note);
-  assert.deepEqual([...refused].sort(), ['/api/v1/accounts', '/api/v1/tokens']);
+  assert.deepEqual([...refused].sort(), ['/api/v1/accounts', '/api/v1/settings/sign-in', '/api/v1/tokens']);
   assert.equal(refreshes.length, 1);
   assert.equal(new URL(page.url()).pathname, '/accounts');
 });

@@ -3,6 +3,7 @@
 // Every test gets a fresh server, so tests never depend on each other.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -79,11 +80,21 @@ export async function openBrowser({ ignoreHTTPSErrors = false } = {}) {
       '--disable-quic',
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ignoreHTTPSErrors });
+  const problems = [];
+  const page = await openPage(browser, problems, { ignoreHTTPSErrors });
+  return { browser, page, problems };
+}
+
+/**
+ * A page in a browser profile of its own (its own cookies: another device signed in beside the
+ * first), watched like `openBrowser`'s: its console errors and CSP violations go to `problems`.
+ * `options` are the context's (e.g. `userAgent`, to tell the devices apart in a sessions list).
+ */
+export async function openPage(browser, problems, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   // No step may wait forever: a missing element fails the test instead of hanging it.
   page.setDefaultTimeout(20_000);
-  const problems = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
   });
@@ -94,7 +105,7 @@ export async function openBrowser({ ignoreHTTPSErrors = false } = {}) {
       console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
     });
   });
-  return { browser, page, problems };
+  return page;
 }
 
 /** Saves a screenshot under e2e/artifacts/ (kept for people to look at). */
@@ -266,6 +277,51 @@ export async function stopAll({ browser, server, sim } = {}) {
   await browser?.close();
   await server?.stop();
   await sim?.stop();
+}
+
+// ---- Two-factor codes (the tests are the authenticator app) ----
+
+/** RFC 4648 base32 (spaces and padding ignored) to bytes: the key a setup page shows. */
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const clean = text.replace(/[\s=]/g, '').toUpperCase();
+  const out = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of clean) {
+    const index = alphabet.indexOf(c);
+    if (index < 0) throw new Error(`not base32: ${c}`);
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 (HMAC-SHA1, 30-s steps, 6 digits): the code of time step `step`. */
+export function totpAt(key, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const binary = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16)
+    | (mac[offset + 2] << 8) | mac[offset + 3];
+  return String(binary % 1_000_000).padStart(6, '0');
+}
+
+/** The RFC 6238 time step of now. */
+export const stepNow = () => Math.floor(Date.now() / 30_000);
+
+/** A six-digit code that is none of the codes valid around now. */
+export function wrongCode(key) {
+  const valid = new Set([-1, 0, 1, 2].map((d) => totpAt(key, stepNow() + d)));
+  for (let n = 123456; ; n += 1) {
+    const code = String(n % 1_000_000).padStart(6, '0');
+    if (!valid.has(code)) return code;
+  }
 }
 
 // ---- Polling and the API ----

@@ -3,53 +3,10 @@
 // code and with a recovery code, and turning it off with the password.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import {
-  ADMIN_NEW_PASSWORD, screenshot, signOut, startSignedIn, stopAll, unexpectedProblems,
-  waitForPath,
+  ADMIN_NEW_PASSWORD, base32Decode, screenshot, signOut, startSignedIn, stepNow, stopAll, totpAt,
+  unexpectedProblems, waitForPath, wrongCode,
 } from './harness.mjs';
-
-/** RFC 4648 base32 (no padding needed) to bytes. */
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = text.replace(/[\s=]/g, '').toUpperCase();
-  const out = [];
-  let bits = 0;
-  let value = 0;
-  for (const c of clean) {
-    const index = alphabet.indexOf(c);
-    if (index < 0) throw new Error(`not base32: ${c}`);
-    value = ((value << 5) | index) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238 (HMAC-SHA1, 30-s steps, 6 digits): the code of time step `step`. */
-function totpAt(key, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const binary = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16)
-    | (mac[offset + 2] << 8) | mac[offset + 3];
-  return String(binary % 1_000_000).padStart(6, '0');
-}
-
-const stepNow = () => Math.floor(Date.now() / 30_000);
-
-/** A six-digit code that is none of the codes valid around now. */
-function wrongCode(key) {
-  const valid = new Set([-1, 0, 1, 2].map((d) => totpAt(key, stepNow() + d)));
-  for (let n = 123456; ; n += 1) {
-    const code = String(n % 1_000_000).padStart(6, '0');
-    if (!valid.has(code)) return code;
-  }
-}
 
 // RFC 6238 appendix B's first SHA-1 vector (8 digits there: 94287082 → its last 6).
 assert.equal(totpAt(Buffer.from('12345678901234567890'), Math.floor(59 / 30)), '287082');

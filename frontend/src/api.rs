@@ -27,10 +27,11 @@ use plexward_shared::{
     PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
     PlexUserResponse, RecoveryCodesResponse, RestartResponse, RestoreResponse,
     SavedChannelResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
-    SetEndPolicyRequest, SetGrantsRequest, SetSharingRequest, SummaryResponse,
-    TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest, TemplateResponse,
-    TotpConfirmRequest, TotpDisableRequest, TotpEnrolmentResponse, UpdateAccountRequest,
-    UpdatePlexSettingsRequest, UpdateServerSettingsRequest,
+    SessionResponse, SessionsEndedResponse, SetEndPolicyRequest, SetGrantsRequest,
+    SetSharingRequest, SignInSettings, SummaryResponse, TemplatePreviewRequest,
+    TemplatePreviewResponse, TemplateRequest, TemplateResponse, TotpConfirmRequest,
+    TotpDisableRequest, TotpEnrolmentResponse, UpdateAccountRequest, UpdatePlexSettingsRequest,
+    UpdateServerSettingsRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -170,6 +171,8 @@ pub enum SessionEvent {
     Expired,
     /// 403 `password_change_required`: nothing else works until the password is changed.
     PasswordChangeRequired,
+    /// 403 `mfa_enrolment_required`: nothing else works until two-factor sign-in is set up.
+    MfaEnrolmentRequired,
 }
 
 type Listener = Rc<dyn Fn(SessionEvent)>;
@@ -326,6 +329,9 @@ async fn call(make: impl Fn() -> Result<Request, gloo_net::Error>) -> Result<Res
     if err.status == 403 && err.code == "password_change_required" {
         notify(SessionEvent::PasswordChangeRequired);
     }
+    if err.status == 403 && err.code == "mfa_enrolment_required" {
+        notify(SessionEvent::MfaEnrolmentRequired);
+    }
     Err(err)
 }
 
@@ -472,6 +478,64 @@ pub async fn disable_totp(body: &TotpDisableRequest) -> Result<(), ApiError> {
             Err(e)
         }
     }
+}
+
+/// A session id as one path segment (ids are URL-safe today; this keeps it so whatever they are).
+fn session_segment(id: &str) -> String {
+    String::from(js_sys::encode_uri_component(id))
+}
+
+/// `GET /api/v1/me/sessions`: the signed-in account's live sessions, the most recently used
+/// first; `current` marks this one.
+pub async fn my_sessions() -> Result<List<SessionResponse>, ApiError> {
+    get("/api/v1/me/sessions").await
+}
+
+/// `DELETE /api/v1/me/sessions/{id}`: ends one of them (this one too: its next call is refused).
+/// 404 when it is not a live session of the account any more.
+pub async fn end_my_session(id: &str) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/me/sessions/{}", session_segment(id))).await
+}
+
+/// `DELETE /api/v1/me/sessions`: ends every session but this one (API tokens stay); how many.
+pub async fn end_my_other_sessions() -> Result<SessionsEndedResponse, ApiError> {
+    decode(call(|| builder("DELETE", "/api/v1/me/sessions").build()).await?).await
+}
+
+/// `GET /api/v1/accounts/{id}/sessions` (admin): an account's live sessions.
+pub async fn account_sessions(id: i64) -> Result<List<SessionResponse>, ApiError> {
+    get(&format!("/api/v1/accounts/{id}/sessions")).await
+}
+
+/// `DELETE /api/v1/accounts/{id}/sessions/{session}` (admin): ends one session of an account.
+pub async fn end_account_session(id: i64, session: &str) -> Result<(), ApiError> {
+    delete(&format!(
+        "/api/v1/accounts/{id}/sessions/{}",
+        session_segment(session)
+    ))
+    .await
+}
+
+/// `DELETE /api/v1/accounts/{id}/sessions` (admin): ends every session of an account; how many.
+pub async fn end_account_sessions(id: i64) -> Result<SessionsEndedResponse, ApiError> {
+    let url = format!("/api/v1/accounts/{id}/sessions");
+    decode(call(|| builder("DELETE", &url).build()).await?).await
+}
+
+/// `DELETE /api/v1/accounts/{id}/mfa` (admin): removes another account's two-factor sign-in;
+/// all its sessions end. 409 `self_change_refused` for your own.
+pub async fn reset_account_mfa(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/accounts/{id}/mfa")).await
+}
+
+/// `GET /api/v1/settings/sign-in` (admin): which roles must use two-factor sign-in.
+pub async fn sign_in_settings() -> Result<SignInSettings, ApiError> {
+    get("/api/v1/settings/sign-in").await
+}
+
+/// `PUT /api/v1/settings/sign-in` (admin): saves them; answers with what is now in effect.
+pub async fn save_sign_in_settings(body: &SignInSettings) -> Result<SignInSettings, ApiError> {
+    with_body("PUT", "/api/v1/settings/sign-in", body).await
 }
 
 /// `GET /api/v1/me/tokens`: the signed-in account's API tokens.
@@ -1256,6 +1320,30 @@ pub async fn restore_upload(file: &web_sys::File) -> Result<RestoreResponse, Api
     })
     .await?;
     decode(response).await
+}
+
+/// `GET /api/v1/auth/sso` (public): whether the login page offers single sign-on, and its words.
+/// Outside the session machinery: the login page asks it signed out.
+pub async fn sso_info() -> Result<plexward_shared::SsoInfoResponse, ApiError> {
+    decode(call_open(builder("GET", "/api/v1/auth/sso").build()).await?).await
+}
+
+/// Where the login page's single sign-on link goes: a full-page navigation (the server answers
+/// with redirects to the provider and back), never a `fetch`.
+pub fn sso_start_url() -> String {
+    url("/api/v1/auth/sso/start")
+}
+
+/// `GET /api/v1/settings/sso` (admin): single sign-on's settings, never the client secret.
+pub async fn sso_settings() -> Result<plexward_shared::SsoSettingsResponse, ApiError> {
+    get("/api/v1/settings/sso").await
+}
+
+/// `PUT /api/v1/settings/sso` (admin): absent fields are kept; 422 names the field.
+pub async fn save_sso_settings(
+    body: &plexward_shared::SsoSettingsRequest,
+) -> Result<plexward_shared::SsoSettingsResponse, ApiError> {
+    with_body("PUT", "/api/v1/settings/sso", body).await
 }
 
 /// Whether Plexward answers at `origin` (another port or scheme of this host, after a restart).

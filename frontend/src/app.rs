@@ -1,5 +1,5 @@
 //! The router: one `<Route>` per page, inside the session and the shared layout. Every page but
-//! sign-in and the forced password change sits behind `Protected`.
+//! sign-in, the forced password change and the forced two-factor setup sits behind `Protected`.
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -11,7 +11,8 @@ use crate::pages::{
     account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
     dashboard::Dashboard, deliveries::Deliveries, friend::Friend, friends::Friends,
     invites::Invites, libraries::Libraries, login::Login, logs::Logs, not_found::NotFound,
-    notifications::Notifications, plans::Plans, settings::Settings, templates::Templates,
+    notifications::Notifications, plans::Plans, set_up_two_factor::SetUpTwoFactor,
+    settings::Settings, sso::SingleSignOn, templates::Templates,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -24,6 +25,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <Protected><NotFound /></Protected> }>
                         <Route path=path!("/login") view=Login />
                         <Route path=path!("/change-password") view=ChangePassword />
+                        <Route path=path!("/set-up-two-factor") view=SetUpTwoFactor />
                         <Route path=path!("/") view=|| view! { <Protected><Dashboard /></Protected> } />
                         <Route path=path!("/account") view=|| view! { <Protected><MyAccount /></Protected> } />
                         <Route
@@ -69,6 +71,10 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/settings/templates")
                             view=|| view! { <Protected permission=Permission::ViewSettings><Templates /></Protected> }
+                        />
+                        <Route
+                            path=path!("/settings/sso")
+                            view=|| view! { <Protected permission=Permission::ManageAccounts><SingleSignOn /></Protected> }
                         />
                         <Route
                             path=path!("/accounts")

@@ -47,6 +47,19 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }
 
+/// How long ago, in its largest unit: `just now`, `5 minutes ago`, `3 hours ago`, `2 days ago`.
+/// A browser clock a little behind the server's (a negative span) counts as `just now`.
+pub fn ago_words(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (n, one, many) = match s {
+        0..60 => return "just now".to_owned(),
+        60..3_600 => (s / 60, "minute", "minutes"),
+        3_600..86_400 => (s / 3_600, "hour", "hours"),
+        _ => (s / 86_400, "day", "days"),
+    };
+    format!("{n} {} ago", plural(n.unsigned_abs(), one, many))
+}
+
 /// A span of time in its two largest units: `3 d 4 h`, `2 h 5 m`, `5 m 3 s`, `45 s` (negative
 /// spans count as `0 s`).
 pub fn duration_words(seconds: i64) -> String {
@@ -242,6 +255,18 @@ mod tests {
         assert_eq!(size_words(4_200), "4.2 KB");
         assert_eq!(size_words(13_700_000), "13.7 MB");
         assert_eq!(size_words(1_234_000_000), "1.2 GB");
+    }
+
+    #[test]
+    fn ago_in_the_largest_unit() {
+        assert_eq!(ago_words(-30), "just now");
+        assert_eq!(ago_words(59), "just now");
+        assert_eq!(ago_words(60), "1 minute ago");
+        assert_eq!(ago_words(59 * 60 + 59), "59 minutes ago");
+        assert_eq!(ago_words(3_600), "1 hour ago");
+        assert_eq!(ago_words(5 * 3_600 + 1), "5 hours ago");
+        assert_eq!(ago_words(86_400), "1 day ago");
+        assert_eq!(ago_words(30 * 86_400), "30 days ago");
     }
 
     #[test]

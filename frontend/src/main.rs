@@ -11,6 +11,7 @@ mod notify_text;
 mod pages;
 mod plan_text;
 mod session;
+mod sso_text;
 mod template_text;
 mod time_zone;
 

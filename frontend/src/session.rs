@@ -1,6 +1,6 @@
 //! The session, in one place: who is signed in (read from `GET /api/v1/me` at start), what happens
-//! when the session ends or a password change is due (told by `api.rs`, whichever page made the
-//! call), and the guard every signed-in page sits behind.
+//! when the session ends, a password change is due or two-factor sign-in must be set up (told by
+//! `api.rs`, whichever page made the call), and the guard every signed-in page sits behind.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,6 +11,21 @@ use leptos_router::location::Location;
 use plexward_shared::{AccountResponse, Permission, Role};
 
 use crate::api::{self, SessionEvent};
+
+/// The page where a session sets up the two-factor sign-in its role requires.
+pub const SET_UP_TWO_FACTOR: &str = "/set-up-two-factor";
+
+/// What the account must do before anything else, as the page that does it: a password change
+/// first (the server asks for it first too), then setting up two-factor sign-in.
+pub fn first_step(account: &AccountResponse) -> Option<&'static str> {
+    if account.must_change_password {
+        Some("/change-password")
+    } else if account.mfa_enrolment_required {
+        Some(SET_UP_TWO_FACTOR)
+    } else {
+        None
+    }
+}
 
 /// Where the session stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +80,18 @@ impl Session {
             .with(|s| matches!(s, SessionState::SignedIn(a) if a.must_change_password))
     }
 
+    /// Whether two-factor sign-in must be set up before anything else (tracked).
+    pub fn mfa_enrolment_required(&self) -> bool {
+        self.state
+            .with(|s| matches!(s, SessionState::SignedIn(a) if a.mfa_enrolment_required))
+    }
+
+    /// Whether the account has something to do before anything else (tracked).
+    pub fn first_step_due(&self) -> bool {
+        self.state
+            .with(|s| matches!(s, SessionState::SignedIn(a) if first_step(a).is_some()))
+    }
+
     /// The notice for the sign-in page (tracked).
     pub fn notice(&self) -> Option<String> {
         self.notice.get()
@@ -83,8 +110,13 @@ impl Session {
 
     /// The user signed out.
     pub fn left(&self) {
+        self.left_saying("You have signed out.");
+    }
+
+    /// The user signed out, with `notice` on the sign-in page (e.g. ending this session).
+    pub fn left_saying(&self, notice: &str) {
         self.left.set(true);
-        self.signed_out(Some("You have signed out.".into()));
+        self.signed_out(Some(notice.to_owned()));
     }
 
     /// The password was changed: the account no longer has to.
@@ -92,6 +124,16 @@ impl Session {
         self.state.update(|s| {
             if let SessionState::SignedIn(account) = s {
                 account.must_change_password = false;
+            }
+        });
+    }
+
+    /// Two-factor sign-in is on: the session may go on (the server has let it already).
+    pub fn mfa_set_up(&self) {
+        self.state.update(|s| {
+            if let SessionState::SignedIn(account) = s {
+                account.mfa_enabled = true;
+                account.mfa_enrolment_required = false;
             }
         });
     }
@@ -138,6 +180,13 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
             session.state.try_update(|s| {
                 if let SessionState::SignedIn(account) = s {
                     account.must_change_password = true;
+                }
+            });
+        }
+        SessionEvent::MfaEnrolmentRequired => {
+            session.state.try_update(|s| {
+                if let SessionState::SignedIn(account) = s {
+                    account.mfa_enrolment_required = true;
                 }
             });
         }
@@ -188,7 +237,7 @@ pub fn with_next(page: &str, next: &str) -> String {
 }
 
 /// Where to go after signing in: only a path on this site (never `//other.host` or a full URL),
-/// and never back to the sign-in or password pages.
+/// and never back to the sign-in, password or two-factor setup pages.
 pub fn safe_next(next: Option<String>) -> String {
     match next {
         Some(next)
@@ -196,7 +245,8 @@ pub fn safe_next(next: Option<String>) -> String {
                 && !next.starts_with("//")
                 && !next.starts_with("/\\")
                 && !next.starts_with("/login")
-                && !next.starts_with("/change-password") =>
+                && !next.starts_with("/change-password")
+                && !next.starts_with(SET_UP_TWO_FACTOR) =>
         {
             next
         }
@@ -214,7 +264,8 @@ enum Gate {
 
 /// Shows `children` only to a signed-in account (holding `permission`, if given). Signed-out
 /// users go to the sign-in page (and come back here afterwards); accounts that must change their
-/// password go to that page first; a role without the permission sees a refusal, never the page.
+/// password or set up two-factor sign-in go to that page first (see [`first_step`]); a role
+/// without the permission sees a refusal, never the page.
 #[component]
 pub fn Protected(
     #[prop(optional)] permission: Option<Permission>,
@@ -227,10 +278,10 @@ pub fn Protected(
         let target = match session.state() {
             SessionState::SignedOut if session.left.get_untracked() => Some("/login".to_owned()),
             SessionState::SignedOut => Some(with_next("/login", &current_path(&location))),
-            SessionState::SignedIn(account) if account.must_change_password => {
-                Some(with_next("/change-password", &current_path(&location)))
+            SessionState::SignedIn(account) => {
+                first_step(&account).map(|page| with_next(page, &current_path(&location)))
             }
-            _ => None,
+            SessionState::Checking => None,
         };
         if let Some(target) = target {
             navigate(
@@ -243,7 +294,7 @@ pub fn Protected(
         }
     });
     let gate = Memo::new(move |_| match session.state() {
-        SessionState::SignedIn(account) if !account.must_change_password => match permission {
+        SessionState::SignedIn(account) if first_step(&account).is_none() => match permission {
             Some(p) if !account.role.allows(p) => Gate::Forbidden,
             _ => Gate::Open,
         },
@@ -279,6 +330,7 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
         assert_eq!(safe_next(Some("https://evil.example/".into())), "/");
         assert_eq!(safe_next(Some("/login?next=/".into())), "/");
+        assert_eq!(safe_next(Some("/set-up-two-factor".into())), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -97,6 +97,13 @@ impl std::fmt::Debug for SsoSettingsRequest {
 pub struct SsoInfoResponse {
     pub enabled: bool,
     pub button_label: String,
+    /// Whether the password form signs people in (off: single sign-on only).
+    #[serde(default = "yes")]
+    pub local_sign_in: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `Some(None)` for an explicit `null`, `None` when absent.

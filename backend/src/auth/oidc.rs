@@ -201,7 +201,7 @@ impl OidcError {
             OidcError::Token(_) => "token_request",
             OidcError::NoIdToken => "no_id_token",
             OidcError::Claims(ClaimsVerificationError::InvalidAudience(_)) => "wrong_audience",
-            OidcError::Claims(ClaimsVerificationError::Expired(_)) => "expired",
+            OidcError::Claims(ClaimsVerificationError::Expired(_)) => "token_expired",
             OidcError::Claims(ClaimsVerificationError::InvalidIssuer(_)) => "wrong_issuer",
             OidcError::Claims(ClaimsVerificationError::InvalidNonce(_)) => "wrong_nonce",
             OidcError::Claims(_) | OidcError::Signature(_) => "bad_token",

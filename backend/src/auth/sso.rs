@@ -116,10 +116,14 @@ pub async fn settings(auth: &AuthState) -> Result<SsoSettingsResponse, AuthError
 
 /// For the login page.
 pub async fn info(auth: &AuthState) -> Result<SsoInfoResponse, AuthError> {
-    let stored = db::run(&auth.db, load).await?;
+    let (stored, local_sign_in) = db::run(&auth.db, |conn| {
+        Ok((load(conn)?, sign_in_policy::local_sign_in(conn)?))
+    })
+    .await?;
     Ok(SsoInfoResponse {
         enabled: stored.enabled,
         button_label: label(&stored),
+        local_sign_in,
     })
 }
 

@@ -38,6 +38,7 @@ pub async fn get_sign_in(
         (status = 200, description = "Saved", body = SignInSettings),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
         (status = 400, description = "Not a known role (`invalid_body`)", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "`local_sign_in: false` while no enabled admin can sign in through single sign-on (`sso_admin_required`)", body = plexward_shared::ErrorResponse),
     ),
 )]
 #[put("/settings/sign-in")]

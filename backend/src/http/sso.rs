@@ -52,6 +52,7 @@ pub async fn get_settings(
     responses(
         (status = 200, description = "Saved", body = SsoSettingsResponse),
         (status = 403, description = "Admins only", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "Switching it off while local sign-in is off (`sso_admin_required`)", body = plexward_shared::ErrorResponse),
         (status = 422, description = "An invalid field (`fields`)", body = plexward_shared::ErrorResponse),
     ),
 )]
@@ -145,7 +146,7 @@ pub struct CallbackQuery {
 
 /// Where the provider sends the browser back: on success the session cookies and a redirect
 /// (303) to the app; otherwise to `/login?sso_error=…` (`expired`, `state_mismatch`,
-/// `wrong_audience`, `expired`, `not_allowed`, …). Audited either way.
+/// `wrong_audience`, `token_expired`, `not_allowed`, …). Audited either way.
 #[utoipa::path(
     operation_id = "finishSso",
     tag = "auth",

@@ -234,7 +234,10 @@ async fn people_sign_in_through_the_provider_with_roles_from_their_groups() {
 
     set_up(&app, &admin, &provider, json!({})).await;
     let (_, info) = app.call(Method::GET, "/api/v1/auth/sso", "", None).await;
-    assert_eq!(info, json!({"enabled": true, "button_label": "Test IdP"}));
+    assert_eq!(
+        info,
+        json!({"enabled": true, "button_label": "Test IdP", "local_sign_in": true})
+    );
 
     // alice (plex-admins) gets an admin account, bob (plex-mods) a moderator one.
     let (to, token) = browser.sign_in(&app, &provider.issuer, "alice").await;
@@ -320,7 +323,10 @@ async fn a_wrong_audience_an_expired_token_a_replayed_callback_and_a_forged_stat
     let (to, token) = Browser::default()
         .sign_in(&app, &provider.issuer, "alice")
         .await;
-    assert_eq!((to.as_str(), token), ("/login?sso_error=expired", None));
+    assert_eq!(
+        (to.as_str(), token),
+        ("/login?sso_error=token_expired", None)
+    );
 
     // A good callback works once; replayed, it is refused (its pending sign-in is gone).
     provider.mode(json!({})).await;
@@ -373,7 +379,12 @@ async fn a_wrong_audience_an_expired_token_a_replayed_callback_and_a_forged_stat
                 .to_owned()
         })
         .collect();
-    for reason in ["wrong_audience", "expired", "state_mismatch"] {
+    for reason in [
+        "wrong_audience",
+        "token_expired",
+        "expired",
+        "state_mismatch",
+    ] {
         assert!(
             reasons.iter().any(|r| r == reason),
             "{reason} in {reasons:?}"

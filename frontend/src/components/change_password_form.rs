@@ -1,4 +1,5 @@
-//! Changing one's own password: current, new (with the strength meter) and confirmation.
+//! Changing one's own password: current, new (with the strength meter) and confirmation; on My
+//! account also what else ends with it.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,6 +8,7 @@ use plexward_shared::password::length_problem;
 
 use crate::api;
 use crate::components::password_input::PasswordInput;
+use crate::components::sign_out_choices::SignOutChoices;
 use crate::components::strength_meter::StrengthMeter;
 
 /// The form; `on_done` runs once the server has accepted the new password.
@@ -17,7 +19,10 @@ pub fn ChangePasswordForm(
     username: Signal<String>,
     submit_label: &'static str,
     on_done: Callback<()>,
-    /// Bumped when the change revoked the account's tokens (and read to list them afresh).
+    /// My account's: bumped when the change revoked the account's tokens (and read to list them
+    /// afresh); with it the form asks what else ends. Without it (the forced change) the
+    /// server's defaults apply: the account has no tokens then (the API refuses them to a
+    /// session that must change its password, and the reset that flags it revoked them).
     #[prop(optional)]
     tokens_changed: Option<RwSignal<u32>>,
 ) -> impl IntoView {
@@ -30,26 +35,10 @@ pub fn ChangePasswordForm(
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(false);
     let busy = RwSignal::new(false);
-    // The caller's API tokens, which the change revokes unless they keep them.
+    // A new password is usually about a leak: ending the rest is the default.
+    let end_sessions = RwSignal::new(true);
     let revoke_tokens = RwSignal::new(true);
-    // Only My account lists them: during a forced change the API refuses the account's tokens
-    // (and the reset revoked them).
-    let tokens = LocalResource::new(move || {
-        if let Some(changed) = tokens_changed {
-            changed.track();
-        }
-        async move {
-            if tokens_changed.is_none() {
-                return Vec::new();
-            }
-            api::my_tokens()
-                .await
-                .map(|list| list.items.into_iter().map(|t| t.name).collect::<Vec<_>>())
-                .unwrap_or_default()
-        }
-    });
-    let token_names = move || tokens.get().unwrap_or_default();
-    let token_names_untracked = move || tokens.get_untracked().unwrap_or_default();
+    let asks = tokens_changed.is_some();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -64,8 +53,8 @@ pub fn ChangePasswordForm(
         let body = ChangePasswordRequest {
             current_password: current.get_untracked(),
             new_password: new.get_untracked(),
-            revoke_tokens: Some(revoke_tokens.get_untracked()),
-            end_other_sessions: None,
+            revoke_tokens: asks.then(|| revoke_tokens.get_untracked()),
+            end_other_sessions: asks.then(|| end_sessions.get_untracked()),
         };
         // The length rule is checked here; the rest of the policy is the server's (its 422).
         if let Some(problem) = length_problem(&body.new_password) {
@@ -84,11 +73,10 @@ pub fn ChangePasswordForm(
                     new.set(String::new());
                     confirm.set(String::new());
                     done.set(true);
-                    if revoke_tokens.get_untracked() && !token_names_untracked().is_empty() {
-                        match tokens_changed {
-                            Some(changed) => changed.update(|n| *n += 1),
-                            None => tokens.refetch(),
-                        }
+                    if let Some(changed) = tokens_changed
+                        && revoke_tokens.get_untracked()
+                    {
+                        changed.update(|n| *n += 1);
                     }
                     on_done.run(());
                 }
@@ -133,25 +121,16 @@ pub fn ChangePasswordForm(
                 error=confirm_error
             />
             <p class="hint">"At least 12 characters; a few unrelated words make a strong, memorable password."</p>
-            <Show when=move || !token_names().is_empty()>
-                <label class="check" for="revoke-tokens">
-                    <input
-                        id="revoke-tokens"
-                        type="checkbox"
-                        prop:checked=move || revoke_tokens.get()
-                        on:change=move |ev| revoke_tokens.set(event_target_checked(&ev))
+            {tokens_changed.map(|changed| {
+                view! {
+                    <SignOutChoices
+                        id="password-ends"
+                        end_sessions
+                        revoke_tokens
+                        tokens_changed=Some(changed)
                     />
-                    {move || {
-                        let names = token_names();
-                        format!(
-                            "Also revoke my API {} ({}): scripts using {} stop working.",
-                            if names.len() == 1 { "token" } else { "tokens" },
-                            names.join(", "),
-                            if names.len() == 1 { "it" } else { "them" },
-                        )
-                    }}
-                </label>
-            </Show>
+                }
+            })}
             <Show when=move || error.with(Option::is_some)>
                 <p class="alert error" role="alert">{move || error.get()}</p>
             </Show>

@@ -77,7 +77,7 @@ const NAV: [NavItem; 11] = [
 pub fn Layout(children: Children) -> impl IntoView {
     let session = use_session();
     // The full navigation only for a signed-in account that has nothing to do first.
-    let ready = move || session.account().is_some() && !session.must_change_password();
+    let ready = move || session.account().is_some() && !session.first_step_due();
     let busy = RwSignal::new(false);
     let sign_out = move |_| {
         busy.set(true);

@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+pub mod account_sessions;
 pub mod audit_events;
 pub mod audit_filters;
 pub mod avatar;
@@ -24,6 +25,7 @@ pub mod job_progress;
 pub mod layout;
 pub mod live_tail;
 pub mod log_lines;
+pub mod my_sessions;
 pub mod pager;
 pub mod password_input;
 pub mod plex_sign_in;
@@ -33,11 +35,15 @@ pub mod scheduler_card;
 pub mod scheduler_form;
 pub mod secret_dialog;
 pub mod server_settings;
+pub mod session_table;
 pub mod sharing_editor;
+pub mod sign_in_rules;
+pub mod sign_out_choices;
 pub mod stale_dialog;
 pub mod strength_meter;
 pub mod template_editor;
 pub mod timeline;
+pub mod totp_setup;
 pub mod two_factor;
 pub mod two_factor_step;
 pub mod upcoming;

@@ -1,4 +1,4 @@
-//! My account: who I am, my password, two-factor sign-in, my API tokens.
+//! My account: who I am, my password, two-factor sign-in, where I am signed in, my API tokens.
 
 use chrono::Duration;
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use crate::api;
 use crate::components::change_password_form::{ChangePasswordForm, field_sentence};
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form_field::FormField;
+use crate::components::my_sessions::MySessions;
 use crate::components::secret_dialog::SecretDialog;
 use crate::components::two_factor::TwoFactorSettings;
 use crate::format::{local_time, local_time_or_dash, now};
@@ -28,8 +29,8 @@ pub fn MyAccount() -> impl IntoView {
     let session = use_session();
     let username =
         Signal::derive(move || session.account().map(|a| a.username).unwrap_or_default());
-    // Bumped whenever the account's tokens change (made, revoked, or revoked with a password
-    // change), so the token list and the password form's list agree.
+    // Bumped whenever the account's tokens change (made, revoked, or revoked with a password or
+    // two-factor change), so the token list and the forms' lists agree.
     let tokens_changed = RwSignal::new(0_u32);
     view! {
         <h1 class="page-title">"My account"</h1>
@@ -56,7 +57,7 @@ pub fn MyAccount() -> impl IntoView {
         }}
         <section class="card glass" aria-labelledby="password-title">
             <h2 id="password-title">"Change password"</h2>
-            <p class="muted">"Your other sessions end; this one stays signed in."</p>
+            <p class="muted">"This session stays signed in."</p>
             <ChangePasswordForm
                 username
                 submit_label="Change password"
@@ -64,7 +65,8 @@ pub fn MyAccount() -> impl IntoView {
                 tokens_changed
             />
         </section>
-        <TwoFactorSettings username />
+        <TwoFactorSettings username tokens_changed />
+        <MySessions />
         <Tokens changed=tokens_changed />
     }
 }

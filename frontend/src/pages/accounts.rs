@@ -1,5 +1,5 @@
-//! Accounts (admins): create, change role, disable/enable, reset password, delete; and every
-//! account's API tokens.
+//! Accounts (admins): create, change role, disable/enable, reset password or two-factor sign-in,
+//! see and end sessions, delete; the sign-in rules; and every account's API tokens.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,10 +9,12 @@ use plexward_shared::{
 };
 
 use crate::api::{self, ApiError};
+use crate::components::account_sessions::AccountSessions;
 use crate::components::change_password_form::field_sentence;
 use crate::components::dialog::{ConfirmDialog, Dialog};
 use crate::components::form_field::FormField;
 use crate::components::password_input::PasswordInput;
+use crate::components::sign_in_rules::SignInRules;
 use crate::components::strength_meter::StrengthMeter;
 use crate::format::local_time_or_dash;
 use crate::pages::account::TokenTable;
@@ -37,6 +39,8 @@ pub fn Accounts() -> impl IntoView {
     // The account a dialog is about.
     let target = RwSignal::new(None::<AccountResponse>);
     let reset_open = RwSignal::new(false);
+    let reset_mfa_open = RwSignal::new(false);
+    let sessions_open = RwSignal::new(false);
     let delete_open = RwSignal::new(false);
 
     let update = move |account: AccountResponse, body: UpdateAccountRequest, done: String| {
@@ -84,11 +88,35 @@ pub fn Accounts() -> impl IntoView {
             target.set(Some(account));
             reset_open.set(true);
         }),
+        reset_mfa: Callback::new(move |account: AccountResponse| {
+            target.set(Some(account));
+            reset_mfa_open.set(true);
+        }),
+        sessions: Callback::new(move |account: AccountResponse| {
+            target.set(Some(account));
+            sessions_open.set(true);
+        }),
         delete: Callback::new(move |account: AccountResponse| {
             target.set(Some(account));
             delete_open.set(true);
         }),
     };
+    let reset_mfa = Callback::new(move |()| {
+        let Some(account) = target.get_untracked() else {
+            return;
+        };
+        outcome.set(None);
+        spawn_local(async move {
+            match api::reset_account_mfa(account.id).await {
+                Ok(()) => outcome.set(Some(Outcome::Done(format!(
+                    "Two-factor sign-in of {} removed; its sessions ended.",
+                    account.username
+                )))),
+                Err(e) => failed(outcome, &e),
+            }
+            accounts.refetch();
+        });
+    });
     let delete = Callback::new(move |()| {
         let Some(account) = target.get_untracked() else {
             return;
@@ -136,8 +164,24 @@ pub fn Accounts() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <SignInRules />
         <AllTokens />
         <ResetPassword open=reset_open target outcome on_done=Callback::new(move |()| accounts.refetch()) />
+        <AccountSessions open=sessions_open target />
+        <ConfirmDialog
+            id="reset-mfa"
+            open=reset_mfa_open
+            title=Signal::derive(move || {
+                target
+                    .with(|t| t.as_ref().map(|a| format!("Reset the two-factor sign-in of {}?", a.username)))
+                    .unwrap_or_default()
+            })
+            message="For someone who lost their phone and recovery codes. All their sessions end at \
+                     once; they sign in next with the password alone (or set two-factor sign-in up \
+                     again first, if their role requires it)."
+            confirm_label="Reset two-factor"
+            on_confirm=reset_mfa
+        />
         <ConfirmDialog
             id="delete-account"
             open=delete_open
@@ -157,6 +201,8 @@ struct RowActions {
     set_role: Callback<(AccountResponse, Role)>,
     set_disabled: Callback<(AccountResponse, bool)>,
     reset: Callback<AccountResponse>,
+    reset_mfa: Callback<AccountResponse>,
+    sessions: Callback<AccountResponse>,
     delete: Callback<AccountResponse>,
 }
 
@@ -172,6 +218,7 @@ fn AccountTable(accounts: Vec<AccountResponse>, actions: RowActions) -> impl Int
                         <th scope="col">"Username"</th>
                         <th scope="col">"Role"</th>
                         <th scope="col">"Status"</th>
+                        <th scope="col">"Two-factor"</th>
                         <th scope="col">"Last sign-in"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
@@ -202,7 +249,22 @@ fn AccountRow(account: AccountResponse, actions: RowActions, is_me: bool) -> imp
     let for_role = account.clone();
     let for_disable = account.clone();
     let for_reset = account.clone();
+    let for_reset_mfa = account.clone();
+    let for_sessions = account.clone();
     let for_delete = account.clone();
+    let (mfa_class, mfa) = if account.mfa_enabled {
+        ("pill ok", "On")
+    } else {
+        ("pill warn", "Off")
+    };
+    // Nothing to reset without it; one's own is turned off under My account (the API refuses).
+    let mfa_reset_refused = if is_me {
+        Some("Turn your own off under My account.")
+    } else if !account.mfa_enabled {
+        Some("Two-factor sign-in is off for this account.")
+    } else {
+        None
+    };
     let disabled = account.disabled;
     let own = "You cannot change this for your own account.";
     view! {
@@ -230,6 +292,7 @@ fn AccountRow(account: AccountResponse, actions: RowActions, is_me: bool) -> imp
                 </select>
             </td>
             <td><span class=status_class>{status}</span></td>
+            <td><span class=mfa_class data-testid="mfa">{mfa}</span></td>
             <td>{local_time_or_dash(account.last_login_at.as_ref())}</td>
             <td class="actions-cell">
                 <button
@@ -249,6 +312,24 @@ fn AccountRow(account: AccountResponse, actions: RowActions, is_me: bool) -> imp
                     on:click=move |_| actions.reset.run(for_reset.clone())
                 >
                     "Reset password"
+                </button>
+                <button
+                    type="button"
+                    class="btn ghost small"
+                    disabled=mfa_reset_refused.is_some()
+                    title=mfa_reset_refused
+                    on:click=move |_| actions.reset_mfa.run(for_reset_mfa.clone())
+                >
+                    "Reset two-factor"
+                </button>
+                <button
+                    type="button"
+                    class="btn ghost small"
+                    disabled=is_me
+                    title=is_me.then_some("Your own are under My account.")
+                    on:click=move |_| actions.sessions.run(for_sessions.clone())
+                >
+                    "Sessions"
                 </button>
                 <button
                     type="button"

@@ -5,7 +5,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::change_password_form::ChangePasswordForm;
-use crate::session::{SessionState, safe_next, use_session, with_next};
+use crate::session::{SessionState, first_step, safe_next, use_session, with_next};
 
 #[component]
 pub fn ChangePassword() -> impl IntoView {
@@ -14,11 +14,14 @@ pub fn ChangePassword() -> impl IntoView {
     let query = use_query_map();
     let next = move || safe_next(query.with_untracked(|q| q.get("next")));
 
-    // Signed out: sign in first. No change due (any more): carry on to where the user was going.
+    // Signed out: sign in first. No change due (any more): on to the next first step (setting
+    // up two-factor sign-in), or to where the user was going.
     Effect::new(move |_| {
         let target = match session.state() {
             SessionState::SignedOut => Some(with_next("/login", &next())),
-            SessionState::SignedIn(account) if !account.must_change_password => Some(next()),
+            SessionState::SignedIn(account) if !account.must_change_password => {
+                Some(first_step(&account).map_or_else(next, |page| with_next(page, &next())))
+            }
             _ => None,
         };
         if let Some(target) = target {

@@ -1,5 +1,7 @@
 //! Sign-in: the password, then (with two-factor sign-in on) a code. After signing in: the forced
-//! password change when due, else where the user was going.
+//! password change or two-factor setup when due, else where the user was going. With single
+//! sign-on on, "Sign in with …" under the form goes through the provider instead; a sign-in that
+//! failed there comes back here with `?sso_error=<code>`, said in words.
 
 use std::time::Duration;
 
@@ -12,7 +14,8 @@ use plexward_shared::{LoginAnswer, LoginRequest, LoginResponse, MfaRequiredRespo
 use crate::api;
 use crate::components::password_input::PasswordInput;
 use crate::components::two_factor_step::TwoFactorStep;
-use crate::session::{SessionState, safe_next, use_session, with_next};
+use crate::session::{SessionState, first_step, safe_next, use_session, with_next};
+use crate::sso_text::{button_text, sso_error_sentence};
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -20,14 +23,20 @@ pub fn Login() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     let next = move || safe_next(query.with_untracked(|q| q.get("next")));
+    // Why the provider's round trip ended here; put away once a password sign-in is tried, so
+    // only the newest problem shows.
+    let sso_error = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("sso_error"))
+            .map(|code| sso_error_sentence(&code)),
+    );
 
     // Signed in (now, or already when arriving here): move on.
     Effect::new(move |_| {
         if let SessionState::SignedIn(account) = session.state() {
-            let target = if account.must_change_password {
-                with_next("/change-password", &next())
-            } else {
-                next()
+            let target = match first_step(&account) {
+                Some(page) => with_next(page, &next()),
+                None => next(),
             };
             navigate(
                 &target,
@@ -72,6 +81,7 @@ pub fn Login() -> impl IntoView {
             return;
         }
         error.set(None);
+        sso_error.set(None);
         busy.set(true);
         spawn_local(async move {
             match api::login(&body).await {
@@ -113,6 +123,14 @@ pub fn Login() -> impl IntoView {
         session.signed_in(answer.account);
     });
 
+    // Single sign-on only: no password form (the server would refuse it anyway).
+    let info = LocalResource::new(api::sso_info);
+    let local_allowed = move || {
+        info.get()
+            .and_then(Result::ok)
+            .is_none_or(|i| i.local_sign_in)
+    };
+
     view! {
         <Show
             when=move || challenge.with(Option::is_none)
@@ -127,6 +145,10 @@ pub fn Login() -> impl IntoView {
                 <Show when=move || session.notice().is_some()>
                     <p class="alert info" role="status">{move || session.notice()}</p>
                 </Show>
+                <Show when=move || sso_error.with(Option::is_some)>
+                    <p class="alert error" role="alert" data-testid="sso-error">{move || sso_error.get()}</p>
+                </Show>
+                <Show when=move || local_allowed()>
                 <form class="form" on:submit=submit novalidate>
                     <div class="field">
                         <label for="username">"Username"</label>
@@ -153,7 +175,32 @@ pub fn Login() -> impl IntoView {
                         </button>
                     </div>
                 </form>
+                </Show>
+                <SsoSignIn />
             </section>
         </Show>
+    }
+}
+
+/// "Sign in with …" under the password form, while single sign-on is on. A plain link, not a
+/// `fetch`: the server answers it with redirects to the provider and back (`rel="external"` keeps
+/// the router out of it). Nothing shows when the server cannot say: the password form still works.
+#[component]
+fn SsoSignIn() -> impl IntoView {
+    let info = LocalResource::new(api::sso_info);
+    move || {
+        info.get()
+            .and_then(Result::ok)
+            .filter(|i| i.enabled)
+            .map(|i| {
+                view! {
+                    <div class="sso-sign-in">
+                        <p class="muted">"or"</p>
+                        <a class="btn ghost" href=api::sso_start_url() rel="external" data-testid="sso-sign-in">
+                            {button_text(&i.button_label)}
+                        </a>
+                    </div>
+                }
+            })
     }
 }

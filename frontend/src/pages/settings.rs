@@ -9,6 +9,9 @@
 //! Settings → Notifications: links to the channels page (`pages/notifications.rs`) and the
 //! message templates (`pages/templates.rs`).
 //!
+//! Settings → Single sign-on (admins only, like the accounts it creates): a link to its page
+//! (`pages/sso.rs`).
+//!
 //! Settings → Server (admins only): port, HTTPS, certificate and restart (see
 //! `components/server_settings.rs`).
 
@@ -90,6 +93,8 @@ pub fn Settings() -> impl IntoView {
     // Only admins may change how Plexward serves; nobody else is shown the section.
     let show_server = use_session().allows(Permission::ManageSettings);
     let show_backups = use_session().allows(Permission::ManageBackups);
+    // Single sign-on creates accounts and gives roles: for those who manage accounts.
+    let show_sso = use_session().allows(Permission::ManageAccounts);
     let settings = LocalResource::new(api::plex_settings);
     let libraries = LocalResource::new(api::libraries);
     view! {
@@ -123,6 +128,19 @@ pub fn Settings() -> impl IntoView {
                 "."
             </p>
         </section>
+        {show_sso.then(|| view! {
+            <section class="card glass" aria-labelledby="sso-link-title">
+                <div class="card-head">
+                    <h2 id="sso-link-title">"Single sign-on"</h2>
+                    <a class="btn ghost" href=api::href("/settings/sso") data-testid="settings-sso-link">
+                        "Set up single sign-on"
+                    </a>
+                </div>
+                <p class="hint">
+                    "Let people sign in through your identity provider (OpenID Connect: Authentik, Authelia, Keycloak…), their role following their groups there."
+                </p>
+            </section>
+        })}
         {show_server.then(|| view! { <ServerSettings /> })}
         {show_backups.then(|| view! { <Backups /> })}
     }
