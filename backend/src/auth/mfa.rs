@@ -9,10 +9,11 @@ use serde_json::json;
 use crate::audit::{Actor, Event, Outcome};
 use crate::auth::sessions::{self, EndOthers};
 use crate::auth::sign_in::{self, Client};
-use crate::auth::{AuthError, AuthState, Principal, password, secrets, sign_in_policy, totp};
+use crate::auth::{
+    AuthError, AuthState, Principal, password, sealed, secrets, sign_in_policy, totp,
+};
 use crate::db::accounts::{self, Account};
 use crate::db::{self, mfa};
-use crate::settings::secret_box::SecretBox;
 
 /// Associated data of a sealed TOTP secret.
 const SECRET_AAD: &[u8] = b"plexward:account_totp:secret";
@@ -27,22 +28,11 @@ pub fn methods() -> Vec<String> {
 }
 
 async fn seal(auth: &AuthState, secret: &[u8]) -> Result<String, AuthError> {
-    let (dir, text) = (auth.data_dir.clone(), totp::base32(secret));
-    tokio::task::spawn_blocking(move || {
-        SecretBox::load_or_create(&dir).and_then(|b| b.seal(&text, SECRET_AAD))
-    })
-    .await
-    .map_err(|e| AuthError::Internal(e.into()))?
-    .map_err(|e| AuthError::Internal(anyhow::anyhow!("cannot seal the TOTP secret: {e}")))
+    sealed::seal(auth, totp::base32(secret), SECRET_AAD).await
 }
 
-fn open(auth: &AuthState, sealed: &str) -> Result<Vec<u8>, AuthError> {
-    let opened = SecretBox::load(&auth.data_dir)
-        .ok()
-        .flatten()
-        .and_then(|b| b.open(sealed, SECRET_AAD).ok())
-        .ok_or_else(|| AuthError::Internal(anyhow::anyhow!("the TOTP secret does not open")))?;
-    let text = secrecy::ExposeSecret::expose_secret(&opened).to_owned();
+fn open(auth: &AuthState, sealed_secret: &str) -> Result<Vec<u8>, AuthError> {
+    let text = sealed::open(auth, sealed_secret, SECRET_AAD)?;
     totp_rs::Secret::try_from_base32(&text)
         .map(|s| s.as_ref().to_vec())
         .map_err(|_| AuthError::Internal(anyhow::anyhow!("the TOTP secret is not base32")))

@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod oidc;
 pub mod password;
 pub mod principal;
+pub mod sealed;
 pub mod secrets;
 pub mod session_list;
 pub mod sessions;

@@ -19,9 +19,8 @@ use crate::audit::{Actor, Event, Outcome};
 use crate::auth::oidc::{OidcConfig, OidcError, OidcProvider, Pending};
 use crate::auth::sessions::NewIds;
 use crate::auth::sign_in::{self, Client};
-use crate::auth::{AuthError, AuthState, password, secrets, sign_in_policy};
+use crate::auth::{AuthError, AuthState, password, sealed, secrets, sign_in_policy};
 use crate::db::{self, accounts, accounts::Account, sso};
-use crate::settings::secret_box::SecretBox;
 
 const KEY: &str = "sso";
 const SECRET_AAD: &[u8] = b"plexward:sso:client_secret";
@@ -195,7 +194,7 @@ pub async fn save(
         stored.client_secret_sealed = if secret.is_empty() {
             None
         } else {
-            Some(seal(auth, secret).await?)
+            Some(sealed::seal(auth, secret, SECRET_AAD).await?)
         };
     }
     if let Some(enabled) = request.enabled {
@@ -234,25 +233,6 @@ pub async fn save(
     // The next sign-in discovers the provider again with what was saved.
     *auth.sso.lock().await = None;
     Ok(response(&stored))
-}
-
-async fn seal(auth: &AuthState, secret: String) -> Result<String, AuthError> {
-    let dir = auth.data_dir.clone();
-    tokio::task::spawn_blocking(move || {
-        SecretBox::load_or_create(&dir).and_then(|b| b.seal(&secret, SECRET_AAD))
-    })
-    .await
-    .map_err(|e| AuthError::Internal(e.into()))?
-    .map_err(|e| AuthError::Internal(anyhow::anyhow!("cannot seal the client secret: {e}")))
-}
-
-fn open(auth: &AuthState, sealed: &str) -> Result<String, AuthError> {
-    SecretBox::load(&auth.data_dir)
-        .ok()
-        .flatten()
-        .and_then(|b| b.open(sealed, SECRET_AAD).ok())
-        .map(|s| secrecy::ExposeSecret::expose_secret(&s).to_owned())
-        .ok_or_else(|| AuthError::Internal(anyhow::anyhow!("the client secret does not open")))
 }
 
 /// Why a sign-in through the provider did not end in a session (the login page names it).
@@ -314,7 +294,7 @@ async fn provider(auth: &AuthState) -> Result<Arc<OidcProvider>, SsoError> {
         issuer: stored.issuer.clone(),
         client_id: stored.client_id.clone(),
         client_secret: match &stored.client_secret_sealed {
-            Some(sealed) => Some(open(auth, sealed)?),
+            Some(secret) => Some(sealed::open(auth, secret, SECRET_AAD)?),
             None => None,
         },
         scopes: stored.scopes.clone(),

@@ -14,6 +14,19 @@ use crate::http::principal::{client_ip, cross_origin_refused};
 use crate::http::{cookies, csrf, dto, rate_limit};
 use crate::state::AppState;
 
+/// Who is signing in, as the request tells: its address (a trusted proxy's forwarded one) and
+/// user agent. Shared by the password, second-factor and single sign-on routes.
+pub(crate) fn sign_in_client(req: &HttpRequest) -> Client {
+    Client {
+        ip: crate::http::client_addr::of(req).ip,
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
 /// The answer to a successful sign-in or refresh: the token in the body for scripts, and the
 /// same token plus the refresh token in HttpOnly cookies for the SPA.
 pub(crate) fn signed_in(
@@ -104,14 +117,7 @@ pub async fn login(
         };
         return Err(ApiError::field(field, "is required"));
     }
-    let client = Client {
-        ip: crate::http::client_addr::of(&req).ip,
-        user_agent: req
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let client = sign_in_client(&req);
     let attempt = sign_in::login(&state.auth, &username, password, &client).await;
     let mut response = attempt
         .outcome

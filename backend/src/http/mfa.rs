@@ -9,7 +9,6 @@ use plexward_shared::{
 
 use crate::auth::mfa::{self, Factor};
 use crate::auth::sessions::EndOthers;
-use crate::auth::sign_in::Client;
 use crate::auth::{PendingPrincipal, Principal, tokens};
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
@@ -45,14 +44,7 @@ pub async fn complete(
             ));
         }
     };
-    let client = Client {
-        ip: crate::http::client_addr::of(&req).ip,
-        user_agent: req
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let client = crate::http::auth::sign_in_client(&req);
     let (account, ids) = mfa::complete(&state.auth, &body.mfa_token, factor, &client).await?;
     crate::http::auth::signed_in(&req, &state, &account, &ids)
 }

@@ -11,7 +11,6 @@ use plexward_shared::{
 };
 use serde::Deserialize;
 
-use crate::auth::sign_in::Client;
 use crate::auth::{Principal, sso};
 use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
@@ -160,14 +159,7 @@ pub async fn callback(
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let client = Client {
-        ip: client_addr::of(&req).ip,
-        user_agent: req
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let client = crate::http::auth::sign_in_client(&req);
     let callback = sso::Callback {
         token: req.cookie(PENDING_COOKIE).map(|c| c.value().to_owned()),
         code: query.code,
