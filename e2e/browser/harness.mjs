@@ -142,7 +142,8 @@ export async function submitSignIn(page, username, password) {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: UI_TIMEOUT });
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Exact: "Sign in with a passkey" is a button of the page too (at a host name).
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** Fills the forced "choose a new password" form and submits it. */
@@ -322,6 +323,46 @@ export function wrongCode(key) {
     const code = String(n % 1_000_000).padStart(6, '0');
     if (!valid.has(code)) return code;
   }
+}
+
+// ---- Passkeys (the tests are the authenticator) ----
+
+/**
+ * Where passkeys can work for a server `startPlexward` started: its address with `localhost` for
+ * the IP (WebAuthn refuses IP addresses; Chromium takes `localhost` to loopback, and counts it
+ * as a secure context over plain HTTP). Its cookies are not 127.0.0.1's: sign in there anew.
+ */
+export const hostNameUrl = (server) => server.url.replace('127.0.0.1', 'localhost');
+
+/**
+ * Gives `page` a virtual authenticator through the DevTools protocol: a platform one (like
+ * Touch ID or Windows Hello) that keeps discoverable passkeys and verifies the user by itself, so
+ * `navigator.credentials.create()`/`.get()` answer without a prompt. `options` override its
+ * settings. Resolves to { cdp, authenticatorId, credentials(), setUserVerified(bool), remove() };
+ * `credentials()` are what it holds (rpId, userHandle, signCount, …); `cdp` sends any other
+ * `WebAuthn.*` command.
+ */
+export async function addVirtualAuthenticator(page, options = {}) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      ...options,
+    },
+  });
+  return {
+    cdp,
+    authenticatorId,
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    setUserVerified: (isUserVerified) => cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified }),
+    remove: () => cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId }),
+  };
 }
 
 // ---- Polling and the API ----

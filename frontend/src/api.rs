@@ -24,7 +24,9 @@ use plexward_shared::{
     FriendQuery, HealthResponse, HistoryEntry, InviteQuery, InviteResponse, JobResponse,
     JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginAnswer,
     LoginRequest, LoginResponse, MfaRequest, MfaStatusResponse, NotificationSettings,
-    PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
+    PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest, PasskeyRegisterRequest,
+    PasskeyRegisteredResponse, PasskeyRenameRequest, PasskeyResponse, PlexPinStarted,
+    PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
     PlexUserResponse, RecoveryCodesResponse, RestartResponse, RestoreResponse,
     SavedChannelResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
     SessionResponse, SessionsEndedResponse, SetEndPolicyRequest, SetGrantsRequest,
@@ -410,9 +412,9 @@ pub async fn login(body: &LoginRequest) -> Result<LoginAnswer, ApiError> {
     decode(call_open(builder("POST", "/api/v1/auth/login").json(body)).await?).await
 }
 
-/// `POST /api/v1/auth/mfa`: the second step of a sign-in, with a code from the authenticator app
-/// or a recovery code; signs in like [`login`]. 401 `invalid_code` (wrong or already used) or
-/// `mfa_expired` (start again), 429 when throttled.
+/// `POST /api/v1/auth/mfa`: the second step of a sign-in, with a code from the authenticator app,
+/// a recovery code or a passkey's assertion; signs in like [`login`]. 401 `invalid_code` (wrong or
+/// already used), `invalid_passkey` or `mfa_expired` (start again), 429 when throttled.
 pub async fn complete_sign_in(body: &MfaRequest) -> Result<LoginResponse, ApiError> {
     decode(call_open(builder("POST", "/api/v1/auth/mfa").json(body)).await?).await
 }
@@ -478,6 +480,64 @@ pub async fn disable_totp(body: &TotpDisableRequest) -> Result<(), ApiError> {
             Err(e)
         }
     }
+}
+
+/// `GET /api/v1/me/passkeys`: the signed-in account's passkeys (also while it must first set up
+/// two-factor sign-in).
+pub async fn my_passkeys() -> Result<List<PasskeyResponse>, ApiError> {
+    get("/api/v1/me/passkeys").await
+}
+
+/// `POST /api/v1/me/passkeys/registration`: the options for the browser's
+/// `navigator.credentials.create()`. 409 `passkeys_unavailable` at an address passkeys cannot
+/// work at (an IP address, or a host name Plexward is not configured with): its message says so.
+pub async fn start_passkey_registration() -> Result<PasskeyCeremony, ApiError> {
+    decode(call(|| builder("POST", "/api/v1/me/passkeys/registration").build()).await?).await
+}
+
+/// `POST /api/v1/me/passkeys`: registers the browser's new credential under a name; the first
+/// second factor of the account also brings its recovery codes. 422 names `name`, `credential`
+/// or `ceremony_id` (expired or used: start again); 409 `passkey_exists`.
+pub async fn register_passkey(
+    body: &PasskeyRegisterRequest,
+) -> Result<PasskeyRegisteredResponse, ApiError> {
+    with_body("POST", "/api/v1/me/passkeys", body).await
+}
+
+/// `PATCH /api/v1/me/passkeys/{id}`: renames one. 404 when it is gone; 422 `fields.name`.
+pub async fn rename_passkey(
+    id: i64,
+    body: &PasskeyRenameRequest,
+) -> Result<PasskeyResponse, ApiError> {
+    with_body("PATCH", &format!("/api/v1/me/passkeys/{id}"), body).await
+}
+
+/// `DELETE /api/v1/me/passkeys/{id}`: removes one. 409 `mfa_required` when the role requires
+/// two-factor sign-in and it is the account's last second factor.
+pub async fn delete_passkey(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/me/passkeys/{id}")).await
+}
+
+/// `POST /api/v1/auth/passkey/options` (public): a sign-in ceremony where the browser lets the
+/// user pick any passkey of this site (no username). 409 `passkeys_unavailable`, 403
+/// `local_sign_in_off`, 429.
+pub async fn passkey_sign_in_options() -> Result<PasskeyCeremony, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/auth/passkey/options").build()).await?).await
+}
+
+/// `POST /api/v1/auth/passkey` (public): signs in with the browser's assertion, like a password
+/// sign-in that needs no second step. 401 `invalid_passkey`, 403 `account_disabled` or
+/// `local_sign_in_off`, 429.
+pub async fn passkey_sign_in(body: &PasskeyAssertion) -> Result<LoginResponse, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/auth/passkey").json(body)).await?).await
+}
+
+/// `POST /api/v1/auth/mfa/passkey/options`: a ceremony for the second step of a password sign-in
+/// (its `mfa_token`), answered through [`complete_sign_in`]. 401 `mfa_expired`.
+pub async fn mfa_passkey_options(
+    body: &PasskeyMfaOptionsRequest,
+) -> Result<PasskeyCeremony, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/auth/mfa/passkey/options").json(body)).await?).await
 }
 
 /// A session id as one path segment (ids are URL-safe today; this keeps it so whatever they are).

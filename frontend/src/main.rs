@@ -9,11 +9,13 @@ mod jobs;
 mod lead_text;
 mod notify_text;
 mod pages;
+mod passkey_text;
 mod plan_text;
 mod session;
 mod sso_text;
 mod template_text;
 mod time_zone;
+mod webauthn;
 
 fn main() {
     console_error_panic_hook::set_once();

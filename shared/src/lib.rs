@@ -20,6 +20,7 @@ pub mod list;
 pub mod logs;
 pub mod mfa;
 pub mod notifications;
+pub mod passkeys;
 pub mod password;
 pub mod plans;
 pub mod plex_data;
@@ -67,6 +68,11 @@ pub use notifications::{
     DeliveryResponse, DeliveryState, FRIEND_REMINDER_TEMPLATE, FriendNotifications,
     NOTIFICATION_EVENTS, NotificationSettings, SavedChannelResponse, TemplatePreviewRequest,
     TemplatePreviewResponse, TemplateRequest, TemplateResponse, TemplateVariable,
+};
+pub use passkeys::{
+    PASSKEY_NAME_MAX, PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest,
+    PasskeyRegisterRequest, PasskeyRegisteredResponse, PasskeyRenameRequest, PasskeyResponse,
+    check_passkey_name,
 };
 pub use plans::{
     AccessPlanRequest, AccessPlanResponse, GivenPlan, PLAN_DESCRIPTION_MAX, PLAN_GRANTS_MAX,

@@ -12,7 +12,7 @@ pub struct MfaRequiredResponse {
     pub mfa_required: bool,
     /// Names this sign-in for 5 minutes (one use; a few wrong codes end it).
     pub mfa_token: String,
-    /// What may complete it: `totp`, `recovery_code`.
+    /// What may complete it: `totp`, `recovery_code`, `passkey`.
     pub methods: Vec<String>,
 }
 
@@ -25,7 +25,8 @@ pub enum LoginAnswer {
     Session(crate::LoginResponse),
 }
 
-/// Body of `POST /api/v1/auth/mfa`: the code from the app, or one recovery code.
+/// Body of `POST /api/v1/auth/mfa`: the code from the app, one recovery code, or a passkey's
+/// assertion (for a ceremony from `POST /api/v1/auth/mfa/passkey/options`); one of the three.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -37,6 +38,9 @@ pub struct MfaRequest {
     /// One of the recovery codes (each works once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_code: Option<String>,
+    /// A passkey of the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<crate::PasskeyAssertion>,
 }
 
 impl std::fmt::Debug for MfaRequest {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for MfaRequest {
                 "recovery_code",
                 &self.recovery_code.as_ref().map(|_| "<redacted>"),
             )
+            .field("passkey", &self.passkey.as_ref().map(|_| "<assertion>"))
             .finish_non_exhaustive()
     }
 }
@@ -59,6 +64,9 @@ pub struct MfaStatusResponse {
     pub totp: bool,
     /// Recovery codes not used yet.
     pub recovery_codes_left: u32,
+    /// Passkeys registered (each signs in alone, or is the second step after the password).
+    #[serde(default)]
+    pub passkeys: u32,
     /// Your role requires two-factor sign-in (`PUT /api/v1/settings/sign-in`): it cannot be
     /// turned off.
     #[serde(default)]

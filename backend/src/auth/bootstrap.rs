@@ -152,7 +152,7 @@ pub fn reset_password(pool: &DbPool, username: &str) -> anyhow::Result<PasswordS
             None,
             "password reset from the command line",
         )?;
-        let mfa_removed = crate::db::mfa::remove(conn, account.id)?;
+        let mfa_removed = crate::auth::mfa::remove_all(conn, account.id)?;
         crate::auth::mfa::changed(conn, account.id)?;
         let local_sign_in_turned_on = crate::auth::sign_in_policy::allow_local_sign_in(conn)?;
         Event::new("account.password_reset", Outcome::Success, &Actor::system())

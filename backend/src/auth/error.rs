@@ -35,6 +35,20 @@ pub enum AuthError {
     /// The password form is off (single sign-on only).
     #[error("local sign-in is off")]
     LocalSignInOff,
+    /// Passkeys cannot work at the address the browser used (a bare IP, or a host that is not
+    /// one of the configured hostnames): why, in words.
+    #[error("passkeys are unavailable here: {0}")]
+    PasskeysUnavailable(String),
+    /// The passkey is registered already (to this account or another).
+    #[error("the passkey is registered already")]
+    PasskeyExists,
+    /// A passkey sign-in that failed: an unknown passkey, a wrong signature, or a ceremony that
+    /// expired or was used.
+    #[error("the passkey was not accepted")]
+    InvalidPasskey,
+    /// A passkey was asked of an account that has none.
+    #[error("the account has no passkeys")]
+    NoPasskeys,
     /// Signed in, but the role does not allow it.
     #[error("the role does not allow this")]
     Forbidden,

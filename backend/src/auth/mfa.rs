@@ -1,12 +1,15 @@
 //! Two-factor sign-in: setting up TOTP (the secret sealed at rest, on only once a code proves the
 //! app has it, then ten recovery codes shown once), turning it off (with the password), and the
 //! second step of a sign-in — a short-lived challenge named by a token, completed by a code
-//! (never one already used) or a recovery code (each once), throttled like passwords, audited.
+//! (never one already used), a recovery code (each once) or a passkey (`auth::passkeys`),
+//! throttled like passwords, audited. Two-factor sign-in is on while the account has TOTP or a
+//! passkey.
 
-use plexward_shared::{MfaStatusResponse, SignInMethod, TotpEnrolmentResponse};
+use plexward_shared::{MfaStatusResponse, PasskeyAssertion, SignInMethod, TotpEnrolmentResponse};
 use serde_json::json;
 
 use crate::audit::{Actor, Event, Outcome};
+use crate::auth::passkeys::{self, RelyingParty};
 use crate::auth::sessions::{self, EndOthers};
 use crate::auth::sign_in::{self, Client};
 use crate::auth::{
@@ -22,9 +25,50 @@ const CHALLENGE_MS: i64 = 5 * 60_000;
 /// Wrong codes that end a waiting sign-in.
 const CHALLENGE_FAILURES: i64 = 5;
 
-/// The methods a second step takes.
-pub fn methods() -> Vec<String> {
-    vec!["totp".to_owned(), "recovery_code".to_owned()]
+/// The methods the second step of `account`'s sign-in takes.
+pub fn methods(
+    conn: &mut diesel::SqliteConnection,
+    account: i64,
+) -> diesel::QueryResult<Vec<String>> {
+    let mut methods = Vec::new();
+    if totp_on(conn, account)? {
+        methods.push("totp".to_owned());
+    }
+    if mfa::recovery_codes_left(conn, account)? > 0 {
+        methods.push("recovery_code".to_owned());
+    }
+    if db::passkeys::count(conn, account)? > 0 {
+        methods.push("passkey".to_owned());
+    }
+    Ok(methods)
+}
+
+pub(crate) fn totp_on(
+    conn: &mut diesel::SqliteConnection,
+    account: i64,
+) -> diesel::QueryResult<bool> {
+    Ok(mfa::totp(conn, account)?.is_some_and(|t| t.confirmed_at.is_some()))
+}
+
+/// Ten new recovery codes: the codes (to show once) and their hashes (to store).
+pub struct NewRecoveryCodes {
+    pub codes: Vec<String>,
+    pub hashes: Vec<String>,
+}
+
+impl std::fmt::Debug for NewRecoveryCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewRecoveryCodes { <redacted> }")
+    }
+}
+
+pub fn new_recovery_codes() -> NewRecoveryCodes {
+    let codes = totp::recovery_codes();
+    let hashes = codes
+        .iter()
+        .map(|c| secrets::token_hash(&totp::normalise_recovery_code(c)))
+        .collect();
+    NewRecoveryCodes { codes, hashes }
 }
 
 async fn seal(auth: &AuthState, secret: &[u8]) -> Result<String, AuthError> {
@@ -52,15 +96,13 @@ pub async fn status(
         let required_by_role = sign_in_policy::load(conn)?
             .mfa_required_roles
             .contains(&role);
-        let on = mfa::totp(conn, account)?.is_some_and(|t| t.confirmed_at.is_some());
-        let left = if on {
-            mfa::recovery_codes_left(conn, account)?
-        } else {
-            0
-        };
+        let on = totp_on(conn, account)?;
+        let passkeys = db::passkeys::count(conn, account)?;
         Ok(MfaStatusResponse {
             totp: on,
-            recovery_codes_left: u32::try_from(left).unwrap_or(0),
+            recovery_codes_left: u32::try_from(mfa::recovery_codes_left(conn, account)?)
+                .unwrap_or(0),
+            passkeys: u32::try_from(passkeys).unwrap_or(0),
             required_by_role,
         })
     })
@@ -110,11 +152,7 @@ pub async fn confirm(
     let secret = open(auth, &row.secret_sealed)?;
     let step = totp::check(&secret, code, now_secs(auth), None)
         .map_err(|_| AuthError::invalid("code", "is not the app's current code"))?;
-    let codes = totp::recovery_codes();
-    let hashes: Vec<String> = codes
-        .iter()
-        .map(|c| secrets::token_hash(&totp::normalise_recovery_code(c)))
-        .collect();
+    let NewRecoveryCodes { codes, hashes } = new_recovery_codes();
     let (now, actor, keep) = (
         auth.now_ms(),
         by.actor(),
@@ -168,13 +206,15 @@ pub async fn disable(
     let keep = by.session_id().map(str::to_owned);
     db::run(&auth.db, move |conn| {
         conn.immediate_transaction(|conn| {
-            if sign_in_policy::load(conn)?
-                .mfa_required_roles
-                .contains(&role)
+            // Passkeys left keep two-factor sign-in on: only the last factor is refused.
+            if db::passkeys::count(conn, id)? == 0
+                && sign_in_policy::load(conn)?
+                    .mfa_required_roles
+                    .contains(&role)
             {
                 return Ok(Err(AuthError::MfaRequiredForRole(role)));
             }
-            if !mfa::remove(conn, id)? {
+            if !mfa::remove_totp(conn, id)? {
                 return Ok(Err(AuthError::NotFound));
             }
             changed(conn, id)?;
@@ -213,7 +253,7 @@ pub async fn reset(auth: &AuthState, by: &Principal, id: i64) -> Result<bool, Au
             let Some(target) = accounts::find(conn, id)? else {
                 return Ok(Err(AuthError::NotFound));
             };
-            if !mfa::remove(conn, id)? {
+            if !remove_all(conn, id)? {
                 return Ok(Ok(false));
             }
             changed(conn, id)?;
@@ -230,13 +270,27 @@ pub async fn reset(auth: &AuthState, by: &Principal, id: i64) -> Result<bool, Au
     .await?
 }
 
-/// Whether `account` signs in with a second factor.
+/// Whether `account` signs in with a second factor: TOTP on, or a passkey.
 pub fn required(conn: &mut diesel::SqliteConnection, account: i64) -> diesel::QueryResult<bool> {
-    Ok(mfa::totp(conn, account)?.is_some_and(|t| t.confirmed_at.is_some()))
+    Ok(totp_on(conn, account)? || db::passkeys::count(conn, account)? > 0)
 }
 
-/// After a second factor was added or removed: the account's flag follows, and a session that
-/// had to set one up may go on once there is one.
+/// Removes every second factor of `account` (TOTP, passkeys, recovery codes): whether it had
+/// any. The caller calls [`changed`] after.
+pub(crate) fn remove_all(
+    conn: &mut diesel::SqliteConnection,
+    account: i64,
+) -> diesel::QueryResult<bool> {
+    let had = required(conn, account)?;
+    mfa::remove_totp(conn, account)?;
+    db::passkeys::delete_all(conn, account)?;
+    mfa::forget_second_step(conn, account)?;
+    Ok(had)
+}
+
+/// After a second factor was added or removed: the account's flag follows, a session that had
+/// to set one up may go on once there is one, and with none left the recovery codes and
+/// waiting sign-ins go.
 pub(crate) fn changed(
     conn: &mut diesel::SqliteConnection,
     account: i64,
@@ -245,6 +299,8 @@ pub(crate) fn changed(
     accounts::set_mfa_enabled(conn, account, on)?;
     if on {
         db::sessions::clear_mfa_enrolment(conn, account)?;
+    } else {
+        mfa::forget_second_step(conn, account)?;
     }
     Ok(())
 }
@@ -271,6 +327,18 @@ pub fn challenge(
 pub enum Factor<'a> {
     Code(&'a str),
     RecoveryCode(&'a str),
+    /// A passkey's answer, for a ceremony started at `rp`.
+    Passkey(&'a PasskeyAssertion, &'a RelyingParty),
+}
+
+impl Factor<'_> {
+    fn method(&self) -> &'static str {
+        match self {
+            Factor::Code(_) => "totp",
+            Factor::RecoveryCode(_) => "recovery_code",
+            Factor::Passkey(..) => "passkey",
+        }
+    }
 }
 
 /// Completes the sign-in named by `mfa_token` with `factor`: a session, or why not.
@@ -301,7 +369,7 @@ pub async fn complete(
         )))
     })
     .await?;
-    let Some((Some(account), Some(row), failures)) = found else {
+    let Some((Some(account), totp_row, failures)) = found else {
         return Err(AuthError::MfaExpired);
     };
     if failures >= CHALLENGE_FAILURES {
@@ -309,15 +377,15 @@ pub async fn complete(
         db::run(&auth.db, move |conn| mfa::end_challenge(conn, &gone)).await?;
         return Err(AuthError::MfaExpired);
     }
-    let (id, method) = (
-        account.id,
-        match factor {
-            Factor::Code(_) => "totp",
-            Factor::RecoveryCode(_) => "recovery_code",
-        },
-    );
+    let (id, method) = (account.id, factor.method());
     let accepted = match factor {
         Factor::Code(code) => {
+            let Some(row) = totp_row.filter(|t| t.confirmed_at.is_some()) else {
+                return Err(AuthError::invalid(
+                    "code",
+                    "two-factor codes are not set up",
+                ));
+            };
             let secret = open(auth, &row.secret_sealed)?;
             let last = row.last_step.and_then(|s| u64::try_from(s).ok());
             match totp::check(&secret, code, now_secs(auth), last) {
@@ -334,6 +402,9 @@ pub async fn complete(
                 mfa::use_recovery_code(conn, id, &code_hash, now)
             })
             .await?
+        }
+        Factor::Passkey(assertion, rp) => {
+            passkeys::check_second_factor(auth, rp, id, assertion).await?
         }
     };
     if !accepted {
@@ -352,7 +423,10 @@ pub async fn complete(
         })
         .await?;
         sign_in::tell_if_burst(auth).await;
-        return Err(AuthError::InvalidCode);
+        return Err(match factor {
+            Factor::Passkey(..) => AuthError::InvalidPasskey,
+            _ => AuthError::InvalidCode,
+        });
     }
     if account.disabled {
         return Err(AuthError::AccountDisabled);
@@ -367,8 +441,25 @@ pub async fn complete(
         match factor {
             Factor::Code(_) => SignInMethod::PasswordTotp,
             Factor::RecoveryCode(_) => SignInMethod::PasswordRecoveryCode,
+            Factor::Passkey(..) => SignInMethod::PasswordPasskey,
         },
         Some(json!({"second_factor": method})),
     )
     .await
+}
+
+/// Starts the passkey step of the sign-in named by `mfa_token`: the browser's options.
+pub async fn start_passkey_step(
+    auth: &AuthState,
+    rp: &RelyingParty,
+    mfa_token: &str,
+) -> Result<plexward_shared::PasskeyCeremony, AuthError> {
+    let (hash, now) = (secrets::token_hash(mfa_token), auth.now_ms());
+    let live = db::run(&auth.db, move |conn| mfa::challenge(conn, &hash, now)).await?;
+    match live {
+        Some((account, failures)) if failures < CHALLENGE_FAILURES => {
+            passkeys::start_second_factor(auth, rp, account).await
+        }
+        _ => Err(AuthError::MfaExpired),
+    }
 }

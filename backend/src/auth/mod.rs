@@ -12,6 +12,7 @@ pub mod failure_burst;
 pub mod jwt;
 pub mod mfa;
 pub mod oidc;
+pub mod passkeys;
 pub mod password;
 pub mod principal;
 pub mod sealed;

@@ -40,7 +40,11 @@ pub struct Attempt {
 #[derive(Debug)]
 pub enum SignedIn {
     Session(Account, NewIds),
-    SecondFactor { mfa_token: String },
+    SecondFactor {
+        mfa_token: String,
+        /// What may complete it (`totp`, `recovery_code`, `passkey`).
+        methods: Vec<String>,
+    },
 }
 
 /// Checks the password of `username` (throttled per address and per name) and starts a session.
@@ -184,16 +188,20 @@ async fn check_and_start(
                 return Ok(None);
             }
             let token = super::mfa::challenge(conn, id, now)?;
+            let methods = super::mfa::methods(conn, id)?;
             Event::new("auth.mfa", Outcome::Success, &actor)
                 .ip(ip.clone())
-                .details(serde_json::json!({"stage": "password accepted; second factor asked"}))
+                .details(serde_json::json!({
+                    "stage": "password accepted; second factor asked",
+                    "methods": methods,
+                }))
                 .insert(conn)?;
-            Ok(Some(token))
+            Ok(Some((token, methods)))
         })
     })
     .await?;
-    if let Some(mfa_token) = challenge {
-        return Ok(SignedIn::SecondFactor { mfa_token });
+    if let Some((mfa_token, methods)) = challenge {
+        return Ok(SignedIn::SecondFactor { mfa_token, methods });
     }
     let (account, ids) =
         start_session(auth, &account, client, SignInMethod::Password, None).await?;

@@ -127,7 +127,7 @@ pub async fn info(auth: &AuthState) -> Result<SsoInfoResponse, AuthError> {
 }
 
 fn check_url(issuer: &str) -> Result<(), AuthError> {
-    match openidconnect::url::Url::parse(issuer) {
+    match url::Url::parse(issuer) {
         Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => Ok(()),
         _ => Err(AuthError::invalid(
             "issuer",

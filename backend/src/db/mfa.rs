@@ -57,6 +57,15 @@ pub fn confirm_totp(
             account_totp::last_step.eq(step),
         ))
         .execute(conn)?;
+    replace_recovery_codes(conn, account, code_hashes)
+}
+
+/// `account`'s recovery codes become `code_hashes` (the old ones stop working).
+pub fn replace_recovery_codes(
+    conn: &mut SqliteConnection,
+    account: i64,
+    code_hashes: &[String],
+) -> QueryResult<()> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account)))
         .execute(conn)?;
     for hash in code_hashes {
@@ -110,14 +119,19 @@ pub fn recovery_codes_left(conn: &mut SqliteConnection, account: i64) -> QueryRe
         .get_result(conn)
 }
 
-/// Turns two-factor sign-in off for `account` (its secret, codes and waiting sign-ins go).
-pub fn remove(conn: &mut SqliteConnection, account: i64) -> QueryResult<bool> {
+/// Removes `account`'s TOTP secret: whether it had one.
+pub fn remove_totp(conn: &mut SqliteConnection, account: i64) -> QueryResult<bool> {
     let n = diesel::delete(account_totp::table.find(account)).execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Forgets `account`'s recovery codes and waiting sign-ins (no second factor is left).
+pub fn forget_second_step(conn: &mut SqliteConnection, account: i64) -> QueryResult<()> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account)))
         .execute(conn)?;
     diesel::delete(mfa_challenges::table.filter(mfa_challenges::account_id.eq(account)))
         .execute(conn)?;
-    Ok(n == 1)
+    Ok(())
 }
 
 pub fn insert_challenge(

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod libraries;
 pub mod mfa;
 pub mod notifications;
+pub mod passkeys;
 pub mod plans;
 pub mod plex_users;
 pub mod schema;

@@ -410,3 +410,35 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    passkey_users (account_id) {
+        account_id -> BigInt,
+        user_handle -> Text,
+    }
+}
+
+diesel::table! {
+    passkeys (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        credential_id -> Text,
+        name -> Text,
+        rp_id -> Text,
+        passkey -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    passkey_ceremonies (token_hash) {
+        token_hash -> Text,
+        kind -> Text,
+        account_id -> Nullable<BigInt>,
+        rp_id -> Text,
+        state -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

@@ -124,11 +124,11 @@ pub async fn login(
         .map_err(ApiError::from)
         .and_then(|signed| match signed {
             sign_in::SignedIn::Session(account, ids) => signed_in(&req, &state, &account, &ids),
-            sign_in::SignedIn::SecondFactor { mfa_token } => Ok(HttpResponse::Ok().json(
+            sign_in::SignedIn::SecondFactor { mfa_token, methods } => Ok(HttpResponse::Ok().json(
                 plexward_shared::MfaRequiredResponse {
                     mfa_required: true,
                     mfa_token,
-                    methods: crate::auth::mfa::methods(),
+                    methods,
                 },
             )),
         })

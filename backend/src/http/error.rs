@@ -216,6 +216,20 @@ impl From<AuthError> for ApiError {
                 code: "mfa_expired",
                 message: "This sign-in has expired: sign in again with your password.".into(),
             },
+            AuthError::PasskeysUnavailable(why) => Self::conflict("passkeys_unavailable", why),
+            AuthError::PasskeyExists => {
+                Self::conflict("passkey_exists", "This passkey is registered already.")
+            }
+            AuthError::InvalidPasskey => Self::Unauthorized {
+                code: "invalid_passkey",
+                message: "That passkey was not accepted: it is not registered here, it did not \
+                          sign this request, or the request expired (start again)."
+                    .into(),
+            },
+            AuthError::NoPasskeys => Self::conflict(
+                "no_passkeys",
+                "This account has no passkeys: use another way to sign in.",
+            ),
             AuthError::MfaAlreadyOn => Self::conflict(
                 "mfa_already_on",
                 "Two-factor sign-in is already on: turn it off first to set it up again.",
@@ -466,6 +480,14 @@ mod tests {
                 "mfa_enrolment_required",
             ),
             (AuthError::LocalSignInOff, 403, "local_sign_in_off"),
+            (AuthError::InvalidPasskey, 401, "invalid_passkey"),
+            (AuthError::PasskeyExists, 409, "passkey_exists"),
+            (AuthError::NoPasskeys, 409, "no_passkeys"),
+            (
+                AuthError::PasskeysUnavailable("a bare IP".into()),
+                409,
+                "passkeys_unavailable",
+            ),
             (AuthError::SsoAdminRequired, 409, "sso_admin_required"),
             (
                 AuthError::MfaRequiredForRole(plexward_shared::Role::Admin),

@@ -15,15 +15,17 @@ use crate::http::extractors::JsonBody;
 use crate::state::AppState;
 
 /// Complete a sign-in with two-factor sign-in on: the `mfa_token` from `POST
-/// /api/v1/auth/login` and a `code` from the app, or one `recovery_code`.
+/// /api/v1/auth/login` and a `code` from the app, one `recovery_code`, or a `passkey` (its
+/// ceremony from `POST /api/v1/auth/mfa/passkey/options`).
 #[utoipa::path(
     operation_id = "completeSignIn",
     tag = "auth",
     request_body = MfaRequest,
     responses(
         (status = 200, description = "Signed in; cookies set", body = plexward_shared::LoginResponse),
-        (status = 401, description = "A wrong or already used code (`invalid_code`), or the sign-in expired (`mfa_expired`: 5 minutes, or 5 wrong codes)", body = plexward_shared::ErrorResponse),
-        (status = 422, description = "Neither or both of `code` and `recovery_code`", body = plexward_shared::ErrorResponse),
+        (status = 401, description = "A wrong or already used code (`invalid_code`), a passkey not accepted (`invalid_passkey`), or the sign-in expired (`mfa_expired`: 5 minutes, or 5 wrong codes)", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "Passkeys cannot work at this address (`passkeys_unavailable`)", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Not exactly one of `code`, `recovery_code` and `passkey`, or a code for an account without TOTP", body = plexward_shared::ErrorResponse),
         (status = 429, description = "Too many attempts from this address", body = plexward_shared::ErrorResponse),
     ),
 )]
@@ -34,13 +36,22 @@ pub async fn complete(
     body: JsonBody<MfaRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body?.into_inner();
-    let factor = match (body.code.as_deref(), body.recovery_code.as_deref()) {
-        (Some(code), None) => Factor::Code(code),
-        (None, Some(code)) => Factor::RecoveryCode(code),
+    let rp = match body.passkey {
+        Some(_) => Some(crate::http::passkeys::relying_party(&req, &state).await?),
+        None => None,
+    };
+    let factor = match (
+        body.code.as_deref(),
+        body.recovery_code.as_deref(),
+        body.passkey.as_ref().zip(rp.as_ref()),
+    ) {
+        (Some(code), None, None) => Factor::Code(code),
+        (None, Some(code), None) => Factor::RecoveryCode(code),
+        (None, None, Some((assertion, rp))) => Factor::Passkey(assertion, rp),
         _ => {
             return Err(ApiError::field(
                 "code",
-                "give `code` or `recovery_code`, one of the two",
+                "give one of `code`, `recovery_code` and `passkey`",
             ));
         }
     };

@@ -35,6 +35,7 @@ pub mod openapi_errors;
 pub mod openapi_examples;
 pub mod openapi_links;
 pub mod openapi_security;
+pub mod passkeys;
 pub mod password;
 pub mod plans;
 pub mod plex_data;
@@ -109,6 +110,14 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(mfa::confirm)
         .service(mfa::disable)
         .service(mfa::reset)
+        .service(passkeys::list)
+        .service(passkeys::start_registration)
+        .service(passkeys::register)
+        .service(passkeys::rename)
+        .service(passkeys::remove)
+        .service(passkeys::start_sign_in)
+        .service(passkeys::sign_in)
+        .service(passkeys::start_step)
         .service(sessions::list_mine)
         .service(sessions::end_my_others)
         .service(sessions::end_mine)

@@ -22,6 +22,32 @@ fn examples() -> Vec<(&'static str, Value)> {
             json!({"code": "123456"}),
         ),
         (
+            "post /api/v1/me/passkeys",
+            json!({
+                "ceremony_id": "q7Zk…",
+                "name": "Phone",
+                "credential": {"id": "AbC…", "rawId": "AbC…", "type": "public-key",
+                    "response": {"clientDataJSON": "eyJ…", "attestationObject": "o2N…"}}
+            }),
+        ),
+        (
+            "patch /api/v1/me/passkeys/{id}",
+            json!({"name": "YubiKey 5C"}),
+        ),
+        (
+            "post /api/v1/auth/passkey",
+            json!({
+                "ceremony_id": "q7Zk…",
+                "credential": {"id": "AbC…", "rawId": "AbC…", "type": "public-key",
+                    "response": {"clientDataJSON": "eyJ…", "authenticatorData": "SZY…",
+                        "signature": "MEU…", "userHandle": "N2I…"}}
+            }),
+        ),
+        (
+            "post /api/v1/auth/mfa/passkey/options",
+            json!({"mfa_token": "Vh3…"}),
+        ),
+        (
             "delete /api/v1/me/mfa/totp",
             json!({"password": "violet kettle marching upstream"}),
         ),
@@ -233,6 +259,18 @@ mod tests {
             "post /api/v1/auth/mfa" => serde_json::from_value::<dto::MfaRequest>(v).map(drop),
             "post /api/v1/me/mfa/totp/confirm" => {
                 serde_json::from_value::<dto::TotpConfirmRequest>(v).map(drop)
+            }
+            "post /api/v1/me/passkeys" => {
+                serde_json::from_value::<dto::PasskeyRegisterRequest>(v).map(drop)
+            }
+            "patch /api/v1/me/passkeys/{id}" => {
+                serde_json::from_value::<dto::PasskeyRenameRequest>(v).map(drop)
+            }
+            "post /api/v1/auth/passkey" => {
+                serde_json::from_value::<dto::PasskeyAssertion>(v).map(drop)
+            }
+            "post /api/v1/auth/mfa/passkey/options" => {
+                serde_json::from_value::<dto::PasskeyMfaOptionsRequest>(v).map(drop)
             }
             "delete /api/v1/me/mfa/totp" => {
                 serde_json::from_value::<dto::TotpDisableRequest>(v).map(drop)

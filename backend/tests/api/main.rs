@@ -34,6 +34,8 @@ mod names;
 mod notifications;
 mod openapi;
 mod openapi_security;
+mod passkey_authenticator;
+mod passkeys;
 mod password_strength;
 mod permissions;
 mod plans;

@@ -53,7 +53,7 @@ async fn totp_is_set_up_with_a_code_then_asked_at_every_sign_in_and_each_code_wo
     let (_, status) = app.call(Method::GET, "/api/v1/me/mfa", &token, None).await;
     assert_eq!(
         status,
-        json!({"totp": false, "recovery_codes_left": 0, "required_by_role": false})
+        json!({"totp": false, "recovery_codes_left": 0, "passkeys": 0, "required_by_role": false})
     );
 
     let (code, enrolment) = app
@@ -161,7 +161,7 @@ async fn totp_is_set_up_with_a_code_then_asked_at_every_sign_in_and_each_code_wo
     let (_, status_now) = app.call(Method::GET, "/api/v1/me/mfa", &token, None).await;
     assert_eq!(
         status_now,
-        json!({"totp": true, "recovery_codes_left": 9, "required_by_role": false})
+        json!({"totp": true, "recovery_codes_left": 9, "passkeys": 0, "required_by_role": false})
     );
 
     // Neither or both factors.

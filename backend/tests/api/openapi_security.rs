@@ -70,6 +70,9 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
             "post /api/v1/auth/login",
             "post /api/v1/auth/logout",
             "post /api/v1/auth/mfa",
+            "post /api/v1/auth/mfa/passkey/options",
+            "post /api/v1/auth/passkey",
+            "post /api/v1/auth/passkey/options",
             "post /api/v1/auth/refresh",
         ]
     );

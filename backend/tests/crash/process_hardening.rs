@@ -79,13 +79,11 @@ async fn the_data_directory_is_owner_only_and_the_descriptor_limit_raised() {
 
     let (soft, hard) = open_file_limit(app.child.id());
     assert_eq!(soft, hard, "the soft limit is raised to the hard one");
+    // The whole log, not its tail: the line comes first, before every migration's line.
+    let log = std::fs::read_to_string(harness.log_path()).unwrap_or_default();
     assert!(
-        harness
-            .log_tail()
-            .lines()
-            .any(|l| l.contains("open-file limit")),
-        "the limit is logged:\n{}",
-        harness.log_tail()
+        log.lines().any(|l| l.contains("open-file limit")),
+        "the limit is logged:\n{log}"
     );
     app.terminate().await;
 

@@ -9,7 +9,7 @@ use plexward_shared::{TotpConfirmRequest, TotpEnrolmentResponse};
 use crate::api;
 use crate::components::change_password_form::field_sentence;
 use crate::components::form_field::FormField;
-use crate::components::secret_dialog::copy_to_clipboard;
+use crate::components::recovery_codes::RecoveryCodes;
 use crate::components::sign_out_choices::SignOutChoices;
 use crate::components::two_factor::totp_digits;
 
@@ -65,7 +65,7 @@ pub fn group_secret(secret: &str) -> String {
 pub fn recovery_codes_file(username: &str, codes: &[String]) -> String {
     let mut text = format!(
         "Plexward recovery codes for {username}\n\
-         Each works once, in place of a code from your authenticator app.\n\n"
+         Each works once, in place of a code from your authenticator app or a passkey.\n\n"
     );
     for code in codes {
         text.push_str(code);
@@ -73,6 +73,9 @@ pub fn recovery_codes_file(username: &str, codes: &[String]) -> String {
     }
     text
 }
+
+/// What the recovery codes are for, here.
+const IF_LOST: &str = "If you lose your phone, each of these signs you in once in place of a code.";
 
 /// The setup. It asks the server for a new key as it appears, so show it only when setting up
 /// is what the user chose (or must do).
@@ -97,7 +100,6 @@ pub fn TotpSetup(
     let code = RwSignal::new(String::new());
     let code_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let copied = RwSignal::new(None::<&'static str>);
     let busy = RwSignal::new(false);
     // Turning it on is not about a leak: the other sessions and tokens stay unless asked.
     let end_sessions = RwSignal::new(false);
@@ -126,7 +128,6 @@ pub fn TotpSetup(
             match api::confirm_totp(&body).await {
                 Ok(answer) => {
                     code.set(String::new());
-                    copied.set(None);
                     codes.set(Some(answer.recovery_codes));
                     if let Some(changed) = tokens_changed
                         && body.revoke_tokens == Some(true)
@@ -144,52 +145,12 @@ pub fn TotpSetup(
         });
     };
 
-    let copy_codes = move |_| {
-        let text = codes.with_untracked(|c| c.as_deref().map(|c| c.join("\n")).unwrap_or_default());
-        spawn_local(async move {
-            let status = if copy_to_clipboard(&text).await {
-                "Copied to the clipboard."
-            } else {
-                "The browser gives no clipboard here: download them, or select and copy them."
-            };
-            copied.try_set(Some(status));
-        });
-    };
-
     let cancel_button = move || {
         on_cancel.map(|cancel| {
             view! {
                 <button type="button" class="btn ghost" on:click=move |_| cancel.run(())>"Cancel"</button>
             }
         })
-    };
-
-    let recovery_view = move |list: Vec<String>| {
-        let file = text_data_uri(&recovery_codes_file(&username.get_untracked(), &list));
-        view! {
-            <div class="two-factor-codes">
-                <p class="alert success" role="status">"Two-factor sign-in is on."</p>
-                <h3>"Your recovery codes"</h3>
-                <p class="warning-text">"Save them now: you won't see them again."</p>
-                <p class="hint">
-                    "If you lose your phone, each of these signs you in once in place of a code. \
-                     Copy them or download them as a file, and keep them somewhere safe, like a \
-                     password manager."
-                </p>
-                <ol class="recovery-codes" data-testid="recovery-codes">
-                    {list
-                        .into_iter()
-                        .map(|c| view! { <li><code>{c}</code></li> })
-                        .collect_view()}
-                </ol>
-                <p class="hint" role="status" aria-live="polite">{move || copied.get()}</p>
-                <div class="actions">
-                    <button type="button" class="btn ghost" on:click=copy_codes>"Copy"</button>
-                    <a class="btn ghost" href=file download="plexward-recovery-codes.txt">"Download"</a>
-                    <button type="button" class="btn" on:click=move |_| on_saved.run(())>"I have saved them"</button>
-                </div>
-            </div>
-        }
     };
 
     let enrol_view = move |setup: TotpEnrolmentResponse| {
@@ -242,7 +203,8 @@ pub fn TotpSetup(
 
     move || {
         if let Some(list) = codes.get() {
-            return recovery_view(list).into_any();
+            return view! { <RecoveryCodes username codes=list if_lost=IF_LOST on_saved /> }
+                .into_any();
         }
         match enrolment.get() {
             None => view! { <p class="muted">"Loading…"</p> }.into_any(),

@@ -29,18 +29,36 @@ pub fn recovery_input(input: &str) -> Option<String> {
         .then_some(code)
 }
 
+/// What asks for the second step, in words: `None` when nothing does (two-factor sign-in is off).
+fn second_factors(status: &MfaStatusResponse) -> Option<&'static str> {
+    match (status.totp, status.passkeys) {
+        (false, 0) => None,
+        (true, 0) => Some("a code from your authenticator app"),
+        (false, 1) => Some("your passkey"),
+        (false, _) => Some("one of your passkeys"),
+        (true, 1) => Some("a code from your authenticator app or your passkey"),
+        (true, _) => Some("a code from your authenticator app or one of your passkeys"),
+    }
+}
+
+/// Whether two-factor sign-in is on: an authenticator app or any passkey makes a password
+/// sign-in ask for a second step.
+pub fn is_on(status: &MfaStatusResponse) -> bool {
+    second_factors(status).is_some()
+}
+
 /// What the status line says.
 pub fn status_text(status: &MfaStatusResponse) -> String {
-    if !status.totp {
+    let Some(factors) = second_factors(status) else {
         return "Off: signing in takes only your password.".into();
-    }
+    };
     let left = match status.recovery_codes_left {
         0 => "No recovery codes left: turn two-factor sign-in off and on again for new ones."
             .to_owned(),
         1 => "1 recovery code left.".to_owned(),
         n => format!("{n} recovery codes left."),
     };
-    format!("On: signing in asks for a code from your authenticator app. {left}")
+    format!("On: after your password, signing in asks for {factors}. {left}")
 }
 
 /// Why the second step of a sign-in failed, in words.
@@ -52,6 +70,7 @@ pub fn sign_in_problem(code: &str, message: &str, recovery: bool) -> String {
         "invalid_code" => {
             "That code is wrong or was already used: enter the code your app shows now.".into()
         }
+        "invalid_passkey" => crate::passkey_text::second_step_problem(code, message),
         "mfa_expired" => {
             "This sign-in has expired (after 5 minutes, or too many wrong codes): go back and \
              sign in again with your password."
@@ -69,8 +88,10 @@ pub fn TwoFactorSettings(
     username: Signal<String>,
     /// Bumped when the account's tokens change (turning it on or off may revoke them).
     tokens_changed: RwSignal<u32>,
+    /// Bumped when the account's second factors change here or elsewhere on the page (a passkey
+    /// added or removed): the status is read again.
+    changed: RwSignal<u32>,
 ) -> impl IntoView {
-    let changed = RwSignal::new(0_u32);
     let status = LocalResource::new(move || {
         changed.track();
         api::my_mfa()
@@ -133,6 +154,11 @@ pub fn TwoFactorSettings(
             return;
         }
         let revoke = revoke_tokens.get_untracked();
+        // With passkeys left, two-factor sign-in stays on: only the app's codes go.
+        let passkeys_left = status
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|s| s.passkeys > 0);
         let body = TotpDisableRequest {
             password: given,
             end_other_sessions: Some(end_sessions.get_untracked()),
@@ -144,7 +170,12 @@ pub fn TwoFactorSettings(
                 Ok(()) => {
                     password.set(String::new());
                     turning_off.set(false);
-                    notice.set(Some("Two-factor sign-in is off.".into()));
+                    notice.set(Some(if passkeys_left {
+                        "Codes from the app are off; your passkeys still work as the second step."
+                            .into()
+                    } else {
+                        "Two-factor sign-in is off.".into()
+                    }));
                     changed.update(|n| *n += 1);
                     if revoke {
                         tokens_changed.update(|n| *n += 1);
@@ -165,10 +196,16 @@ pub fn TwoFactorSettings(
         });
     };
 
-    let off_form = move || {
+    let off_form = move |passkeys: u32| {
+        let words = if passkeys == 0 {
+            "Enter your password to turn two-factor sign-in off. Your recovery codes stop working too."
+        } else {
+            "Enter your password to stop asking for codes from the app. Your passkeys keep \
+             working as the second step."
+        };
         view! {
-            <form class="form narrow" on:submit=turn_off novalidate aria-label="Turn off two-factor sign-in">
-                <p>"Enter your password to turn two-factor sign-in off. Your recovery codes stop working too."</p>
+            <form class="form narrow" on:submit=turn_off novalidate aria-label="Turn off codes from the app">
+                <p>{words}</p>
                 <PasswordInput
                     id="mfa-password"
                     label="Password"
@@ -194,22 +231,26 @@ pub fn TwoFactorSettings(
         None => view! { <p class="muted">"Loading…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="alert error" role="alert">{e.message}</p> }.into_any(),
         Some(Ok(s)) => {
-            let on = s.totp;
+            let on = is_on(&s);
             view! {
                 <p data-testid="mfa-status">
                     <span class=if on { "pill ok" } else { "pill warn" }>{if on { "On" } else { "Off" }}</span>
                     " "
                     {status_text(&s)}
                 </p>
-                {if !on {
+                {if !s.totp {
+                    // Passkeys are added in their own card below; with one there, the app is
+                    // the lesser choice.
+                    let class = if on { "btn ghost" } else { "btn" };
                     view! {
                         <div class="actions">
-                            <button type="button" class="btn" on:click=set_up>"Set up"</button>
+                            <button type="button" class=class on:click=set_up>"Set up an authenticator app"</button>
                         </div>
                     }
                     .into_any()
-                } else if s.required_by_role {
-                    // The server would refuse (409 `mfa_required`): say so before a password is typed.
+                } else if s.required_by_role && s.passkeys == 0 {
+                    // The server would refuse (409 `mfa_required`): say so before a password is
+                    // typed. With a passkey left, the app's codes may go.
                     view! {
                         <p class="muted" data-testid="mfa-required">
                             "An admin requires two-factor sign-in for your role, so it stays on."
@@ -217,11 +258,12 @@ pub fn TwoFactorSettings(
                     }
                     .into_any()
                 } else if turning_off.get() {
-                    off_form().into_any()
+                    off_form(s.passkeys).into_any()
                 } else {
+                    let label = if s.passkeys == 0 { "Turn off" } else { "Turn off codes from the app" };
                     view! {
                         <div class="actions">
-                            <button type="button" class="btn danger" on:click=ask_off>"Turn off"</button>
+                            <button type="button" class="btn danger" on:click=ask_off>{label}</button>
                         </div>
                     }
                     .into_any()
@@ -235,8 +277,9 @@ pub fn TwoFactorSettings(
         <section class="card glass" aria-labelledby="mfa-title">
             <h2 id="mfa-title">"Two-factor sign-in"</h2>
             <p class="muted">
-                "With it on, signing in asks for a code from an authenticator app on your phone \
-                 after your password, so a stolen password alone is not enough."
+                "With it on, signing in asks for a code from an authenticator app on your phone, or \
+                 for one of your passkeys, after your password, so a stolen password alone is not \
+                 enough."
             </p>
             <Show when=move || error.with(Option::is_some)>
                 <p class="alert error" role="alert">{move || error.get()}</p>
@@ -263,7 +306,7 @@ pub fn TwoFactorSettings(
 mod tests {
     use plexward_shared::MfaStatusResponse;
 
-    use super::{recovery_input, sign_in_problem, status_text, totp_digits};
+    use super::{is_on, recovery_input, sign_in_problem, status_text, totp_digits};
 
     #[test]
     fn codes_are_six_digits_as_typed() {
@@ -288,20 +331,40 @@ mod tests {
 
     #[test]
     fn status_says_on_off_and_codes_left() {
-        let off = MfaStatusResponse {
+        let status = |totp, passkeys, left| MfaStatusResponse {
             required_by_role: false,
-            totp: false,
-            recovery_codes_left: 0,
-        };
-        assert!(status_text(&off).starts_with("Off"));
-        let on = |left| MfaStatusResponse {
-            required_by_role: false,
-            totp: true,
+            totp,
+            passkeys,
             recovery_codes_left: left,
         };
+        let off = status(false, 0, 0);
+        assert!(status_text(&off).starts_with("Off"));
+        assert!(!is_on(&off));
+        let on = |left| status(true, 0, left);
         assert!(status_text(&on(10)).ends_with("10 recovery codes left."));
         assert!(status_text(&on(1)).ends_with("1 recovery code left."));
         assert!(status_text(&on(0)).contains("No recovery codes left"));
+        assert!(status_text(&on(10)).contains("a code from your authenticator app."));
+    }
+
+    #[test]
+    fn passkeys_alone_turn_it_on() {
+        let status = |totp, passkeys| MfaStatusResponse {
+            required_by_role: false,
+            totp,
+            passkeys,
+            recovery_codes_left: 10,
+        };
+        assert!(is_on(&status(false, 1)));
+        assert_eq!(
+            status_text(&status(false, 1)),
+            "On: after your password, signing in asks for your passkey. 10 recovery codes left."
+        );
+        assert!(status_text(&status(false, 3)).contains("one of your passkeys."));
+        assert!(
+            status_text(&status(true, 2))
+                .contains("a code from your authenticator app or one of your passkeys.")
+        );
     }
 
     #[test]
@@ -311,6 +374,7 @@ mod tests {
             sign_in_problem("invalid_code", "x", true).starts_with("That recovery code is wrong")
         );
         assert!(sign_in_problem("mfa_expired", "x", false).contains("expired"));
+        assert!(sign_in_problem("invalid_passkey", "x", false).contains("passkey"));
         assert_eq!(
             sign_in_problem("account_disabled", "Disabled.", false),
             "Disabled."

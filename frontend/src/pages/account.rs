@@ -1,4 +1,5 @@
-//! My account: who I am, my password, two-factor sign-in, where I am signed in, my API tokens.
+//! My account: who I am, my password, two-factor sign-in, my passkeys, where I am signed in, my
+//! API tokens.
 
 use chrono::Duration;
 use leptos::prelude::*;
@@ -10,6 +11,7 @@ use crate::components::change_password_form::{ChangePasswordForm, field_sentence
 use crate::components::dialog::ConfirmDialog;
 use crate::components::form_field::FormField;
 use crate::components::my_sessions::MySessions;
+use crate::components::passkeys::PasskeySettings;
 use crate::components::secret_dialog::SecretDialog;
 use crate::components::two_factor::TwoFactorSettings;
 use crate::format::{local_time, local_time_or_dash, now};
@@ -32,6 +34,8 @@ pub fn MyAccount() -> impl IntoView {
     // Bumped whenever the account's tokens change (made, revoked, or revoked with a password or
     // two-factor change), so the token list and the forms' lists agree.
     let tokens_changed = RwSignal::new(0_u32);
+    // Bumped when a passkey is added or removed: the two-factor card's status counts them.
+    let mfa_changed = RwSignal::new(0_u32);
     view! {
         <h1 class="page-title">"My account"</h1>
         {move || {
@@ -65,7 +69,8 @@ pub fn MyAccount() -> impl IntoView {
                 tokens_changed
             />
         </section>
-        <TwoFactorSettings username tokens_changed />
+        <TwoFactorSettings username tokens_changed changed=mfa_changed />
+        <PasskeySettings username tokens_changed mfa_changed />
         <MySessions />
         <Tokens changed=tokens_changed />
     }

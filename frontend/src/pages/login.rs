@@ -1,7 +1,9 @@
-//! Sign-in: the password, then (with two-factor sign-in on) a code. After signing in: the forced
-//! password change or two-factor setup when due, else where the user was going. With single
-//! sign-on on, "Sign in with …" under the form goes through the provider instead; a sign-in that
-//! failed there comes back here with `?sso_error=<code>`, said in words.
+//! Sign-in: the password, then (with two-factor sign-in on) a code or a passkey; or a passkey
+//! alone ("Sign in with a passkey": the browser offers the passkeys it holds for this site, no
+//! username needed). After signing in: the forced password change or two-factor setup when due,
+//! else where the user was going. With single sign-on on, "Sign in with …" under the form goes
+//! through the provider instead; a sign-in that failed there comes back here with
+//! `?sso_error=<code>`, said in words.
 
 use std::time::Duration;
 
@@ -9,13 +11,33 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use plexward_shared::{LoginAnswer, LoginRequest, LoginResponse, MfaRequiredResponse};
+use plexward_shared::{
+    LoginAnswer, LoginRequest, LoginResponse, MfaRequiredResponse, PasskeyAssertion,
+};
 
 use crate::api;
 use crate::components::password_input::PasswordInput;
 use crate::components::two_factor_step::TwoFactorStep;
+use crate::passkey_text::{Refusal, sign_in_problem};
 use crate::session::{SessionState, first_step, safe_next, use_session, with_next};
 use crate::sso_text::{button_text, sso_error_sentence};
+use crate::webauthn;
+
+/// Signing in with a passkey alone: a discoverable ceremony (the browser lets the user pick any
+/// passkey it holds for this site), the browser's prompt, and its answer to Plexward.
+async fn passkey_sign_in() -> Result<LoginResponse, Refusal> {
+    let refused = |e: api::ApiError| Refusal::from_api(&e, sign_in_problem);
+    let ceremony = api::passkey_sign_in_options().await.map_err(refused)?;
+    let credential = webauthn::get(&ceremony.options)
+        .await
+        .map_err(Refusal::Say)?;
+    api::passkey_sign_in(&PasskeyAssertion {
+        ceremony_id: ceremony.ceremony_id,
+        credential,
+    })
+    .await
+    .map_err(refused)
+}
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -106,6 +128,33 @@ pub fn Login() -> impl IntoView {
         });
     };
 
+    // Only where a passkey can work: a browser with WebAuthn's JSON helpers, at a host name
+    // (WebAuthn refuses IP addresses, so the button could only fail there).
+    let passkeys_here = webauthn::supported() && !webauthn::at_ip_address();
+    let passkey_busy = RwSignal::new(false);
+    let use_passkey = move |_| {
+        if busy.get_untracked() || passkey_busy.get_untracked() || wait.get_untracked() > 0 {
+            return;
+        }
+        error.set(None);
+        sso_error.set(None);
+        passkey_busy.set(true);
+        spawn_local(async move {
+            match passkey_sign_in().await {
+                // The same path as a password sign-in: the effect above moves on (to a forced
+                // password change or two-factor setup first, when due).
+                Ok(answer) => session.signed_in(answer.account),
+                Err(Refusal::Wait(secs)) => {
+                    wait.try_set(secs);
+                }
+                Err(Refusal::Say(why)) => {
+                    error.try_set(Some(why));
+                }
+            }
+            passkey_busy.try_set(false);
+        });
+    };
+
     let message = move || {
         let secs = wait.get();
         if secs > 0 {
@@ -170,11 +219,30 @@ pub fn Login() -> impl IntoView {
                         <p class="alert error" role="alert" data-testid="login-error">{message}</p>
                     </Show>
                     <div class="actions">
-                        <button type="submit" class="btn" disabled=move || { busy.get() || wait.get() > 0 }>
+                        <button
+                            type="submit"
+                            class="btn"
+                            disabled=move || { busy.get() || passkey_busy.get() || wait.get() > 0 }
+                        >
                             {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                         </button>
                     </div>
                 </form>
+                {passkeys_here.then(|| view! {
+                    <div class="passkey-sign-in">
+                        <p class="muted">"or"</p>
+                        <button
+                            type="button"
+                            class="btn ghost"
+                            on:click=use_passkey
+                            disabled=move || { busy.get() || passkey_busy.get() || wait.get() > 0 }
+                        >
+                            {move || {
+                                if passkey_busy.get() { "Waiting for your passkey…" } else { "Sign in with a passkey" }
+                            }}
+                        </button>
+                    </div>
+                })}
                 </Show>
                 <SsoSignIn />
             </section>

@@ -1,0 +1,3 @@
+DROP TABLE passkey_ceremonies;
+DROP TABLE passkeys;
+DROP TABLE passkey_users;
