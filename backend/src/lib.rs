@@ -18,6 +18,7 @@ pub mod logs;
 pub mod metrics;
 pub mod notify;
 pub mod plex;
+pub mod portal;
 pub mod process;
 pub mod scheduler;
 pub mod settings;

@@ -152,6 +152,7 @@ impl Application {
         crate::settings::plex_routes::start(&pool, &plex)?;
         crate::settings::plex_routes::probe_in_background(&pool, &plex);
         let plex_sign_ins = Arc::new(crate::settings::plex_sign_in::SignIns::default());
+        let portal_sign_ins = Arc::new(crate::portal::sign_in::PortalSignIns::default());
         let friends = Arc::new(ReadModel::new(pool.clone(), clock.clone()));
         let applier = Arc::new(
             Applier::new(pool.clone(), plex.clone(), clock)
@@ -229,6 +230,7 @@ impl Application {
             auth: Arc::new(auth),
             plex,
             plex_sign_ins: plex_sign_ins.clone(),
+            portal_sign_ins: portal_sign_ins.clone(),
             applier: applier.clone(),
             friends,
             apply_queue: apply_queue.clone(),

@@ -14,6 +14,8 @@ pub struct AppState {
     pub plex: Arc<crate::plex::connection::PlexConnection>,
     /// "Sign in with Plex" flows in progress (their tokens wait here for a server to be picked).
     pub plex_sign_ins: Arc<crate::settings::plex_sign_in::SignIns>,
+    /// Friends signing in to the portal with Plex.
+    pub portal_sign_ins: Arc<crate::portal::sign_in::PortalSignIns>,
     pub applier: Arc<crate::access::applier::Applier>,
     /// Every friend's derived view, cached (lists, details, the summary read it).
     pub friends: Arc<crate::access::read_model::ReadModel>,

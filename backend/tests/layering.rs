@@ -22,7 +22,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The one executor.
     ("jobs", &["jobs"]),
     // The domain: rules and transactions.
-    ("services", &["access", "auth", "settings", "backups"]),
+    (
+        "services",
+        &["access", "auth", "settings", "backups", "portal"],
+    ),
     // The Plex client, the queries per table, and the audit trail's writer (rows into db/audit).
     ("plex/db", &["plex", "db", "audit", "notify"]),
     // Small leaves used by all.

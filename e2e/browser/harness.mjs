@@ -404,3 +404,42 @@ export async function apiJson(url, token, method, path, body) {
   if (!answer.ok) throw new Error(`${method} ${path} → ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
+
+// ---- Phones, the Plex simulator's sign-in and syncing ----
+
+/** A phone-sized page (390×844, touch) in a browser profile of its own, watched like `openPage`'s;
+ * `options` go on top (e.g. `timezoneId`). */
+export function openPhone(browser, problems, options = {}) {
+  return openPage(browser, problems, {
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    deviceScaleFactor: 2,
+    ...options,
+  });
+}
+
+/** Whether `page` is wider than its viewport's width (on a phone the browser would zoom out or
+ * scroll sideways; `window.innerWidth` grows with a too wide page there, so it is no measure). */
+export function scrollsSideways(page) {
+  const { width } = page.viewportSize();
+  return page.evaluate((w) => document.documentElement.scrollWidth > w, width);
+}
+
+/** Approves the simulator's sign-in PIN `code` on "plex.tv" as account `accountId` (a friend's
+ * `plex_account_id`, or any other number for a stranger). */
+export async function approvePin(sim, code, accountId) {
+  const response = await fetch(`${sim.plextv}/__sim/pins/approve`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code, account_id: accountId }),
+  });
+  assert.ok(response.ok, `approving PIN ${code}: ${response.status} ${await response.text()}`);
+}
+
+/** Syncs Plexward at `url` with Plex (as `token`) and waits until the job has succeeded. */
+export async function syncNow(url, token) {
+  const { job_id: job } = await apiJson(url, token, 'POST', '/api/v1/sync');
+  await eventually('the sync', async () =>
+    (await apiJson(url, token, 'GET', `/api/v1/jobs/${job}`)).state === 'succeeded', 30_000);
+}

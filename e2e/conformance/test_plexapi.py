@@ -3,13 +3,18 @@ and the post-conditions of §7.5, through the URL-rewriting session of §6 B."""
 
 import json
 import logging
+import time
+from datetime import datetime
 
 import plexapi
+import plexapi.base
 import pytest
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 from plexapi.library import LibrarySection
 from plexapi.myplex import MyPlexAccount
 from plexapi.server import PlexServer
+from plexapi.audio import TrackHistory, TrackSession
+from plexapi.video import EpisodeHistory, EpisodeSession, MovieHistory, MovieSession
 
 from conftest import MACHINE_ID, OWNER_TOKEN
 
@@ -275,3 +280,128 @@ def test_lost_response_still_creates_share(sim, plex, account):
     assert account.user("lost@example.com").servers[0].pending is True
     with pytest.raises(BadRequest, match="already sharing"):
         account.inviteFriend("lost@example.com", plex, sections=["Default"])
+
+
+# --- Watch history and sessions (/status/sessions/history/all, /status/sessions) ---------------
+
+HISTORY = "/status/sessions/history/all"
+HOUR = 3600
+
+
+def seed_plays(sim):
+    """Replaces the history with 7 plays an hour apart (the newest an hour ago): alice and dave
+    alternating in Movies and TV Shows, the owner in Music. Returns the plays, newest first."""
+    now = int(time.time())
+    who = [(ALICE, 1), (DAVE, 2), (1, 4), (ALICE, 1), (DAVE, 2), (1, 4), (ALICE, 3)]
+    plays = [
+        {"accountId": a, "librarySectionId": lib, "viewedAt": now - HOUR * (i + 1)}
+        for i, (a, lib) in enumerate(who)
+    ]
+    sim.admin("DELETE", "/plays")
+    done = sim.admin("POST", "/plays", json=plays)
+    sim.clear_requests()
+    return done
+
+
+def history_requests(sim):
+    return [r for r in sim.requests("pms") if r["path"] == HISTORY]
+
+
+def test_history_parses_into_history_objects(sim, plex):
+    plays = seed_plays(sim)
+    history = plex.history()
+    assert len(history) == 7
+    assert [type(h) for h in history[:3]] == [MovieHistory, EpisodeHistory, TrackHistory]
+    assert [h.accountID for h in history] == [p["accountId"] for p in plays]
+    assert [h.librarySectionID for h in history] == [1, 2, 4, 1, 2, 4, 3]
+    assert all(isinstance(h.viewedAt, datetime) for h in history)
+    assert [int(h.viewedAt.timestamp()) for h in history] == [p["viewedAt"] for p in plays]
+    assert [h.title for h in history] == [p["title"] for p in plays]
+    assert [h.ratingKey for h in history] == [p["ratingKey"] for p in plays]
+    ep = history[1]
+    assert ep.grandparentTitle and ep.seasonNumber and ep.index
+    assert history[2].grandparentTitle and history[2].parentTitle  # artist, album
+    assert all(h.historyKey == f"/status/sessions/history/{p['id']}" for h, p in zip(history, plays))
+    assert all(h.deviceID for h in history)
+    [req] = history_requests(sim)
+    assert req["query"] == "sort=viewedAt%3Adesc"
+    # python-plexapi pages with headers, not query parameters.
+    assert (req["headers"]["x-plex-container-start"], req["headers"]["x-plex-container-size"]) == ("0", "100")
+    assert req["headers"]["x-plex-token"] == "REDACTED" and not req["token_in_query"]
+
+
+def test_history_mindate(sim, plex):
+    plays = seed_plays(sim)
+    since = datetime.fromtimestamp(plays[0]["viewedAt"] - int(3.5 * HOUR))
+    history = plex.history(mindate=since)
+    assert [h.historyKey for h in history] == [f"/status/sessions/history/{p['id']}" for p in plays[:4]]
+    # mindate is inclusive: the play at exactly that second is in.
+    at = datetime.fromtimestamp(plays[2]["viewedAt"])
+    assert len(plex.history(mindate=at)) == 3
+    assert "viewedAt%3E=" in history_requests(sim)[0]["query"]
+
+
+def test_history_by_account_and_library(sim, plex):
+    seed_plays(sim)
+    assert [h.accountID for h in plex.history(accountID=ALICE)] == [ALICE] * 3
+    assert [h.accountID for h in plex.history(accountID=1)] == [1, 1]
+    assert plex.history(accountID=FRANK) == []
+    tv = plex.history(librarySectionID=2)
+    assert [(h.librarySectionID, h.accountID, h.type) for h in tv] == [(2, DAVE, "episode")] * 2
+    # A section's history is the owner's only (python-plexapi adds accountID=1).
+    assert plex.library.section("Movies").history() == []
+    music = plex.library.section("Music").history()
+    assert [(h.librarySectionID, h.accountID, h.type) for h in music] == [(4, 1, "track")] * 2
+    queries = [r["query"] for r in history_requests(sim)]
+    assert "accountID=2100001" in queries[0] and "librarySectionID=2" in queries[3]
+    assert "accountID=1&librarySectionID=4" in queries[5]
+
+
+def test_history_maxresults_pages_across_containers(sim, plex, monkeypatch):
+    plays = seed_plays(sim)
+    monkeypatch.setattr(plexapi.base, "X_PLEX_CONTAINER_SIZE", 2)
+    history = plex.history(maxresults=5)
+    assert [h.title for h in history] == [p["title"] for p in plays[:5]]
+    pages = [
+        (r["headers"]["x-plex-container-start"], r["headers"]["x-plex-container-size"])
+        for r in history_requests(sim)
+    ]
+    assert pages == [("0", "2"), ("2", "2"), ("4", "1")]
+    sim.clear_requests()
+    assert len(plex.history()) == 7
+    assert len(history_requests(sim)) == 4
+
+
+def test_history_entry_delete(sim, plex):
+    seed_plays(sim)
+    newest = plex.history()[0]
+    newest.delete()
+    assert newest.historyKey not in {h.historyKey for h in plex.history()}
+    assert ("DELETE", newest.historyKey) in calls(sim, "pms")
+
+
+def test_sessions(sim, plex):
+    movie, episode = plex.sessions()  # the built-in seed: alice on the LAN, dave paused outside
+    assert isinstance(movie, MovieSession) and isinstance(episode, EpisodeSession)
+    assert movie.usernames == ["alice"] and episode.usernames == ["dave"]
+    assert movie.user.id == ALICE  # resolved through plex.tv's /api/users
+    assert movie.sessionKey != episode.sessionKey
+    assert movie.librarySectionID == 1 and episode.librarySectionID == 2
+    assert 0 < movie.viewOffset < movie.duration
+    assert episode.grandparentTitle and episode.seasonNumber
+    [player] = movie.players
+    assert (player.state, player.local, player.product) == ("playing", True, "Plex for Android (TV)")
+    assert player.address and player.machineIdentifier and player.platform and player.title
+    assert episode.players[0].state == "paused" and episode.players[0].local is False
+    assert movie.session.location == "lan" and episode.session.location == "wan"
+    assert movie.session.bandwidth > 0 and movie.session.id
+    assert movie.media[0].parts[0].file
+
+    started = sim.admin("POST", "/sessions", json={"accountId": 1, "librarySectionId": 4})
+    track = next(s for s in plex.sessions() if s.sessionKey == started[0]["sessionKey"])
+    assert isinstance(track, TrackSession) and track.usernames == ["plexward-owner"]
+    assert track.user.username == "plexward-owner"  # User id 1 is the owner
+    episode.stop(reason="maintenance")
+    assert [s.sessionKey for s in plex.sessions()] == [movie.sessionKey, track.sessionKey]
+    sim.admin("DELETE", "/sessions")
+    assert plex.sessions() == []

@@ -27,7 +27,8 @@ use plexward_shared::{
     PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest, PasskeyRegisterRequest,
     PasskeyRegisteredResponse, PasskeyRenameRequest, PasskeyResponse, PlexPinStarted,
     PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
-    PlexUserResponse, RecoveryCodesResponse, RestartResponse, RestoreResponse,
+    PlexUserResponse, PortalAccessResponse, PortalSettings, PortalSignInStarted,
+    PortalSignInStatus, RecoveryCodesResponse, RestartResponse, RestoreResponse,
     SavedChannelResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
     SessionResponse, SessionsEndedResponse, SetEndPolicyRequest, SetGrantsRequest,
     SetSharingRequest, SignInSettings, SummaryResponse, TemplatePreviewRequest,
@@ -1380,6 +1381,50 @@ pub async fn restore_upload(file: &web_sys::File) -> Result<RestoreResponse, Api
     })
     .await?;
     decode(response).await
+}
+
+/// `GET /api/v1/portal` (public): whether friends may sign in at `/portal`. Outside the session
+/// machinery, like every portal call: a friend has no admin session to refresh, and the friend
+/// page asks it for an admin whose own session `call` already looks after.
+pub async fn portal_info() -> Result<PortalSettings, ApiError> {
+    decode(call_open(builder("GET", "/api/v1/portal").build()).await?).await
+}
+
+/// `POST /api/v1/portal/sign-in` (public): a PIN and Plex's page to approve it on (201). 403
+/// `portal_off`, 429 `too_many_attempts` (`retry_after`), 503 `plex_unavailable`.
+pub async fn start_portal_sign_in() -> Result<PortalSignInStarted, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/portal/sign-in").build()).await?).await
+}
+
+/// `GET /api/v1/portal/sign-in/{id}` (public): `waiting`, `signed_in` (the answer sets the
+/// portal cookie), `not_a_friend` or `expired`.
+pub async fn portal_sign_in(id: &str) -> Result<PortalSignInStatus, ApiError> {
+    let id = String::from(js_sys::encode_uri_component(id));
+    decode(call_open(builder("GET", &format!("/api/v1/portal/sign-in/{id}")).build()).await?).await
+}
+
+/// `GET /api/v1/portal/me` (the portal cookie): the friend's own access. 401
+/// `portal_unauthenticated` when not signed in to the portal, 403 `portal_off`.
+pub async fn portal_me() -> Result<PortalAccessResponse, ApiError> {
+    decode(call_open(builder("GET", "/api/v1/portal/me").build()).await?).await
+}
+
+/// `POST /api/v1/portal/sign-out` (the portal cookie): ends the friend's portal session (204).
+pub async fn portal_sign_out() -> Result<(), ApiError> {
+    call_open(builder("POST", "/api/v1/portal/sign-out").build())
+        .await
+        .map(drop)
+}
+
+/// `GET /api/v1/settings/portal` (roles that read settings): the portal's switch.
+pub async fn portal_settings() -> Result<PortalSettings, ApiError> {
+    get("/api/v1/settings/portal").await
+}
+
+/// `PUT /api/v1/settings/portal` (admins): switches the portal on or off (off ends every portal
+/// session); answers with what is saved.
+pub async fn save_portal_settings(body: &PortalSettings) -> Result<PortalSettings, ApiError> {
+    with_body("PUT", "/api/v1/settings/portal", body).await
 }
 
 /// `GET /api/v1/auth/sso` (public): whether the login page offers single sign-on, and its words.

@@ -1,5 +1,6 @@
 //! The router: one `<Route>` per page, inside the session and the shared layout. Every page but
 //! sign-in, the forced password change and the forced two-factor setup sits behind `Protected`.
+//! The friend portal (`/portal`) is the exception: an app of its own (see [`App`]).
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -11,13 +12,29 @@ use crate::pages::{
     account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
     dashboard::Dashboard, deliveries::Deliveries, friend::Friend, friends::Friends,
     invites::Invites, libraries::Libraries, login::Login, logs::Logs, not_found::NotFound,
-    notifications::Notifications, plans::Plans, set_up_two_factor::SetUpTwoFactor,
+    notifications::Notifications, plans::Plans, portal::Portal, set_up_two_factor::SetUpTwoFactor,
     settings::Settings, sso::SingleSignOn, templates::Templates,
 };
 use crate::session::{Protected, SessionProvider};
 
+/// Whether `pathname` is the friend portal's (`/portal` under the `base` path).
+fn is_portal(pathname: &str, base: &str) -> bool {
+    let inner = pathname.strip_prefix(base).unwrap_or(pathname);
+    inner == "/portal" || inner == "/portal/"
+}
+
 #[component]
 pub fn App() -> impl IntoView {
+    // The friend portal is for friends, not Plexward's accounts: it gets neither the session
+    // provider (which asks `GET /api/v1/me`, refreshes, and sends a signed-out browser to the
+    // sign-in page — a friend has no such session, and a portal session is refused there) nor the
+    // admin shell. Decided once, at load: links to it are plain links (a full page load).
+    let pathname = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    if is_portal(&pathname, &crate::api::base_path()) {
+        return view! { <Portal /> }.into_any();
+    }
     view! {
         <Router base=crate::api::base_path()>
             <SessionProvider>
@@ -84,5 +101,22 @@ pub fn App() -> impl IntoView {
                 </Layout>
             </SessionProvider>
         </Router>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_portal;
+
+    #[test]
+    fn the_portal_is_told_apart_under_the_base_path() {
+        assert!(is_portal("/portal", ""));
+        assert!(is_portal("/portal/", ""));
+        assert!(is_portal("/plexward/portal", "/plexward"));
+        assert!(!is_portal("/portals", ""));
+        assert!(!is_portal("/friends/7", ""));
+        assert!(!is_portal("/plexward/friends", "/plexward"));
+        assert!(!is_portal("/", ""));
     }
 }

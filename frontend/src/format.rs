@@ -23,6 +23,30 @@ pub fn local_time(at: &DateTime<Utc>) -> String {
     date.to_locale_string(&locale, &options).into()
 }
 
+/// What the browser's clock shows at `at` (its own time zone), to the second.
+pub fn browser_wall(at: &DateTime<Utc>) -> chrono::NaiveDateTime {
+    #[allow(clippy::cast_precision_loss)] // milliseconds since 1970 fit an f64 exactly until 2255
+    let date = js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
+    chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(date.get_full_year()).unwrap_or(1970),
+        date.get_month() + 1,
+        date.get_date(),
+    )
+    .and_then(|day| day.and_hms_opt(date.get_hours(), date.get_minutes(), date.get_seconds()))
+    // Only a browser without a clock gets here: UTC is the best guess then.
+    .unwrap_or_else(|| at.naive_utc())
+}
+
+/// The browser's time zone by its IANA name (`Europe/Berlin`), when it tells.
+pub fn browser_zone() -> Option<String> {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()?
+        .as_string()
+        .filter(|zone| !zone.is_empty())
+}
+
 /// `—` for a time that never happened, e.g. a token never used.
 pub fn local_time_or_dash(at: Option<&DateTime<Utc>>) -> String {
     at.map_or_else(|| "—".to_owned(), local_time)

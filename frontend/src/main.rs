@@ -11,6 +11,7 @@ mod notify_text;
 mod pages;
 mod passkey_text;
 mod plan_text;
+mod portal_text;
 mod session;
 mod sso_text;
 mod template_text;

@@ -25,6 +25,7 @@ pub mod password;
 pub mod plans;
 pub mod plex_data;
 pub mod plex_settings;
+pub mod portal;
 pub mod roles;
 pub mod scheduler;
 pub mod server_settings;
@@ -89,6 +90,10 @@ pub use plex_settings::{
     DriftPolicy, PlexConnectionKind, PlexPinStarted, PlexPinState, PlexPinStatus, PlexProblem,
     PlexServerChoice, PlexServerConnection, PlexServerDetails, PlexSettingsResponse,
     PlexTestResponse, SettingSource, UpdatePlexSettingsRequest,
+};
+pub use portal::{
+    PortalAccessResponse, PortalLibrary, PortalSettings, PortalSignInStarted, PortalSignInState,
+    PortalSignInStatus, sharing_sentences,
 };
 pub use roles::{Permission, Role};
 pub use scheduler::{

@@ -442,3 +442,15 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    portal_sessions (token_hash) {
+        token_hash -> Text,
+        plex_user_id -> BigInt,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

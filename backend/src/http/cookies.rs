@@ -7,6 +7,8 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 
 const ACCESS: &str = "pw_access";
 const REFRESH: &str = "pw_refresh";
+/// A friend's portal session (no Plexward account): its own cookie, never the access one.
+const PORTAL: &str = "pw_portal";
 /// The refresh cookie is only ever needed by these endpoints.
 const REFRESH_PATH: &str = "/api/v1/auth";
 
@@ -80,6 +82,26 @@ pub fn cleared(req: &HttpRequest) -> [Cookie<'static>; 2] {
             secure,
         ),
     ]
+}
+
+pub fn portal(req: &HttpRequest, token: &str, max_age_secs: i64) -> Cookie<'static> {
+    let secure = is_https(req);
+    build(
+        name(PORTAL, "__Host-", secure),
+        token.to_owned(),
+        "/",
+        max_age_secs,
+        secure,
+    )
+}
+
+/// The cookie that deletes the portal session's.
+pub fn portal_cleared(req: &HttpRequest) -> Cookie<'static> {
+    portal(req, "", 0)
+}
+
+pub fn read_portal(req: &HttpRequest) -> Option<String> {
+    read(req, PORTAL, "__Host-")
 }
 
 pub fn read_access(req: &HttpRequest) -> Option<String> {

@@ -332,6 +332,29 @@ impl From<SettingsError> for ApiError {
     }
 }
 
+impl From<crate::portal::PortalError> for ApiError {
+    fn from(err: crate::portal::PortalError) -> Self {
+        use crate::portal::PortalError;
+        match err {
+            PortalError::Off => Self::Forbidden {
+                code: "portal_off",
+                message: "The friend portal is not switched on for this server.".into(),
+            },
+            PortalError::Unauthenticated => Self::Unauthorized {
+                code: "portal_unauthenticated",
+                message: "Sign in to the portal with your Plex account first.".into(),
+            },
+            PortalError::PlexUnavailable(message) => Self::PlexUnavailable(message),
+            PortalError::Throttled { retry_after_secs } => Self::TooManyRequests {
+                code: "too_many_attempts",
+                message: format!("Too many sign-in attempts; try again in {retry_after_secs} s."),
+                retry_after_secs,
+            },
+            PortalError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::backups::BackupError> for ApiError {
     fn from(err: crate::backups::BackupError) -> Self {
         use crate::backups::BackupError;

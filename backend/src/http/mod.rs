@@ -39,6 +39,7 @@ pub mod passkeys;
 pub mod password;
 pub mod plans;
 pub mod plex_data;
+pub mod portal;
 pub mod preconditions;
 pub mod principal;
 pub mod query_guard;
@@ -118,6 +119,13 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(passkeys::start_sign_in)
         .service(passkeys::sign_in)
         .service(passkeys::start_step)
+        .service(portal::info)
+        .service(portal::start_sign_in)
+        .service(portal::sign_in_status)
+        .service(portal::me)
+        .service(portal::sign_out)
+        .service(portal::get_settings)
+        .service(portal::put_settings)
         .service(sessions::list_mine)
         .service(sessions::end_my_others)
         .service(sessions::end_mine)

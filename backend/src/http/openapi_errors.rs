@@ -25,6 +25,11 @@ pub const PUBLIC: &[&str] = &[
     "get /api/v1/auth/sso",
     "get /api/v1/auth/sso/start",
     "get /api/v1/auth/sso/callback",
+    "get /api/v1/portal",
+    "post /api/v1/portal/sign-in",
+    "get /api/v1/portal/sign-in/{id}",
+    "get /api/v1/portal/me",
+    "post /api/v1/portal/sign-out",
 ];
 
 /// Served from memory: no database and no input (only an unknown query parameter is refused).

@@ -47,6 +47,7 @@ fn examples() -> Vec<(&'static str, Value)> {
             "post /api/v1/auth/mfa/passkey/options",
             json!({"mfa_token": "Vh3…"}),
         ),
+        ("put /api/v1/settings/portal", json!({"enabled": true})),
         (
             "delete /api/v1/me/mfa/totp",
             json!({"password": "violet kettle marching upstream"}),
@@ -268,6 +269,9 @@ mod tests {
             }
             "post /api/v1/auth/passkey" => {
                 serde_json::from_value::<dto::PasskeyAssertion>(v).map(drop)
+            }
+            "put /api/v1/settings/portal" => {
+                serde_json::from_value::<dto::PortalSettings>(v).map(drop)
             }
             "post /api/v1/auth/mfa/passkey/options" => {
                 serde_json::from_value::<dto::PasskeyMfaOptionsRequest>(v).map(drop)

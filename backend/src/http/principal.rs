@@ -69,6 +69,14 @@ pub fn cross_origin_refused() -> ApiError {
     }
 }
 
+/// The 403 for a friend's portal session outside the portal.
+pub fn portal_session_refused() -> ApiError {
+    ApiError::Forbidden {
+        code: "portal_session",
+        message: "A friend's portal session may see its own access only (at /portal).".into(),
+    }
+}
+
 async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -106,7 +114,14 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         }
         (Some(jwt), None) => principal::by_jwt(&state.auth, &jwt, ip).await,
         (None, None) => {
-            let jwt = cookies::read_access(req).ok_or_else(ApiError::unauthenticated)?;
+            let Some(jwt) = cookies::read_access(req) else {
+                // A friend's portal session is signed in, but to the portal only.
+                return Err(if cookies::read_portal(req).is_some() {
+                    portal_session_refused()
+                } else {
+                    ApiError::unauthenticated()
+                });
+            };
             if !csrf::same_origin(req) {
                 return Err(cross_origin_refused());
             }

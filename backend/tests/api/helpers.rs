@@ -394,6 +394,11 @@ async fn start_with_clocks(
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Idle connections are dropped before the server's keep-alive (5 s) closes them:
+            // reusing one the server is closing at that moment fails the request
+            // (`IncompleteMessage`), which a slow test (a peer starting on a busy CI machine)
+            // ran into between two calls.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .expect("client"),
         data_dir,

@@ -43,6 +43,7 @@ mod plex_facts;
 mod plex_routes;
 mod plex_settings;
 mod plex_sign_in;
+mod portal;
 mod read_model;
 mod retention;
 mod reverse_proxy;

@@ -67,6 +67,9 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
             "get /api/v1/auth/sso/start",
             "get /api/v1/health",
             "get /api/v1/openapi.json",
+            "get /api/v1/portal",
+            "get /api/v1/portal/me",
+            "get /api/v1/portal/sign-in/{id}",
             "post /api/v1/auth/login",
             "post /api/v1/auth/logout",
             "post /api/v1/auth/mfa",
@@ -74,6 +77,8 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
             "post /api/v1/auth/passkey",
             "post /api/v1/auth/passkey/options",
             "post /api/v1/auth/refresh",
+            "post /api/v1/portal/sign-in",
+            "post /api/v1/portal/sign-out",
         ]
     );
     assert!(secured > 30, "{secured} operations");

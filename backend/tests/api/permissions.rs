@@ -13,6 +13,10 @@ enum Access {
     Signed,
     /// Needs the SPA's refresh cookie: 401 for everyone without it.
     RefreshCookie,
+    /// The friend portal's sign-in: anyone while the portal is on.
+    Portal,
+    /// A friend's portal session only (no account, no token).
+    Friend,
     Needs(Permission),
 }
 
@@ -437,8 +441,59 @@ const MATRIX: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ViewLogs),
     ),
     // Last: it ends the sessions the rows above use.
+    ("GET", "/api/v1/portal", Access::Public),
+    ("POST", "/api/v1/portal/sign-in", Access::Portal),
+    ("GET", "/api/v1/portal/sign-in/{id}", Access::Portal),
+    ("GET", "/api/v1/portal/me", Access::Friend),
+    ("POST", "/api/v1/portal/sign-out", Access::Friend),
+    (
+        "GET",
+        "/api/v1/settings/portal",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/portal",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    // Last: it signs each caller out.
     ("POST", "/api/v1/auth/logout", Access::Public),
 ];
+
+/// A friend of the server with a portal session (the portal switched on): its cookie. Each
+/// call makes a new session, so signing one out leaves the others.
+async fn friend_cookie(app: &crate::helpers::TestApp) -> String {
+    plexward::db::run(&app.db, |conn| {
+        plexward::portal::settings::save_now(
+            conn,
+            &plexward_shared::PortalSettings { enabled: true },
+        )?;
+        let seen = plexward::db::plex_users::SeenFriend {
+            plex_user_id: 424_242,
+            title: "Matrix Friend".into(),
+            username: Some("matrix-friend".into()),
+            email: None,
+            thumb: None,
+            home: false,
+            share_id: None,
+            share_pending: false,
+            actual_keys: Vec::new(),
+            sharing: None,
+        };
+        plexward::db::plex_users::upsert(conn, &seen, plexward::db::time::now_ms())?;
+        let friend =
+            plexward::db::portal_sessions::friend_of_account(conn, 424_242)?.expect("the friend");
+        plexward::portal::sessions::start(
+            conn,
+            friend,
+            &plexward::portal::sessions::Client::default(),
+            plexward::db::time::now_ms(),
+        )
+    })
+    .await
+    .map(|token| format!("pw_portal={token}"))
+    .expect("a portal session")
+}
 
 fn operations(doc: &serde_json::Value) -> Vec<(String, String)> {
     let mut ops = Vec::new();
@@ -481,6 +536,7 @@ async fn every_route_is_in_the_matrix_and_the_matrix_holds_for_every_role() {
         tokens.push((role, app.login(&name, GOOD_PASSWORD).await.token));
     }
 
+    let friend = friend_cookie(&app).await;
     for (method, path, access) in MATRIX {
         let url = path
             .replace("{id}", "999999")
@@ -496,7 +552,7 @@ async fn every_route_is_in_the_matrix_and_the_matrix_holds_for_every_role() {
             .expect("sent")
             .status();
         match access {
-            Access::Public => assert!(
+            Access::Public | Access::Portal => assert!(
                 anonymous != 401 && anonymous != 403,
                 "{method} {path} anonymous: {anonymous}"
             ),
@@ -514,8 +570,8 @@ async fn every_route_is_in_the_matrix_and_the_matrix_holds_for_every_role() {
                 .expect("sent")
                 .status();
             let allowed = match access {
-                Access::Public | Access::Signed => true,
-                Access::RefreshCookie => {
+                Access::Public | Access::Portal | Access::Signed => true,
+                Access::RefreshCookie | Access::Friend => {
                     assert_eq!(status, 401, "{method} {path} without the cookie");
                     continue;
                 }
@@ -528,6 +584,29 @@ async fn every_route_is_in_the_matrix_and_the_matrix_holds_for_every_role() {
                 );
             } else {
                 assert_eq!(status, 403, "{method} {path} as {role:?} must be forbidden");
+            }
+        }
+        // A friend's portal session: the portal, and 403 everywhere else.
+        let cookie = if *path == "/api/v1/portal/sign-out" {
+            friend_cookie(&app).await
+        } else {
+            friend.clone()
+        };
+        let status = app
+            .with_cookie(method.clone(), &url, &cookie)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        match access {
+            Access::Public | Access::Portal | Access::Friend => assert!(
+                status != 401 && status != 403,
+                "{method} {path} as a friend: {status}"
+            ),
+            Access::RefreshCookie => assert_eq!(status, 401, "{method} {path} as a friend"),
+            Access::Signed | Access::Needs(_) => {
+                assert_eq!(status, 403, "{method} {path} as a friend must be forbidden");
             }
         }
     }

@@ -22,6 +22,15 @@
 //! | GET/POST | `/__sim/config` | [`Behaviour`] switches |
 //! | GET | `/__sim/pins` | the sign-in PINs asked for |
 //! | POST | `/__sim/pins/approve` | `{"code": "…"}` or `{"id": N}`: approve it as its person would on plex.tv |
+//! | GET/POST/DELETE | `/__sim/plays` | watch history: list / add one [`Play`] or a list (201, completed) / clear |
+//! | DELETE | `/__sim/plays/{id}` | forget one play |
+//! | GET/POST/DELETE | `/__sim/sessions` | playing now: list / start one [`PlaySession`] or a list (201) / stop all |
+//! | DELETE | `/__sim/sessions/{sessionKey}` | stop one (nothing recorded) |
+//! | POST | `/__sim/sessions/{sessionKey}/finish` | stop it and record it as watched now → the play |
+//! | GET | `/__sim/catalog[?library=KEY]` | the items plays and sessions can name |
+//!
+//! [`Play`]: crate::Play
+//! [`PlaySession`]: crate::PlaySession
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
@@ -34,11 +43,11 @@ use crate::engine::{FaultSpec, Host, RateLimit, Sim, accept, expire};
 use crate::model::Behaviour;
 use crate::resp;
 
-fn ok(v: &Value) -> HttpResponse {
+pub(crate) fn ok(v: &Value) -> HttpResponse {
     resp::json(StatusCode::OK, v)
 }
 
-fn err(status: StatusCode, message: &str) -> HttpResponse {
+pub(crate) fn err(status: StatusCode, message: &str) -> HttpResponse {
     resp::json(status, &json!({"error": message}))
 }
 
@@ -46,7 +55,7 @@ fn err(status: StatusCode, message: &str) -> HttpResponse {
     clippy::result_large_err,
     reason = "the error is the ready HTTP response, built once per request"
 )]
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
     serde_json::from_slice(body)
         .map_err(|e| err(StatusCode::BAD_REQUEST, &format!("invalid body: {e}")))
 }
@@ -62,6 +71,9 @@ enum OneOrMany {
 struct ApprovePin {
     id: Option<u64>,
     code: Option<String>,
+    /// Approve as this plex.tv account (a friend) instead of the owner.
+    #[serde(default)]
+    account_id: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +125,9 @@ fn admin(
 ) -> Result<HttpResponse, HttpResponse> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).skip(1).collect();
     let m = req.method();
+    if let Some(r) = crate::admin_activity::route(sim, req, &segs, body) {
+        return r;
+    }
     let url = |a: Option<std::net::SocketAddr>| a.map(|a| format!("http://{a}"));
     Ok(match (m, segs.as_slice()) {
         (&Method::GET, ["health"] | []) => {
@@ -303,7 +318,20 @@ fn admin(
         (&Method::POST, ["pins", "approve"]) => {
             let b: ApprovePin = parse(body)?;
             let now = chrono::Utc::now().timestamp_millis();
-            match sim.with_state(|s| crate::pins::approve(s, b.id, b.code.as_deref(), now)) {
+            let approved = sim.with_state(|s| match b.account_id {
+                Some(account) => {
+                    let id = b.id.or_else(|| {
+                        let code = b.code.as_deref()?;
+                        s.pins
+                            .iter()
+                            .find(|p| p.code.eq_ignore_ascii_case(code))
+                            .map(|p| p.id)
+                    })?;
+                    crate::pins::approve_as(s, id, account, now)
+                }
+                None => crate::pins::approve(s, b.id, b.code.as_deref(), now),
+            });
+            match approved {
                 Some(pin) => ok(&json!(pin)),
                 None => err(StatusCode::NOT_FOUND, "no live PIN with that id or code"),
             }

@@ -498,6 +498,9 @@ pub struct Req<'a> {
     /// `X-Plex-Client-Identifier` and `X-Plex-Product` (header or query, as on plex.tv).
     pub client_identifier: Option<String>,
     pub product: Option<String>,
+    /// `X-Plex-Container-Start` / `X-Plex-Container-Size` (header or query), for paged lists.
+    pub container_start: Option<String>,
+    pub container_size: Option<String>,
     /// `Accept` contains `application/json`.
     pub json: bool,
     pub body: &'a [u8],
@@ -626,11 +629,15 @@ pub async fn entry(
     };
     let client_identifier = plex_header("X-Plex-Client-Identifier");
     let product = plex_header("X-Plex-Product");
+    let container_start = plex_header("X-Plex-Container-Start");
+    let container_size = plex_header("X-Plex-Container-Size");
     let r = Req {
         method: &method,
         segs: path.split('/').filter(|s| !s.is_empty()).collect(),
         client_identifier,
         product,
+        container_start,
+        container_size,
         query,
         token: header_token.or(query_token),
         json,

@@ -3,7 +3,9 @@
 //!
 //! Two loopback HTTP listeners (PMS and plex.tv) share one in-memory [`State`]. Both also serve
 //! the admin API under `/__sim/` (state, request log, reset, faults, rate limit, tokens, invites,
-//! library drift); see `README.md`.
+//! library drift, watch history and sessions); see `README.md`. The PMS also serves its watch
+//! history and current sessions (`/status/sessions/history/all`, `/status/sessions`) from the
+//! seed's [`Play`]s and [`PlaySession`]s.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), plex_sim::SimError> {
@@ -18,14 +20,19 @@
 
 #![recursion_limit = "256"]
 
+mod activity;
 mod admin;
+mod admin_activity;
+mod catalog;
 mod chaos;
 mod engine;
+mod history;
 mod model;
 mod pins;
 mod plextv;
 mod pms;
 mod resp;
+mod sessions;
 mod xml;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -34,6 +41,8 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 
+pub use activity::{Play, PlaySession, Player};
+pub use catalog::MediaItem;
 pub use chaos::Chaos;
 pub use engine::{FaultSpec, Host, InFlight, LoggedRequest, RateLimit};
 pub use model::{
@@ -256,8 +265,17 @@ impl SimHandle {
             s.valid_tokens.insert(token.to_owned());
         });
     }
-    /// Marks a pending invite accepted. Returns false for an unknown share id.
-    /// Approves sign-in PIN `id` as its person would on plex.tv; the new token it gets, or
+    /// Approves sign-in PIN `id` as plex.tv account `account` would (a friend signing in to a
+    /// portal, or a stranger): its token answers `GET /api/v2/user` as that account and nothing
+    /// else. `None` when no live PIN has that id.
+    pub fn approve_pin_as(&self, id: u64, account: u64) -> Option<String> {
+        let now = chrono::Utc::now().timestamp_millis();
+        self.sim
+            .with_state(|s| pins::approve_as(s, id, account, now))
+            .and_then(|p| p.auth_token)
+    }
+
+    /// Approves sign-in PIN `id` as the owner would on plex.tv; the new token it gets, or
     /// `None` when no live PIN has that id.
     pub fn approve_pin(&self, id: u64) -> Option<String> {
         let now = chrono::Utc::now().timestamp_millis();
@@ -266,6 +284,7 @@ impl SimHandle {
             .and_then(|p| p.auth_token)
     }
 
+    /// Marks a pending invite accepted. Returns false for an unknown share id.
     pub fn accept_invite(&self, share_id: u64) -> bool {
         self.sim.with_state(|s| engine::accept(s, share_id))
     }
@@ -309,6 +328,63 @@ impl SimHandle {
     /// Deletes a plex.tv account (see `State::delete_account`); false when there is none.
     pub fn delete_account(&self, id: u64) -> bool {
         self.sim.with_state(|s| s.delete_account(id))
+    }
+    /// Records plays in the PMS watch history (ids assigned in `viewedAt` order); the completed
+    /// plays, or why one is invalid (then none is recorded).
+    pub fn add_plays(&self, plays: impl IntoIterator<Item = Play>) -> Result<Vec<Play>, SeedError> {
+        let plays: Vec<Play> = plays.into_iter().collect();
+        self.sim.with_state(|s| s.add_plays(plays))
+    }
+    /// Records one play, e.g. `Play::new(2_100_001, 1, viewed_at)`.
+    pub fn add_play(&self, play: Play) -> Result<Play, SeedError> {
+        self.add_plays([play]).map(|mut v| v.remove(0))
+    }
+    /// The watch history, oldest history id first.
+    pub fn plays(&self) -> Vec<Play> {
+        let mut plays = self.sim.observe(|s| s.plays.clone());
+        plays.sort_by_key(|p| p.id);
+        plays
+    }
+    /// Empties the watch history.
+    pub fn clear_plays(&self) {
+        self.sim.with_state(|s| s.plays.clear());
+    }
+    /// Starts a session (`/status/sessions`), e.g. `PlaySession::new(2_100_001, 1).paused()`;
+    /// the completed session (its `session_key`, item, player), or why it is invalid.
+    pub fn start_session(&self, session: PlaySession) -> Result<PlaySession, SeedError> {
+        self.sim
+            .with_state(|s| s.add_sessions(vec![session]))
+            .map(|mut v| v.remove(0))
+    }
+    /// What is playing now.
+    pub fn sessions(&self) -> Vec<PlaySession> {
+        self.sim.observe(|s| s.sessions.clone())
+    }
+    /// Stops a session without recording anything; false for an unknown key.
+    pub fn stop_session(&self, session_key: u64) -> bool {
+        self.sim
+            .with_state(|s| s.end_session(session_key, false))
+            .is_some()
+    }
+    /// Stops a session and records it in the history as watched now; the play, or `None` for an
+    /// unknown key.
+    pub fn finish_session(&self, session_key: u64) -> Option<Play> {
+        self.sim
+            .with_state(|s| s.end_session(session_key, true))
+            .flatten()
+    }
+    /// Stops every session.
+    pub fn clear_sessions(&self) {
+        self.sim.with_state(|s| s.sessions.clear());
+    }
+    /// The playable items of library `key` (what plays and sessions can name by `rating_key`).
+    pub fn catalog(&self, key: u64) -> Vec<MediaItem> {
+        self.sim.observe(|s| {
+            s.pms_libraries()
+                .filter(|l| l.key == key)
+                .flat_map(catalog::items)
+                .collect()
+        })
     }
     pub fn set_behaviour(&self, behaviour: Behaviour) {
         self.sim.with_state(|s| s.behaviour = behaviour);

@@ -20,7 +20,9 @@
 //!                    "invitedAt": 1700000000, "acceptedAt": 1700003600 } ],
 //!   "foreignShares": [ { "id": 42000001, "userId": 2100003, "machineIdentifier": "ffff…",
 //!                        "name": "CabinServer", "numLibraries": 2 } ],
-//!   "extraTokens": [ "another-owner-token" ]
+//!   "extraTokens": [ "another-owner-token" ],
+//!   "plays":     [ { "accountId": 2100001, "librarySectionId": 1, "viewedAt": 1700000000 } ],
+//!   "sessions":  [ { "accountId": 2100001, "ratingKey": 10002, "state": "paused" } ]
 //! }
 //! ```
 //!
@@ -37,10 +39,14 @@
 //! * `foreignShares[]`: shares of the owner's *other* servers; they appear only as extra
 //!   `<Server>` children in `/api/users/`.
 //! * `extraTokens`: more tokens accepted as the owner's.
+//! * `plays` (watch history) and `sessions` (playing now): see `activity.rs`. Left out, a seed
+//!   has none; the built-in seed has some.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+
+use crate::activity::{Play, PlaySession, default_plays, default_sessions};
 
 /// The owner's plex.tv account.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -201,6 +207,12 @@ pub struct Seed {
     pub foreign_shares: Vec<ForeignShare>,
     #[serde(default)]
     pub extra_tokens: Vec<String>,
+    /// Watch history (`/status/sessions/history/all`).
+    #[serde(default)]
+    pub plays: Vec<Play>,
+    /// Playing now (`/status/sessions`).
+    #[serde(default)]
+    pub sessions: Vec<PlaySession>,
 }
 
 /// Errors loading or validating a seed.
@@ -304,6 +316,10 @@ impl Default for Seed {
     /// | 2100006 | erin | accepted, TV Shows + Music + Default, allowSync |
     /// | 2100007 | frank | none at all |
     /// | 2100008 | pending@example.com (invitee placeholder) | pending, Default |
+    ///
+    /// Plus a watch history over the last 90 days (the owner, alice, dave and erin, who stopped
+    /// watching 75 days ago; nobody else) and two sessions playing now (alice on the LAN, dave
+    /// paused from outside): see `activity.rs` and the README.
     fn default() -> Self {
         use ids::*;
         let mut kids = account(2_100_004, "", "", "Kids");
@@ -365,6 +381,8 @@ impl Default for Seed {
                 pending: false,
             }],
             extra_tokens: Vec::new(),
+            plays: default_plays(),
+            sessions: default_sessions(),
         }
     }
 }
@@ -392,6 +410,9 @@ impl Seed {
         self.friends.clear();
         self.shares.clear();
         self.foreign_shares.clear();
+        self.plays
+            .retain(|p| p.account_id == 1 || p.account_id == self.owner.id);
+        self.sessions.clear();
         let plex_ids: Vec<u64> = self.libraries.iter().map(|l| l.plex_id).collect();
         for i in 0..n {
             let idx = i as u64;
@@ -426,6 +447,20 @@ impl Seed {
                     s.all_libraries = true;
                     self.shares.push(s);
                 }
+            }
+            // Every other friend with an accepted share watches a little.
+            if i % 10 == 0 || i % 10 == 4 {
+                let day = 86_400 * (1 + idx % 60);
+                let watched = self
+                    .libraries
+                    .iter()
+                    .filter(|l| l.kind != "photo" && (i % 5 == 4 || subset.contains(&l.plex_id)))
+                    .take(2);
+                let plays: Vec<Play> = watched
+                    .zip(0u64..)
+                    .map(|(l, n)| Play::new(id, l.key, 0).ago(day + 3_600 * n))
+                    .collect();
+                self.plays.extend(plays);
             }
             self.accounts.push(acc);
             self.friends.insert(id);
@@ -477,6 +512,16 @@ impl Seed {
                 )));
             }
         }
+        let mut st = State::from_seed(
+            &Seed {
+                plays: Vec::new(),
+                sessions: Vec::new(),
+                ..self.clone()
+            },
+            &Behaviour::default(),
+        );
+        st.add_plays(self.plays.clone())?;
+        st.add_sessions(self.sessions.clone())?;
         Ok(())
     }
 }
@@ -547,6 +592,16 @@ pub struct State {
     /// by v2 with `deletedAt` set (`POST /__sim/accounts/{id}/delete`).
     #[serde(default)]
     pub deleted_shares: Vec<Share>,
+    /// Watch history, in no particular order (`id` is the history id).
+    #[serde(default)]
+    pub plays: Vec<Play>,
+    /// Playing now.
+    #[serde(default)]
+    pub sessions: Vec<PlaySession>,
+    #[serde(default)]
+    pub next_history_id: u64,
+    #[serde(default)]
+    pub next_session_key: u64,
     pub behaviour: Behaviour,
 }
 
@@ -601,7 +656,7 @@ impl State {
             .max()
             .unwrap_or(2_100_000)
             + 1;
-        State {
+        let mut state = State {
             owner: s.owner,
             server: s.server,
             libraries: s.libraries,
@@ -619,8 +674,16 @@ impl State {
             pins: Vec::new(),
             next_pin_id: 7_300_000,
             deleted_shares: Vec::new(),
+            plays: Vec::new(),
+            sessions: Vec::new(),
+            next_history_id: 1,
+            next_session_key: 1,
             behaviour: behaviour.clone(),
-        }
+        };
+        // A seed that fails here was refused by `Seed::validate` already.
+        let _ = state.add_plays(s.plays);
+        let _ = state.add_sessions(s.sessions);
+        state
     }
 
     /// Deletes account `id` on plex.tv, as its person would: no longer a friend, its shares

@@ -25,6 +25,10 @@ pub struct Pin {
     pub expires_ms: i64,
     /// Set once a person approved it.
     pub auth_token: Option<String>,
+    /// Who approved it when that was not the owner (a friend signing in to a portal): its token
+    /// answers `GET /api/v2/user` as that account, and nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<u64>,
 }
 
 /// The routes of this module, `None` for any other; they need no token (that is their point).
@@ -66,6 +70,7 @@ fn create(s: &mut State, r: &Req<'_>, now_ms: i64) -> HttpResponse {
         created_ms: now_ms,
         expires_ms: now_ms + PIN_TTL_SECS * 1000,
         auth_token: None,
+        account_id: None,
     };
     let body = pin_json(&pin, now_ms);
     s.pins.push(pin);
@@ -135,6 +140,32 @@ pub fn approve(s: &mut State, id: Option<u64>, code: Option<&str>, now_ms: i64) 
         s.valid_tokens.insert(token);
     }
     Some(pin.clone())
+}
+
+/// Approves the live PIN `id` as plex.tv account `account` (a friend, or a stranger: any id)
+/// would: its token names that account (see [`account_of_token`]). `None` when no live PIN has
+/// that id.
+pub fn approve_as(s: &mut State, id: u64, account: u64, now_ms: i64) -> Option<Pin> {
+    let pin = s
+        .pins
+        .iter_mut()
+        .find(|p| p.expires_ms > now_ms && p.id == id)?;
+    if pin.auth_token.is_none() {
+        pin.auth_token = Some(format!(
+            "sim-account-token-{account}-{:x}",
+            pin.id.wrapping_mul(0x2545_f491)
+        ));
+        pin.account_id = Some(account);
+    }
+    Some(pin.clone())
+}
+
+/// The account a token from [`approve_as`] names.
+pub fn account_of_token(s: &State, token: &str) -> Option<u64> {
+    s.pins
+        .iter()
+        .find(|p| p.auth_token.as_deref() == Some(token))
+        .and_then(|p| p.account_id)
 }
 
 /// Plex's sign-in page, reduced to what a test needs: it reads `code` from the fragment (as

@@ -27,6 +27,17 @@ fn route(s: &mut State, r: &Req<'_>, pms: Option<std::net::SocketAddr>) -> HttpR
     }
     let v2 = r.segs.get(1) == Some(&"v2");
     let json_body = v2 && r.json;
+    // Someone else's token (a friend who signed in to a portal): who they are, nothing more.
+    if let Some(account) = r
+        .token
+        .as_deref()
+        .and_then(|t| crate::pins::account_of_token(s, t))
+    {
+        return match r.segs.as_slice() {
+            ["api", "v2", "user"] if r.method == Method::GET => other_user(s, account),
+            _ => resp::plextv_unauthorized(json_body),
+        };
+    }
     match r.token.as_deref() {
         Some(t) if s.valid_tokens.contains(t) => {}
         Some(t) if s.deauthorized_tokens.contains(t) => return resp::invalid_token(json_body),
@@ -144,6 +155,28 @@ fn myplex(s: &State, size: usize) -> El {
         .a("identifier", "com.plexapp.plugins.myplex")
         .a("machineIdentifier", &s.server.machine_identifier)
         .a("size", size)
+}
+
+/// `GET /api/v2/user` for a token of account `id` other than the owner (JSON, the fields plex.tv
+/// gives every account): a known account's names, or a stranger made up from the id.
+fn other_user(s: &State, id: u64) -> HttpResponse {
+    let known = s.accounts.iter().find(|a| a.id == id);
+    let username = known.map_or_else(|| format!("stranger{id}"), |a| a.username.clone());
+    let title = known.map_or_else(|| username.clone(), |a| a.title.clone());
+    let email = known.map_or_else(|| format!("{username}@example.com"), |a| a.email.clone());
+    let uuid = known.map_or_else(|| format!("{id:016x}"), |a| a.uuid.clone());
+    resp::json(
+        StatusCode::OK,
+        &json!({
+            "id": id, "uuid": uuid, "username": username, "title": title, "email": email,
+            "friendlyName": title, "locale": null, "confirmed": true, "emailOnlyAuth": false,
+            "hasPassword": true, "protected": false,
+            "thumb": format!("https://plex.tv/users/{uuid}/avatar"),
+            "home": false, "guest": false, "restricted": false, "twoFactorEnabled": false,
+            "subscription": {"active": false, "subscribedAt": null, "status": "Inactive",
+                "paymentService": null, "plan": null, "features": []},
+        }),
+    )
 }
 
 fn user(s: &State, json_body: bool) -> HttpResponse {

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::engine::{Req, Sim};
 use crate::model::{Library, State, now};
-use crate::resp;
 use crate::xml::El;
+use crate::{history, resp};
 
 pub fn handle(sim: &Sim, r: &Req<'_>) -> HttpResponse {
     sim.with_state(|s| {
@@ -16,13 +16,16 @@ pub fn handle(sim: &Sim, r: &Req<'_>) -> HttpResponse {
     })
 }
 
-fn route(s: &State, r: &Req<'_>) -> HttpResponse {
+fn route(s: &mut State, r: &Req<'_>) -> HttpResponse {
     if r.segs == ["identity"] && r.method == Method::GET {
         return identity(s, r.json);
     }
     let authorised = r.token.as_ref().is_some_and(|t| s.valid_tokens.contains(t));
     if !authorised {
         return resp::pms_unauthorized();
+    }
+    if r.segs.first() == Some(&"status") {
+        return history::route(s, r);
     }
     if r.method != Method::GET {
         return resp::html_status(StatusCode::NOT_FOUND);

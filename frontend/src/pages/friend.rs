@@ -23,6 +23,7 @@ use crate::components::history::History;
 use crate::components::invite_actions::{
     InviteActions, InviteButtons, InviteCancelDialog, InviteOutcome,
 };
+use crate::components::portal_settings::PortalShare;
 use crate::components::sharing_editor::SharingEditor;
 use crate::components::timeline::{Timeline, TimelineItem, TimelineRow};
 use crate::format::{apply_words, now, plan_words};
@@ -227,6 +228,7 @@ fn FriendHeader(friend: PlexUserDetailResponse, zone: Zone) -> impl IntoView {
                     <FriendBadges friend=friend.user.clone() zone=zone.clone() now=now() />
                 </p>
                 <p class=apply_class data-testid="apply-state">{apply}</p>
+                <PortalShare />
             </div>
         </section>
     }

@@ -15,6 +15,7 @@ pub mod logs;
 pub mod not_found;
 pub mod notifications;
 pub mod plans;
+pub mod portal;
 pub mod set_up_two_factor;
 pub mod settings;
 pub mod sso;

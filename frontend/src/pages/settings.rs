@@ -9,6 +9,9 @@
 //! Settings → Notifications: links to the channels page (`pages/notifications.rs`) and the
 //! message templates (`pages/templates.rs`).
 //!
+//! Settings → Friend portal: the switch for `/portal` and its address (see
+//! `components/portal_settings.rs`).
+//!
 //! Settings → Single sign-on (admins only, like the accounts it creates): a link to its page
 //! (`pages/sso.rs`).
 //!
@@ -29,6 +32,7 @@ use crate::components::backups::Backups;
 use crate::components::field_error::FieldError;
 use crate::components::form_field::FormField;
 use crate::components::plex_sign_in::PlexSignIn;
+use crate::components::portal_settings::PortalSettingsCard;
 use crate::components::scheduler_form::SchedulerSettings;
 use crate::components::server_settings::ServerSettings;
 use crate::session::use_session;
@@ -128,6 +132,7 @@ pub fn Settings() -> impl IntoView {
                 "."
             </p>
         </section>
+        <PortalSettingsCard />
         {show_sso.then(|| view! {
             <section class="card glass" aria-labelledby="sso-link-title">
                 <div class="card-head">
