@@ -132,8 +132,8 @@ test('the admin sets single sign-on up on its settings page', async () => {
   const redirect = `${server.url}/api/v1/auth/sso/callback`;
   assert.equal(await page.getByTestId('sso-redirect-uri').inputValue(), redirect);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-  await page.getByTestId('sso-redirect-copy').click();
-  await page.getByTestId('sso-redirect-copied').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
+  await page.getByTestId('sso-redirect-uri-copy').click();
+  await page.getByTestId('sso-redirect-uri-copied').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), redirect);
 
   // Turned on with nothing else: the server's reason under the box.

@@ -1,5 +1,6 @@
-//! An address to hand on (the friend portal's): read-only, with a Copy button that falls back to
-//! selecting the text where the browser offers no clipboard (plain HTTP on another host).
+//! An address to hand on (the friend portal's, single sign-on's redirect URI): read-only, with a
+//! Copy button that falls back to selecting the text where the browser offers no clipboard (plain
+//! HTTP on another host).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,7 +8,8 @@ use leptos::task::spawn_local;
 use crate::components::secret_dialog::copy_to_clipboard;
 
 /// `<label>`, the read-only `value` and "Copy"; the outcome is announced under it. `id` names the
-/// input; `test_id` its test id (the button's is `{test_id}-copy`).
+/// input; `test_id` its test id (the button's is `{test_id}-copy`, the outcome's
+/// `{test_id}-copied`).
 #[component]
 pub fn CopyField(
     id: &'static str,
@@ -50,7 +52,9 @@ pub fn CopyField(
                     "Copy"
                 </button>
             </div>
-            <p class="hint" role="status" aria-live="polite">{move || copied.get()}</p>
+            <p class="hint" role="status" aria-live="polite" data-testid=format!("{test_id}-copied")>
+                {move || copied.get()}
+            </p>
         </div>
     }
 }

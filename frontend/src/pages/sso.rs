@@ -12,9 +12,9 @@ use leptos::task::spawn_local;
 use plexward_shared::{Role, SsoRoleRule, SsoSettingsRequest, SsoSettingsResponse};
 
 use crate::api;
+use crate::components::copy_field::CopyField;
 use crate::components::field_error::FieldError;
 use crate::components::form_field::FormField;
-use crate::components::secret_dialog::copy_to_clipboard;
 use crate::sso_text::{
     button_text, default_role_value, parse_default_role, parse_scopes, redirect_uri, scopes_text,
 };
@@ -52,24 +52,6 @@ fn RedirectUri(callback_path: String) -> impl IntoView {
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
     let uri = redirect_uri(&origin, &api::base_path(), &callback_path);
-    let copied = RwSignal::new(None::<&'static str>);
-    let input = NodeRef::<leptos::html::Input>::new();
-    let text = uri.clone();
-    let copy = move |_| {
-        let text = text.clone();
-        spawn_local(async move {
-            let status = if copy_to_clipboard(&text).await {
-                "Copied to the clipboard."
-            } else {
-                // No clipboard (e.g. plain HTTP on another host): select it for Ctrl+C.
-                if let Some(el) = input.get_untracked() {
-                    el.select();
-                }
-                "Selected: press Ctrl+C (⌘C) to copy."
-            };
-            copied.try_set(Some(status));
-        });
-    };
     view! {
         <section class="card glass" aria-labelledby="sso-redirect-title">
             <h2 id="sso-redirect-title">"At the provider"</h2>
@@ -77,22 +59,13 @@ fn RedirectUri(callback_path: String) -> impl IntoView {
                 "Register Plexward there as a confidential OpenID Connect client (authorization code, PKCE S256) \
                  with this redirect URI; behind a reverse proxy it is the address people type."
             </p>
-            <div class="field sso-redirect">
-                <label for="sso-redirect-uri">"Redirect URI"</label>
-                <div class="secret-row">
-                    <input
-                        id="sso-redirect-uri"
-                        type="text"
-                        readonly
-                        spellcheck="false"
-                        data-testid="sso-redirect-uri"
-                        node_ref=input
-                        prop:value=uri
-                        on:focus:target=move |ev| ev.target().select()
-                    />
-                    <button type="button" class="btn ghost" on:click=copy data-testid="sso-redirect-copy">"Copy"</button>
-                </div>
-                <p class="hint" role="status" aria-live="polite" data-testid="sso-redirect-copied">{move || copied.get()}</p>
+            <div class="sso-redirect">
+                <CopyField
+                    id="sso-redirect-uri"
+                    label="Redirect URI"
+                    value=uri
+                    test_id="sso-redirect-uri"
+                />
             </div>
         </section>
     }
