@@ -186,9 +186,13 @@ test('a friend on a phone signs in with Plex and sees their own access, in their
   // The cookie is HttpOnly, keeps them signed in across a reload, and opens nothing else.
   const cookie = (await phone.context().cookies()).find((c) => c.name === 'pw_portal');
   assert.ok(cookie?.httpOnly, 'the portal cookie is HttpOnly');
+  assert.equal(cookie.path, '/api/v1/portal', 'the browser sends it to the portal only');
   await phone.reload();
   await phone.getByRole('heading', { name: 'Hello, alice' }).waitFor();
-  const admin = await phone.request.get(`${server.url}/api/v1/me`);
+  // Sent anywhere else by hand, it opens nothing.
+  const admin = await phone.request.get(`${server.url}/api/v1/me`, {
+    headers: { cookie: `pw_portal=${cookie.value}` },
+  });
   assert.equal(admin.status(), 403);
   assert.equal((await admin.json()).error.code, 'portal_session');
 

@@ -9,6 +9,7 @@ const ACCESS: &str = "pw_access";
 const REFRESH: &str = "pw_refresh";
 /// A friend's portal session (no Plexward account): its own cookie, never the access one.
 const PORTAL: &str = "pw_portal";
+const PORTAL_PATH: &str = "/api/v1/portal";
 /// The refresh cookie is only ever needed by these endpoints.
 const REFRESH_PATH: &str = "/api/v1/auth";
 
@@ -84,12 +85,15 @@ pub fn cleared(req: &HttpRequest) -> [Cookie<'static>; 2] {
     ]
 }
 
+/// The portal cookie goes to the portal's own routes only: an owner who tries the portal in the
+/// browser they administer from keeps their admin session (an expired access cookie must still
+/// answer 401 and refresh, not meet the portal session's 403 elsewhere).
 pub fn portal(req: &HttpRequest, token: &str, max_age_secs: i64) -> Cookie<'static> {
     let secure = is_https(req);
     build(
-        name(PORTAL, "__Host-", secure),
+        name(PORTAL, "__Secure-", secure),
         token.to_owned(),
-        "/",
+        &format!("{}{PORTAL_PATH}", crate::http::base_path::of(req)),
         max_age_secs,
         secure,
     )
@@ -101,7 +105,7 @@ pub fn portal_cleared(req: &HttpRequest) -> Cookie<'static> {
 }
 
 pub fn read_portal(req: &HttpRequest) -> Option<String> {
-    read(req, PORTAL, "__Host-")
+    read(req, PORTAL, "__Secure-")
 }
 
 pub fn read_access(req: &HttpRequest) -> Option<String> {
