@@ -398,7 +398,7 @@ async fn start_with_clocks(
             // reusing one the server is closing at that moment fails the request
             // (`IncompleteMessage`), which a slow test (a peer starting on a busy CI machine)
             // ran into between two calls.
-            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("client"),
         data_dir,
