@@ -81,6 +81,16 @@ impl Actor {
         }
     }
 
+    /// A friend in their portal session, named as Plex names them (capped in length).
+    pub fn friend(title: &str) -> Self {
+        Self {
+            id: None,
+            name: format!("friend ({})", title.chars().take(64).collect::<String>()),
+            ip: None,
+            via_token: None,
+        }
+    }
+
     /// Someone not signed in; `claimed` is the username they typed, if any (capped in length).
     pub fn anonymous(claimed: Option<&str>) -> Self {
         let name = match claimed {

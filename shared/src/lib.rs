@@ -26,6 +26,7 @@ pub mod plans;
 pub mod plex_data;
 pub mod plex_settings;
 pub mod portal;
+pub mod requests;
 pub mod roles;
 pub mod scheduler;
 pub mod server_settings;
@@ -66,9 +67,10 @@ pub use mfa::{
 };
 pub use notifications::{
     ChannelConfig, ChannelRequest, ChannelResponse, ChannelTestResponse, DeliveryQuery,
-    DeliveryResponse, DeliveryState, FRIEND_REMINDER_TEMPLATE, FriendNotifications,
-    NOTIFICATION_EVENTS, NotificationSettings, SavedChannelResponse, TemplatePreviewRequest,
-    TemplatePreviewResponse, TemplateRequest, TemplateResponse, TemplateVariable,
+    DeliveryResponse, DeliveryState, FRIEND_REMINDER_TEMPLATE, FRIEND_REQUEST_TEMPLATE,
+    FriendNotifications, NOTIFICATION_EVENTS, NotificationSettings, SavedChannelResponse,
+    TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest, TemplateResponse,
+    TemplateVariable,
 };
 pub use passkeys::{
     PASSKEY_NAME_MAX, PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest,
@@ -94,6 +96,11 @@ pub use plex_settings::{
 pub use portal::{
     PortalAccessResponse, PortalLibrary, PortalSettings, PortalSignInStarted, PortalSignInState,
     PortalSignInStatus, sharing_sentences,
+};
+pub use requests::{
+    AccessRequest, AccessRequestKind, AccessRequestState, ApproveRequest, ApproveResponse,
+    DeclineRequest, NewAccessRequest, REQUEST_MESSAGE_MAX, REQUESTS_OPEN_MAX, REQUESTS_PER_DAY,
+    RequestFriend, RequestQuery, RequestableLibrary,
 };
 pub use roles::{Permission, Role};
 pub use scheduler::{

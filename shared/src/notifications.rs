@@ -201,6 +201,7 @@ pub const NOTIFICATION_EVENTS: &[&str] = &[
     "plex.recovered",
     "signin.failures",
     "plexward.started",
+    "request.created",
 ];
 
 /// `GET`/`PUT /api/v1/notifications/settings`.
@@ -250,6 +251,9 @@ impl Default for FriendNotifications {
 
 /// The template a friend's own reminder email uses (the other templates are named by event).
 pub const FRIEND_REMINDER_TEMPLATE: &str = "friend.access.ending";
+
+/// The template of the email telling a friend their request was approved or declined.
+pub const FRIEND_REQUEST_TEMPLATE: &str = "friend.request.decided";
 
 /// A variable a template can use, `{{name}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Occurrence, Repeat, Sharing};
+use crate::{AccessRequest, Occurrence, Repeat, RequestableLibrary, Sharing};
 
 /// `GET/PUT /api/v1/settings/portal`, and the public `GET /api/v1/portal`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +94,12 @@ pub struct PortalAccessResponse {
     pub pending_invite: bool,
     /// Their sharing settings in plain words ("Downloads are allowed.").
     pub restrictions: Vec<String>,
+    /// The libraries they may ask for (this server's, less the ones they have).
+    #[serde(default)]
+    pub requestable: Vec<RequestableLibrary>,
+    /// Their requests, newest first: open ones and the last decided ones (up to 20).
+    #[serde(default)]
+    pub requests: Vec<AccessRequest>,
 }
 
 /// A friend's sharing settings, a sentence each (the portal's "your restrictions").

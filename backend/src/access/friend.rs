@@ -78,6 +78,11 @@ impl Catalog {
     }
 
     /// Whether `id` is a library present on the server.
+    /// The present (not removed) libraries' ids.
+    pub fn library_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.key_by_id.keys().copied()
+    }
+
     pub fn has_library(&self, id: i64) -> bool {
         self.key_by_id.contains_key(&id)
     }

@@ -2,6 +2,7 @@
 //! one helper that runs blocking queries off the async executor. Queries live in one file per
 //! table under this module, never in handlers.
 
+pub mod access_requests;
 pub mod accounts;
 pub mod api_tokens;
 pub mod apply_states;

@@ -345,6 +345,7 @@ diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 diesel::joinable!(api_token_addresses -> api_tokens (token_id));
+diesel::joinable!(access_requests -> plex_users (plex_user_id));
 diesel::table! {
     idempotency_keys (account_id, key) {
         account_id -> BigInt,
@@ -359,6 +360,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_requests,
     account_totp,
     recovery_codes,
     mfa_challenges,
@@ -440,6 +442,22 @@ diesel::table! {
         state -> Text,
         created_at -> BigInt,
         expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    access_requests (id) {
+        id -> BigInt,
+        plex_user_id -> BigInt,
+        kind -> Text,
+        library_id -> Nullable<BigInt>,
+        period -> Nullable<Text>,
+        message -> Nullable<Text>,
+        state -> Text,
+        created_at -> BigInt,
+        decided_at -> Nullable<BigInt>,
+        decided_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 

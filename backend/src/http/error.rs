@@ -355,6 +355,36 @@ impl From<crate::portal::PortalError> for ApiError {
     }
 }
 
+impl From<crate::portal::requests::RequestError> for ApiError {
+    fn from(err: crate::portal::requests::RequestError) -> Self {
+        use crate::portal::requests::RequestError;
+        match err {
+            RequestError::NotFound => Self::NotFound,
+            e @ RequestError::NotYours => Self::Forbidden {
+                code: "not_your_request",
+                message: format!("{e}."),
+            },
+            e @ RequestError::Closed(_) => Self::conflict("request_closed", format!("{e}.")),
+            e @ RequestError::TooManyOpen => {
+                Self::conflict("too_many_open_requests", format!("{e}."))
+            }
+            e @ RequestError::Duplicate => Self::conflict("request_exists", format!("{e}.")),
+            RequestError::Throttled { retry_after_secs } => Self::TooManyRequests {
+                code: "too_many_requests",
+                message: format!(
+                    "You made {} requests in the last 24 hours; try again in {} h.",
+                    plexward_shared::REQUESTS_PER_DAY,
+                    retry_after_secs.div_ceil(3_600)
+                ),
+                retry_after_secs,
+            },
+            RequestError::Invalid(fields) => Self::Validation(fields),
+            RequestError::Change(e) => e.into(),
+            RequestError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::backups::BackupError> for ApiError {
     fn from(err: crate::backups::BackupError) -> Self {
         use crate::backups::BackupError;

@@ -45,6 +45,7 @@ pub mod principal;
 pub mod query_guard;
 pub mod rate_limit;
 pub mod request_id;
+pub mod requests;
 pub mod scheduler;
 pub mod security_headers;
 pub mod server_settings;
@@ -123,7 +124,13 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(portal::start_sign_in)
         .service(portal::sign_in_status)
         .service(portal::me)
+        .service(portal::my_requests)
+        .service(portal::create_request)
+        .service(portal::cancel_request)
         .service(portal::sign_out)
+        .service(requests::list)
+        .service(requests::approve)
+        .service(requests::decline)
         .service(portal::get_settings)
         .service(portal::put_settings)
         .service(sessions::list_mine)

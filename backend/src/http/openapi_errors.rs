@@ -30,6 +30,9 @@ pub const PUBLIC: &[&str] = &[
     "get /api/v1/portal/sign-in/{id}",
     "get /api/v1/portal/me",
     "post /api/v1/portal/sign-out",
+    "get /api/v1/portal/requests",
+    "post /api/v1/portal/requests",
+    "delete /api/v1/portal/requests/{id}",
 ];
 
 /// Served from memory: no database and no input (only an unknown query parameter is refused).

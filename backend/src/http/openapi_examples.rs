@@ -49,6 +49,19 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("put /api/v1/settings/portal", json!({"enabled": true})),
         (
+            "post /api/v1/portal/requests",
+            json!({"kind": "extension", "library_id": 2, "period": "month",
+                "message": "Could I keep it until the end of the series?"}),
+        ),
+        (
+            "post /api/v1/requests/{id}/approve",
+            json!({"period": "P2W", "dry_run": true}),
+        ),
+        (
+            "post /api/v1/requests/{id}/decline",
+            json!({"reason": "The server is full this month."}),
+        ),
+        (
             "delete /api/v1/me/mfa/totp",
             json!({"password": "violet kettle marching upstream"}),
         ),
@@ -272,6 +285,15 @@ mod tests {
             }
             "put /api/v1/settings/portal" => {
                 serde_json::from_value::<dto::PortalSettings>(v).map(drop)
+            }
+            "post /api/v1/portal/requests" => {
+                serde_json::from_value::<dto::NewAccessRequest>(v).map(drop)
+            }
+            "post /api/v1/requests/{id}/approve" => {
+                serde_json::from_value::<dto::ApproveRequest>(v).map(drop)
+            }
+            "post /api/v1/requests/{id}/decline" => {
+                serde_json::from_value::<dto::DeclineRequest>(v).map(drop)
             }
             "post /api/v1/auth/mfa/passkey/options" => {
                 serde_json::from_value::<dto::PasskeyMfaOptionsRequest>(v).map(drop)

@@ -2,10 +2,12 @@
 //! friend's session: their own access, signing out) and the admin's switch,
 //! `/api/v1/settings/portal`. The rules are `portal`'s; here the cookie.
 
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, get, post, put, web};
+use actix_web::{
+    FromRequest, HttpRequest, HttpResponse, delete, dev::Payload, get, post, put, web,
+};
 use plexward_shared::{
-    Permission, PortalAccessResponse, PortalSettings, PortalSignInStarted, PortalSignInState,
-    PortalSignInStatus,
+    AccessRequest, List, NewAccessRequest, Permission, PortalAccessResponse, PortalSettings,
+    PortalSignInStarted, PortalSignInState, PortalSignInStatus,
 };
 
 use crate::auth::Principal;
@@ -13,7 +15,7 @@ use crate::http::error::ApiError;
 use crate::http::extractors::JsonBody;
 use crate::http::principal::cross_origin_refused;
 use crate::http::{client_addr, cookies, csrf};
-use crate::portal::{PortalError, sessions, settings, sign_in, view};
+use crate::portal::{PortalError, requests, sessions, settings, sign_in, view};
 use crate::state::AppState;
 
 /// A friend's portal session: which friend (our `plex_users.id`). Any other caller is refused:
@@ -152,10 +154,104 @@ pub async fn me(
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = state.friends.snapshot().await?;
     let server = view::server_name(&state.db).await?;
-    let answer = view::of(&snapshot, session.friend, server).ok_or(PortalError::Unauthenticated)?;
+    let now = state.applier.now();
+    let mut answer =
+        view::of(&snapshot, session.friend, server, now).ok_or(PortalError::Unauthenticated)?;
+    let friend = session.friend;
+    answer.requests =
+        crate::db::run(&state.db, move |conn| requests::of_friend(conn, friend)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(answer))
+}
+
+/// Your requests (a friend's portal session only): open ones first, then the latest decided,
+/// up to 20, each with its outcome and the reason given.
+#[utoipa::path(
+    operation_id = "listMyRequests",
+    tag = "portal",
+    responses(
+        (status = 200, description = "Your requests", body = List<AccessRequest>),
+        (status = 401, description = "Not signed in to the portal (`portal_unauthenticated`)", body = plexward_shared::ErrorResponse),
+        (status = 403, description = "The portal is off (`portal_off`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[get("/portal/requests")]
+pub async fn my_requests(
+    session: FriendSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let friend = session.friend;
+    let mine = crate::db::run(&state.db, move |conn| requests::of_friend(conn, friend)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(List::all(mine)))
+}
+
+/// Ask for more (a friend's portal session only): an extension of one of your libraries or of
+/// all (`kind: extension`, optional `library_id` and `period`), or a library you do not have
+/// (`kind: library`, one of `requestable` in `GET /api/v1/portal/me`), with a short note. At
+/// most 3 open at once and 10 a day. The owner is told (`request.created`).
+#[utoipa::path(
+    operation_id = "createMyRequest",
+    tag = "portal",
+    request_body = NewAccessRequest,
+    responses(
+        (status = 201, description = "Asked", body = AccessRequest),
+        (status = 401, description = "Not signed in to the portal (`portal_unauthenticated`)", body = plexward_shared::ErrorResponse),
+        (status = 403, description = "The portal is off (`portal_off`), or from another site (`cross_origin_refused`)", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "3 requests open already (`too_many_open_requests`), the same one open (`request_exists`), or you left the server (`friend_departed`)", body = plexward_shared::ErrorResponse),
+        (status = 422, description = "Not a library you can ask for, a note too long, … (see `fields`)", body = plexward_shared::ErrorResponse),
+        (status = 429, description = "10 requests in 24 hours (`too_many_requests`; `Retry-After`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[post("/portal/requests")]
+pub async fn create_request(
+    req: HttpRequest,
+    session: FriendSession,
+    state: web::Data<AppState>,
+    body: JsonBody<NewAccessRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let asked = requests::ask(
+        &state.db,
+        session.friend,
+        body?.into_inner(),
+        portal_client(&req).ip,
+        state.applier.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(asked))
+}
+
+/// Withdraw one of your open requests (a friend's portal session only).
+#[utoipa::path(
+    operation_id = "cancelMyRequest",
+    tag = "portal",
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "Cancelled", body = AccessRequest),
+        (status = 401, description = "Not signed in to the portal (`portal_unauthenticated`)", body = plexward_shared::ErrorResponse),
+        (status = 403, description = "Another friend's request (`not_your_request`), the portal is off, or from another site", body = plexward_shared::ErrorResponse),
+        (status = 404, description = "No such request", body = plexward_shared::ErrorResponse),
+        (status = 409, description = "Decided already (`request_closed`)", body = plexward_shared::ErrorResponse),
+    ),
+)]
+#[delete("/portal/requests/{id}")]
+pub async fn cancel_request(
+    req: HttpRequest,
+    session: FriendSession,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let cancelled = requests::cancel(
+        &state.db,
+        session.friend,
+        id.into_inner(),
+        portal_client(&req).ip,
+        state.applier.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(cancelled))
 }
 
 /// Sign out of the portal.

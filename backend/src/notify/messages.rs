@@ -33,6 +33,17 @@ const ENDING: &[(&str, &str)] = &[
     ),
 ];
 const FAILURE: &[(&str, &str)] = &[("error", "What went wrong, as Plex or Plexward said it")];
+const REQUEST: &[(&str, &str)] = &[
+    (
+        "request",
+        "What the friend asked for, e.g. “more time for Movies”",
+    ),
+    ("message", "The friend's note, when they wrote one"),
+];
+const DECIDED: &[(&str, &str)] = &[
+    ("outcome", "“approved” or “declined”"),
+    ("reason", "Why it was declined, when the moderator said"),
+];
 const SIGN_IN: &[(&str, &str)] = &[
     ("count", "How many sign-ins failed"),
     ("minutes", "Within how many minutes"),
@@ -40,25 +51,36 @@ const SIGN_IN: &[(&str, &str)] = &[
 
 /// The template names: every event, then a friend's own reminder.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    super::EVENTS
-        .iter()
-        .copied()
-        .chain([plexward_shared::FRIEND_REMINDER_TEMPLATE])
+    super::EVENTS.iter().copied().chain([
+        plexward_shared::FRIEND_REMINDER_TEMPLATE,
+        plexward_shared::FRIEND_REQUEST_TEMPLATE,
+    ])
 }
 
 pub fn is_name(name: &str) -> bool {
     names().any(|n| n == name)
 }
 
+/// Whether event or template `name` is about one friend.
+fn about_friend(name: &str) -> bool {
+    name.starts_with("access.")
+        || name.starts_with("invite.")
+        || name.starts_with("friend.")
+        || name.starts_with("request.")
+        || matches!(name, "apply.failed" | "drift.detected")
+}
+
 /// The variables template `name` may use, with what each holds.
 pub fn variables(name: &str) -> Vec<(&'static str, &'static str)> {
     let mut vars = COMMON.to_vec();
-    let about_friend = name.starts_with("access.")
-        || name.starts_with("invite.")
-        || name.starts_with("friend.")
-        || matches!(name, "apply.failed" | "drift.detected");
-    if about_friend {
+    if about_friend(name) {
         vars.extend_from_slice(FRIEND);
+    }
+    if name.ends_with("request.created") || name == plexward_shared::FRIEND_REQUEST_TEMPLATE {
+        vars.extend_from_slice(REQUEST);
+    }
+    if name == plexward_shared::FRIEND_REQUEST_TEMPLATE {
+        vars.extend_from_slice(DECIDED);
     }
     if name.ends_with("access.ending") {
         vars.extend_from_slice(ENDING);
@@ -93,8 +115,16 @@ pub fn default(name: &str) -> (&'static str, &'static str) {
         "plex.recovered" => "Plex answers again",
         "signin.failures" => "{{count}} failed sign-ins to Plexward",
         "plexward.started" => "Plexward started",
+        "request.created" => "{{friend}} asks for {{request}}",
+        plexward_shared::FRIEND_REQUEST_TEMPLATE => "Your request to {{server}} was {{outcome}}",
         _ => "Your access to {{server}} ends {{ends_at}}",
     };
+    if name == plexward_shared::FRIEND_REQUEST_TEMPLATE {
+        return (
+            subject,
+            "Hello {{friend}},\n\n{{summary}}{{#if reason}}\n\nThe reason given: {{reason}}{{/if}}\n",
+        );
+    }
     if name == plexward_shared::FRIEND_REMINDER_TEMPLATE {
         return (
             subject,
@@ -201,6 +231,10 @@ pub fn values(payload: &Value, reader: &Reader) -> BTreeMap<&'static str, String
         ("error", text(&details["error"])),
         ("count", number(&details["count"])),
         ("minutes", number(&details["minutes"])),
+        ("request", text(&details["request"])),
+        ("message", text(&details["message"])),
+        ("outcome", text(&details["outcome"])),
+        ("reason", text(&details["reason"])),
     ];
     found
         .into_iter()
@@ -210,10 +244,7 @@ pub fn values(payload: &Value, reader: &Reader) -> BTreeMap<&'static str, String
 
 /// A sample body of event `name`, for the template preview.
 pub fn sample(name: &str) -> Value {
-    let friend = name.starts_with("access.")
-        || name.starts_with("invite.")
-        || name.starts_with("friend.")
-        || matches!(name, "apply.failed" | "drift.detected");
+    let friend = about_friend(name);
     let mut body = serde_json::json!({
         "id": "00000000-0000-4000-8000-000000000000",
         "event": name,
@@ -224,6 +255,10 @@ pub fn sample(name: &str) -> Value {
             "error": "plex.tv answered 503 Service Unavailable",
             "count": 12,
             "minutes": 10,
+            "request": "more time for Movies",
+            "message": "Could I keep it until the end of the series?",
+            "outcome": "declined",
+            "reason": "The server is full this month.",
         },
     });
     if friend {
@@ -252,6 +287,8 @@ fn sample_summary(name: &str) -> &'static str {
         "plex.unreachable" => "Plex has not answered for 2 minutes.",
         "plex.recovered" => "Plex answers again, after 5 minutes.",
         "signin.failures" => "12 sign-ins to Plexward failed within 10 minutes.",
+        "request.created" => "Alice Example asks for more time for Movies.",
+        "friend.request.decided" => "Your request for more time for Movies was declined.",
         _ => "Plexward started.",
     }
 }

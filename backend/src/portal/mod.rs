@@ -3,6 +3,7 @@
 //! it may read only that friend's access), and sees their access in words (`view`). The admin's
 //! switch (`settings`) is off until turned on.
 
+pub mod requests;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;

@@ -3,14 +3,31 @@
 //! in words. Built from the read model's view of that one friend; no other friend's data and no
 //! anchor library (the server's own bookkeeping) is in it.
 
-use plexward_shared::{PortalAccessResponse, PortalLibrary, sharing_sentences};
+use plexward_shared::{PortalAccessResponse, PortalLibrary, RequestableLibrary, sharing_sentences};
 
 use crate::access::friend_dto;
 use crate::access::read_model::Snapshot;
 
 /// Friend `id`'s portal view, or `None` when the read model does not know them.
-pub fn of(snapshot: &Snapshot, id: i64, server_name: String) -> Option<PortalAccessResponse> {
+pub fn of(
+    snapshot: &Snapshot,
+    id: i64,
+    server_name: String,
+    now: i64,
+) -> Option<PortalAccessResponse> {
     let view = snapshot.view(id)?;
+    let may_ask = crate::portal::requests::requestable(&view.friend, &snapshot.catalog, now);
+    let mut requestable: Vec<RequestableLibrary> = snapshot
+        .libraries
+        .iter()
+        .filter(|l| l.removed_at.is_none() && may_ask(l.id))
+        .map(|l| RequestableLibrary {
+            id: l.id,
+            title: l.title.clone(),
+            kind: l.kind.clone(),
+        })
+        .collect();
+    requestable.sort_by_key(|l| l.title.to_lowercase());
     let detail = friend_dto::detail(view, &snapshot.catalog);
     let mut libraries: Vec<PortalLibrary> = detail
         .grants
@@ -42,6 +59,8 @@ pub fn of(snapshot: &Snapshot, id: i64, server_name: String) -> Option<PortalAcc
         libraries,
         pending_invite: detail.user.pending,
         restrictions: sharing_sentences(detail.sharing.as_ref()),
+        requestable,
+        requests: Vec::new(),
     })
 }
 

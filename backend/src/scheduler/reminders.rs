@@ -14,14 +14,6 @@ use crate::access::friend::Catalog;
 use crate::db;
 use crate::notify::{self, Notice, messages};
 
-/// Where friends' own reminders go: the email channel, when set, there and enabled.
-fn friend_channel(conn: &mut SqliteConnection, id: Option<i64>) -> QueryResult<Option<i64>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(db::notifications::channel(conn, id)?
-        .filter(|c| c.enabled && c.kind == "email")
-        .map(|c| c.id))
-}
-
 /// Sends the reminders due at `now` (access clock); how many.
 pub fn pass(conn: &mut SqliteConnection, now: i64) -> QueryResult<usize> {
     let settings = crate::settings::notifications::load_settings(conn)?;
@@ -57,7 +49,10 @@ pub fn pass(conn: &mut SqliteConnection, now: i64) -> QueryResult<usize> {
                 };
                 if catalog.is_none() {
                     catalog = Some(Catalog::load(conn)?);
-                    friends_channel = friend_channel(conn, settings.friend_email_channel_id)?;
+                    friends_channel = crate::settings::notifications::friends_channel(
+                        conn,
+                        settings.friend_email_channel_id,
+                    )?;
                 }
                 let catalog = catalog.as_ref().expect("loaded");
                 let titles: Vec<String> = libraries.iter().map(|l| catalog.title_of(*l)).collect();
@@ -99,7 +94,7 @@ fn remind_friend(
     catalog: &Catalog,
     now: i64,
 ) -> QueryResult<()> {
-    let (wanted, zone) = db::notifications::friend_choices(conn, user.id)?.unwrap_or((true, None));
+    let (wanted, zone) = crate::settings::notifications::friend_wants_email(conn, user.id)?;
     if !wanted {
         return Ok(());
     }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 use plexward_shared::{
-    FRIEND_REMINDER_TEMPLATE, TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest,
-    TemplateResponse, TemplateVariable,
+    FRIEND_REMINDER_TEMPLATE, FRIEND_REQUEST_TEMPLATE, TemplatePreviewRequest,
+    TemplatePreviewResponse, TemplateRequest, TemplateResponse, TemplateVariable,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -187,10 +187,10 @@ pub fn compose(
     payload: &str,
     to_friend: bool,
 ) -> QueryResult<(String, String)> {
-    let name = if to_friend {
-        FRIEND_REMINDER_TEMPLATE
-    } else {
-        event
+    let name = match (to_friend, event.starts_with("request.")) {
+        (true, true) => FRIEND_REQUEST_TEMPLATE,
+        (true, false) => FRIEND_REMINDER_TEMPLATE,
+        (false, _) => event,
     };
     let stored = load(conn)?;
     let template = stored

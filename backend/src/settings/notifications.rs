@@ -633,6 +633,26 @@ pub fn load_settings(
     Ok(stored.unwrap_or_default())
 }
 
+/// The email channel friends' own emails go through, while it is set, enabled and an email
+/// channel.
+pub fn friends_channel(
+    conn: &mut diesel::SqliteConnection,
+    id: Option<i64>,
+) -> diesel::QueryResult<Option<i64>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(db::notifications::channel(conn, id)?
+        .filter(|c| c.enabled && c.kind == "email")
+        .map(|c| c.id))
+}
+
+/// Whether friend `id` wants their own emails (yes until they say no), and their time zone.
+pub fn friend_wants_email(
+    conn: &mut diesel::SqliteConnection,
+    id: i64,
+) -> diesel::QueryResult<(bool, Option<String>)> {
+    Ok(db::notifications::friend_choices(conn, id)?.unwrap_or((true, None)))
+}
+
 /// Saves the notification settings (checked field by field), audited.
 pub async fn save_settings(
     pool: &DbPool,

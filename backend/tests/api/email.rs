@@ -29,8 +29,8 @@ fn repo_root() -> PathBuf {
 }
 
 /// aiosmtpd in a child process; what it received.
-struct Smtp {
-    port: u16,
+pub(crate) struct Smtp {
+    pub(crate) port: u16,
     got: Arc<Mutex<Vec<Value>>>,
     child: Child,
     // Closing stdin stops it.
@@ -38,7 +38,7 @@ struct Smtp {
 }
 
 impl Smtp {
-    fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         let python = repo_root().join(".venv/bin/python");
         assert!(
             python.exists(),
@@ -77,12 +77,12 @@ impl Smtp {
         }
     }
 
-    fn got(&self) -> Vec<Value> {
+    pub(crate) fn got(&self) -> Vec<Value> {
         self.got.lock().expect("got").clone()
     }
 
     /// Waits until `n` messages came; them.
-    async fn until(&self, n: usize) -> Vec<Value> {
+    pub(crate) async fn until(&self, n: usize) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let got = self.got();
@@ -126,7 +126,7 @@ async fn admin(t: &Synced) -> String {
     t.app.login("boss", GOOD_PASSWORD).await.token
 }
 
-async fn channel(t: &Synced, token: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn channel(t: &Synced, token: &str, body: Value) -> (u16, Value) {
     t.app
         .call(
             Method::POST,
@@ -151,7 +151,7 @@ async fn test_send(t: &Synced, token: &str, id: &Value) -> Value {
     answer
 }
 
-fn email(name: &str, port: u16, security: &str, extra: Value) -> Value {
+pub(crate) fn email(name: &str, port: u16, security: &str, extra: Value) -> Value {
     let mut config = json!({
         "host": "localhost", "port": port, "security": security,
         "from": "Plexward <plexward@example.com>", "to": ["Owner <owner@example.com>"],
@@ -321,7 +321,7 @@ async fn email_goes_out_plain_over_starttls_and_over_tls_and_every_refusal_is_in
     assert_eq!(starttls.got().len(), 1);
 }
 
-fn subject(message: &Value) -> String {
+pub(crate) fn subject(message: &Value) -> String {
     let data = message["data"].as_str().unwrap_or_default();
     data.lines()
         .find_map(|l| l.strip_prefix("Subject: "))

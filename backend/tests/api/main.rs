@@ -45,6 +45,7 @@ mod plex_settings;
 mod plex_sign_in;
 mod portal;
 mod read_model;
+mod requests;
 mod retention;
 mod reverse_proxy;
 mod scheduler;

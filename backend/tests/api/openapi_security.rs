@@ -62,6 +62,7 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
     assert_eq!(
         public,
         [
+            "delete /api/v1/portal/requests/{id}",
             "get /api/v1/auth/sso",
             "get /api/v1/auth/sso/callback",
             "get /api/v1/auth/sso/start",
@@ -69,6 +70,7 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
             "get /api/v1/openapi.json",
             "get /api/v1/portal",
             "get /api/v1/portal/me",
+            "get /api/v1/portal/requests",
             "get /api/v1/portal/sign-in/{id}",
             "post /api/v1/auth/login",
             "post /api/v1/auth/logout",
@@ -77,6 +79,7 @@ async fn both_schemes_are_declared_and_every_operation_needing_credentials_requi
             "post /api/v1/auth/passkey",
             "post /api/v1/auth/passkey/options",
             "post /api/v1/auth/refresh",
+            "post /api/v1/portal/requests",
             "post /api/v1/portal/sign-in",
             "post /api/v1/portal/sign-out",
         ]

@@ -445,7 +445,25 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/portal/sign-in", Access::Portal),
     ("GET", "/api/v1/portal/sign-in/{id}", Access::Portal),
     ("GET", "/api/v1/portal/me", Access::Friend),
+    ("GET", "/api/v1/portal/requests", Access::Friend),
+    ("POST", "/api/v1/portal/requests", Access::Friend),
+    ("DELETE", "/api/v1/portal/requests/{id}", Access::Friend),
     ("POST", "/api/v1/portal/sign-out", Access::Friend),
+    (
+        "GET",
+        "/api/v1/requests",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "POST",
+        "/api/v1/requests/{id}/approve",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "POST",
+        "/api/v1/requests/{id}/decline",
+        Access::Needs(Permission::ManageAccess),
+    ),
     (
         "GET",
         "/api/v1/settings/portal",

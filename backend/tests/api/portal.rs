@@ -24,7 +24,12 @@ fn portal_cookie(response: &reqwest::Response) -> Option<String> {
 }
 
 /// A request with the portal cookie, as the portal page sends it.
-async fn as_friend(app: &TestApp, method: Method, path: &str, cookie: &str) -> (u16, Value) {
+pub(crate) async fn as_friend(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    cookie: &str,
+) -> (u16, Value) {
     let response = app
         .with_cookie(method, path, cookie)
         .send()
@@ -35,7 +40,7 @@ async fn as_friend(app: &TestApp, method: Method, path: &str, cookie: &str) -> (
 }
 
 /// Signs in to the portal as plex.tv account `account`: the final state and the cookie.
-async fn portal_sign_in(s: &Synced, account: u64) -> (String, Option<String>) {
+pub(crate) async fn portal_sign_in(s: &Synced, account: u64) -> (String, Option<String>) {
     let response = s
         .app
         .client
@@ -90,7 +95,7 @@ async fn portal_sign_in(s: &Synced, account: u64) -> (String, Option<String>) {
     }
 }
 
-async fn switch(s: &Synced, admin: &str, enabled: bool) {
+pub(crate) async fn switch(s: &Synced, admin: &str, enabled: bool) {
     let (status, body) = s
         .app
         .call(
