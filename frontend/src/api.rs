@@ -16,19 +16,20 @@ use futures::future::{LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use plexward_shared::password::{PasswordCheck, PasswordStrengthRequest};
 use plexward_shared::{
-    AccessPlanRequest, AccessPlanResponse, AccountResponse, ApiTokenResponse, AuditEventResponse,
-    AuditQuery, BackupResponse, BulkRequest, BulkResponse, ChangePasswordRequest, ChangeResponse,
-    ChangedBy, ChannelRequest, ChannelResponse, ChannelTestResponse, CreateAccountRequest,
-    CreateApiTokenRequest, CreateInviteRequest, CreateInviteResponse, CreatedApiTokenResponse,
+    AccessPlanRequest, AccessPlanResponse, AccessRequest, AccountResponse, ApiTokenResponse,
+    ApproveRequest, ApproveResponse, AuditEventResponse, AuditQuery, BackupResponse, BulkRequest,
+    BulkResponse, ChangePasswordRequest, ChangeResponse, ChangedBy, ChannelRequest,
+    ChannelResponse, ChannelTestResponse, CreateAccountRequest, CreateApiTokenRequest,
+    CreateInviteRequest, CreateInviteResponse, CreatedApiTokenResponse, DeclineRequest,
     DeliveryQuery, DeliveryResponse, ErrorResponse, ExtendRequest, FriendNotifications,
     FriendQuery, HealthResponse, HistoryEntry, InviteQuery, InviteResponse, JobResponse,
     JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginAnswer,
-    LoginRequest, LoginResponse, MfaRequest, MfaStatusResponse, NotificationSettings,
-    PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest, PasskeyRegisterRequest,
-    PasskeyRegisteredResponse, PasskeyRenameRequest, PasskeyResponse, PlexPinStarted,
-    PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
+    LoginRequest, LoginResponse, MfaRequest, MfaStatusResponse, NewAccessRequest,
+    NotificationSettings, PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest,
+    PasskeyRegisterRequest, PasskeyRegisteredResponse, PasskeyRenameRequest, PasskeyResponse,
+    PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
     PlexUserResponse, PortalAccessResponse, PortalSettings, PortalSignInStarted,
-    PortalSignInStatus, RecoveryCodesResponse, RestartResponse, RestoreResponse,
+    PortalSignInStatus, RecoveryCodesResponse, RequestQuery, RestartResponse, RestoreResponse,
     SavedChannelResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
     SessionResponse, SessionsEndedResponse, SetEndPolicyRequest, SetGrantsRequest,
     SetSharingRequest, SignInSettings, SummaryResponse, TemplatePreviewRequest,
@@ -890,6 +891,36 @@ pub async fn import_grants(csv: String, dry_run: bool) -> Result<BulkResponse, A
     with_body("POST", "/api/v1/grants/import", &body).await
 }
 
+/// The filters of `GET /api/v1/requests` as a query string.
+pub fn requests_query_string(q: &RequestQuery) -> String {
+    query(&[
+        ("state", q.state.as_deref()),
+        ("kind", q.kind.as_deref()),
+        ("friend_id", q.friend_id.as_deref()),
+        ("limit", q.limit.as_deref()),
+        ("offset", q.offset.as_deref()),
+    ])
+}
+
+/// `GET /api/v1/requests?state=&kind=&friend_id=&limit=&offset=` (moderators, admins): friends'
+/// requests, newest first.
+pub async fn requests(q: &RequestQuery) -> Result<List<AccessRequest>, ApiError> {
+    get(&format!("/api/v1/requests{}", requests_query_string(q))).await
+}
+
+/// `POST /api/v1/requests/{id}/approve` (moderators, admins): with `dry_run` the change it would
+/// make (the request stays open), else saves and applies it. 409 `request_closed`,
+/// `friend_departed`, `friend_limit`; 422 names the refused fields; 503 `plex_unavailable`.
+pub async fn approve_request(id: i64, body: &ApproveRequest) -> Result<ApproveResponse, ApiError> {
+    with_body("POST", &format!("/api/v1/requests/{id}/approve"), body).await
+}
+
+/// `POST /api/v1/requests/{id}/decline` (moderators, admins): with a reason for the friend
+/// (422 `fields.reason` when too long); 409 `request_closed`.
+pub async fn decline_request(id: i64, body: &DeclineRequest) -> Result<AccessRequest, ApiError> {
+    with_body("POST", &format!("/api/v1/requests/{id}/decline"), body).await
+}
+
 /// The text of a file the user chose.
 pub async fn file_text(file: &web_sys::File) -> Result<String, ApiError> {
     let text = wasm_bindgen_futures::JsFuture::from(file.text())
@@ -1409,6 +1440,21 @@ pub async fn portal_me() -> Result<PortalAccessResponse, ApiError> {
     decode(call_open(builder("GET", "/api/v1/portal/me").build()).await?).await
 }
 
+/// `POST /api/v1/portal/requests` (the portal cookie): the friend asks for more time or another
+/// library (201, the request). 422 names `library_id`, `period`, `message` or `kind`; 409
+/// `too_many_open_requests`, `request_exists`, `friend_departed`; 429 `too_many_requests`
+/// (`retry_after`).
+pub async fn ask_for_more(body: &NewAccessRequest) -> Result<AccessRequest, ApiError> {
+    decode(call_open(builder("POST", "/api/v1/portal/requests").json(body)).await?).await
+}
+
+/// `DELETE /api/v1/portal/requests/{id}` (the portal cookie): the friend withdraws an open
+/// request; answers with it, cancelled. 409 `request_closed` once it was decided.
+pub async fn cancel_my_request(id: i64) -> Result<AccessRequest, ApiError> {
+    let url = format!("/api/v1/portal/requests/{id}");
+    decode(call_open(builder("DELETE", &url).build()).await?).await
+}
+
 /// `POST /api/v1/portal/sign-out` (the portal cookie): ends the friend's portal session (204).
 pub async fn portal_sign_out() -> Result<(), ApiError> {
     call_open(builder("POST", "/api/v1/portal/sign-out").build())
@@ -1474,7 +1520,7 @@ mod tests {
 
     use super::{
         audit_export_url, deliveries_query_string, invites_query_string, log_stream_url,
-        logs_download_url, query, template_url,
+        logs_download_url, query, requests_query_string, template_url,
     };
 
     #[test]
@@ -1544,6 +1590,17 @@ mod tests {
         assert_eq!(
             deliveries_query_string(&deliveries),
             "?state=dead&channel_id=3&limit=50&offset=0"
+        );
+        let requests = plexward_shared::RequestQuery {
+            state: Some("open".into()),
+            friend_id: Some("7".into()),
+            limit: Some("50".into()),
+            offset: Some("0".into()),
+            ..plexward_shared::RequestQuery::default()
+        };
+        assert_eq!(
+            requests_query_string(&requests),
+            "?state=open&friend_id=7&limit=50&offset=0"
         );
         assert_eq!(
             deliveries_query_string(&plexward_shared::DeliveryQuery {

@@ -12,8 +12,8 @@ use crate::pages::{
     account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
     dashboard::Dashboard, deliveries::Deliveries, friend::Friend, friends::Friends,
     invites::Invites, libraries::Libraries, login::Login, logs::Logs, not_found::NotFound,
-    notifications::Notifications, plans::Plans, portal::Portal, set_up_two_factor::SetUpTwoFactor,
-    settings::Settings, sso::SingleSignOn, templates::Templates,
+    notifications::Notifications, plans::Plans, portal::Portal, requests::Requests,
+    set_up_two_factor::SetUpTwoFactor, settings::Settings, sso::SingleSignOn, templates::Templates,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -64,6 +64,10 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/invites")
                             view=|| view! { <Protected permission=Permission::ViewPlexData><Invites /></Protected> }
+                        />
+                        <Route
+                            path=path!("/requests")
+                            view=|| view! { <Protected permission=Permission::ManageAccess><Requests /></Protected> }
                         />
                         <Route
                             path=path!("/logs")

@@ -12,6 +12,7 @@ mod pages;
 mod passkey_text;
 mod plan_text;
 mod portal_text;
+mod request_text;
 mod session;
 mod sso_text;
 mod template_text;

@@ -76,6 +76,7 @@ pub fn event_words(event: &str) -> &str {
         "access.started" => "Access started",
         "access.ending" => "Access ending soon",
         "access.ended" => "Access ended",
+        "access.inactive" => "A friend stopped watching",
         "invite.sent" => "Invite sent",
         "invite.accepted" => "Invite accepted",
         "apply.failed" => "Applying to Plex failed",
@@ -85,6 +86,7 @@ pub fn event_words(event: &str) -> &str {
         "plex.recovered" => "Plex reachable again",
         "signin.failures" => "Repeated sign-in failures",
         "plexward.started" => "Plexward started",
+        "request.created" => "A friend asked for more",
         "test" => "Test",
         other => other,
     }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use plexward_shared::FRIEND_REMINDER_TEMPLATE;
+use plexward_shared::{
+    FRIEND_INACTIVE_TEMPLATE, FRIEND_REMINDER_TEMPLATE, FRIEND_REQUEST_TEMPLATE,
+};
 
 use crate::notify_text::event_words;
 
@@ -13,21 +15,27 @@ pub const SUBJECT_MAX: usize = 200;
 /// Longest body (the server's rule too).
 pub const BODY_MAX: usize = 4000;
 
-/// Which message a template is: the event in words, or the friend's own reminder.
+/// Which message a template is: the event in words, or one of the friend's own emails.
 pub fn template_label(event: &str) -> &str {
-    if event == FRIEND_REMINDER_TEMPLATE {
-        "Friend's own reminder email"
-    } else {
-        event_words(event)
+    match event {
+        FRIEND_REMINDER_TEMPLATE => "Friend's own reminder email",
+        FRIEND_REQUEST_TEMPLATE => "Friend's request answered (email)",
+        FRIEND_INACTIVE_TEMPLATE => "Friend not watching (email)",
+        _ => event_words(event),
     }
 }
 
 /// Who gets it: the channels, or the friend.
 pub fn template_audience(event: &str) -> &'static str {
-    if event == FRIEND_REMINDER_TEMPLATE {
-        "Sent to the friend, by email, before their access ends."
-    } else {
-        "Sent to the channels that get this event."
+    match event {
+        FRIEND_REMINDER_TEMPLATE => "Sent to the friend, by email, before their access ends.",
+        FRIEND_REQUEST_TEMPLATE => {
+            "Sent to the friend, by email, when their request from the portal is approved or declined."
+        }
+        FRIEND_INACTIVE_TEMPLATE => {
+            "Sent to the friend, by email, when the inactivity policy reminds them to watch."
+        }
+        _ => "Sent to the channels that get this event.",
     }
 }
 
@@ -106,6 +114,12 @@ mod tests {
             "Friend's own reminder email"
         );
         assert!(template_audience("friend.access.ending").contains("friend"));
+        assert_eq!(
+            template_label("friend.request.decided"),
+            "Friend's request answered (email)"
+        );
+        assert!(template_audience("friend.request.decided").contains("approved or declined"));
+        assert_eq!(template_label("request.created"), "A friend asked for more");
         assert!(template_audience("sync.failed").contains("channels"));
     }
 

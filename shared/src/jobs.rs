@@ -81,4 +81,13 @@ pub struct SyncReport {
     /// Pending invites Plex no longer has (withdrawn there) or that ran out of days.
     #[serde(default)]
     pub invites_ended: u64,
+    /// Plays read from the server's watch history that were new.
+    #[serde(default)]
+    pub plays_imported: u64,
+    /// Friends seen playing something during the sync.
+    #[serde(default)]
+    pub watching_now: u64,
+    /// Why the watch history could not be read this sync (the rest of the sync is done).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_error: Option<String>,
 }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod backups;
@@ -14,6 +15,7 @@ pub mod duration;
 pub mod end_policy;
 pub mod error;
 pub mod health;
+pub mod inactivity;
 pub mod invites;
 pub mod jobs;
 pub mod list;
@@ -43,6 +45,7 @@ pub use access::{
     PlanAction, PlanResponse, Repeat, SetGrantsRequest, WEEKDAYS,
 };
 pub use accounts::{CreateAccountRequest, UpdateAccountRequest};
+pub use activity::{FriendActivity, LibraryActivity};
 pub use audit::{
     AUDIT_ACTIONS, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditEventResponse, AuditQuery, ViaToken,
 };
@@ -51,6 +54,10 @@ pub use backups::{BackupReport, BackupResponse, BackupTrigger, RestoreResponse};
 pub use end_policy::{EndPolicy, EndPolicyView, SetEndPolicyRequest};
 pub use error::{ChangedBy, ErrorBody, ErrorResponse};
 pub use health::{HealthResponse, HealthStatus, PlexApiChoice, PlexApiRoutes, RetiredPlexRoute};
+pub use inactivity::{
+    INACTIVE_DAYS_MAX, INACTIVE_DAYS_MIN, InactiveFriend, InactivityAction, InactivityApplyRequest,
+    InactivityPolicy, InactivityReport, InactivityStage,
+};
 pub use invites::{
     CreateInviteRequest, CreateInviteResponse, INVITE_EXPIRY_DAYS_DEFAULT, INVITE_EXPIRY_DAYS_MAX,
     INVITE_NOTE_MAX, InvitePlan, InviteQuery, InviteResponse, InviteState,
@@ -67,10 +74,10 @@ pub use mfa::{
 };
 pub use notifications::{
     ChannelConfig, ChannelRequest, ChannelResponse, ChannelTestResponse, DeliveryQuery,
-    DeliveryResponse, DeliveryState, FRIEND_REMINDER_TEMPLATE, FRIEND_REQUEST_TEMPLATE,
-    FriendNotifications, NOTIFICATION_EVENTS, NotificationSettings, SavedChannelResponse,
-    TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest, TemplateResponse,
-    TemplateVariable,
+    DeliveryResponse, DeliveryState, FRIEND_INACTIVE_TEMPLATE, FRIEND_REMINDER_TEMPLATE,
+    FRIEND_REQUEST_TEMPLATE, FriendNotifications, NOTIFICATION_EVENTS, NotificationSettings,
+    SavedChannelResponse, TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest,
+    TemplateResponse, TemplateVariable,
 };
 pub use passkeys::{
     PASSKEY_NAME_MAX, PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest,

@@ -192,6 +192,7 @@ pub const NOTIFICATION_EVENTS: &[&str] = &[
     "access.started",
     "access.ending",
     "access.ended",
+    "access.inactive",
     "invite.sent",
     "invite.accepted",
     "apply.failed",
@@ -251,6 +252,9 @@ impl Default for FriendNotifications {
 
 /// The template a friend's own reminder email uses (the other templates are named by event).
 pub const FRIEND_REMINDER_TEMPLATE: &str = "friend.access.ending";
+
+/// The template of the email telling a friend they have not watched for a while.
+pub const FRIEND_INACTIVE_TEMPLATE: &str = "friend.access.inactive";
 
 /// The template of the email telling a friend their request was approved or declined.
 pub const FRIEND_REQUEST_TEMPLATE: &str = "friend.request.decided";

@@ -64,6 +64,11 @@ pub struct PlexUserResponse {
     /// granting again sends a new invite.
     #[serde(default, with = "crate::time::rfc3339_ms_opt")]
     pub removed_from_plex_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When they last watched something on this server (the PMS's history and sessions, as of
+    /// the last sync); none: not seen watching in the last 90 days before the first sync, or
+    /// ever since.
+    #[serde(default, with = "crate::time::rfc3339_ms_opt")]
+    pub last_watched_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The next window edge of a friend: `library_id` starts or ends at `at`.
@@ -180,6 +185,8 @@ pub enum FriendSort {
     NextChange,
     /// Soonest expiry first (none last).
     Expiry,
+    /// Longest since they last watched first (never seen watching first): who to ask first.
+    LastWatched,
 }
 
 /// Query of `GET /api/v1/plex-users`.
@@ -206,6 +213,10 @@ pub struct FriendQuery {
     pub within_days: Option<u32>,
     #[serde(default)]
     pub sort: Option<FriendSort>,
+    /// Only friends (not departed) who have not watched anything for at least this many days
+    /// (1–3650), or never.
+    #[serde(default)]
+    pub inactive_days: Option<u32>,
     /// Page size, 1–1000 (default: every match).
     #[serde(default)]
     #[cfg_attr(feature = "server", param(value_type = Option<u32>))]

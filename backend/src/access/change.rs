@@ -218,6 +218,17 @@ pub struct Also<'a> {
     pub sharing: Option<&'a SharingSettings>,
     /// An access plan being given: recorded per friend, its end policy set when it has one.
     pub plan: Option<(&'a GivenPlanRow, Option<EndPolicy>)>,
+    /// An end policy every friend gets (a plan's wins).
+    pub end_policy: Option<EndPolicy>,
+    /// The audit action, when not the bulk change's own (`grants.bulk`, `sharing.bulk`, …).
+    pub action: Option<&'static str>,
+}
+
+impl Also<'_> {
+    /// The end policy each friend gets, if any.
+    fn end(&self) -> Option<EndPolicy> {
+        self.plan.and_then(|(_, end)| end).or(self.end_policy)
+    }
 }
 
 /// [`save`], and with `also.sharing` also the sharing settings every friend gets from now on
@@ -275,7 +286,8 @@ async fn save_with_sharing(
         })
         .collect();
     let sharing = sharing.cloned();
-    let plan = also.plan.map(|(p, end)| (p.clone(), end));
+    let plan = also.plan.map(|(p, _)| p.clone());
+    let end = also.end();
     db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
             let mut stale = Vec::new();
@@ -294,15 +306,15 @@ async fn save_with_sharing(
                 if let Some(to) = &sharing {
                     db::plex_users::set_sharing(conn, *id, Some(to))?;
                 }
-                if let Some((given, end)) = &plan {
+                if let Some(given) = &plan {
                     let given = GivenPlanRow {
                         given_at: now,
                         ..given.clone()
                     };
                     db::plex_users::record_given_plan(conn, *id, &given)?;
-                    if end.is_some() {
-                        db::plex_users::set_end_policy(conn, *id, *end)?;
-                    }
+                }
+                if end.is_some() {
+                    db::plex_users::set_end_policy(conn, *id, end)?;
                 }
                 event.insert(conn)?;
                 if let Some((user, gained)) = granted.get(id) {
@@ -391,7 +403,7 @@ pub async fn bulk(
         if let Some(to) = sharing {
             after.user.sharing = Some(to.clone());
         }
-        if let Some((_, Some(end))) = also.plan {
+        if let Some(end) = also.end() {
             after.user.end_policy = Some(end);
         }
         let plan = after.plan(&catalog, now);
@@ -417,7 +429,9 @@ pub async fn bulk(
         skipped: Vec::new(),
     };
     if !dry_run {
-        let action = if also.plan.is_some() {
+        let action = if let Some(action) = also.action {
+            action
+        } else if also.plan.is_some() {
             "plan.apply"
         } else if sharing.is_some() {
             "sharing.bulk"

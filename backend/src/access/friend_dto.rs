@@ -42,6 +42,7 @@ pub fn list_item(view: &FriendView) -> PlexUserResponse {
             .map(|s| sharing::to_api(s).badges())
             .unwrap_or_default(),
         removed_from_plex_at: u.removed_at.map(from_ms),
+        last_watched_at: u.last_watched_at.map(from_ms),
     }
 }
 

@@ -199,6 +199,7 @@ mod tests {
                 end_policy: None,
                 removed_at: None,
                 given_plan: None,
+                last_watched_at: None,
             },
             grants: grants
                 .iter()

@@ -2,6 +2,7 @@
 //! turns "should have" and "has on Plex" into the one operation that makes Plex match, and the
 //! applier that carries it out; and the friend read model every list, detail and summary reads.
 
+pub mod activity;
 pub mod applier;
 pub mod bulk_action;
 pub mod change;
@@ -14,6 +15,7 @@ pub mod friend_load;
 pub mod friend_view;
 pub mod grants;
 pub mod grants_csv;
+pub mod inactivity;
 pub mod invites;
 pub mod plan_grants;
 pub mod planner;

@@ -391,6 +391,7 @@ pub async fn give(
         &Also {
             sharing: sharing.as_ref(),
             plan: Some((&given, plan.body.end_policy)),
+            ..Also::default()
         },
         applier.friend_limit(),
         versions,

@@ -141,6 +141,8 @@ pub struct ListQuery {
     pub plex_account_id: Option<i64>,
     pub status: Option<FriendStatus>,
     pub within_days: u32,
+    /// Only friends not seen watching for this many days (or never), not departed.
+    pub inactive_days: Option<u32>,
     pub sort: FriendSort,
     /// `None`: every match.
     pub limit: Option<usize>,
@@ -156,6 +158,7 @@ impl Default for ListQuery {
             plex_account_id: None,
             status: None,
             within_days: EXPIRING_SOON_DAYS,
+            inactive_days: None,
             sort: FriendSort::Name,
             limit: None,
             offset: 0,
@@ -330,7 +333,9 @@ impl Snapshot {
     /// `GET /api/v1/plex-users` as JSON: `{"items":[…],"total":N}` from the friends' ready
     /// fragments. Kept per query, except `status=expiring`, which moves with the clock.
     pub fn list(&self, query: &ListQuery, now: i64) -> Answer {
-        let cacheable = query.status != Some(FriendStatus::Expiring);
+        // (Both move with the clock.)
+        let cacheable =
+            query.status != Some(FriendStatus::Expiring) && query.inactive_days.is_none();
         if cacheable && let Some(hit) = self.answers().by_query.get(query) {
             return hit.clone();
         }
@@ -360,6 +365,13 @@ impl Snapshot {
                     .status
                     .is_none_or(|s| e.view.has_status(s, query.within_days, now))
             })
+            .filter(|e| {
+                query.inactive_days.is_none_or(|days| {
+                    let u = &e.view.friend.user;
+                    u.departed_at.is_none()
+                        && crate::access::activity::inactive_for(u.last_watched_at, days, now)
+                })
+            })
             .filter(|e| query.needle.as_deref().is_none_or(|n| e.matches(n)))
             .filter(|e| e.is_exactly(query))
             .collect();
@@ -370,6 +382,9 @@ impl Snapshot {
                 matches.sort_by_key(|e| e.view.valid_until().unwrap_or(i64::MAX));
             }
             FriendSort::Expiry => matches.sort_by_key(|e| e.view.expires_at.unwrap_or(i64::MAX)),
+            FriendSort::LastWatched => {
+                matches.sort_by_key(|e| e.view.friend.user.last_watched_at.unwrap_or(i64::MIN));
+            }
         }
         let total = matches.len();
         let start = query.offset.min(total);

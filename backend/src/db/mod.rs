@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod passkeys;
 pub mod plans;
+pub mod plays;
 pub mod plex_users;
 pub mod portal_sessions;
 pub mod schema;

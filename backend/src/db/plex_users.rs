@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    actual_libraries, friend_end, friend_plans, grants, libraries, plex_users,
+    actual_libraries, friend_activity, friend_end, friend_plans, grants, libraries, plex_users,
 };
 use crate::plex::SharingSettings;
 use plexward_shared::EndPolicy;
@@ -39,6 +39,7 @@ type JoinedRow = (
     Option<i64>,
     Option<(i64, String, i64, i64)>,
     Option<String>,
+    Option<i64>,
 );
 
 /// `plex_users` with `friend_end` and `friend_plans`, as [`JoinedRow`]s.
@@ -47,6 +48,7 @@ macro_rules! joined {
         plex_users::table
             .left_join(friend_end::table)
             .left_join(friend_plans::table)
+            .left_join(friend_activity::table)
             .select((
                 PlexUserRow::as_select(),
                 friend_end::end_policy.nullable(),
@@ -59,6 +61,7 @@ macro_rules! joined {
                 )
                     .nullable(),
                 friend_plans::reminder_leads.nullable(),
+                friend_activity::last_watched_at.nullable(),
             ))
     };
 }
@@ -115,10 +118,16 @@ pub struct PlexUser {
     pub removed_at: Option<i64>,
     /// The access plan they were given last.
     pub given_plan: Option<GivenPlanRow>,
+    /// When they last watched something on this server (a play in the history, or a session
+    /// seen playing), as far as syncs read it.
+    pub last_watched_at: Option<i64>,
 }
 
 impl PlexUser {
-    fn from_row((row, end_policy, removed_at, plan, leads): JoinedRow, actual: Vec<i64>) -> Self {
+    fn from_row(
+        (row, end_policy, removed_at, plan, leads, last_watched_at): JoinedRow,
+        actual: Vec<i64>,
+    ) -> Self {
         Self {
             id: row.id,
             plex_user_id: row.plex_user_id,
@@ -145,6 +154,7 @@ impl PlexUser {
                 given_at,
                 reminder_leads: leads.and_then(|l| serde_json::from_str(&l).ok()),
             }),
+            last_watched_at,
         }
     }
 

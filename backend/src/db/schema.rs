@@ -346,6 +346,8 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 diesel::joinable!(api_token_addresses -> api_tokens (token_id));
 diesel::joinable!(access_requests -> plex_users (plex_user_id));
+diesel::joinable!(plays -> plex_users (plex_user_id));
+diesel::joinable!(friend_activity -> plex_users (plex_user_id));
 diesel::table! {
     idempotency_keys (account_id, key) {
         account_id -> BigInt,
@@ -361,6 +363,9 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_requests,
+    plays,
+    friend_activity,
+    inactivity_notices,
     account_totp,
     recovery_codes,
     mfa_challenges,
@@ -458,6 +463,35 @@ diesel::table! {
         decided_at -> Nullable<BigInt>,
         decided_by -> Nullable<Text>,
         reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    plays (history_key) {
+        history_key -> Text,
+        plex_user_id -> BigInt,
+        library_id -> Nullable<BigInt>,
+        viewed_at -> BigInt,
+        title -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    inactivity_notices (plex_user_id) {
+        plex_user_id -> BigInt,
+        since -> BigInt,
+        reminded_at -> Nullable<BigInt>,
+        due_told_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    friend_activity (plex_user_id) {
+        plex_user_id -> BigInt,
+        last_watched_at -> BigInt,
+        last_title -> Nullable<Text>,
+        watching_now -> Nullable<Text>,
     }
 }
 

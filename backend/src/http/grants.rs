@@ -287,7 +287,7 @@ pub async fn bulk(
         &compute,
         &change::Also {
             sharing: sharing.as_ref(),
-            plan: None,
+            ..change::Also::default()
         },
         state.applier.friend_limit(),
         versions.as_ref(),

@@ -2,6 +2,7 @@
 //! middleware every response passes through.
 
 pub mod accounts;
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod backups;
@@ -22,6 +23,7 @@ pub mod grants;
 pub mod grants_csv;
 pub mod health;
 pub mod idempotency;
+pub mod inactivity;
 pub mod invites;
 pub mod live_streams;
 pub mod logs;
@@ -128,6 +130,11 @@ pub fn api_v1<C: Mount>(cfg: &mut C) {
         .service(portal::create_request)
         .service(portal::cancel_request)
         .service(portal::sign_out)
+        .service(activity::friend_activity)
+        .service(inactivity::get_settings)
+        .service(inactivity::put_settings)
+        .service(inactivity::report)
+        .service(inactivity::apply)
         .service(requests::list)
         .service(requests::approve)
         .service(requests::decline)

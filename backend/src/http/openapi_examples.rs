@@ -49,6 +49,15 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("put /api/v1/settings/portal", json!({"enabled": true})),
         (
+            "put /api/v1/settings/inactivity",
+            json!({"enabled": true, "days": 90, "action": "end_access",
+                "remind_days_before": 14, "automatic": false}),
+        ),
+        (
+            "post /api/v1/inactivity/apply",
+            json!({"friend_ids": [12, 31], "dry_run": true}),
+        ),
+        (
             "post /api/v1/portal/requests",
             json!({"kind": "extension", "library_id": 2, "period": "month",
                 "message": "Could I keep it until the end of the series?"}),
@@ -285,6 +294,12 @@ mod tests {
             }
             "put /api/v1/settings/portal" => {
                 serde_json::from_value::<dto::PortalSettings>(v).map(drop)
+            }
+            "put /api/v1/settings/inactivity" => {
+                serde_json::from_value::<dto::InactivityPolicy>(v).map(drop)
+            }
+            "post /api/v1/inactivity/apply" => {
+                serde_json::from_value::<dto::InactivityApplyRequest>(v).map(drop)
             }
             "post /api/v1/portal/requests" => {
                 serde_json::from_value::<dto::NewAccessRequest>(v).map(drop)

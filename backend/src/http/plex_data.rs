@@ -91,6 +91,14 @@ fn list_query(q: &FriendQuery) -> Result<ListQuery, ApiError> {
             format!("must be between 1 and {EXPIRING_DAYS_MAX}"),
         );
     }
+    if let Some(days) = q.inactive_days
+        && !(1..=3_650).contains(&days)
+    {
+        errors.insert(
+            "inactive_days".to_owned(),
+            "must be between 1 and 3650".to_owned(),
+        );
+    }
     let text = |v: &Option<String>| -> Option<String> {
         v.as_deref()
             .map(str::trim)
@@ -143,6 +151,7 @@ fn list_query(q: &FriendQuery) -> Result<ListQuery, ApiError> {
         plex_account_id,
         status: q.status,
         within_days,
+        inactive_days: q.inactive_days,
         sort: q.sort.unwrap_or_default(),
         limit,
         offset,

@@ -49,6 +49,7 @@ async fn reconcile(ctx: &JobContext, job_id: &str) -> Result<ReconcileReport, Sy
         Ok(n) => synced.invites_ended += n,
         Err(e) => tracing::warn!(error = %e, "cannot withdraw the invites that ran out of days"),
     }
+    sync::read_activity(pool, &client, applier, &mut synced).await;
     let mut report = ReconcileReport {
         sync: synced,
         ..ReconcileReport::default()

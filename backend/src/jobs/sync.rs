@@ -51,6 +51,7 @@ impl Job for SyncJob {
         };
         let (mut report, accepted) = sync(&ctx.pool, &client, &ctx.applier, &job.id).await?;
         follow_invites(&ctx.pool, &ctx.applier, accepted, &mut report).await;
+        read_activity(&ctx.pool, &client, &ctx.applier, &mut report).await;
         Ok(report)
     }
 }
@@ -72,6 +73,32 @@ pub async fn follow_invites(
     match crate::access::invites::expire_due(pool, applier).await {
         Ok(n) => report.invites_ended += n,
         Err(e) => tracing::warn!(error = %e, "cannot withdraw the invites that ran out of days"),
+    }
+}
+
+/// After a sync: who watched since the last one, then the inactivity policy on what that shows.
+/// A PMS that does not answer fails only this part (said in the report); the friends are synced
+/// either way.
+pub(crate) async fn read_activity(
+    pool: &DbPool,
+    client: &PlexClient,
+    applier: &Applier,
+    report: &mut SyncReport,
+) {
+    match crate::access::activity::import(pool, client, applier.now()).await {
+        Ok(imported) => {
+            report.plays_imported = imported.plays;
+            report.watching_now = imported.watching_now;
+            match crate::access::inactivity::pass(pool, applier, applier.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(friends = n, "the inactivity policy acted"),
+                Err(e) => tracing::warn!(error = %e, "the inactivity policy could not act"),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the watch history this sync");
+            report.activity_error = Some(e.to_string());
+        }
     }
 }
 

@@ -44,6 +44,10 @@ const DECIDED: &[(&str, &str)] = &[
     ("outcome", "“approved” or “declined”"),
     ("reason", "Why it was declined, when the moderator said"),
 ];
+const INACTIVE: &[(&str, &str)] = &[
+    ("inactive_days", "How many days since they last watched"),
+    ("acts_at", "When the policy acts, in words"),
+];
 const SIGN_IN: &[(&str, &str)] = &[
     ("count", "How many sign-ins failed"),
     ("minutes", "Within how many minutes"),
@@ -53,6 +57,7 @@ const SIGN_IN: &[(&str, &str)] = &[
 pub fn names() -> impl Iterator<Item = &'static str> {
     super::EVENTS.iter().copied().chain([
         plexward_shared::FRIEND_REMINDER_TEMPLATE,
+        plexward_shared::FRIEND_INACTIVE_TEMPLATE,
         plexward_shared::FRIEND_REQUEST_TEMPLATE,
     ])
 }
@@ -81,6 +86,9 @@ pub fn variables(name: &str) -> Vec<(&'static str, &'static str)> {
     }
     if name == plexward_shared::FRIEND_REQUEST_TEMPLATE {
         vars.extend_from_slice(DECIDED);
+    }
+    if name.ends_with("access.inactive") {
+        vars.extend_from_slice(INACTIVE);
     }
     if name.ends_with("access.ending") {
         vars.extend_from_slice(ENDING);
@@ -116,9 +124,14 @@ pub fn default(name: &str) -> (&'static str, &'static str) {
         "signin.failures" => "{{count}} failed sign-ins to Plexward",
         "plexward.started" => "Plexward started",
         "request.created" => "{{friend}} asks for {{request}}",
+        "access.inactive" => "Not watching for {{inactive_days}} days: {{friend}}",
+        plexward_shared::FRIEND_INACTIVE_TEMPLATE => "Still watching on {{server}}?",
         plexward_shared::FRIEND_REQUEST_TEMPLATE => "Your request to {{server}} was {{outcome}}",
         _ => "Your access to {{server}} ends {{ends_at}}",
     };
+    if name == plexward_shared::FRIEND_INACTIVE_TEMPLATE {
+        return (subject, "Hello {{friend}},\n\n{{summary}}\n");
+    }
     if name == plexward_shared::FRIEND_REQUEST_TEMPLATE {
         return (
             subject,
@@ -235,6 +248,8 @@ pub fn values(payload: &Value, reader: &Reader) -> BTreeMap<&'static str, String
         ("message", text(&details["message"])),
         ("outcome", text(&details["outcome"])),
         ("reason", text(&details["reason"])),
+        ("inactive_days", number(&details["inactive_days"])),
+        ("acts_at", time(&payload["ends_at"])),
     ];
     found
         .into_iter()
@@ -259,6 +274,7 @@ pub fn sample(name: &str) -> Value {
             "message": "Could I keep it until the end of the series?",
             "outcome": "declined",
             "reason": "The server is full this month.",
+            "inactive_days": 76,
         },
     });
     if friend {
@@ -288,6 +304,14 @@ fn sample_summary(name: &str) -> &'static str {
         "plex.recovered" => "Plex answers again, after 5 minutes.",
         "signin.failures" => "12 sign-ins to Plexward failed within 10 minutes.",
         "request.created" => "Alice Example asks for more time for Movies.",
+        "access.inactive" => {
+            "Alice Example has not watched anything for 76 days; on Saturday 12 December at 18:00 \
+             their access ends."
+        }
+        "friend.access.inactive" => {
+            "You have not watched anything on this server for 76 days. Unless you watch something \
+             before Saturday 12 December at 18:00, your access will end."
+        }
         "friend.request.decided" => "Your request for more time for Movies was declined.",
         _ => "Plexward started.",
     }

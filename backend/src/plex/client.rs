@@ -13,8 +13,8 @@ use super::error::{PlexError, PlexHost};
 use super::http::{Outgoing, Transport};
 use super::json::SharedWith;
 use super::models::{
-    Account, Friend, FriendsSnapshot, Identity, Invitee, Library, MachineId, NonEmptySet,
-    PlexSectionId, PmsKey, SectionMap, ServerInfo, Share, ShareId, UserId,
+    Account, Friend, FriendsSnapshot, HistoryPage, Identity, Invitee, Library, MachineId,
+    NonEmptySet, NowPlaying, PlexSectionId, PmsKey, SectionMap, ServerInfo, Share, ShareId, UserId,
 };
 use super::routes::{Api, Operation, RouteTable, Routes};
 use super::sharing::SharingSettings;
@@ -74,6 +74,27 @@ impl PlexClient {
     /// PMS `GET /library/sections`: the server's libraries with their PMS keys.
     pub async fn libraries(&self) -> Result<Vec<Library>, PlexError> {
         self.get(PlexHost::Pms, "/library/sections", false, xml::libraries)
+            .await
+    }
+
+    /// PMS `GET /status/sessions/history/all`: plays viewed at or after `since` (seconds), oldest
+    /// first, `size` of them from `start`.
+    pub async fn history_page(
+        &self,
+        since: i64,
+        start: u64,
+        size: u64,
+    ) -> Result<HistoryPage, PlexError> {
+        let path = format!(
+            "/status/sessions/history/all?sort=viewedAt:asc&viewedAt>={since}\
+             &X-Plex-Container-Start={start}&X-Plex-Container-Size={size}"
+        );
+        self.get(PlexHost::Pms, &path, false, xml::history).await
+    }
+
+    /// PMS `GET /status/sessions`: what plays now, and for whom.
+    pub async fn sessions(&self) -> Result<Vec<NowPlaying>, PlexError> {
+        self.get(PlexHost::Pms, "/status/sessions", false, xml::sessions)
             .await
     }
 

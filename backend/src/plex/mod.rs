@@ -36,7 +36,7 @@ pub use sharing::{ContentFilter, SharingSettings};
 /// Where Plex Web's v2 sharing routes live (spec §2.5) when plex.tv is the real one.
 pub const CLIENTS_PLEXTV_URL: &str = "https://clients.plex.tv";
 pub use models::{
-    Account, EmptySet, Friend, FriendAccess, FriendServer, FriendsSnapshot, Identity, Invitee,
-    Library, LibraryKind, MachineId, NonEmptySet, PlexSection, PlexSectionId, PmsKey, SectionMap,
-    ServerInfo, Share, ShareId, ShareSection, UserId,
+    Account, EmptySet, Friend, FriendAccess, FriendServer, FriendsSnapshot, HistoryPage, Identity,
+    Invitee, Library, LibraryKind, MachineId, NonEmptySet, NowPlaying, Play, PlexSection,
+    PlexSectionId, PmsKey, SectionMap, ServerInfo, Share, ShareId, ShareSection, UserId,
 };

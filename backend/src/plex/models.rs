@@ -179,6 +179,38 @@ pub struct Library {
     pub uuid: Option<String>,
 }
 
+/// One play in the PMS's watch history (`/status/sessions/history/all`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Play {
+    /// The PMS's own key of the row (`/status/sessions/history/123`): the same play read twice
+    /// is one play.
+    pub history_key: String,
+    /// Who watched: a friend's plex.tv account id (1 is the owner).
+    pub account_id: u64,
+    pub library: PmsKey,
+    /// The show for an episode, the album's artist for a track, else the title.
+    pub title: String,
+    /// `movie`, `episode`, `track`, `photo`, …
+    pub kind: String,
+    /// When, in seconds since the epoch (as PMS counts).
+    pub viewed_at: i64,
+}
+
+/// A page of the watch history: its plays and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub plays: Vec<Play>,
+    pub total: u64,
+}
+
+/// Something playing now (`/status/sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NowPlaying {
+    pub account_id: u64,
+    pub library: PmsKey,
+    pub title: String,
+}
+
 /// The owner's plex.tv account (`/api/v2/user`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {

@@ -9,8 +9,9 @@ use roxmltree::{Document, Node};
 use super::sharing::SharingSettings;
 
 use super::models::{
-    Friend, FriendServer, Identity, Library, LibraryKind, MachineId, PlexSection, PlexSectionId,
-    PmsKey, SectionMap, ServerInfo, Share, ShareId, ShareSection, UserId,
+    Friend, FriendServer, HistoryPage, Identity, Library, LibraryKind, MachineId, NowPlaying, Play,
+    PlexSection, PlexSectionId, PmsKey, SectionMap, ServerInfo, Share, ShareId, ShareSection,
+    UserId,
 };
 
 type Parsed<T> = Result<T, String>;
@@ -113,6 +114,55 @@ pub fn libraries(body: &str) -> Parsed<Vec<Library>> {
             })
         })
         .collect()
+}
+
+/// What a history row or session is called: the show or artist when there is one.
+fn play_title(node: Node<'_, '_>) -> String {
+    non_empty(node, "grandparentTitle")
+        .or_else(|| non_empty(node, "title"))
+        .unwrap_or_default()
+}
+
+/// PMS `GET /status/sessions/history/all` (paged: `totalSize` says how many match).
+pub fn history(body: &str) -> Parsed<HistoryPage> {
+    let doc = doc(body)?;
+    let root = root_named(&doc, "MediaContainer")?;
+    let plays = root
+        .children()
+        .filter(|c| c.is_element())
+        .map(|row| {
+            Ok(Play {
+                history_key: req(row, "historyKey")?.to_owned(),
+                account_id: req_u64(row, "accountID")?,
+                library: PmsKey(req_u64(row, "librarySectionID")?),
+                title: play_title(row),
+                kind: attr(row, "type").unwrap_or_default().to_owned(),
+                viewed_at: opt_i64(row, "viewedAt")
+                    .ok_or_else(|| "a history row lacks viewedAt".to_owned())?,
+            })
+        })
+        .collect::<Parsed<Vec<Play>>>()?;
+    let total = opt_i64(root, "totalSize").map_or(plays.len() as u64, |t| t.max(0) as u64);
+    Ok(HistoryPage { plays, total })
+}
+
+/// PMS `GET /status/sessions`: what plays now, and for whom (a session without a user or a
+/// library, such as Live TV, is left out).
+pub fn sessions(body: &str) -> Parsed<Vec<NowPlaying>> {
+    let doc = doc(body)?;
+    let root = root_named(&doc, "MediaContainer")?;
+    Ok(root
+        .children()
+        .filter(|c| c.is_element())
+        .filter_map(|item| {
+            let user = children(item, "User").next()?;
+            Some(NowPlaying {
+                account_id: attr(user, "id")?.parse().ok()?,
+                library: PmsKey(attr(item, "librarySectionID")?.parse().ok()?),
+                title: play_title(item),
+            })
+        })
+        .collect())
 }
 
 /// plex.tv `GET /api/users/`.

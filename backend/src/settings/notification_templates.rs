@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 use plexward_shared::{
-    FRIEND_REMINDER_TEMPLATE, FRIEND_REQUEST_TEMPLATE, TemplatePreviewRequest,
-    TemplatePreviewResponse, TemplateRequest, TemplateResponse, TemplateVariable,
+    FRIEND_REMINDER_TEMPLATE, TemplatePreviewRequest, TemplatePreviewResponse, TemplateRequest,
+    TemplateResponse, TemplateVariable,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -187,10 +187,14 @@ pub fn compose(
     payload: &str,
     to_friend: bool,
 ) -> QueryResult<(String, String)> {
-    let name = match (to_friend, event.starts_with("request.")) {
-        (true, true) => FRIEND_REQUEST_TEMPLATE,
-        (true, false) => FRIEND_REMINDER_TEMPLATE,
-        (false, _) => event,
+    // A friend's own email: the event's friend template (`friend.<event>`), else the reminder's.
+    let own = format!("friend.{event}");
+    let name = if !to_friend {
+        event
+    } else if messages::is_name(&own) {
+        own.as_str()
+    } else {
+        FRIEND_REMINDER_TEMPLATE
     };
     let stored = load(conn)?;
     let template = stored

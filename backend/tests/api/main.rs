@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod activity;
 mod apply_jobs;
 mod audit;
 mod audit_via_token;

@@ -451,6 +451,31 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/portal/sign-out", Access::Friend),
     (
         "GET",
+        "/api/v1/plex-users/{id}/activity",
+        Access::Needs(Permission::ViewPlexData),
+    ),
+    (
+        "GET",
+        "/api/v1/settings/inactivity",
+        Access::Needs(Permission::ViewSettings),
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/inactivity",
+        Access::Needs(Permission::ManageSettings),
+    ),
+    (
+        "GET",
+        "/api/v1/inactivity",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "POST",
+        "/api/v1/inactivity/apply",
+        Access::Needs(Permission::ManageAccess),
+    ),
+    (
+        "GET",
         "/api/v1/requests",
         Access::Needs(Permission::ManageAccess),
     ),

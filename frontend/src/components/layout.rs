@@ -15,7 +15,7 @@ struct NavItem {
     permission: Option<Permission>,
 }
 
-const NAV: [NavItem; 11] = [
+const NAV: [NavItem; 12] = [
     NavItem {
         href: "/",
         label: "Dashboard",
@@ -35,6 +35,12 @@ const NAV: [NavItem; 11] = [
         href: "/invites",
         label: "Invites",
         permission: Some(Permission::ViewPlexData),
+    },
+    // Friends' requests from the portal: only for the roles that may answer them.
+    NavItem {
+        href: "/requests",
+        label: "Requests",
+        permission: Some(Permission::ManageAccess),
     },
     NavItem {
         href: "/plans",

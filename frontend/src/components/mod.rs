@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 pub mod account_sessions;
+pub mod approve_dialog;
 pub mod audit_events;
 pub mod audit_filters;
 pub mod avatar;
@@ -9,6 +10,7 @@ pub mod bulk_dialog;
 pub mod certificate_upload;
 pub mod change_password_form;
 pub mod copy_field;
+pub mod decline_dialog;
 pub mod dialog;
 pub mod email_fields;
 pub mod end_policy_editor;
@@ -26,6 +28,7 @@ pub mod job_progress;
 pub mod layout;
 pub mod live_tail;
 pub mod log_lines;
+pub mod message_field;
 pub mod my_sessions;
 pub mod pager;
 pub mod passkeys;
@@ -36,6 +39,8 @@ pub mod portal_settings;
 pub mod portal_sign_in;
 pub mod recovery_codes;
 pub mod reminder_settings;
+pub mod request_form;
+pub mod request_list;
 pub mod restart_server;
 pub mod scheduler_card;
 pub mod scheduler_form;

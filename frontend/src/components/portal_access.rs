@@ -1,12 +1,15 @@
 //! What a signed-in friend sees on the portal: a greeting, a notice while their invite waits to be
 //! accepted on Plex, each of their libraries with when it starts and ends (or its weekly window
-//! and next openings) on their own clock, their restrictions, and "Sign out".
+//! and next openings) on their own clock, their restrictions, "Ask for more" and their requests,
+//! and "Sign out". Asking or cancelling reads their access again, so a granted library shows up.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use plexward_shared::{PortalAccessResponse, PortalLibrary};
+use plexward_shared::{AccessRequestState, PortalAccessResponse, PortalLibrary};
 
 use crate::api;
+use crate::components::request_form::RequestForm;
+use crate::components::request_list::RequestList;
 use crate::format::{browser_wall, browser_zone, now};
 use crate::portal_text::{
     Clock, end_words, kind_words, occurrence_words, start_words, status_words, weekly_words,
@@ -17,12 +20,43 @@ const NEXT_OPENINGS: usize = 3;
 
 #[component]
 pub fn PortalAccess(
+    /// Their access as first read; read again after every request made or cancelled.
     access: PortalAccessResponse,
     /// Signed out (the cookie is cleared).
     on_signed_out: Callback<()>,
+    /// The portal session ended (or the portal was switched off) while the page was open.
+    on_ended: Callback<()>,
 ) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // The greeting and the server's name stay as first read; the rest follows the reloads.
+    let (title, server_name) = (access.title.clone(), access.server_name.clone());
+    let access = RwSignal::new(access);
+    let reload = Callback::new(move |()| {
+        spawn_local(async move {
+            match api::portal_me().await {
+                Ok(now) => {
+                    access.try_set(now);
+                }
+                Err(e) if e.status == 401 || e.code == "portal_off" => on_ended.run(()),
+                // The request itself went through; the page shows it at the next load.
+                Err(e) => {
+                    error.try_set(Some(e.message));
+                }
+            }
+        });
+    });
+    let libraries = Signal::derive(move || access.with(|a| a.libraries.clone()));
+    let requestable = Signal::derive(move || access.with(|a| a.requestable.clone()));
+    let requests = Signal::derive(move || access.with(|a| a.requests.clone()));
+    let open_count = Signal::derive(move || {
+        access.with(|a| {
+            a.requests
+                .iter()
+                .filter(|r| r.state == AccessRequestState::Open)
+                .count()
+        })
+    });
     let sign_out = move |_| {
         busy.set(true);
         error.set(None);
@@ -42,16 +76,15 @@ pub fn PortalAccess(
         || "Times are in your own time zone.".to_owned(),
         |zone| format!("Times are in your time zone ({zone})."),
     );
-    let server_zone = access.time_zone.clone();
-    let libraries = access.libraries.clone();
+    let server_zone = move || access.with(|a| a.time_zone.clone());
     view! {
         <section class="card glass" aria-labelledby="portal-hello">
-            <h1 id="portal-hello">{format!("Hello, {}", access.title)}</h1>
+            <h1 id="portal-hello">{format!("Hello, {title}")}</h1>
             <p class="muted" data-testid="portal-server">
-                "Your access to " <strong>{access.server_name.clone()}</strong>
+                "Your access to " <strong>{server_name}</strong>
             </p>
         </section>
-        {access.pending_invite.then(|| view! {
+        <Show when=move || access.with(|a| a.pending_invite)>
             <div class="alert warning" role="status" data-testid="portal-invite">
                 <p><strong>"An invite is waiting for you."</strong></p>
                 <p>
@@ -59,30 +92,38 @@ pub fn PortalAccess(
                      and these libraries appear in your Plex apps."
                 </p>
             </div>
-        })}
+        </Show>
         <section class="card glass" aria-labelledby="portal-libraries-title">
             <h2 id="portal-libraries-title">"Your libraries"</h2>
             <p class="hint" data-testid="portal-zone">{zone_note}</p>
-            {if libraries.is_empty() {
-                view! { <p class="muted">"No library is shared with you at the moment."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="portal-libraries">
-                        {libraries
-                            .into_iter()
-                            .map(|library| view! { <LibraryItem library server_zone=server_zone.clone() /> })
-                            .collect_view()}
-                    </ul>
+            {move || {
+                let libraries = libraries.get();
+                if libraries.is_empty() {
+                    view! { <p class="muted">"No library is shared with you at the moment."</p> }.into_any()
+                } else {
+                    let zone = server_zone();
+                    view! {
+                        <ul class="portal-libraries">
+                            {libraries
+                                .into_iter()
+                                .map(|library| view! { <LibraryItem library server_zone=zone.clone() /> })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
                 }
-                    .into_any()
             }}
         </section>
         <section class="card glass" aria-labelledby="portal-restrictions-title">
             <h2 id="portal-restrictions-title">"Your restrictions"</h2>
             <ul class="portal-restrictions" data-testid="portal-restrictions">
-                {access.restrictions.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}
+                {move || access.with(|a| {
+                    a.restrictions.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()
+                })}
             </ul>
         </section>
+        <RequestForm libraries requestable open_count on_sent=reload on_ended />
+        <RequestList requests on_changed=reload on_ended />
         <Show when=move || error.with(Option::is_some)>
             <p class="alert error" role="alert">{move || error.get()}</p>
         </Show>

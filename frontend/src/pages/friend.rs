@@ -8,9 +8,9 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use plexward_shared::{
-    AccessPlanResponse, ApplyState, BulkAction, BulkRequest, BulkResponse, ChangeResponse,
-    InviteQuery, InviteResponse, InviteState, JobState, LibraryResponse, Permission,
-    PlexUserDetailResponse,
+    AccessPlanResponse, AccessRequestState, ApplyState, BulkAction, BulkRequest, BulkResponse,
+    ChangeResponse, InviteQuery, InviteResponse, InviteState, JobState, LibraryResponse,
+    Permission, PlexUserDetailResponse, RequestQuery,
 };
 
 use crate::api;
@@ -127,6 +127,7 @@ fn FriendPage(id: i64) -> impl IntoView {
                             <FriendHeader friend=friend.clone() zone=zone.clone() />
                             {zone_note.map(|note| view! { <p class="alert info" role="status">{note}</p> })}
                             <PendingInvites invites zone=zone.clone() actions=invite_actions can_edit />
+                            {can_edit.then(|| view! { <OpenRequests id /> })}
                             <OutcomeNote outcome zone=zone.clone() />
                             <AccessPlan
                                 friend=friend.clone()
@@ -382,6 +383,33 @@ fn PendingInvites(
     view! {
         <InviteOutcome actions />
         {banners}
+    }
+}
+
+/// "2 open requests" from the friend portal, linking to them on the Requests page (nothing when
+/// there are none). Only for roles that may answer them.
+#[component]
+fn OpenRequests(id: i64) -> impl IntoView {
+    let open = LocalResource::new(move || async move {
+        let q = RequestQuery {
+            state: Some(AccessRequestState::Open.as_str().to_owned()),
+            friend_id: Some(id.to_string()),
+            limit: Some("1".to_owned()),
+            ..RequestQuery::default()
+        };
+        api::requests(&q).await.map(|l| l.total).unwrap_or(0)
+    });
+    move || {
+        open.get().filter(|n| *n > 0).map(|n| {
+            view! {
+                <p class="alert info" role="status" data-testid="friend-open-requests">
+                    <a href=api::href(&format!("/requests?friend_id={id}&state=open"))>
+                        {format!("{n} open {} from the portal", if n == 1 { "request" } else { "requests" })}
+                    </a>
+                    " — waiting for an answer."
+                </p>
+            }
+        })
     }
 }
 

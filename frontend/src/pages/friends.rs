@@ -473,6 +473,7 @@ mod tests {
             },
             sharing_badges: vec![],
             removed_from_plex_at: None,
+            last_watched_at: None,
         }
     }
 

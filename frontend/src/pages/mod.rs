@@ -16,6 +16,7 @@ pub mod not_found;
 pub mod notifications;
 pub mod plans;
 pub mod portal;
+pub mod requests;
 pub mod set_up_two_factor;
 pub mod settings;
 pub mod sso;

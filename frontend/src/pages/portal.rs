@@ -56,6 +56,12 @@ pub fn Portal() -> impl IntoView {
     let on_refused = Callback::new(move |()| stage.set(Stage::Refused));
     let on_signed_out =
         Callback::new(move |()| stage.set(Stage::SignedOut(Some("You have signed out."))));
+    // The session ran out (or the portal was switched off) under an open page: ask again where
+    // things stand, which shows the sign-in (or "not available").
+    let on_ended = Callback::new(move |()| {
+        stage.set(Stage::Loading);
+        load();
+    });
     view! {
         <main class="portal">
             <p class="portal-brand">
@@ -82,7 +88,7 @@ pub fn Portal() -> impl IntoView {
                     </section>
                 }
                     .into_any(),
-                Stage::SignedIn(access) => view! { <PortalAccess access=*access on_signed_out /> }.into_any(),
+                Stage::SignedIn(access) => view! { <PortalAccess access=*access on_signed_out on_ended /> }.into_any(),
                 Stage::Refused => view! {
                     <section class="card glass" data-testid="portal-refused">
                         <h1>"No access"</h1>
