@@ -14,6 +14,20 @@ use crate::{AccessRequest, Occurrence, Repeat, RequestableLibrary, Sharing};
 pub struct PortalSettings {
     /// Friends may sign in at `/portal` (default off).
     pub enabled: bool,
+    /// Plexward's address as friends reach it (`https://plex.example.com/plexward`): friends'
+    /// emails link to the portal there while it is on. Absent: no link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+impl PortalSettings {
+    /// The portal's address for friends' emails, while the portal is on and an address is set.
+    pub fn link(&self) -> Option<String> {
+        self.public_url
+            .as_deref()
+            .filter(|_| self.enabled)
+            .map(|u| format!("{}/portal", u.trim_end_matches('/')))
+    }
 }
 
 /// Answer of `POST /api/v1/portal/sign-in`: the Plex page the friend approves the PIN on.

@@ -345,6 +345,7 @@ impl From<crate::portal::PortalError> for ApiError {
                 message: "Sign in to the portal with your Plex account first.".into(),
             },
             PortalError::PlexUnavailable(message) => Self::PlexUnavailable(message),
+            PortalError::Invalid(field, why) => Self::field(field, why),
             PortalError::Throttled { retry_after_secs } => Self::TooManyRequests {
                 code: "too_many_attempts",
                 message: format!("Too many sign-in attempts; try again in {retry_after_secs} s."),

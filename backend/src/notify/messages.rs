@@ -48,6 +48,10 @@ const INACTIVE: &[(&str, &str)] = &[
     ("inactive_days", "How many days since they last watched"),
     ("acts_at", "When the policy acts, in words"),
 ];
+const PORTAL: &[(&str, &str)] = &[(
+    "portal_url",
+    "The friend portal's address, while it is on and Settings → Friend portal has one",
+)];
 const SIGN_IN: &[(&str, &str)] = &[
     ("count", "How many sign-ins failed"),
     ("minutes", "Within how many minutes"),
@@ -90,6 +94,9 @@ pub fn variables(name: &str) -> Vec<(&'static str, &'static str)> {
     if name.ends_with("access.inactive") {
         vars.extend_from_slice(INACTIVE);
     }
+    if name.starts_with("friend.") {
+        vars.extend_from_slice(PORTAL);
+    }
     if name.ends_with("access.ending") {
         vars.extend_from_slice(ENDING);
     }
@@ -130,18 +137,21 @@ pub fn default(name: &str) -> (&'static str, &'static str) {
         _ => "Your access to {{server}} ends {{ends_at}}",
     };
     if name == plexward_shared::FRIEND_INACTIVE_TEMPLATE {
-        return (subject, "Hello {{friend}},\n\n{{summary}}\n");
+        return (
+            subject,
+            "Hello {{friend}},\n\n{{summary}}\n{{#if portal_url}}\nSee your access: {{portal_url}}\n{{/if}}",
+        );
     }
     if name == plexward_shared::FRIEND_REQUEST_TEMPLATE {
         return (
             subject,
-            "Hello {{friend}},\n\n{{summary}}{{#if reason}}\n\nThe reason given: {{reason}}{{/if}}\n",
+            "Hello {{friend}},\n\n{{summary}}{{#if reason}}\n\nThe reason given: {{reason}}{{/if}}\n{{#if portal_url}}\nSee your access: {{portal_url}}\n{{/if}}",
         );
     }
     if name == plexward_shared::FRIEND_REMINDER_TEMPLATE {
         return (
             subject,
-            "Hello {{friend}},\n\nYour access to {{libraries}} on {{server}} ends on {{ends_at}}.\n\nIf you would like it to go on, ask the owner of {{server}}.\n",
+            "Hello {{friend}},\n\nYour access to {{libraries}} on {{server}} ends on {{ends_at}}.\n\nIf you would like it to go on, ask the owner of {{server}}.\n{{#if portal_url}}\nSee your access: {{portal_url}}\n{{/if}}",
         );
     }
     (subject, BODY)
@@ -195,6 +205,8 @@ impl Template {
 pub struct Reader {
     pub server: String,
     pub time_zone: chrono_tz::Tz,
+    /// The friend portal's address, while it is on and has one (friends' emails link to it).
+    pub portal_url: Option<String>,
 }
 
 /// "Friday 12 December at 18:00" in `zone`.
@@ -250,6 +262,7 @@ pub fn values(payload: &Value, reader: &Reader) -> BTreeMap<&'static str, String
         ("reason", text(&details["reason"])),
         ("inactive_days", number(&details["inactive_days"])),
         ("acts_at", time(&payload["ends_at"])),
+        ("portal_url", reader.portal_url.clone()),
     ];
     found
         .into_iter()
@@ -326,6 +339,7 @@ mod tests {
         let reader = Reader {
             server: "SimServer".into(),
             time_zone: chrono_tz::Europe::Paris,
+            portal_url: Some("https://plex.example.com/portal".into()),
         };
         for name in names() {
             let (subject, body) = default(name);
@@ -342,6 +356,7 @@ mod tests {
         let reader = Reader {
             server: "SimServer".into(),
             time_zone: chrono_tz::Europe::Paris,
+            portal_url: Some("https://plex.example.com/portal".into()),
         };
         let name = plexward_shared::FRIEND_REMINDER_TEMPLATE;
         let (_, body) = Template::default_of(name).render(&values(&sample(name), &reader));
@@ -351,6 +366,27 @@ mod tests {
             ),
             "{body}"
         );
+    }
+
+    #[test]
+    fn a_friends_email_links_to_the_portal_when_it_has_an_address() {
+        let mut reader = Reader {
+            server: "SimServer".into(),
+            time_zone: chrono_tz::Europe::Paris,
+            portal_url: Some("https://plex.example.com/portal".into()),
+        };
+        for name in names().filter(|n| n.starts_with("friend.")) {
+            let template = Template::default_of(name);
+            let (_, body) = template.render(&values(&sample(name), &reader));
+            assert!(
+                body.contains("See your access: https://plex.example.com/portal"),
+                "{name}: {body}"
+            );
+        }
+        reader.portal_url = None;
+        let name = plexward_shared::FRIEND_REMINDER_TEMPLATE;
+        let (_, body) = Template::default_of(name).render(&values(&sample(name), &reader));
+        assert!(!body.contains("See your access"), "{body}");
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub enum PortalError {
     /// No such sign-in, or not a friend's portal session.
     #[error("not signed in to the portal")]
     Unauthenticated,
+    /// A setting that cannot be saved: the field and why.
+    #[error("{1}")]
+    Invalid(&'static str, String),
     /// plex.tv could not be asked; what to do.
     #[error("{0}")]
     PlexUnavailable(String),

@@ -25,12 +25,38 @@ pub async fn get(pool: &DbPool) -> Result<PortalSettings, PortalError> {
     Ok(db::run(pool, load).await?)
 }
 
-/// Saves the switch, audited (`settings.portal_update`); off ends every portal session.
+/// The public address as stored: an `http(s)` URL with a host and no query or fragment, without
+/// a trailing slash; empty is none.
+fn public_url(value: Option<&str>) -> Result<Option<String>, PortalError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = |why: &str| PortalError::Invalid("public_url", why.to_owned());
+    if value.len() > 300 {
+        return Err(invalid("at most 300 characters"));
+    }
+    let url = url::Url::parse(value)
+        .map_err(|_| invalid("an address such as https://plex.example.com/plexward"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid("an http:// or https:// address with a host name"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(invalid("no query, fragment or user name"));
+    }
+    Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
+}
+
+/// Saves the switch and the public address, audited (`settings.portal_update`); off ends every
+/// portal session.
 pub async fn save(
     pool: &DbPool,
     actor: &Actor,
     wanted: PortalSettings,
 ) -> Result<PortalSettings, PortalError> {
+    let wanted = PortalSettings {
+        public_url: public_url(wanted.public_url.as_deref())?,
+        ..wanted
+    };
     let actor = actor.clone();
     Ok(db::run(pool, move |conn| {
         conn.immediate_transaction(|conn| {
@@ -47,6 +73,7 @@ pub async fn save(
                     .ip(actor.ip.clone())
                     .details(json!({
                         "enabled": {"from": before.enabled, "to": wanted.enabled},
+                        "public_url": {"from": before.public_url, "to": wanted.public_url},
                         "portal_sessions_ended": ended,
                     }))
                     .insert(conn)?;
@@ -55,4 +82,31 @@ pub async fn save(
         })
     })
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_address_is_a_plain_web_address() {
+        let ok = |v: &str| public_url(Some(v)).ok().flatten();
+        assert_eq!(
+            ok(" https://plex.example.com/plexward/ ").as_deref(),
+            Some("https://plex.example.com/plexward")
+        );
+        assert_eq!(
+            ok("http://10.0.0.5:8080").as_deref(),
+            Some("http://10.0.0.5:8080")
+        );
+        assert!(public_url(Some("")).is_ok_and(|v| v.is_none()));
+        for bad in [
+            "plex.example.com",
+            "ftp://x.example",
+            "https://x.example/?a=1",
+            "javascript:alert(1)",
+        ] {
+            assert!(public_url(Some(bad)).is_err(), "{bad}");
+        }
+    }
 }

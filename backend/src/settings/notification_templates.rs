@@ -162,6 +162,7 @@ fn reader(conn: &mut SqliteConnection) -> QueryResult<Reader> {
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "your Plex server".to_owned()),
         time_zone: crate::settings::plex::time_zone(conn)?,
+        portal_url: crate::portal::settings::load(conn)?.link(),
     })
 }
 

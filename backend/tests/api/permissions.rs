@@ -509,7 +509,10 @@ async fn friend_cookie(app: &crate::helpers::TestApp) -> String {
     plexward::db::run(&app.db, |conn| {
         plexward::portal::settings::save_now(
             conn,
-            &plexward_shared::PortalSettings { enabled: true },
+            &plexward_shared::PortalSettings {
+                enabled: true,
+                ..Default::default()
+            },
         )?;
         let seen = plexward::db::plex_users::SeenFriend {
             plex_user_id: 424_242,

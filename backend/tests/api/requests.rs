@@ -89,6 +89,29 @@ async fn a_friend_asks_for_a_library_and_an_approval_brings_it_to_plex() {
     assert_eq!(status, 200, "{saved}");
     let (alice, cookie) = alice_in_the_portal(&s, &admin).await;
     let tv = s.library(2).await;
+    // Friends' emails link to the portal at Plexward's public address.
+    let (status, bad) = s
+        .app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/portal",
+            &admin,
+            Some(json!({"enabled": true, "public_url": "plex.example.com"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    assert!(bad["error"]["fields"]["public_url"].is_string(), "{bad}");
+    let (status, saved) = s
+        .app
+        .call(
+            Method::PUT,
+            "/api/v1/settings/portal",
+            &admin,
+            Some(json!({"enabled": true, "public_url": " https://plex.example.com/pw/ "})),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["public_url"], "https://plex.example.com/pw");
 
     // What she may ask for: libraries she does not have.
     let (status, me) = as_friend(&s.app, Method::GET, "/api/v1/portal/me", &cookie).await;
@@ -270,6 +293,12 @@ async fn a_friend_asks_for_a_library_and_an_approval_brings_it_to_plex() {
         .find(|m| m["rcpt_tos"].to_string().contains("alice@example.com"))
         .expect("an email to Alice");
     assert_eq!(subject(to_her), "Your request to SimServer was approved");
+    assert!(
+        to_her["data"]
+            .as_str()
+            .is_some_and(|d| d.contains("See your access: https://plex.example.com/pw/portal")),
+        "{to_her}"
+    );
     let (_, me) = as_friend(&s.app, Method::GET, "/api/v1/portal/me", &cookie).await;
     assert_eq!(me["requests"][0]["state"], "approved", "{me}");
     assert!(me["requests"][0].get("decided_by").is_none(), "{me}");

@@ -14,6 +14,14 @@ use crate::components::secret_dialog::copy_to_clipboard;
 use crate::portal_text::portal_address;
 use crate::session::use_session;
 
+/// Plexward's address as this browser reaches it (its origin and base path).
+fn this_base_address() -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}{}", api::base_path().trim_end_matches('/'))
+}
+
 /// The portal's address as this browser reaches Plexward (its origin and base path): what a
 /// friend types too, behind a reverse proxy included.
 pub fn this_portal_address() -> String {
@@ -30,6 +38,9 @@ pub fn PortalSettingsCard() -> impl IntoView {
     // As saved, and as ticked (`None` until read).
     let saved = RwSignal::new(None::<bool>);
     let ticked = RwSignal::new(None::<bool>);
+    // Plexward's address for friends' emails, as typed.
+    let public_url = RwSignal::new(String::new());
+    let url_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -37,6 +48,7 @@ pub fn PortalSettingsCard() -> impl IntoView {
         Some(Ok(s)) => {
             saved.set(Some(s.enabled));
             ticked.set(Some(s.enabled));
+            public_url.set(s.public_url.unwrap_or_default());
         }
         Some(Err(e)) => error.set(Some(e.message)),
         None => {}
@@ -51,13 +63,20 @@ pub fn PortalSettingsCard() -> impl IntoView {
             return;
         }
         error.set(None);
+        url_error.set(None);
         notice.set(None);
         busy.set(true);
+        let typed = public_url.get_untracked().trim().to_owned();
+        let wanted = PortalSettings {
+            enabled,
+            public_url: (!typed.is_empty()).then_some(typed),
+        };
         spawn_local(async move {
-            match api::save_portal_settings(&PortalSettings { enabled }).await {
+            match api::save_portal_settings(&wanted).await {
                 Ok(now) => {
                     saved.try_set(Some(now.enabled));
                     ticked.try_set(Some(now.enabled));
+                    public_url.try_set(now.public_url.unwrap_or_default());
                     notice.try_set(Some(if now.enabled {
                         "Saved: friends can sign in at the address below.".into()
                     } else {
@@ -65,9 +84,14 @@ pub fn PortalSettingsCard() -> impl IntoView {
                             .into()
                     }));
                 }
-                Err(e) => {
-                    error.try_set(Some(e.message));
-                }
+                Err(e) => match e.field("public_url") {
+                    Some(why) => {
+                        url_error.try_set(Some(why));
+                    }
+                    None => {
+                        error.try_set(Some(e.message));
+                    }
+                },
             }
             busy.try_set(false);
         });
@@ -104,6 +128,31 @@ pub fn PortalSettingsCard() -> impl IntoView {
                             />
                             "Let friends see their own access at /portal"
                         </label>
+                        <label for="portal-public-url">"Plexward's address in friends' emails"</label>
+                        <input
+                            id="portal-public-url"
+                            type="url"
+                            inputmode="url"
+                            data-testid="portal-public-url"
+                            placeholder=this_base_address()
+                            prop:value=move || public_url.get()
+                            aria-invalid=move || url_error.with(Option::is_some).to_string()
+                            aria-describedby="portal-public-url-hint"
+                            on:input:target=move |ev| {
+                                notice.set(None);
+                                url_error.set(None);
+                                public_url.set(ev.target().value());
+                            }
+                        />
+                        <p class="hint" id="portal-public-url-hint">
+                            "Reminders and answers to requests link friends to the portal at this address. \
+                             Leave it empty for no link."
+                        </p>
+                        <Show when=move || url_error.with(Option::is_some)>
+                            <p class="field-error" role="alert" data-testid="portal-public-url-error">
+                                {move || url_error.get()}
+                            </p>
+                        </Show>
                         <Show when=move || error.with(Option::is_some)>
                             <p class="alert error" role="alert">{move || error.get()}</p>
                         </Show>
@@ -149,7 +198,7 @@ pub fn PortalSettingsCard() -> impl IntoView {
 #[component]
 pub fn PortalShare() -> impl IntoView {
     let info = LocalResource::new(api::portal_info);
-    let on = move || matches!(info.get(), Some(Ok(PortalSettings { enabled: true })));
+    let on = move || matches!(info.get(), Some(Ok(PortalSettings { enabled: true, .. })));
     let address = this_portal_address();
     let copied = RwSignal::new(None::<&'static str>);
     let copy = {
