@@ -21,13 +21,14 @@ use plexward_shared::{
     BulkResponse, ChangePasswordRequest, ChangeResponse, ChangedBy, ChannelRequest,
     ChannelResponse, ChannelTestResponse, CreateAccountRequest, CreateApiTokenRequest,
     CreateInviteRequest, CreateInviteResponse, CreatedApiTokenResponse, DeclineRequest,
-    DeliveryQuery, DeliveryResponse, ErrorResponse, ExtendRequest, FriendNotifications,
-    FriendQuery, HealthResponse, HistoryEntry, InviteQuery, InviteResponse, JobResponse,
-    JobStarted, LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginAnswer,
-    LoginRequest, LoginResponse, MfaRequest, MfaStatusResponse, NewAccessRequest,
-    NotificationSettings, PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest,
-    PasskeyRegisterRequest, PasskeyRegisteredResponse, PasskeyRenameRequest, PasskeyResponse,
-    PlexPinStarted, PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
+    DeliveryQuery, DeliveryResponse, ErrorResponse, ExtendRequest, FriendActivity,
+    FriendNotifications, FriendQuery, HealthResponse, HistoryEntry, InactivityApplyRequest,
+    InactivityPolicy, InactivityReport, InviteQuery, InviteResponse, JobResponse, JobStarted,
+    LibraryResponse, List, LogEntry, LogFile, LogLevel, LogQuery, LoginAnswer, LoginRequest,
+    LoginResponse, MfaRequest, MfaStatusResponse, NewAccessRequest, NotificationSettings,
+    PasskeyAssertion, PasskeyCeremony, PasskeyMfaOptionsRequest, PasskeyRegisterRequest,
+    PasskeyRegisteredResponse, PasskeyRenameRequest, PasskeyResponse, PlexPinStarted,
+    PlexPinStatus, PlexSettingsResponse, PlexTestResponse, PlexUserDetailResponse,
     PlexUserResponse, PortalAccessResponse, PortalSettings, PortalSignInStarted,
     PortalSignInStatus, RecoveryCodesResponse, RequestQuery, RestartResponse, RestoreResponse,
     SavedChannelResponse, ScheduleSettings, SchedulerResponse, ServerSettingsResponse,
@@ -721,6 +722,7 @@ fn query_string(query: &FriendQuery) -> String {
         ("status", query.status.as_ref().and_then(name)),
         ("within_days", query.within_days.map(|d| d.to_string())),
         ("sort", query.sort.as_ref().and_then(name)),
+        ("inactive_days", query.inactive_days.map(|d| d.to_string())),
         ("limit", query.limit.clone()),
         ("offset", query.offset.clone()),
     ]
@@ -740,6 +742,34 @@ fn query_string(query: &FriendQuery) -> String {
         })
         .collect();
     format!("?{}", encoded.join("&"))
+}
+
+/// `GET /api/v1/plex-users/{id}/activity`: what a friend watched, as of the last sync.
+pub async fn friend_activity(id: i64) -> Result<FriendActivity, ApiError> {
+    get(&format!("/api/v1/plex-users/{id}/activity")).await
+}
+
+/// `GET /api/v1/settings/inactivity` (roles that read settings): the inactivity policy.
+pub async fn inactivity_policy() -> Result<InactivityPolicy, ApiError> {
+    get("/api/v1/settings/inactivity").await
+}
+
+/// `PUT /api/v1/settings/inactivity` (admins): saves the policy (422 with `fields` `days` /
+/// `remind_days_before`); answers with what is saved.
+pub async fn save_inactivity_policy(body: &InactivityPolicy) -> Result<InactivityPolicy, ApiError> {
+    with_body("PUT", "/api/v1/settings/inactivity", body).await
+}
+
+/// `GET /api/v1/inactivity` (moderators, admins): whom the policy concerns now (a preview while
+/// it is off).
+pub async fn inactivity_report() -> Result<InactivityReport, ApiError> {
+    get("/api/v1/inactivity").await
+}
+
+/// `POST /api/v1/inactivity/apply` (moderators, admins): carries out the policy's action for due
+/// friends; a dry run answers with each friend's plan, a real one with the job applying it.
+pub async fn apply_inactivity(body: &InactivityApplyRequest) -> Result<BulkResponse, ApiError> {
+    with_body("POST", "/api/v1/inactivity/apply", body).await
 }
 
 /// `GET /api/v1/plex-users/{id}`: one friend with grants, plan and apply state.

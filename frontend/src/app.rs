@@ -11,9 +11,10 @@ use crate::components::layout::Layout;
 use crate::pages::{
     account::MyAccount, accounts::Accounts, audit::Audit, change_password::ChangePassword,
     dashboard::Dashboard, deliveries::Deliveries, friend::Friend, friends::Friends,
-    invites::Invites, libraries::Libraries, login::Login, logs::Logs, not_found::NotFound,
-    notifications::Notifications, plans::Plans, portal::Portal, requests::Requests,
-    set_up_two_factor::SetUpTwoFactor, settings::Settings, sso::SingleSignOn, templates::Templates,
+    inactive::Inactive, invites::Invites, libraries::Libraries, login::Login, logs::Logs,
+    not_found::NotFound, notifications::Notifications, plans::Plans, portal::Portal,
+    requests::Requests, set_up_two_factor::SetUpTwoFactor, settings::Settings, sso::SingleSignOn,
+    templates::Templates,
 };
 use crate::session::{Protected, SessionProvider};
 
@@ -52,6 +53,10 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/friends/:id")
                             view=|| view! { <Protected permission=Permission::ViewPlexData><Friend /></Protected> }
+                        />
+                        <Route
+                            path=path!("/inactive")
+                            view=|| view! { <Protected permission=Permission::ManageAccess><Inactive /></Protected> }
                         />
                         <Route
                             path=path!("/libraries")

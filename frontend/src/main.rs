@@ -1,6 +1,7 @@
 //! Plexward's web UI: a Leptos single-page app. `app.rs` holds the router, `session.rs` who is
 //! signed in, `pages/` the route targets, `components/` the reusable pieces, and `api.rs` all HTTP.
 
+mod activity_text;
 mod api;
 mod app;
 mod components;

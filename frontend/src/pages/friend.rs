@@ -1,6 +1,6 @@
 //! One friend (`/friends/:id`): who they are and where applying stands, their libraries with
 //! time windows (editable by moderators and admins), their own reminder emails, a timeline of
-//! the windows, and the history.
+//! the windows, what they watched (read once per visit), and the history.
 
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
@@ -16,6 +16,7 @@ use plexward_shared::{
 use crate::api;
 use crate::components::avatar::Avatar;
 use crate::components::end_policy_editor::EndPolicyEditor;
+use crate::components::friend_activity::FriendActivityCard;
 use crate::components::friend_badges::FriendBadges;
 use crate::components::friend_reminders::FriendReminders;
 use crate::components::grant_editor::GrantEditor;
@@ -94,6 +95,8 @@ fn FriendPage(id: i64) -> impl IntoView {
             ))
         }
     });
+    // Once per visit: a change on this page does not change what they watched.
+    let activity = LocalResource::new(move || api::friend_activity(id));
     let outcome = RwSignal::new(None::<Outcome>);
     let on_reload = Callback::new(move |()| version.update(|v| *v += 1));
     let can_edit = use_session().allows(Permission::ManageAccess);
@@ -167,6 +170,7 @@ fn FriendPage(id: i64) -> impl IntoView {
                                 server_zone=zone.name().to_owned()
                                 can_edit
                             />
+                            <FriendActivityCard activity zone=zone.clone() />
                             <FriendTimeline friend libraries=libraries.clone() zone=zone.clone() />
                             <History id zone version libraries />
                         }

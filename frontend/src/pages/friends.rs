@@ -1,21 +1,25 @@
 //! Friends: everyone the Plex server shares with (and its Home users) with the libraries their
 //! grants give now, the next change, and their status. Search, status filter, sort and paging run
-//! on the server (a page of [`PAGE_SIZE`]); the search waits for a pause in typing. Moderators
-//! and admins select friends for a bulk change.
+//! on the server (a page of [`PAGE_SIZE`]); the search waits for a pause in typing. The "Inactive
+//! for" filter lives in the address (`/friends?inactive_days=60`), like a linked search. Each
+//! friend shows when they last watched. Moderators and admins select friends for a bulk change,
+//! and find the inactivity policy's report behind "Inactive friends".
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use plexward_shared::{
     EXPIRING_SOON_DAYS, FriendQuery, FriendSort, FriendStatus, Permission, PlexUserResponse,
 };
 
 use leptos::task::spawn_local;
 
+use crate::activity_text::{inactive_days_of, last_watched_short};
 use crate::api;
 use crate::components::avatar::Avatar;
 use crate::components::bulk_dialog::BulkDialog;
@@ -35,6 +39,15 @@ pub const PAGE_SIZE: u32 = 50;
 
 /// The search is sent once typing pauses this long.
 const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// The "Inactive for" filter's choices (days; empty: any).
+const INACTIVE_FOR: [(&str, &str); 5] = [
+    ("", "Inactive for: any"),
+    ("30", "Inactive for: 30+ days"),
+    ("60", "Inactive for: 60+ days"),
+    ("90", "Inactive for: 90+ days"),
+    ("180", "Inactive for: 180+ days"),
+];
 
 const STATUSES: [(&str, &str); 9] = [
     ("", "All"),
@@ -76,6 +89,7 @@ fn sort_of(value: &str) -> FriendSort {
     match value {
         "next_change" => FriendSort::NextChange,
         "expiry" => FriendSort::Expiry,
+        "last_watched" => FriendSort::LastWatched,
         _ => FriendSort::Name,
     }
 }
@@ -84,6 +98,7 @@ fn sort_of(value: &str) -> FriendSort {
 pub fn Friends() -> impl IntoView {
     let session = use_session();
     let can_edit = move || session.allows(Permission::ManageAccess);
+    let navigate = use_navigate();
     // What the search box shows, and what was last sent (after a pause in typing). A link may
     // bring a search along (`/friends?q=ann@example.com`, from the invite dialog).
     let url_query = use_query_map();
@@ -94,8 +109,15 @@ pub fn Friends() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
     let offset = RwSignal::new(0_u32);
+    // The "Inactive for" filter, as the address has it (`""`: any).
+    let inactive = Memo::new(move |_| {
+        url_query
+            .with(|m| m.get("inactive_days"))
+            .and_then(|v| inactive_days_of(&v))
+    });
     let friends = LocalResource::new(move || {
         let body = FriendQuery {
+            inactive_days: inactive.get(),
             q: Some(query.get()),
             status: status_of(&status.get()),
             within_days: None,
@@ -140,6 +162,24 @@ pub fn Friends() -> impl IntoView {
         );
         pending.set_value(handle.ok());
     };
+    // A new "Inactive for" goes into the address (the rest of it kept), which reloads the list.
+    let on_inactive = move |ev| {
+        let value = event_target_value(&ev);
+        let mut params = url_query.get_untracked();
+        params.remove("inactive_days");
+        if inactive_days_of(&value).is_some() {
+            params.insert("inactive_days", value);
+        }
+        offset.set(0);
+        navigate(
+            &format!("/friends{}", params.to_query_string()),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..NavigateOptions::default()
+            },
+        );
+    };
     let context = LocalResource::new(|| async {
         let (libraries, (zone, _)) = futures::join!(api::libraries(), server_zone());
         libraries.map(|l| (l.items, zone))
@@ -162,6 +202,11 @@ pub fn Friends() -> impl IntoView {
         <section class="card glass" aria-labelledby="friends-title">
             <div class="card-head wrap">
                 <h2 id="friends-title">"Friends of the server"</h2>
+                <Show when=can_edit>
+                    <a class="btn ghost small" href=api::href("/inactive") data-testid="friends-inactive-link">
+                        "Inactive friends"
+                    </a>
+                </Show>
                 <div class="filters">
                     <input
                         type="search"
@@ -187,6 +232,18 @@ pub fn Friends() -> impl IntoView {
                         <option value="name">"Sort: name"</option>
                         <option value="next_change">"Sort: next change"</option>
                         <option value="expiry">"Sort: expiry"</option>
+                        <option value="last_watched">"Sort: last watched"</option>
+                    </select>
+                    <select aria-label="Inactive for" data-testid="friends-inactive" on:change=on_inactive>
+                        {INACTIVE_FOR
+                            .iter()
+                            .map(|(value, label)| {
+                                let days = inactive_days_of(value);
+                                view! {
+                                    <option value=*value selected=move || inactive.get() == days>{*label}</option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </div>
             </div>
@@ -346,6 +403,7 @@ fn FriendTable(
                         <th scope="col">"Username / email"</th>
                         <th scope="col">"Libraries"</th>
                         <th scope="col">"Next change"</th>
+                        <th scope="col">"Last watched"</th>
                         <th scope="col">"Status"</th>
                     </tr>
                 </thead>
@@ -401,6 +459,11 @@ fn FriendRow(
         .next_change
         .as_ref()
         .map(|c| format!("{} ({})", zone.format(&c.at), zone.name()));
+    let watched = last_watched_short(friend.last_watched_at.as_ref(), now);
+    let watched_title = friend
+        .last_watched_at
+        .as_ref()
+        .map(|at| format!("{} ({})", zone.format(at), zone.name()));
     let contact = [friend.username.clone(), friend.email.clone()]
         .into_iter()
         .flatten()
@@ -432,6 +495,7 @@ fn FriendRow(
             <td>{if contact.is_empty() { "—".to_owned() } else { contact }}</td>
             <td>{libraries}</td>
             <td title=next_title>{next.map_or_else(|| "—".to_owned(), |(text, _)| text)}</td>
+            <td data-testid="last-watched" title=watched_title>{watched}</td>
             <td class="badges"><FriendBadges friend zone now /></td>
         </tr>
     }

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod deliveries;
 pub mod friend;
 pub mod friends;
+pub mod inactive;
 pub mod invites;
 pub mod libraries;
 pub mod login;

@@ -12,6 +12,8 @@
 //! Settings → Friend portal: the switch for `/portal` and its address (see
 //! `components/portal_settings.rs`).
 //!
+//! Settings → Inactivity: the inactivity policy (see `components/inactivity_settings.rs`).
+//!
 //! Settings → Single sign-on (admins only, like the accounts it creates): a link to its page
 //! (`pages/sso.rs`).
 //!
@@ -31,6 +33,7 @@ use crate::api;
 use crate::components::backups::Backups;
 use crate::components::field_error::FieldError;
 use crate::components::form_field::FormField;
+use crate::components::inactivity_settings::InactivitySettingsCard;
 use crate::components::plex_sign_in::PlexSignIn;
 use crate::components::portal_settings::PortalSettingsCard;
 use crate::components::scheduler_form::SchedulerSettings;
@@ -133,6 +136,7 @@ pub fn Settings() -> impl IntoView {
             </p>
         </section>
         <PortalSettingsCard />
+        <InactivitySettingsCard />
         {show_sso.then(|| view! {
             <section class="card glass" aria-labelledby="sso-link-title">
                 <div class="card-head">
