@@ -116,10 +116,15 @@ test('a friend asks for a library on a phone, an admin previews and approves it,
     .filter({ hasText: 'You asked for that already, and it is still waiting.' }).waitFor();
   assert.equal(await scrollsSideways(phone), false);
 
-  // The admin, in a desktop browser of their own, finds it under Requests.
+  // The admin, in a desktop browser of their own, reads on the dashboard that it waits, and
+  // follows the line to Requests.
   const [request] = await openRequests();
   assert.equal(request.friend.id, alice.id);
-  await nav().getByRole('link', { name: 'Requests' }).click();
+  // (The page is on the dashboard since signing in, read before she asked: open it afresh.)
+  await page.goto(`${server.url}/`);
+  const waiting = page.getByTestId('open-requests');
+  await waiting.filter({ hasText: '1 request from a friend waits for an answer' }).waitFor();
+  await waiting.getByRole('link', { name: 'See the requests' }).click();
   await waitForPath(page, '/requests');
   const row = page.getByTestId(`request-row-${request.id}`);
   await row.waitFor();

@@ -406,6 +406,10 @@ pub struct SummaryResponse {
     /// Notification deliveries failing: dead, or pending after a failed attempt.
     #[serde(default)]
     pub deliveries_failing: u64,
+    /// Friends' requests from the portal waiting for an answer (0 for roles that cannot answer
+    /// them).
+    #[serde(default)]
+    pub open_requests: u64,
 }
 
 #[cfg(test)]

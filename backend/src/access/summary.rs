@@ -98,6 +98,7 @@ pub fn summary(
         friend_limit: friend_limit::status(shared_with, friend_limit),
         // Filled by the handler (the deliveries are not part of the friend snapshot).
         deliveries_failing: 0,
+        open_requests: 0,
     }
 }
 

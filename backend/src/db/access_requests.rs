@@ -223,6 +223,14 @@ pub fn of_friend(
         .map(|rows| rows.into_iter().map(row).collect())
 }
 
+/// How many requests are open, over every friend.
+pub fn open_total(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    access_requests::table
+        .filter(access_requests::state.eq("open"))
+        .count()
+        .get_result(conn)
+}
+
 /// How many requests friend `friend` has open, and how many they made since `since`.
 pub fn counts(conn: &mut SqliteConnection, friend: i64, since: i64) -> QueryResult<(i64, i64)> {
     let open = access_requests::table

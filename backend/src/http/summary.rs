@@ -70,6 +70,9 @@ pub async fn summary(
     let connection = state.plex.view();
     body.plex_connected = connection.token_set && connection.server_url.is_some();
     body.deliveries_failing = crate::settings::notifications::failing(&state.db).await?;
+    if principal.allows(Permission::ManageAccess) {
+        body.open_requests = crate::portal::requests::open_count(&state.db).await?;
+    }
     let json = serde_json::to_vec(&body).map_err(anyhow::Error::from)?;
     Ok(etag::respond(&req, &Answer::hashed(json)))
 }

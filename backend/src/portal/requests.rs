@@ -315,6 +315,11 @@ pub async fn list(
     })
 }
 
+/// How many requests wait for an answer (the dashboard's line).
+pub async fn open_count(pool: &DbPool) -> Result<u64, DbError> {
+    Ok(db::run(pool, rows::open_total).await?.max(0) as u64)
+}
+
 /// The open request `id`, or why it cannot be decided.
 async fn open_request(pool: &DbPool, id: i64) -> Result<RequestRow, RequestError> {
     let row = db::run(pool, move |conn| rows::find(conn, id))

@@ -194,6 +194,17 @@ async fn a_friend_asks_for_a_library_and_an_approval_brings_it_to_plex() {
         .call(Method::GET, "/api/v1/requests", &auditor, None)
         .await;
     assert_eq!(status, 403);
+    // The dashboard's summary counts the open request for those who answer it, not for others.
+    let open_requests = |token: String| {
+        let app = &s.app;
+        async move {
+            let (status, summary) = app.call(Method::GET, "/api/v1/summary", &token, None).await;
+            assert_eq!(status, 200, "{summary}");
+            summary["open_requests"].clone()
+        }
+    };
+    assert_eq!(open_requests(admin.clone()).await, 1);
+    assert_eq!(open_requests(auditor.clone()).await, 0);
     let moderator = s.app.token_for("mira", "moderator").await;
     let (status, list) = s
         .app
@@ -271,6 +282,7 @@ async fn a_friend_asks_for_a_library_and_an_approval_brings_it_to_plex() {
     assert_eq!(approved["request"]["decided_by"], "mira");
     assert_eq!(approved["change"]["plex_matches"], true, "{approved}");
     until_shared(&s, ALICE, &[MOVIES, TV]).await;
+    assert_eq!(open_requests(moderator.clone()).await, 0, "answered");
     let (status, twice) = s
         .app
         .call(

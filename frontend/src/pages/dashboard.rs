@@ -43,6 +43,7 @@ pub fn Dashboard() -> impl IntoView {
                     <Show when=move || use_session().allows(Permission::ViewAudit)>
                         <FailingDeliveries summary />
                     </Show>
+                    <OpenRequests summary />
                     <PlexCard version summary />
                     <SchedulerCard version />
                     <div class="two-col">
@@ -197,6 +198,40 @@ fn FailingDeliveries(summary: Summary) -> impl IntoView {
                     <p class="alert warning" role="status" data-testid="deliveries-failing">
                         {text} ". "
                         <A href=api::href("/deliveries")>"See the deliveries"</A>
+                    </p>
+                }
+            })
+    }
+}
+
+/// `2 requests from friends wait for an answer`, or nothing when none does.
+fn open_requests_words(open: u64) -> Option<String> {
+    (open > 0).then(|| {
+        format!(
+            "{open} {} for an answer",
+            plural(
+                open,
+                "request from a friend waits",
+                "requests from friends wait"
+            )
+        )
+    })
+}
+
+/// A line, from the summary, when friends' requests wait (the summary counts them only for the
+/// roles that answer them), linking to the Requests page.
+#[component]
+fn OpenRequests(summary: Summary) -> impl IntoView {
+    move || {
+        summary
+            .get()
+            .and_then(Result::ok)
+            .and_then(|s| open_requests_words(s.open_requests))
+            .map(|text| {
+                view! {
+                    <p class="alert info" role="status" data-testid="open-requests">
+                        {text} ". "
+                        <A href=api::href("/requests")>"See the requests"</A>
                     </p>
                 }
             })
@@ -380,7 +415,7 @@ fn format_duration(total: u64) -> String {
 mod tests {
     use super::{
         FriendLimit, PlexApiChoice, PlexApiRoutes, SyncReport, failing_words, format_duration,
-        limit_warning, places, plex_api_summary, report_sentence,
+        limit_warning, open_requests_words, places, plex_api_summary, report_sentence,
     };
 
     #[test]
@@ -393,6 +428,19 @@ mod tests {
         assert_eq!(
             failing_words(3).as_deref(),
             Some("3 notification deliveries are failing")
+        );
+    }
+
+    #[test]
+    fn open_requests_read_as_a_line() {
+        assert_eq!(open_requests_words(0), None);
+        assert_eq!(
+            open_requests_words(1).as_deref(),
+            Some("1 request from a friend waits for an answer")
+        );
+        assert_eq!(
+            open_requests_words(2).as_deref(),
+            Some("2 requests from friends wait for an answer")
         );
     }
 
