@@ -145,23 +145,38 @@ test('a call refused before the refresh finished retries without a second refres
   let accountsRequests = 0;
   let retried;
   const accountsRetried = new Promise((resolve) => { retried = resolve; });
+  let tokensWent;
+  const tokensSent = new Promise((resolve) => { tokensWent = resolve; });
   const onRequest = (r) => {
     const path = new URL(r.url()).pathname;
     if (path === '/api/v1/auth/refresh') refreshes.push(r);
     if (path === '/api/v1/accounts' && (accountsRequests += 1) === 2) retried();
+    if (path === '/api/v1/tokens') tokensWent();
+  };
+  const within = (promise, what) => Promise.race([promise, new Promise((_, reject) => {
+    setTimeout(() => reject(new Error(what)), 15_000);
+  })]);
+  // The accounts call's 401 waits until the tokens call has gone too (a loaded machine could
+  // otherwise refresh before the page sends it, and there would be nothing to test).
+  let accountsHeld = 0;
+  const isAccounts = (url) => url.pathname === '/api/v1/accounts';
+  const holdAccounts = async (route) => {
+    if (accountsHeld++ > 0) return route.continue();
+    const response = await route.fetch();
+    await within(tokensSent, 'the tokens call was never sent');
+    return route.fulfill({ response });
   };
   let held = 0;
   const hold = async (route) => {
     if (held++ > 0) return route.continue();
     const response = await route.fetch();
-    assert.equal(response.status(), 401);
-    const timeout = new Promise((_, reject) => {
-      setTimeout(() => reject(new Error('the accounts call was never retried')), 15_000);
-    });
-    await Promise.race([accountsRetried, timeout]);
+    tokensStatus = response.status();
+    await within(accountsRetried, 'the accounts call was never retried');
     return route.fulfill({ response });
   };
+  let tokensStatus;
   page.on('request', onRequest);
+  await page.route(isAccounts, holdAccounts);
   await page.route('**/api/v1/tokens', hold);
   try {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
@@ -170,7 +185,9 @@ test('a call refused before the refresh finished retries without a second refres
   } finally {
     page.off('request', onRequest);
     await page.unroute('**/api/v1/tokens', hold);
+    await page.unroute(isAccounts, holdAccounts);
   }
+  assert.equal(tokensStatus, 401, 'the tokens call went before the refresh');
   assert.equal(held, 2, 'the tokens call went twice: refused, then retried');
   assert.equal(refreshes.length, 1);
   assert.equal(new URL(page.url()).pathname, '/accounts');
