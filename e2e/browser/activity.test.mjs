@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN_NEW_PASSWORD, AUDITOR, apiJson, eventually, openPage, openPhone, screenshot, scrollsSideways, startSignedIn,
+  ADMIN_NEW_PASSWORD, AUDITOR, apiJson, eventually, openPage, openPhone, screenshot, scrollsSideways, simShare, startSignedIn,
   stopAll, submitSignIn, syncNow, unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
@@ -28,12 +28,6 @@ let adminToken;
 const api = (method, path, body) => apiJson(server.url, adminToken, method, path, body);
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 
-/** The simulator's share for plex.tv account `id`. */
-async function simShare(id) {
-  const response = await fetch(`${sim.plextv}/__sim/state`);
-  assert.ok(response.ok);
-  return (await response.json()).shares.find((s) => s.userId === id);
-}
 
 /** The friends table's rows' plex.tv account ids, top to bottom. */
 async function rowAccounts() {
@@ -170,12 +164,12 @@ test('the Inactive friends page previews ending erin\'s access, and confirming e
   assert.match(await plan.textContent(), /^erin: /);
   await screenshot(page, 'activity-inactive-preview');
   // The preview changed nothing.
-  const before = await simShare(ERIN);
+  const before = await simShare(sim, ERIN);
   assert.ok(before.sectionIds.includes(TV_SHOWS_PLEX_ID) && before.sectionIds.includes(MUSIC_PLEX_ID));
 
   await dialog.getByTestId('inactive-apply').click();
   await dialog.getByTestId('inactive-done').filter({ hasText: 'Done: saved and applied for 1 friend.' }).waitFor();
-  const after = await simShare(ERIN);
+  const after = await simShare(sim, ERIN);
   assert.ok(!after || (!after.sectionIds.includes(TV_SHOWS_PLEX_ID) && !after.sectionIds.includes(MUSIC_PLEX_ID)),
     JSON.stringify(after));
   await dialog.locator('.actions').getByRole('button', { name: 'Close' }).click();

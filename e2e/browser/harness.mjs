@@ -443,3 +443,10 @@ export async function syncNow(url, token) {
   await eventually('the sync', async () =>
     (await apiJson(url, token, 'GET', `/api/v1/jobs/${job}`)).state === 'succeeded', 30_000);
 }
+
+/** The simulator's share for plex.tv account `id` (undefined when there is none). */
+export async function simShare(sim, id) {
+  const response = await fetch(`${sim.plextv}/__sim/state`);
+  assert.ok(response.ok, `simulator state: ${response.status}`);
+  return (await response.json()).shares.find((s) => s.userId === id);
+}

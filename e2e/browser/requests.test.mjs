@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AUDITOR, apiJson, approvePin, eventually, openPage, openPhone, screenshot,
-  scrollsSideways, startSignedIn, stopAll, submitSignIn, syncNow, unexpectedProblems, waitForPath,
+  scrollsSideways, simShare, startSignedIn, stopAll, submitSignIn, syncNow, unexpectedProblems, waitForPath,
 } from './harness.mjs';
 
 const ALICE = 2100001;
@@ -30,12 +30,6 @@ let phone;
 const api = (method, path, body) => apiJson(server.url, adminToken, method, path, body);
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 
-/** The simulator's share for plex.tv account `id`. */
-async function simShare(id) {
-  const response = await fetch(`${sim.plextv}/__sim/state`);
-  assert.ok(response.ok);
-  return (await response.json()).shares.find((s) => s.userId === id);
-}
 
 /** The open requests, as the API lists them to staff. */
 async function openRequests() {
@@ -73,7 +67,7 @@ before(async () => {
     grants: [{ library_id: movies, ends_at: end.toISOString() }],
   });
   await eventually('alice\'s share to be Movies only', async () => {
-    const share = await simShare(ALICE);
+    const share = await simShare(sim, ALICE);
     return share && !share.sectionIds.includes(TV_SHOWS_PLEX_ID);
   });
 });
@@ -156,7 +150,7 @@ test('a friend asks for a library on a phone, an admin previews and approves it,
 
   // Plex now shares TV Shows with her.
   await eventually('TV Shows shared with alice', async () =>
-    (await simShare(ALICE))?.sectionIds.includes(TV_SHOWS_PLEX_ID));
+    (await simShare(sim, ALICE))?.sectionIds.includes(TV_SHOWS_PLEX_ID));
 
   // Alice reloads: approved, and TV Shows is among her libraries (no longer one to ask for).
   await phone.reload();

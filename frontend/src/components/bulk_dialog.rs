@@ -13,6 +13,7 @@ use plexward_shared::{
 
 use crate::api;
 use crate::components::dialog::Dialog;
+use crate::components::job_progress::JobProgress;
 use crate::components::sharing_editor::{SharingFields, SharingForm, sharing_words};
 use crate::format::plan_words;
 use crate::jobs;
@@ -394,22 +395,15 @@ pub fn BulkDialog(
                     </div>
                 }
                     .into_any(),
-                Stage::Applying(progress) => {
-                    let (done, total) = progress.map_or((0, 0), |p| (p.done, p.total));
-                    let label = if total == 0 {
-                        "Applying…".to_owned()
-                    } else {
-                        format!("Applying… {done} of {total}")
-                    };
-                    view! {
-                        <div class="sync-progress" role="status" data-testid="bulk-progress">
-                            <progress max=total.max(1).to_string() value=done.min(total).to_string()
-                                aria-label="Bulk change progress"></progress>
-                            <span class="muted">{label}</span>
-                        </div>
-                    }
-                        .into_any()
+                Stage::Applying(progress) => view! {
+                    <JobProgress
+                        progress=progress.unwrap_or(Progress { done: 0, total: 0 })
+                        label="Applying…"
+                        bar_label="Bulk change progress"
+                        testid="bulk-progress"
+                    />
                 }
+                    .into_any(),
                 Stage::Done(text) => view! {
                     <p class="alert success" role="status" data-testid="bulk-done">{text}</p>
                 }

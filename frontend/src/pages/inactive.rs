@@ -19,6 +19,7 @@ use crate::activity_text::{
 };
 use crate::api;
 use crate::components::dialog::Dialog;
+use crate::components::job_progress::JobProgress;
 use crate::format::{now, plan_words};
 use crate::jobs;
 use crate::time_zone::{Zone, server_zone};
@@ -341,22 +342,15 @@ fn ConfirmInactive(
                     </div>
                 }
                     .into_any(),
-                Stage::Applying(progress) => {
-                    let (done, total) = progress.map_or((0, 0), |p| (p.done, p.total));
-                    let label = if total == 0 {
-                        "Applying…".to_owned()
-                    } else {
-                        format!("Applying… {done} of {total}")
-                    };
-                    view! {
-                        <div class="sync-progress" role="status" data-testid="inactive-progress">
-                            <progress max=total.max(1).to_string() value=done.min(total).to_string()
-                                aria-label="Progress"></progress>
-                            <span class="muted">{label}</span>
-                        </div>
-                    }
-                        .into_any()
+                Stage::Applying(progress) => view! {
+                    <JobProgress
+                        progress=progress.unwrap_or(Progress { done: 0, total: 0 })
+                        label="Applying…"
+                        bar_label="Progress"
+                        testid="inactive-progress"
+                    />
                 }
+                    .into_any(),
                 Stage::Done(text) => view! {
                     <p class="alert success" role="status" data-testid="inactive-done">{text}</p>
                 }
